@@ -1,0 +1,41 @@
+/*
+ * hp_heap.h - reader of gperftools text heap profiles (and their relatives:
+ * heap-checker leak files, sampled heap_v2 and growth dumps, symbolized
+ * "--- symbol" files written by pprof --raw, jemalloc heap_v2 dumps), plain or
+ * gzip-compressed, into an hp_profile.
+ *
+ * Input is untrusted: every number is range-checked, every line is bounded by
+ * the buffer, and any malformed line is an error naming the file and line
+ * ("x.heap:17: bad sample line"). Nothing is read past the given length.
+ */
+#ifndef HP_HEAP_H
+#define HP_HEAP_H
+
+#include <stddef.h>
+
+#include "hp_error.h"
+#include "hp_profile.h"
+
+/* Largest accepted decompressed profile (a gzip bomb is an error, not an OOM). */
+#define HP_HEAP_MAX_SIZE ((size_t)4 << 30)
+/* Deepest accepted stack. */
+#define HP_HEAP_MAX_DEPTH 4096
+
+/**
+ * hp_heap_parse - parse len bytes at data (need not be NUL-terminated).
+ * name is used in error messages and recorded as the profile's path.
+ * Returns: 0 and *ret (free with hp_profile_free); on failure a negative errno
+ *          (-EBADMSG for malformed input, -EOVERFLOW for out-of-range numbers,
+ *          -ENOMEM) with reterr set to "NAME:LINE: what is wrong"; *ret untouched.
+ */
+int hp_heap_parse(const char *name, const char *data, size_t len, hp_profile **ret,
+                  hp_error *reterr);
+
+/**
+ * hp_heap_read_file - read and parse a file; gzip input is inflated.
+ * Returns: as hp_heap_parse; -ENOENT and friends when the file cannot be
+ *          opened ("cannot open 'x.heap': No such file or directory").
+ */
+int hp_heap_read_file(const char *path, hp_profile **ret, hp_error *reterr);
+
+#endif

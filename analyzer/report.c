@@ -1,0 +1,570 @@
+/*
+ * report.c - Perl pprof's report pipeline after symbolization: allocator
+ * frame removal, focus/ignore (and Go's show/hide), translation of locations
+ * into granularity keys, de-duplication per stack, flat and cumulative sums.
+ * Everything is cached per (location, leaf-or-caller), so a 100k-stack
+ * profile costs one pass over its frames.
+ */
+#include "hp_common.h"
+#include "hp_buf.h"
+#include "hp_names.h"
+#include "hp_report.h"
+#include "hp_seqtab.h"
+
+#include <inttypes.h>
+#include <regex.h>
+
+typedef struct builder {
+    const hp_profile *p;
+    const hp_report_options *o;
+    hp_report *r;
+    hp_error *err;
+    regex_t focus, ignore, show, hide;
+    bool has_focus, has_ignore, has_show, has_hide;
+    /* per location * 2 (caller, leaf) */
+    uint8_t *skip;      /* 0 unknown, 1 keep, 2 allocator frame */
+    uint8_t *m_focus, *m_ignore, *m_show, *m_hide; /* 0 unknown, 1 no, 2 yes */
+    uint32_t *key_start, *key_count; /* UINT32_MAX = not computed */
+    uint32_t *key_pool;
+    size_t nkey_pool, key_pool_alloc;
+    size_t display_alloc;
+    hp_buf tmp;
+} builder;
+
+/* ---- regular expressions ----------------------------------------------- */
+
+/* Perl/RE2 patterns are mostly POSIX ERE; translate the common escapes that
+ * ERE lacks (\d, \D). glibc already knows \w \W \s \S \b. */
+static int compile_re(builder *b, regex_t *re, const char *pattern, const char *what)
+{
+    hp_buf pat = HP_BUF_INIT;
+    for (const char *s = pattern; *s; s++) {
+        if (s[0] == '\\' && s[1] == 'd') {
+            hp_buf_adds(&pat, "[0-9]");
+            s++;
+        } else if (s[0] == '\\' && s[1] == 'D') {
+            hp_buf_adds(&pat, "[^0-9]");
+            s++;
+        } else if (s[0] == '\\' && s[1]) {
+            hp_buf_add(&pat, s, 2);
+            s++;
+        } else {
+            hp_buf_addc(&pat, *s);
+        }
+    }
+    if (!hp_buf_ok(&pat))
+        return hp_error_set(b->err, -ENOMEM, "out of memory");
+    int rc = regcomp(re, pat.buf, REG_EXTENDED | REG_NOSUB);
+    hp_buf_release(&pat);
+    if (rc != 0) {
+        char msg[128];
+        regerror(rc, re, msg, sizeof(msg));
+        return hp_error_set(b->err, -EINVAL, "bad --%s regular expression '%s': %s", what,
+                            pattern, msg);
+    }
+    return 1;
+}
+
+static bool regex_hit(const regex_t *re, const char *s)
+{
+    return regexec(re, s, 0, NULL, 0) == 0;
+}
+
+/* ---- per-frame facts --------------------------------------------------- */
+
+uint64_t hp_report_frame_address(const hp_report *r, uint32_t frame)
+{
+    uint64_t a = r->profile->locations[HP_FRAME_LOC(frame)].address;
+    /* symbolized profiles name their addresses exactly: no adjustment (Perl) */
+    if ((frame & HP_FRAME_LEAF) || r->profile->ngiven || r->profile->binary)
+        return a;
+    return a - 1;
+}
+
+static const hp_line *loc_lines(const hp_profile *p, uint32_t loc)
+{
+    return p->lines + p->locations[loc].first_line;
+}
+
+/* Short name of one inline level ("??" when DWARF and symbols knew nothing). */
+static const char *level_name(const hp_profile *p, const hp_line *l)
+{
+    return l->function ? hp_profile_str(p, p->functions[l->function].short_name) : "??";
+}
+
+static bool is_allocator(const builder *b, uint32_t loc)
+{
+    const hp_location *L = &b->p->locations[loc];
+    if (L->state != HP_LOC_SYMBOLIZED || L->nlines == 0)
+        return false;
+    /* Perl pprof tests the outermost level's short name */
+    const hp_line *outer = &loc_lines(b->p, loc)[L->nlines - 1];
+    return hp_is_allocator_frame(level_name(b->p, outer));
+}
+
+static void addr16(char out[17], uint64_t a)
+{
+    snprintf(out, 17, "%016" PRIx64, a);
+}
+
+/* Perl's SymbolMatches plus the address test of FocusProfile. */
+static bool frame_matches(builder *b, const regex_t *re, uint32_t frame)
+{
+    uint32_t loc = HP_FRAME_LOC(frame);
+    char a[17];
+    addr16(a, hp_report_frame_address(b->r, frame));
+    if (regex_hit(re, a))
+        return true;
+    const hp_location *L = &b->p->locations[loc];
+    if (L->state == HP_LOC_UNSYMBOLIZED) {
+        char name[20];
+        snprintf(name, sizeof(name), "0x%s", a);
+        return regex_hit(re, name) || regex_hit(re, "?");
+    }
+    if (L->state != HP_LOC_SYMBOLIZED)
+        return false;
+    const hp_line *lines = loc_lines(b->p, loc);
+    for (uint32_t i = 0; i < L->nlines; i++) {
+        if (regex_hit(re, level_name(b->p, &lines[i])) ||
+            regex_hit(re, hp_profile_str(b->p, lines[i].fileline)))
+            return true;
+    }
+    return false;
+}
+
+static bool cached_match(builder *b, const regex_t *re, uint8_t *cache, uint32_t frame)
+{
+    size_t slot = (size_t)HP_FRAME_LOC(frame) * 2 + ((frame & HP_FRAME_LEAF) ? 1 : 0);
+    if (!cache[slot])
+        cache[slot] = frame_matches(b, re, frame) ? 2 : 1;
+    return cache[slot] == 2;
+}
+
+/* ---- keys -------------------------------------------------------------- */
+
+static int64_t intern_key(builder *b, const char *key, const char *display)
+{
+    hp_report *r = b->r;
+    int64_t id = hp_strtab_intern(r->keys, key, strlen(key));
+    if (id < 0)
+        return id;
+    if ((size_t)id >= r->nkeys) {
+        int64_t did = display ? hp_strtab_intern(r->labels, display, strlen(display)) : 0;
+        if (did < 0)
+            return did;
+        if (HP_GROW(r->display, b->display_alloc, (size_t)id + 1) < 0)
+            return -ENOMEM;
+        r->display[id] = (uint32_t)did;
+        r->nkeys = (size_t)id + 1;
+    }
+    return id;
+}
+
+static int push_key(builder *b, const char *key, const char *display)
+{
+    int64_t id = intern_key(b, key, display);
+    if (id < 0)
+        return (int)id;
+    if (HP_GROW(b->key_pool, b->key_pool_alloc, b->nkey_pool + 1) < 0)
+        return -ENOMEM;
+    b->key_pool[b->nkey_pool++] = (uint32_t)id;
+    return 0;
+}
+
+/* Perl's TranslateStack for one frame: one key per inline level, innermost first. */
+static int translate_frame(builder *b, uint32_t frame)
+{
+    const hp_profile *p = b->p;
+    const hp_report_options *o = b->o;
+    uint32_t loc = HP_FRAME_LOC(frame);
+    const hp_location *L = &p->locations[loc];
+    char a[17], name0x[20];
+    addr16(a, hp_report_frame_address(b->r, frame));
+    hp_buf *t = &b->tmp;
+    int rc;
+
+    if (L->state != HP_LOC_SYMBOLIZED || L->nlines == 0) {
+        /* [name, fileline] = ["0x<a>", "?"] when unsymbolized, [a, ""] when the
+         * object is missing */
+        bool unsym = L->state != HP_LOC_NO_OBJECT;
+        snprintf(name0x, sizeof(name0x), "0x%s", a);
+        const char *func = unsym ? name0x : a;
+        const char *fl = unsym ? "?" : "";
+        hp_buf_reset(t);
+        switch (o->granularity) {
+        case HP_GRAN_ADDRESSES:
+            hp_buf_addf(t, "%s %s %s", a, func, fl);
+            break;
+        case HP_GRAN_LINES:
+            if (!o->show_addresses)
+                hp_buf_addf(t, "%s %s", func, fl);
+            else
+                hp_buf_addf(t, "%s %s (%s)", func, fl, a);
+            break;
+        case HP_GRAN_FUNCTIONS:
+            if (!o->show_addresses)
+                hp_buf_adds(t, func);
+            else
+                hp_buf_addf(t, "%s (%s)", func, a);
+            break;
+        case HP_GRAN_FILES:
+            hp_buf_adds(t, *fl ? fl : a);
+            break;
+        }
+        return hp_buf_ok(t) ? push_key(b, t->buf, NULL) : -ENOMEM;
+    }
+
+    const hp_line *lines = loc_lines(p, loc);
+    const hp_line *outer = &lines[L->nlines - 1];
+    for (uint32_t i = 0; i < L->nlines; i++) {
+        const hp_line *l = &lines[i];
+        const char *func = level_name(p, l);
+        const char *fl = hp_profile_str(p, l->fileline);
+        bool inl = i + 1 < L->nlines;
+        bool unknown = strcmp(func, "??") == 0;
+        bool addr_key = false;
+        hp_buf_reset(t);
+        switch (o->granularity) {
+        case HP_GRAN_ADDRESSES:
+            hp_buf_addf(t, "%s %s%s %s", a, func, inl ? " (inline)" : "", fl);
+            break;
+        case HP_GRAN_LINES:
+            if (unknown && !inl && strcmp(fl, "??:0") == 0)
+                addr_key = true;
+            else if (!o->show_addresses)
+                hp_buf_addf(t, "%s%s %s", func, inl ? " (inline)" : "", fl);
+            else
+                hp_buf_addf(t, "%s%s %s (%s)", func, inl ? " (inline)" : "", fl, a);
+            break;
+        case HP_GRAN_FUNCTIONS:
+            if (unknown && !inl)
+                addr_key = true;
+            else if (!o->show_addresses)
+                hp_buf_addf(t, "%s%s", func, inl ? " (inline)" : "");
+            else
+                hp_buf_addf(t, "%s%s (%s)", func, inl ? " (inline)" : "", a);
+            break;
+        case HP_GRAN_FILES:
+            if (strcmp(fl, "??:0") == 0 || !*fl) {
+                addr_key = true;
+            } else {
+                size_t n = strlen(fl), k = n;
+                while (k > 0 && fl[k - 1] >= '0' && fl[k - 1] <= '9')
+                    k--;
+                if (k > 0 && k < n && fl[k - 1] == ':')
+                    n = k - 1;
+                hp_buf_add(t, fl, n);
+            }
+            break;
+        }
+        if (addr_key) {
+            /* Perl prints an address key through its symbol entry: outermost level */
+            hp_buf_reset(t);
+            hp_buf_addf(t, "%s %s", level_name(p, outer), hp_profile_str(p, outer->fileline));
+            if (!hp_buf_ok(t))
+                return -ENOMEM;
+            char display[512];
+            snprintf(display, sizeof(display), "%s", t->buf);
+            rc = push_key(b, a, display);
+        } else {
+            rc = hp_buf_ok(t) ? push_key(b, t->buf, NULL) : -ENOMEM;
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int frame_keys(builder *b, uint32_t frame, const uint32_t **ret, uint32_t *ret_n)
+{
+    size_t slot = (size_t)HP_FRAME_LOC(frame) * 2 + ((frame & HP_FRAME_LEAF) ? 1 : 0);
+    if (b->key_start[slot] == UINT32_MAX) {
+        size_t start = b->nkey_pool;
+        int rc = translate_frame(b, frame);
+        if (rc < 0)
+            return rc;
+        b->key_start[slot] = (uint32_t)start;
+        b->key_count[slot] = (uint32_t)(b->nkey_pool - start);
+    }
+    *ret = b->key_pool + b->key_start[slot];
+    *ret_n = b->key_count[slot];
+    return 0;
+}
+
+/* ---- the pipeline ------------------------------------------------------ */
+
+static bool keep_stack(builder *b, const uint32_t *frames, uint32_t n)
+{
+    if (b->has_focus) {
+        bool hit = false;
+        for (uint32_t i = 0; i < n && !hit; i++)
+            hit = cached_match(b, &b->focus, b->m_focus, frames[i]);
+        if (!hit)
+            return false;
+    }
+    if (b->has_ignore) {
+        for (uint32_t i = 0; i < n; i++)
+            if (cached_match(b, &b->ignore, b->m_ignore, frames[i]))
+                return false;
+    }
+    return true;
+}
+
+static int build(builder *b)
+{
+    const hp_profile *p = b->p;
+    hp_report *r = b->r;
+    int rc = 0;
+    size_t nslots = p->nlocations * 2;
+    b->skip = hp_new0(uint8_t, nslots);
+    b->m_focus = hp_new0(uint8_t, nslots);
+    b->m_ignore = hp_new0(uint8_t, nslots);
+    b->m_show = hp_new0(uint8_t, nslots);
+    b->m_hide = hp_new0(uint8_t, nslots);
+    b->key_start = hp_malloc(nslots * sizeof(uint32_t));
+    b->key_count = hp_malloc(nslots * sizeof(uint32_t));
+    hp_seqtab *seqs = hp_seqtab_new();
+    double *values = NULL;
+    size_t values_alloc = 0;
+    uint32_t *frames = NULL;
+    size_t frames_alloc = 0;
+    if (!b->skip || !b->m_focus || !b->m_ignore || !b->m_show || !b->m_hide || !b->key_start ||
+        !b->key_count || !seqs) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    memset(b->key_start, 0xff, nslots * sizeof(uint32_t));
+
+    /* 1. total, frame removal, filters; merge identical processed stacks */
+    int metric = b->o->metric;
+    for (size_t i = 0; i < p->nsamples; i++) {
+        const hp_sample *s = &p->samples[i];
+        double v = s->value[metric];
+        r->total += v;
+        if (HP_GROW(frames, frames_alloc, (size_t)s->depth + 1) < 0) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        uint32_t n = 0;
+        for (uint32_t d = 0; d < s->depth; d++) {
+            uint32_t loc = p->stack_locs[s->stack + d];
+            if (b->o->drop_allocator_frames) {
+                if (!b->skip[loc])
+                    b->skip[loc] = is_allocator(b, loc) ? 2 : 1;
+                if (b->skip[loc] == 2)
+                    continue;
+            }
+            frames[n++] = loc | (d == 0 ? HP_FRAME_LEAF : 0);
+        }
+        if (!keep_stack(b, frames, n))
+            continue;
+        if (b->has_show || b->has_hide) {
+            uint32_t k = 0;
+            for (uint32_t j = 0; j < n; j++) {
+                if (b->has_hide && cached_match(b, &b->hide, b->m_hide, frames[j]))
+                    continue;
+                if (b->has_show && !cached_match(b, &b->show, b->m_show, frames[j]))
+                    continue;
+                frames[k++] = frames[j];
+            }
+            if (k == 0 && n > 0)
+                continue; /* Go drops samples left with no frames */
+            n = k;
+        }
+        int64_t id = hp_seqtab_intern(seqs, frames, n);
+        if (id < 0) {
+            rc = (int)id;
+            goto out;
+        }
+        if ((size_t)id >= values_alloc) {
+            size_t old = values_alloc;
+            if (HP_GROW(values, values_alloc, (size_t)id + 1) < 0) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            memset(values + old, 0, (values_alloc - old) * sizeof(*values));
+        }
+        values[id] += v;
+    }
+
+    /* 2. keys per processed stack; flat and cum with recursion counted once */
+    size_t nstacks = hp_seqtab_count(seqs);
+    r->stacks = hp_new0(hp_report_stack, nstacks ? nstacks : 1);
+    if (!r->stacks) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    size_t frame_alloc = 0, keys_alloc = 0;
+    for (size_t i = 0; i < nstacks; i++) {
+        uint32_t n;
+        const uint32_t *fr = hp_seqtab_get(seqs, (uint32_t)i, &n);
+        hp_report_stack *st = &r->stacks[r->nstacks++];
+        st->value = values[i];
+        st->frames = (uint32_t)r->nframe_locs;
+        st->nframes = n;
+        if (HP_GROW(r->frame_locs, frame_alloc, r->nframe_locs + n) < 0) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        memcpy(r->frame_locs + r->nframe_locs, fr, n * sizeof(*fr));
+        r->nframe_locs += n;
+        st->keys = (uint32_t)r->nstack_keys;
+        for (uint32_t j = 0; j < n; j++) {
+            const uint32_t *ks;
+            uint32_t nk;
+            if ((rc = frame_keys(b, fr[j], &ks, &nk)) < 0)
+                goto out;
+            if (HP_GROW(r->stack_keys, keys_alloc, r->nstack_keys + nk) < 0) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            memcpy(r->stack_keys + r->nstack_keys, ks, nk * sizeof(*ks));
+            r->nstack_keys += nk;
+        }
+        st->nkeys = (uint32_t)(r->nstack_keys - st->keys);
+    }
+
+    r->flat = hp_new0(double, r->nkeys ? r->nkeys : 1);
+    r->cum = hp_new0(double, r->nkeys ? r->nkeys : 1);
+    uint32_t *stamp = hp_new0(uint32_t, r->nkeys ? r->nkeys : 1);
+    bool *present = hp_new0(bool, r->nkeys ? r->nkeys : 1);
+    if (!r->flat || !r->cum || !stamp || !present) {
+        free(stamp);
+        free(present);
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < r->nstacks; i++) {
+        const hp_report_stack *st = &r->stacks[i];
+        const uint32_t *ks = r->stack_keys + st->keys;
+        if (st->nkeys == 0)
+            continue; /* counts in Total but in no key (Perl) */
+        r->flat[ks[0]] += st->value;
+        r->focused += st->value;
+        for (uint32_t j = 0; j < st->nkeys; j++) {
+            if (stamp[ks[j]] == i + 1)
+                continue;
+            stamp[ks[j]] = (uint32_t)i + 1;
+            r->cum[ks[j]] += st->value;
+            present[ks[j]] = true;
+        }
+    }
+    r->rows = hp_new0(uint32_t, r->nkeys ? r->nkeys : 1);
+    if (!r->rows) {
+        free(stamp);
+        free(present);
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t k = 1; k < r->nkeys; k++)
+        if (present[k])
+            r->rows[r->nrows++] = (uint32_t)k;
+    free(stamp);
+    free(present);
+    rc = hp_report_sort(r, false);
+out:
+    free(values);
+    free(frames);
+    hp_seqtab_free(seqs);
+    return rc;
+}
+
+static const hp_report *sort_report;
+static bool sort_by_cum;
+
+static int row_cmp(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    const double *v = sort_by_cum ? sort_report->cum : sort_report->flat;
+    if (v[a] != v[b])
+        return v[a] > v[b] ? -1 : 1;
+    return strcmp(hp_report_key(sort_report, a), hp_report_key(sort_report, b));
+}
+
+int hp_report_sort(hp_report *r, bool by_cum)
+{
+    sort_report = r;
+    sort_by_cum = by_cum;
+    qsort(r->rows, r->nrows, sizeof(*r->rows), row_cmp);
+    sort_report = NULL;
+    return 0;
+}
+
+int hp_report_build(const hp_profile *p, const hp_report_options *opts, hp_report **ret,
+                    hp_error *reterr)
+{
+    hp_report *r = hp_new0(hp_report, 1);
+    if (!r)
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    r->profile = p;
+    r->opts = *opts;
+    r->keys = hp_strtab_new();
+    r->labels = hp_strtab_new();
+    builder b = {.p = p, .o = opts, .r = r, .err = reterr, .tmp = HP_BUF_INIT};
+    int rc = r->keys && r->labels ? 0 : -ENOMEM;
+    if (rc == 0) {
+        r->nkeys = 1; /* id 0 is "" */
+        if (HP_GROW(r->display, b.display_alloc, 1) < 0)
+            rc = -ENOMEM;
+        else
+            r->display[0] = 0;
+    }
+    struct {
+        const char *pat, *what;
+        regex_t *re;
+        bool *has;
+    } res[] = {
+        {opts->focus, "focus", &b.focus, &b.has_focus},
+        {opts->ignore, "ignore", &b.ignore, &b.has_ignore},
+        {opts->show, "show", &b.show, &b.has_show},
+        {opts->hide, "hide", &b.hide, &b.has_hide},
+    };
+    for (size_t i = 0; rc == 0 && i < HP_ARRAY_SIZE(res); i++) {
+        if (!res[i].pat || !*res[i].pat)
+            continue;
+        int c = compile_re(&b, res[i].re, res[i].pat, res[i].what);
+        if (c < 0)
+            rc = c;
+        else
+            *res[i].has = true;
+    }
+    if (rc == 0)
+        rc = build(&b);
+    for (size_t i = 0; i < HP_ARRAY_SIZE(res); i++)
+        if (*res[i].has)
+            regfree(res[i].re);
+    free(b.skip);
+    free(b.m_focus);
+    free(b.m_ignore);
+    free(b.m_show);
+    free(b.m_hide);
+    free(b.key_start);
+    free(b.key_count);
+    free(b.key_pool);
+    hp_buf_release(&b.tmp);
+    if (rc < 0) {
+        if (rc == -ENOMEM)
+            hp_error_set(reterr, rc, "out of memory");
+        hp_report_free(r);
+        return rc;
+    }
+    *ret = r;
+    return 0;
+}
+
+hp_report *hp_report_free(hp_report *r)
+{
+    if (!r)
+        return NULL;
+    hp_strtab_free(r->keys);
+    hp_strtab_free(r->labels);
+    free(r->display);
+    free(r->flat);
+    free(r->cum);
+    free(r->rows);
+    free(r->stacks);
+    free(r->frame_locs);
+    free(r->stack_keys);
+    free(r);
+    return NULL;
+}

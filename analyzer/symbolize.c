@@ -1,0 +1,381 @@
+/*
+ * symbolize.c - the bridge between a profile and the symbolizer: finds the
+ * object of every location through the profile's memory map (the program on
+ * the command line standing in for the main executable), looks each distinct
+ * address up once (return address - 1), and writes functions and inline
+ * chains back into the profile with Perl pprof's naming: DWARF names,
+ * nm-style "<start>" tags when the symbol table agrees, symbol-table names
+ * where DWARF has none, and name@offset for distinct functions that share a
+ * short name. Symbolized ("--- symbol") profiles take their names from the file.
+ */
+#include "hp_common.h"
+#include "hp_buf.h"
+#include "hp_demangle.h"
+#include "hp_names.h"
+#include "hp_symbolize.h"
+#include "hp_symbolizer.h"
+
+#include <inttypes.h>
+
+typedef struct ctx {
+    hp_profile *p;
+    const hp_symbolize_options *o;
+    hp_error *err;
+    hp_buf tmp, tmp2;
+    /* function interning: full name id -> function index */
+    uint32_t *fn_by_name;
+    size_t fn_by_name_alloc;
+} ctx;
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* A shared library by name: foo.so, foo.so.6, foo.so.4.5.10, foo.so_1 */
+static bool looks_like_library(const char *path)
+{
+    const char *b = base_name(path);
+    const char *so = strstr(b, ".so");
+    if (!so)
+        return false;
+    so += 3;
+    return *so == '\0' || *so == '.' || *so == '_' || *so == ' ';
+}
+
+/* Go pprof's rule: the first executable mapping of a real file that is not a
+ * library is the main program. */
+static uint32_t main_mapping(const hp_profile *p)
+{
+    for (size_t i = 1; i < p->nmappings; i++) {
+        const hp_mapping *m = &p->mappings[i];
+        const char *path = hp_profile_str(p, m->path);
+        if (m->perms[2] != 'x' || !*path || path[0] == '[' || looks_like_library(path))
+            continue;
+        return (uint32_t)i;
+    }
+    return 0;
+}
+
+static int64_t intern(ctx *c, const char *s)
+{
+    return hp_profile_intern(c->p, s);
+}
+
+/* Index of the function with this full name (created with its short name). */
+static int64_t function_for(ctx *c, const char *full, uint64_t start, uint32_t mapping)
+{
+    hp_profile *p = c->p;
+    int64_t name = intern(c, full);
+    if (name < 0)
+        return name;
+    if ((size_t)name >= c->fn_by_name_alloc) {
+        size_t old = c->fn_by_name_alloc;
+        if (HP_GROW(c->fn_by_name, c->fn_by_name_alloc, (size_t)name + 1) < 0)
+            return -ENOMEM;
+        memset(c->fn_by_name + old, 0, (c->fn_by_name_alloc - old) * sizeof(uint32_t));
+    }
+    if (c->fn_by_name[name])
+        return c->fn_by_name[name];
+    hp_buf_reset(&c->tmp2);
+    hp_short_name(full, c->o->strip_templates, &c->tmp2);
+    if (!hp_buf_ok(&c->tmp2))
+        return -ENOMEM;
+    int64_t short_id = intern(c, c->tmp2.buf);
+    if (short_id < 0 || HP_GROW(p->functions, p->functions_alloc, p->nfunctions + 1) < 0)
+        return -ENOMEM;
+    uint32_t idx = (uint32_t)p->nfunctions++;
+    p->functions[idx] = (hp_function){
+        .name = (uint32_t)name,
+        .short_name = (uint32_t)short_id,
+        .start = start,
+        .mapping = mapping,
+    };
+    c->fn_by_name[name] = idx;
+    return idx;
+}
+
+static int add_line(ctx *c, uint32_t function, const char *file, uint32_t line,
+                    const char *fileline)
+{
+    hp_profile *p = c->p;
+    int64_t f = file ? intern(c, file) : 0;
+    int64_t fl = intern(c, fileline);
+    if (f < 0 || fl < 0 || HP_GROW(p->lines, p->lines_alloc, p->nlines + 1) < 0)
+        return -ENOMEM;
+    p->lines[p->nlines++] = (hp_line){
+        .function = function,
+        .file = (uint32_t)f,
+        .line = line,
+        .fileline = (uint32_t)fl,
+    };
+    return 0;
+}
+
+/* `nm --demangle` spelling of a symbol: demangled, version suffix kept,
+ * tagged with its 16-digit start address as Perl pprof's MapSymbolsWithNM does. */
+static int nm_name(const hp_sym_result *res, hp_buf *out)
+{
+    const char *raw = res->symbol_raw;
+    const char *at = strchr(raw, '@');
+    size_t n = at ? (size_t)(at - raw) : strlen(raw);
+    char *plain = hp_malloc(n + 1);
+    if (!plain)
+        return -ENOMEM;
+    memcpy(plain, raw, n);
+    plain[n] = '\0';
+    char *dem = hp_demangle(plain, HP_DEMANGLE_FULL);
+    hp_buf_reset(out);
+    hp_buf_adds(out, dem ? dem : plain);
+    if (at)
+        hp_buf_adds(out, at);
+    hp_buf_addf(out, "<%016" PRIx64 ">", res->symbol_start);
+    free(dem);
+    free(plain);
+    return hp_buf_ok(out) ? 0 : -ENOMEM;
+}
+
+/* Writes the inline chain of one location (innermost first). */
+static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res, uint32_t mapping)
+{
+    hp_profile *p = c->p;
+    hp_buf *nm = &c->tmp;
+    bool have_nm = res->symbol_raw != NULL;
+    int r;
+    if (have_nm && (r = nm_name(res, nm)) < 0)
+        return r;
+    L->first_line = (uint32_t)p->nlines;
+    size_t n = res->nframes ? res->nframes : 1;
+    for (size_t i = 0; i < n; i++) {
+        const hp_sym_frame *f = res->nframes ? &res->frames[i] : NULL;
+        const char *full = f && f->function ? f->function : "??";
+        uint64_t start = 0;
+        char fileline[4200];
+        if (f && f->file)
+            snprintf(fileline, sizeof(fileline), "%s:%" PRIu32, f->file, f->line);
+        else
+            snprintf(fileline, sizeof(fileline), "??:0");
+        if (have_nm) {
+            if (!strcmp(full, "??")) {
+                full = nm->buf;
+                start = res->symbol_start;
+            } else {
+                hp_buf s = HP_BUF_INIT;
+                hp_short_name(full, c->o->strip_templates, &s);
+                bool agree = hp_buf_ok(&s) && strncmp(nm->buf, s.buf, s.len) == 0;
+                hp_buf_release(&s);
+                if (agree) {
+                    full = nm->buf;
+                    start = res->symbol_start;
+                }
+            }
+        }
+        int64_t fn = strcmp(full, "??") ? function_for(c, full, start, mapping) : 0;
+        if (fn < 0)
+            return (int)fn;
+        if ((r = add_line(c, (uint32_t)fn, f ? f->file : NULL, f ? f->line : 0, fileline)) < 0)
+            return r;
+    }
+    L->nlines = (uint32_t)(p->nlines - L->first_line);
+    L->state = HP_LOC_SYMBOLIZED;
+    return 0;
+}
+
+/* Perl's FillFullnameToShortnameMap: distinct functions (names tagged with
+ * different start addresses) sharing a short name become name@start. */
+static int disambiguate(ctx *c)
+{
+    hp_profile *p = c->p;
+    size_t nstr = hp_strtab_count(p->strings);
+    uint32_t *first = hp_new0(uint32_t, nstr); /* short id -> first function seen */
+    bool *dup = hp_new0(bool, nstr);
+    int r = 0;
+    if (!first || !dup) {
+        r = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 1; i < p->nlocations; i++) {
+        const hp_location *L = &p->locations[i];
+        if (L->state != HP_LOC_SYMBOLIZED || !L->nlines)
+            continue;
+        uint32_t fn = p->lines[L->first_line + L->nlines - 1].function; /* outermost */
+        if (!fn)
+            continue;
+        const hp_function *F = &p->functions[fn];
+        const char *full = hp_profile_str(p, F->name);
+        if (!ends_with(full, ">") || !F->start)
+            continue;
+        if (first[F->short_name] && first[F->short_name] != fn)
+            dup[F->short_name] = true;
+        else
+            first[F->short_name] = fn;
+    }
+    for (size_t fn = 1; fn < p->nfunctions; fn++) {
+        hp_function *F = &p->functions[fn];
+        if (!dup[F->short_name] || !ends_with(hp_profile_str(p, F->name), ">"))
+            continue;
+        char *s = hp_arena_strfmt(p->arena, "%s@%" PRIx64, hp_profile_str(p, F->short_name),
+                                  F->start);
+        int64_t id = s ? intern(c, s) : -ENOMEM;
+        if (id < 0) {
+            r = -ENOMEM;
+            goto out;
+        }
+        F->short_name = (uint32_t)id;
+    }
+out:
+    free(first);
+    free(dup);
+    return r;
+}
+
+static int given_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const hp_given_symbol *)a)->address, y = ((const hp_given_symbol *)b)->address;
+    return x < y ? -1 : x > y;
+}
+
+static int symbolize_given(ctx *c)
+{
+    hp_profile *p = c->p;
+    if (p->ngiven)
+        qsort(p->given, p->ngiven, sizeof(*p->given), given_cmp);
+    for (size_t i = 1; i < p->nlocations; i++) {
+        hp_location *L = &p->locations[i];
+        hp_given_symbol key = {.address = L->address};
+        const hp_given_symbol *g =
+            p->ngiven ? bsearch(&key, p->given, p->ngiven, sizeof(key), given_cmp) : NULL;
+        L->first_line = (uint32_t)p->nlines;
+        char unknown[24];
+        snprintf(unknown, sizeof(unknown), "0x%016" PRIx64, L->address);
+        uint32_t n = g ? g->nnames : 1;
+        for (uint32_t j = n; j-- > 0;) { /* given outermost first; lines innermost first */
+            const char *full = g ? hp_profile_str(p, p->given_names[g->first_name + j]) : unknown;
+            int64_t fn = function_for(c, full, 0, 0);
+            if (fn < 0)
+                return (int)fn;
+            int r = add_line(c, (uint32_t)fn, NULL, 0, "?");
+            if (r < 0)
+                return r;
+        }
+        L->nlines = (uint32_t)(p->nlines - L->first_line);
+        L->state = HP_LOC_SYMBOLIZED;
+    }
+    return 0;
+}
+
+static char *search_path(const hp_symbolize_options *o)
+{
+    const char *env = getenv("PPROF_BINARY_PATH");
+    hp_buf b = HP_BUF_INIT;
+    if (o->binary_path && *o->binary_path)
+        hp_buf_adds(&b, o->binary_path);
+    if (env && *env) {
+        if (b.len)
+            hp_buf_addc(&b, ':');
+        hp_buf_adds(&b, env);
+    }
+    return hp_buf_detach(&b, NULL);
+}
+
+static int symbolize_native(ctx *c)
+{
+    hp_profile *p = c->p;
+    const hp_symbolize_options *o = c->o;
+    char *path = search_path(o);
+    if (!path)
+        return -ENOMEM;
+    hp_symbolizer *s = NULL;
+    hp_symbolizer_config cfg = {.search_path = path};
+    int r = hp_symbolizer_new(&cfg, &s, c->err);
+    free(path);
+    if (r < 0)
+        return r;
+    uint32_t main_map = main_mapping(p);
+    const char *main_path = main_map ? hp_profile_str(p, p->mappings[main_map].path) : NULL;
+    if (o->program && main_path && strcmp(base_name(o->program), base_name(main_path)) != 0) {
+        hp_profile_warn(p, "warning: program '%s' is not the profile's executable '%s': using '%s'",
+                        o->program, main_path, o->program);
+    }
+    /* per mapping: 0 not tried, 1 usable, 2 unusable */
+    uint8_t *state = hp_new0(uint8_t, p->nmappings);
+    hp_symobj **objs = hp_new0(hp_symobj *, p->nmappings);
+    hp_sym_result *res = hp_malloc(sizeof(*res));
+    if (!state || !objs || !res) {
+        r = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 1; i < p->nlocations; i++) {
+        hp_location *L = &p->locations[i];
+        uint64_t pc = L->address ? L->address - 1 : 0;
+        uint32_t m = hp_profile_mapping_of(p, pc);
+        L->mapping = m;
+        if (!m || p->mappings[m].perms[2] != 'x') {
+            L->state = HP_LOC_UNSYMBOLIZED;
+            continue;
+        }
+        const hp_mapping *M = &p->mappings[m];
+        const char *recorded = hp_profile_str(p, M->path);
+        if (!state[m]) {
+            state[m] = 2;
+            if (*recorded && recorded[0] != '[') {
+                bool is_main = main_path && !strcmp(recorded, main_path);
+                hp_error oerr = {0};
+                int e = hp_symbolizer_open(s, recorded, is_main ? o->program : NULL, &objs[m],
+                                           &oerr);
+                if (e == 0) {
+                    state[m] = 1;
+                    const char *w = hp_symobj_warning(objs[m]);
+                    if (w)
+                        hp_profile_warn(p, "warning: %s", w);
+                } else if (e == -ENOMEM) {
+                    r = hp_error_set(c->err, e, "out of memory");
+                    goto out;
+                } else {
+                    /* one line per distinct file */
+                    bool said = false;
+                    for (size_t k = 1; k < m && !said; k++)
+                        said = p->mappings[k].path == M->path && state[k] == 2;
+                    if (!said)
+                        hp_profile_warn(p, "warning: cannot symbolize %s", oerr.msg);
+                }
+            }
+        }
+        if (state[m] != 1) {
+            L->state = *recorded && recorded[0] != '[' ? HP_LOC_NO_OBJECT : HP_LOC_UNSYMBOLIZED;
+            continue;
+        }
+        memset(res, 0, sizeof(*res));
+        hp_symobj_lookup(objs[m], M->start, M->offset, pc, res);
+        if ((r = fill_location(c, L, res, m)) < 0) {
+            hp_error_set(c->err, r, "out of memory");
+            goto out;
+        }
+    }
+    r = disambiguate(c);
+out:
+    free(state);
+    free(objs);
+    free(res);
+    hp_symbolizer_free(s);
+    return r;
+}
+
+int hp_symbolize_profile(hp_profile *p, const hp_symbolize_options *o, hp_error *reterr)
+{
+    ctx c = {.p = p, .o = o, .err = reterr, .tmp = HP_BUF_INIT, .tmp2 = HP_BUF_INIT};
+    int r = p->ngiven || p->binary ? symbolize_given(&c) : symbolize_native(&c);
+    hp_buf_release(&c.tmp);
+    hp_buf_release(&c.tmp2);
+    free(c.fn_by_name);
+    if (r == -ENOMEM)
+        hp_error_set(reterr, r, "out of memory");
+    return r;
+}

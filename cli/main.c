@@ -1,0 +1,188 @@
+/*
+ * main.c - `pprof`: parse the command line, load the profiles (summing
+ * several, subtracting --base), symbolize, build the report and render it.
+ * The only place that prints errors; maps them to exit codes:
+ * 0 success, 1 bad or unreadable input, 2 usage error.
+ */
+#include "hp_common.h"
+#include "hp_cli.h"
+#include "hp_heap.h"
+#include "hp_render.h"
+#include "hp_report.h"
+#include "hp_symbolize.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+enum { EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
+
+static void print_warnings(const hp_profile *p, size_t from)
+{
+    for (size_t i = from; i < p->nwarnings; i++)
+        fprintf(stderr, "pprof: %s\n", p->warnings[i]);
+}
+
+static bool is_elf_file(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    unsigned char magic[4];
+    bool elf = read(fd, magic, 4) == 4 && !memcmp(magic, "\177ELF", 4);
+    close(fd);
+    return elf;
+}
+
+static int load(const char *path, hp_profile **ret, hp_error *err)
+{
+    int r = hp_heap_read_file(path, ret, err);
+    if (r == 0)
+        print_warnings(*ret, 0);
+    return r;
+}
+
+/* Reads every profile argument (summed) and the base (subtracted). */
+static int load_profiles(const hp_cli_opts *o, char **profiles, int n, hp_profile **ret,
+                         hp_error *err)
+{
+    hp_profile *main_prof = NULL;
+    int r = load(profiles[0], &main_prof, err);
+    if (r < 0)
+        return r;
+    for (int i = 1; i < n && r == 0; i++) {
+        hp_profile *extra = NULL;
+        r = load(profiles[i], &extra, err);
+        if (r == 0)
+            r = hp_profile_merge(main_prof, extra, 1.0, false);
+        hp_profile_free(extra);
+    }
+    const char *base = o->base ? o->base : o->diff_base;
+    if (r == 0 && base) {
+        hp_profile *b = NULL;
+        r = load(base, &b, err);
+        if (r == 0)
+            r = hp_profile_merge(main_prof, b, -1.0, o->drop_negative);
+        hp_profile_free(b);
+    }
+    if (r < 0) {
+        if (r == -ENOMEM)
+            hp_error_set(err, r, "out of memory");
+        hp_profile_free(main_prof);
+        return r;
+    }
+    *ret = main_prof;
+    return 0;
+}
+
+static int run(const hp_cli_opts *o, hp_error *err)
+{
+    if (o->nargs < 1)
+        return hp_error_set(err, -EINVAL, "did not specify a profile file");
+    /* pprof PROGRAM PROFILE...; the program may be left out (Go pprof) */
+    const char *program = NULL;
+    char **profiles = o->args;
+    int nprofiles = o->nargs;
+    if (o->nargs >= 2) {
+        if (access(o->args[0], F_OK) != 0) {
+            return hp_error_set(err, -ENOENT, "cannot open '%s': %s", o->args[0],
+                                strerror(ENOENT));
+        }
+        if (is_elf_file(o->args[0])) {
+            program = o->args[0];
+            profiles++;
+            nprofiles--;
+        }
+    }
+    hp_profile *prof = NULL;
+    hp_report *rep = NULL;
+    FILE *out = stdout;
+    int r = load_profiles(o, profiles, nprofiles, &prof, err);
+    if (r < 0)
+        return r;
+
+    bool symbolize = !o->symbolize || strncmp(o->symbolize, "none", 4) != 0;
+    if (symbolize) {
+        hp_symbolize_options so = {
+            .program = program,
+            .binary_path = o->binary_path,
+            .strip_templates = !o->no_strip_temp,
+        };
+        size_t seen = prof->nwarnings;
+        r = hp_symbolize_profile(prof, &so, err);
+        print_warnings(prof, seen);
+        if (r < 0)
+            goto out;
+    }
+
+    hp_report_options ro = {
+        .metric = o->metric >= 0 ? o->metric : HP_INUSE_SPACE,
+        .granularity = o->granularity >= 0 ? (hp_granularity)o->granularity : HP_GRAN_FUNCTIONS,
+        .show_addresses = o->show_addresses,
+        .drop_allocator_frames = true,
+        .focus = o->focus,
+        .ignore = o->ignore,
+        .show = o->show,
+        .hide = o->hide,
+    };
+    r = hp_report_build(prof, &ro, &rep, err);
+    if (r < 0)
+        goto out;
+
+    if (o->output) {
+        out = fopen(o->output, "w");
+        if (!out) {
+            r = hp_error_set(err, -errno, "cannot write '%s': %s", o->output, strerror(errno));
+            out = stdout;
+            goto out;
+        }
+    }
+    hp_render_options rnd = {
+        .show_bytes = o->show_bytes,
+        .cum = o->cum,
+        .nodecount = o->nodecount,
+        .stacks = o->stacks,
+        .program = program ? program : profiles[0],
+    };
+    switch (o->mode) {
+    case HP_OUT_NONE:
+    case HP_OUT_TEXT:
+        r = hp_render_text(rep, &rnd, out);
+        break;
+    default:
+        r = hp_error_set(err, -ENOTSUP, "this output mode is not implemented yet");
+        break;
+    }
+    if (r == -EIO)
+        hp_error_set(err, r, "error writing the report");
+out:
+    if (out != stdout && fclose(out) != 0 && r == 0)
+        r = hp_error_set(err, -EIO, "error writing '%s'", o->output);
+    hp_report_free(rep);
+    hp_profile_free(prof);
+    return r;
+}
+
+int main(int argc, char **argv)
+{
+    hp_cli_opts o;
+    hp_error err = {0};
+    int r = hp_cli_parse(argc, argv, &o, &err);
+    if (r <= 0) {
+        if (r < 0) {
+            fprintf(stderr, "pprof: %s\n", err.msg);
+            fprintf(stderr, "Try 'pprof --help' for more information.\n");
+            return EXIT_USAGE;
+        }
+        return 0;
+    }
+    r = run(&o, &err);
+    if (fflush(stdout) != 0 && r == 0) {
+        fprintf(stderr, "pprof: error writing the report: %s\n", strerror(errno));
+        return EXIT_BAD_INPUT;
+    }
+    if (r < 0) {
+        fprintf(stderr, "pprof: %s\n", err.msg[0] ? err.msg : strerror(-r));
+        return r == -EINVAL ? EXIT_USAGE : EXIT_BAD_INPUT;
+    }
+    return 0;
+}

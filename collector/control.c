@@ -1,0 +1,460 @@
+/*
+ * control.c - life cycle of libheapprof: initialisation from the environment
+ * (HEAPPROFILE and the HEAP_PROFILE_* variables), the public heap-profiler C API,
+ * dump triggers (allocation / deallocation / in-use / time intervals, signal, exit),
+ * file naming (PREFIX.NNNN.heap, PREFIX_<pid> in children) and fork handling.
+ *
+ * Global totals for the triggers are kept per thread and added to shared atomics in
+ * batches (flush_threshold bytes), so threads do not fight over one cache line; dumps
+ * themselves total the buckets and are exact. One control lock serialises start, stop
+ * and dumps; a thread that finds it taken skips a triggered dump ("already dumping").
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gperftools/heap-profiler.h"
+#include "hpc.h"
+
+atomic_int hpc_enabled;
+struct hpc_rec *_Atomic hpc_prof_rec;
+struct hpc_rec *_Atomic hpc_check_rec;
+int hpc_max_depth = 64;
+int64_t hpc_sample_period;
+
+static hpc_lock ctl_lock;
+static char base_prefix[4096]; /* prefix as configured (HEAPPROFILE or HeapProfilerStart) */
+static char prefix[4200];      /* prefix in use: base_prefix or base_prefix_<pid> */
+static int dump_count;
+static bool initialised;
+
+static long long alloc_interval, dealloc_interval, inuse_interval, time_interval;
+static int64_t flush_threshold;
+static atomic_llong total_alloc, total_free;
+/* trigger thresholds, read without the lock */
+static atomic_llong next_alloc, next_free, next_inuse;
+static long long last_dump_alloc, last_dump_free, high_water_mark, last_dump_time;
+
+/* ---- totals and triggers ------------------------------------------------------------------ */
+
+static void update_next(void)
+{
+    atomic_store(&next_alloc, alloc_interval > 0 ? last_dump_alloc + alloc_interval : LLONG_MAX);
+    atomic_store(&next_free,
+                 dealloc_interval > 0 ? last_dump_free + dealloc_interval : LLONG_MAX);
+    atomic_store(&next_inuse, inuse_interval > 0 ? high_water_mark + inuse_interval : LLONG_MAX);
+}
+
+static void file_name(char *out, size_t cap, int n)
+{
+    char num[16];
+    hpc_fmt(num, sizeof(num), "%d", n);
+    size_t nl = hpc_strlen(num);
+    const char *zeros = "0000";
+    hpc_fmt(out, cap, "%s.%s%s.heap", prefix, nl < 4 ? zeros + nl : "", num);
+}
+
+static void fill_profile(struct hpc_out *o, void *ctx)
+{
+    char type[48];
+    if (hpc_sample_period)
+        hpc_fmt(type, sizeof(type), "heap_v2/%lld", (long long)hpc_sample_period);
+    else
+        hpc_fmt(type, sizeof(type), "heapprofile");
+    hpc_write_profile(o, ctx, type);
+}
+
+/* Caller holds ctl_lock and has set the recursion guard. */
+static void dump_locked(const char *reason)
+{
+    struct hpc_rec *r = atomic_load(&hpc_prof_rec);
+    if (!r)
+        return;
+    char name[4300];
+    file_name(name, sizeof(name), ++dump_count);
+    hpc_log(0, "Dumping heap profile to %s (%s)", name, reason);
+    hpc_write_file(name, fill_profile, r);
+}
+
+static void maybe_dump(void)
+{
+    if (!hpc_lock_try(&ctl_lock))
+        return; /* another thread is dumping */
+    if (!atomic_load(&hpc_prof_rec)) {
+        hpc_lock_drop(&ctl_lock);
+        return;
+    }
+    long long a = atomic_load(&total_alloc), f = atomic_load(&total_free);
+    long long inuse = a - f;
+    char buf[128];
+    bool need = false;
+    if (alloc_interval > 0 && a >= last_dump_alloc + alloc_interval) {
+        hpc_fmt(buf, sizeof(buf), "%lld MB allocated cumulatively, %lld MB currently in use",
+                a >> 20, inuse >> 20);
+        need = true;
+    } else if (dealloc_interval > 0 && f >= last_dump_free + dealloc_interval) {
+        hpc_fmt(buf, sizeof(buf), "%lld MB freed cumulatively, %lld MB currently in use", f >> 20,
+                inuse >> 20);
+        need = true;
+    } else if (inuse_interval > 0 && inuse > high_water_mark + inuse_interval) {
+        hpc_fmt(buf, sizeof(buf), "%lld MB currently in use", inuse >> 20);
+        need = true;
+    } else if (time_interval > 0) {
+        long long now = (long long)time(NULL);
+        if (now - last_dump_time >= time_interval) {
+            hpc_fmt(buf, sizeof(buf), "%lld sec since the last dump", now - last_dump_time);
+            need = true;
+            last_dump_time = now;
+        }
+    }
+    if (need) {
+        dump_locked(buf);
+        last_dump_alloc = a;
+        last_dump_free = f;
+        if (inuse > high_water_mark)
+            high_water_mark = inuse;
+        update_next();
+    }
+    hpc_lock_drop(&ctl_lock);
+}
+
+static void flush_totals(struct hpc_thread *t)
+{
+    long long a = atomic_fetch_add(&total_alloc, t->pend_alloc) + t->pend_alloc;
+    long long f = atomic_fetch_add(&total_free, t->pend_free) + t->pend_free;
+    t->pend_alloc = t->pend_free = 0;
+    if (a >= atomic_load_explicit(&next_alloc, memory_order_relaxed) ||
+        f >= atomic_load_explicit(&next_free, memory_order_relaxed) ||
+        a - f > atomic_load_explicit(&next_inuse, memory_order_relaxed) || time_interval > 0)
+        maybe_dump();
+}
+
+void hpc_after_alloc(int64_t bytes)
+{
+    struct hpc_thread *t = &hpc_tls;
+    t->pend_alloc += bytes;
+    if (t->pend_alloc + t->pend_free >= flush_threshold && atomic_load(&hpc_prof_rec))
+        flush_totals(t);
+}
+
+void hpc_after_free(int64_t bytes)
+{
+    struct hpc_thread *t = &hpc_tls;
+    t->pend_free += bytes;
+    if (t->pend_alloc + t->pend_free >= flush_threshold && atomic_load(&hpc_prof_rec))
+        flush_totals(t);
+}
+
+static void set_enabled(void)
+{
+    atomic_store(&hpc_enabled, atomic_load(&hpc_prof_rec) || atomic_load(&hpc_check_rec));
+}
+
+/* ---- public API -------------------------------------------------------------------------- */
+
+HPC_EXPORT void HeapProfilerStart(const char *pfx)
+{
+    struct hpc_thread *t = &hpc_tls;
+    int was_busy = t->busy;
+    t->busy = 1;
+    hpc_lock_take(&ctl_lock);
+    if (!atomic_load(&hpc_prof_rec) && pfx) {
+        struct hpc_rec *r = hpc_rec_new(hpc_sample_period > 0, hpc_sample_period > 0);
+        if (r) {
+            size_t n = hpc_strlen(pfx);
+            if (n >= sizeof(base_prefix))
+                n = sizeof(base_prefix) - 1;
+            memcpy(base_prefix, pfx, n);
+            base_prefix[n] = '\0';
+            memcpy(prefix, base_prefix, n + 1);
+            atomic_store(&total_alloc, 0);
+            atomic_store(&total_free, 0);
+            t->pend_alloc = t->pend_free = 0;
+            last_dump_alloc = last_dump_free = high_water_mark = last_dump_time = 0;
+            update_next();
+            hpc_log(0, "Starting tracking the heap");
+            atomic_store(&hpc_prof_rec, r);
+            set_enabled();
+        }
+    }
+    hpc_lock_drop(&ctl_lock);
+    t->busy = was_busy;
+}
+
+HPC_EXPORT int IsHeapProfilerRunning(void)
+{
+    return atomic_load(&hpc_prof_rec) != NULL;
+}
+
+HPC_EXPORT void HeapProfilerStop(void)
+{
+    hpc_lock_take(&ctl_lock);
+    /* The old recorder is abandoned, not unmapped: other threads may still hold it. */
+    atomic_store(&hpc_prof_rec, NULL);
+    set_enabled();
+    hpc_lock_drop(&ctl_lock);
+}
+
+HPC_EXPORT void HeapProfilerDump(const char *reason)
+{
+    struct hpc_thread *t = &hpc_tls;
+    int was_busy = t->busy;
+    t->busy = 1;
+    if (hpc_lock_try(&ctl_lock)) {
+        dump_locked(reason ? reason : "");
+        hpc_lock_drop(&ctl_lock);
+    }
+    t->busy = was_busy;
+}
+
+HPC_EXPORT char *GetHeapProfile(void)
+{
+    struct hpc_thread *t = &hpc_tls;
+    int was_busy = t->busy;
+    t->busy = 1;
+    char *res = NULL;
+    struct hpc_out o;
+    hpc_lock_take(&ctl_lock);
+    struct hpc_rec *r = atomic_load(&hpc_prof_rec);
+    if (r && hpc_out_open_mem(&o)) {
+        fill_profile(&o, r);
+        res = __libc_malloc(o.len + 1);
+        if (res) {
+            memcpy(res, o.buf, o.len);
+            res[o.len] = '\0';
+        }
+        hpc_munmap(o.buf, o.cap);
+    }
+    hpc_lock_drop(&ctl_lock);
+    if (!r) {
+        res = __libc_malloc(1);
+        if (res)
+            res[0] = '\0';
+    }
+    t->busy = was_busy;
+    return res;
+}
+
+/* ---- start-up ---------------------------------------------------------------------------- */
+
+struct linux_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+/* HEAP_PROFILE_CLEANUP: remove files matching "<prefix>.*.heap" (like glob(3) would). */
+static void cleanup_old(const char *pfx)
+{
+    char dir[4096];
+    const char *slash = strrchr(pfx, '/');
+    const char *base = slash ? slash + 1 : pfx;
+    if (slash) {
+        size_t n = (size_t)(slash - pfx);
+        if (n >= sizeof(dir))
+            return;
+        memcpy(dir, pfx, n);
+        dir[n ? n : 1] = '\0';
+        if (!n)
+            dir[0] = '/';
+    } else {
+        dir[0] = '.';
+        dir[1] = '\0';
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    size_t bl = hpc_strlen(base);
+    static char buf[8192];
+    for (;;) {
+        long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        for (long off = 0; off < n;) {
+            struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+            off += d->d_reclen;
+            size_t nl = hpc_strlen(d->d_name);
+            if (nl >= bl + 6 && memcmp(d->d_name, base, bl) == 0 && d->d_name[bl] == '.' &&
+                memcmp(d->d_name + nl - 5, ".heap", 5) == 0)
+                unlinkat(fd, d->d_name, 0);
+        }
+    }
+    close(fd);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    struct hpc_thread *t = &hpc_tls;
+    int was_busy = t->busy;
+    t->busy = 1;
+    if (hpc_lock_try(&ctl_lock)) {
+        dump_locked("signal");
+        hpc_lock_drop(&ctl_lock);
+    }
+    t->busy = was_busy;
+}
+
+static void setup_signal(void)
+{
+    const char *s = hpc_getenv("HEAPPROFILESIGNAL");
+    if (!s)
+        return;
+    long long signo = hpc_env_ll("HEAPPROFILESIGNAL", 0);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    if (signo <= 0 || signo >= NSIG || sigaction((int)signo, NULL, &old) != 0) {
+        hpc_log(-4, "Failed to set signal. Perhaps signal number %s is invalid", s);
+        abort();
+    }
+    if (old.sa_handler != SIG_DFL) {
+        hpc_log(-4, "Signal %d already in use", (int)signo);
+        abort();
+    }
+    sigaction((int)signo, &sa, NULL);
+    hpc_log(-1, "Using signal %d as heap profiling switch", (int)signo);
+}
+
+static pid_t main_pid;
+
+static void fork_prepare(void)
+{
+    hpc_tls.busy++;
+    hpc_lock_take(&ctl_lock);
+    struct hpc_rec *r = atomic_load(&hpc_prof_rec), *c = atomic_load(&hpc_check_rec);
+    if (r)
+        hpc_rec_lock_all(r);
+    if (c)
+        hpc_rec_lock_all(c);
+}
+
+static void fork_parent(void)
+{
+    struct hpc_rec *r = atomic_load(&hpc_prof_rec), *c = atomic_load(&hpc_check_rec);
+    if (c)
+        hpc_rec_unlock_all(c);
+    if (r)
+        hpc_rec_unlock_all(r);
+    hpc_lock_drop(&ctl_lock);
+    hpc_tls.busy--;
+}
+
+static void fork_child(void)
+{
+    /* DECISIONS 12: a forked child writes PREFIX_<pid>.NNNN.heap, numbered from 0001. */
+    if (base_prefix[0]) {
+        hpc_fmt(prefix, sizeof(prefix), "%s_%d", base_prefix, (int)getpid());
+        dump_count = 0;
+    }
+    fork_parent();
+}
+
+bool hpc_is_main_process(void)
+{
+    return getpid() == main_pid;
+}
+
+void hpc_init(void)
+{
+    if (initialised)
+        return;
+    initialised = true;
+    struct hpc_thread *t = &hpc_tls;
+    t->busy = 1;
+    main_pid = getpid();
+    hpc_verbose = (int)hpc_env_ll("PERFTOOLS_VERBOSE", 0);
+    hpc_preload_init();
+    hpc_capture_init();
+
+    hpc_max_depth = (int)hpc_env_ll("HEAP_PROFILE_MAX_DEPTH", 64);
+    if (hpc_max_depth < 1)
+        hpc_max_depth = 1;
+    if (hpc_max_depth > HPC_MAX_DEPTH)
+        hpc_max_depth = HPC_MAX_DEPTH;
+    hpc_sample_period = hpc_env_ll("HEAP_PROFILE_SAMPLE", 0);
+    if (hpc_sample_period < 0)
+        hpc_sample_period = 0;
+    alloc_interval = hpc_env_ll("HEAP_PROFILE_ALLOCATION_INTERVAL", 1LL << 30);
+    dealloc_interval = hpc_env_ll("HEAP_PROFILE_DEALLOCATION_INTERVAL", 0);
+    inuse_interval = hpc_env_ll("HEAP_PROFILE_INUSE_INTERVAL", 100LL << 20);
+    time_interval = hpc_env_ll("HEAP_PROFILE_TIME_INTERVAL", 0);
+    /* batch the shared totals, but never by more than 1/16 of the smallest interval */
+    flush_threshold = 256 << 10;
+    long long iv[3] = {alloc_interval, dealloc_interval, inuse_interval};
+    for (int i = 0; i < 3; i++)
+        if (iv[i] > 0 && iv[i] / 16 < flush_threshold)
+            flush_threshold = iv[i] / 16;
+    if (time_interval > 0)
+        flush_threshold = 0;
+    update_next();
+
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    hpc_heapcheck_setup();
+
+    char *env = hpc_getenv("HEAPPROFILE");
+    if (env && *env) {
+        if (getuid() != geteuid()) {
+            hpc_log(-2, "HeapProfiler: ignoring HEAPPROFILE because program seems to be setuid");
+        } else {
+            char pfx[4200];
+            if ((unsigned char)env[0] & 0x80) {
+                /* a parent already profiled with this variable: we are an exec'd child */
+                hpc_fmt(pfx, sizeof(pfx), "%s_%d", env, (int)getpid());
+                pfx[0] = (char)((unsigned char)pfx[0] & 0x7f);
+            } else {
+                hpc_fmt(pfx, sizeof(pfx), "%s", env);
+                env[0] = (char)((unsigned char)env[0] | 0x80);
+            }
+            if (hpc_env_bool("HEAP_PROFILE_CLEANUP", true))
+                cleanup_old(pfx);
+            HeapProfilerStart(pfx);
+            setup_signal();
+        }
+    }
+    t->busy = 0;
+}
+
+__attribute__((constructor)) static void hpc_ctor(void)
+{
+    hpc_init();
+}
+
+__attribute__((destructor)) static void hpc_dtor(void)
+{
+    struct hpc_thread *t = &hpc_tls;
+    t->busy = 1;
+    struct hpc_rec *r = atomic_load(&hpc_prof_rec);
+    if (r) {
+        long long inuse;
+        if (hpc_sample_period) {
+            inuse = atomic_load(&total_alloc) + t->pend_alloc - atomic_load(&total_free) -
+                    t->pend_free;
+        } else {
+            long long tot[4];
+            hpc_totals(r, tot);
+            inuse = tot[1];
+        }
+        char buf[128];
+        if ((inuse >> 20) > 0)
+            hpc_fmt(buf, sizeof(buf), "Exiting, %lld MB in use", inuse >> 20);
+        else if ((inuse >> 10) > 0)
+            hpc_fmt(buf, sizeof(buf), "Exiting, %lld kB in use", inuse >> 10);
+        else
+            hpc_fmt(buf, sizeof(buf), "Exiting, %lld bytes in use", inuse);
+        HeapProfilerDump(buf);
+    }
+    if (atomic_load(&hpc_check_rec) && hpc_is_main_process())
+        hpc_heapcheck_at_exit();
+    t->busy = 0;
+}

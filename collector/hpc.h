@@ -1,0 +1,163 @@
+/*
+ * hpc.h - internal interface of libheapprof, the preload heap collector.
+ *
+ * Invariants shared by every file of collector/:
+ *   - Nothing here calls malloc: tables and buffers come from mmap, output goes through
+ *     write(2). The collector includes no header of the rest of the project.
+ *   - A thread that is inside the collector has hpc_tls.busy != 0; allocation hooks that
+ *     find it set forward to glibc without recording (recursion guard).
+ *   - A recorder ("struct hpc_rec") owns a de-duplicating stack table (buckets) and an
+ *     address table (live allocation -> bucket, size). The heap profiler and the heap
+ *     checker each own one; a recorder is never freed while the process runs, so a thread
+ *     that loaded a recorder pointer can keep using it.
+ */
+#ifndef HPC_H
+#define HPC_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define HPC_EXPORT     __attribute__((visibility("default")))
+#define HPC_TLS        __thread __attribute__((tls_model("initial-exec")))
+#define HPC_LIKELY(x)  __builtin_expect(!!(x), 1)
+#define HPC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#define HPC_MAX_DEPTH 256 /* hard upper bound for HEAP_PROFILE_MAX_DEPTH */
+
+/* ---- spinlock ------------------------------------------------------------------------- */
+typedef struct {
+    atomic_int v;
+} hpc_lock;
+
+void hpc_lock_slow(hpc_lock *l);
+static inline void hpc_lock_take(hpc_lock *l)
+{
+    if (HPC_LIKELY(!atomic_exchange_explicit(&l->v, 1, memory_order_acquire)))
+        return;
+    hpc_lock_slow(l);
+}
+static inline bool hpc_lock_try(hpc_lock *l)
+{
+    return !atomic_exchange_explicit(&l->v, 1, memory_order_acquire);
+}
+static inline void hpc_lock_drop(hpc_lock *l)
+{
+    atomic_store_explicit(&l->v, 0, memory_order_release);
+}
+
+/* ---- per-thread state --------------------------------------------------------------- */
+struct hpc_thread {
+    int busy;            /* recursion guard */
+    int64_t sample_left; /* bytes until the next sampled allocation */
+    uint64_t rng;        /* sampler PRNG state, 0 = not seeded */
+    int64_t pend_alloc;  /* allocated bytes not yet added to the global totals */
+    int64_t pend_free;   /* freed bytes not yet added to the global totals */
+};
+extern HPC_TLS struct hpc_thread hpc_tls;
+
+/* ---- memory --------------------------------------------------------------------------- */
+void *hpc_mmap(size_t n);       /* zeroed pages or NULL */
+void hpc_munmap(void *p, size_t n);
+
+/* ---- recorder (stacks.c) ------------------------------------------------------------ */
+struct hpc_bucket {
+    struct hpc_bucket *_Atomic next; /* hash chain */
+    struct hpc_bucket *all_next;     /* list of every bucket, newest first */
+    uint64_t hash;
+    uint64_t size_key; /* object size when buckets are split by size (sampling), else 0 */
+    atomic_llong allocs, alloc_bytes, frees, free_bytes;
+    uint32_t depth;
+    uintptr_t pcs[];
+};
+
+struct hpc_rec;
+struct hpc_rec *hpc_rec_new(bool split_by_size, bool filter);
+/* Records p (size bytes) allocated at stack pcs[0..depth). */
+void hpc_rec_alloc(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t *pcs, int depth);
+/* Removes p; returns its size or -1 if unknown. account: charge the free to the bucket. */
+int64_t hpc_rec_free(struct hpc_rec *r, uintptr_t p);
+/* Removes p without charging a free; *b and *size receive what it was (realloc support). */
+bool hpc_rec_take(struct hpc_rec *r, uintptr_t p, struct hpc_bucket **b, size_t *size);
+void hpc_rec_put_back(struct hpc_rec *r, uintptr_t p, struct hpc_bucket *b, size_t size);
+void hpc_rec_charge_free(struct hpc_bucket *b, size_t size);
+struct hpc_bucket *hpc_rec_buckets(struct hpc_rec *r); /* head of the all-buckets list */
+/* Calls fn for every live allocation (under each shard lock in turn). */
+void hpc_rec_each_live(struct hpc_rec *r,
+                       void (*fn)(void *ctx, uintptr_t p, size_t size, struct hpc_bucket *b),
+                       void *ctx);
+size_t hpc_rec_live_count(struct hpc_rec *r);
+void hpc_rec_lock_all(struct hpc_rec *r);   /* fork: prepare */
+void hpc_rec_unlock_all(struct hpc_rec *r); /* fork: parent and child */
+
+/* Captures the caller's stack; frames up to and including the one returning to
+ * `ra` are dropped, so pcs[0] == ra. Returns the depth. */
+int hpc_capture(uintptr_t *pcs, int max, void *ra);
+void hpc_capture_init(void);
+
+/* ---- output (writer.c) ---------------------------------------------------------------- */
+struct hpc_out {
+    int fd;        /* -1: memory mode */
+    char *buf;     /* mmap'd */
+    size_t len, cap;
+    int err;       /* first errno seen, 0 if none */
+};
+bool hpc_out_open_mem(struct hpc_out *o);
+void hpc_out_init_fd(struct hpc_out *o, int fd, char *buf, size_t cap);
+void hpc_out_flush(struct hpc_out *o);
+void hpc_out_str(struct hpc_out *o, const char *s);
+void hpc_out_mem(struct hpc_out *o, const char *s, size_t n);
+void hpc_out_dec(struct hpc_out *o, long long v, int width); /* right-aligned */
+void hpc_out_hex(struct hpc_out *o, unsigned long long v, int width, bool prefix);
+/* The heap profile of r (buckets sorted by in-use bytes), header type e.g. "heapprofile". */
+void hpc_write_profile(struct hpc_out *o, struct hpc_rec *r, const char *type);
+void hpc_write_maps(struct hpc_out *o); /* "\nMAPPED_LIBRARIES:\n" + /proc/self/maps */
+void hpc_write_sample(struct hpc_out *o, long long n1, long long s1, long long n2, long long s2,
+                      const struct hpc_bucket *b);
+void hpc_totals(struct hpc_rec *r, long long t[4]); /* inuse n, inuse bytes, alloc n, alloc b */
+/* Writes a file atomically (temp name + rename); prints the tcmalloc failure message. */
+typedef void (*hpc_fill_fn)(struct hpc_out *o, void *ctx);
+bool hpc_write_file(const char *path, hpc_fill_fn fill, void *ctx);
+
+/* ---- logging (control.c) -------------------------------------------------------------- */
+/* Formats a message like the gperftools raw logger: at most 598 bytes, then '\n'.
+ * Supported conversions: %s %d %ld %lld %zu %lx (%llx) %p %%. */
+void hpc_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void hpc_vfmt(char *buf, size_t cap, const char *fmt, __builtin_va_list ap);
+void hpc_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+extern int hpc_verbose;
+
+/* ---- hooks into control.c ------------------------------------------------------------- */
+extern atomic_int hpc_enabled;                 /* any recorder active */
+extern struct hpc_rec *_Atomic hpc_prof_rec;   /* heap profiler, NULL if stopped */
+extern struct hpc_rec *_Atomic hpc_check_rec;  /* heap checker, NULL if off */
+extern int hpc_max_depth;
+extern int64_t hpc_sample_period;              /* 0: record every allocation */
+void hpc_init(void);
+void hpc_preload_init(void);     /* resolves malloc_usable_size */
+bool hpc_is_main_process(void); /* false in a forked child */
+void hpc_after_alloc(int64_t bytes);           /* totals + dump triggers */
+void hpc_after_free(int64_t bytes);
+
+/* ---- heap checker (heapcheck.c) ------------------------------------------------------- */
+void hpc_heapcheck_setup(void); /* reads HEAPCHECK; may create hpc_check_rec */
+void hpc_heapcheck_at_exit(void);
+
+/* ---- libc helpers without allocation (util in writer.c) --------------------------------- */
+size_t hpc_strlen(const char *s);
+char *hpc_getenv(const char *name); /* environ scan, no locale */
+long long hpc_env_ll(const char *name, long long dflt);
+bool hpc_env_bool(const char *name, bool dflt);
+
+/* glibc's allocator entry points (no dlsym needed) */
+extern void *__libc_malloc(size_t);
+extern void __libc_free(void *);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void *__libc_valloc(size_t);
+extern void *__libc_pvalloc(size_t);
+
+#endif

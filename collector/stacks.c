@@ -1,0 +1,413 @@
+/*
+ * stacks.c - stack capture and the recorder tables of libheapprof, all in mmap'd memory.
+ *
+ * Stack table: a fixed array of chain heads indexed by the stack hash; buckets are carved
+ * from mmap'd slabs and never freed. Lookups walk the chains without a lock (buckets are
+ * published with release stores and never unlinked); inserts take one of 64 striped
+ * spinlocks. Counters are relaxed atomics.
+ *
+ * Address table: 64 shards chosen by a hash of the address, each an open-addressing
+ * table (linear probing, tombstones) under its own spinlock; a shard grows by rehashing
+ * into a fresh mapping. With sampling, most frees concern unsampled blocks: a counting
+ * filter (one atomic counter per hashed address, incremented before the allocation is
+ * returned and decremented when it is removed) lets them skip the shard lock.
+ */
+#include <execinfo.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "hpc.h"
+
+/* ---- memory and locks ------------------------------------------------------------------ */
+
+void *hpc_mmap(size_t n)
+{
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void hpc_munmap(void *p, size_t n)
+{
+    if (p)
+        munmap(p, n);
+}
+
+void hpc_lock_slow(hpc_lock *l)
+{
+    for (unsigned spins = 0;; spins++) {
+        if (!atomic_load_explicit(&l->v, memory_order_relaxed) &&
+            !atomic_exchange_explicit(&l->v, 1, memory_order_acquire))
+            return;
+        if (spins < 64)
+            __builtin_ia32_pause();
+        else
+            sched_yield();
+    }
+}
+
+/* ---- stack capture ---------------------------------------------------------------------- */
+
+void hpc_capture_init(void)
+{
+    /* The first backtrace() dlopens libgcc_s and allocates: do it now, with the guard set. */
+    void *buf[4];
+    backtrace(buf, 4);
+}
+
+#define OWN_FRAMES 8 /* upper bound on collector frames above the caller of malloc */
+
+int hpc_capture(uintptr_t *pcs, int max, void *ra)
+{
+    void *buf[HPC_MAX_DEPTH + OWN_FRAMES];
+    int n = backtrace(buf, max + OWN_FRAMES);
+    int i;
+    for (i = 0; i < n && i < OWN_FRAMES; i++)
+        if (buf[i] == ra)
+            break;
+    if (i >= n || i >= OWN_FRAMES) {
+        /* the unwinder lost track: keep at least the caller */
+        pcs[0] = (uintptr_t)ra;
+        return 1;
+    }
+    int d = n - i;
+    if (d > max)
+        d = max;
+    memcpy(pcs, buf + i, (size_t)d * sizeof(*pcs));
+    return d;
+}
+
+/* ---- recorder --------------------------------------------------------------------------- */
+
+#define HEAD_BITS   18
+#define NHEADS      (1u << HEAD_BITS)
+#define NSTRIPES    64
+#define NSHARDS     64
+#define SHARD_INIT  512
+#define FILTER_BITS 20
+#define SLAB_SIZE   (1u << 20)
+#define KEY_EMPTY   0
+#define KEY_TOMB    1
+
+struct entry {
+    uintptr_t key;
+    struct hpc_bucket *b;
+    size_t size;
+};
+
+struct shard {
+    hpc_lock lock;
+    uint32_t cap, used, tombs; /* used counts live entries */
+    struct entry *tab;
+    char pad[64 - sizeof(hpc_lock) - 3 * sizeof(uint32_t) - sizeof(void *)];
+};
+
+struct hpc_rec {
+    bool split_by_size;
+    struct hpc_bucket *_Atomic *heads;
+    hpc_lock stripes[NSTRIPES];
+    hpc_lock slab_lock; /* also protects all_buckets */
+    char *slab;
+    size_t slab_left;
+    struct hpc_bucket *_Atomic all_buckets;
+    atomic_uint *filter; /* NULL unless sampling */
+    struct shard shards[NSHARDS];
+};
+
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+struct hpc_rec *hpc_rec_new(bool split_by_size, bool filter)
+{
+    struct hpc_rec *r = hpc_mmap(sizeof(*r));
+    if (!r)
+        return NULL;
+    r->split_by_size = split_by_size;
+    r->heads = hpc_mmap(NHEADS * sizeof(*r->heads));
+    if (!r->heads)
+        return NULL;
+    if (filter) {
+        r->filter = hpc_mmap(((size_t)1 << FILTER_BITS) * sizeof(*r->filter));
+        if (!r->filter)
+            return NULL;
+    }
+    for (int i = 0; i < NSHARDS; i++) {
+        r->shards[i].cap = SHARD_INIT;
+        r->shards[i].tab = hpc_mmap(SHARD_INIT * sizeof(struct entry));
+        if (!r->shards[i].tab)
+            return NULL;
+    }
+    return r;
+}
+
+static struct hpc_bucket *slab_alloc(struct hpc_rec *r, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (r->slab_left < n) {
+        size_t sz = n > SLAB_SIZE ? n : SLAB_SIZE;
+        char *s = hpc_mmap(sz);
+        if (!s)
+            return NULL;
+        r->slab = s;
+        r->slab_left = sz;
+    }
+    struct hpc_bucket *b = (struct hpc_bucket *)r->slab;
+    r->slab += n;
+    r->slab_left -= n;
+    return b;
+}
+
+static struct hpc_bucket *find_bucket(struct hpc_rec *r, const uintptr_t *pcs, int depth,
+                                      uint64_t size_key)
+{
+    uint64_t h = size_key * 0x9E3779B97F4A7C15ULL + (uint64_t)depth;
+    for (int i = 0; i < depth; i++)
+        h = mix64(h ^ pcs[i]) + (uint64_t)i;
+    size_t idx = h & (NHEADS - 1);
+    struct hpc_bucket *_Atomic *head = &r->heads[idx];
+    size_t bytes = (size_t)depth * sizeof(uintptr_t);
+
+    for (int pass = 0; pass < 2; pass++) {
+        for (struct hpc_bucket *b = atomic_load_explicit(head, memory_order_acquire); b;
+             b = atomic_load_explicit(&b->next, memory_order_acquire)) {
+            if (b->hash == h && b->depth == (uint32_t)depth && b->size_key == size_key &&
+                memcmp(b->pcs, pcs, bytes) == 0)
+                return b;
+        }
+        if (pass == 1)
+            break;
+        /* not found: insert under the stripe lock, re-checking first */
+        hpc_lock *sl = &r->stripes[idx % NSTRIPES];
+        hpc_lock_take(sl);
+        struct hpc_bucket *found = NULL;
+        for (struct hpc_bucket *b = atomic_load_explicit(head, memory_order_acquire); b;
+             b = atomic_load_explicit(&b->next, memory_order_relaxed)) {
+            if (b->hash == h && b->depth == (uint32_t)depth && b->size_key == size_key &&
+                memcmp(b->pcs, pcs, bytes) == 0) {
+                found = b;
+                break;
+            }
+        }
+        if (!found) {
+            hpc_lock_take(&r->slab_lock);
+            struct hpc_bucket *b = slab_alloc(r, sizeof(*b) + bytes);
+            if (b) {
+                b->hash = h;
+                b->size_key = size_key;
+                b->depth = (uint32_t)depth;
+                memcpy(b->pcs, pcs, bytes);
+                b->all_next = atomic_load_explicit(&r->all_buckets, memory_order_relaxed);
+                atomic_store_explicit(&r->all_buckets, b, memory_order_release);
+                atomic_store_explicit(&b->next, atomic_load(head), memory_order_relaxed);
+                atomic_store_explicit(head, b, memory_order_release);
+            }
+            hpc_lock_drop(&r->slab_lock);
+            found = b;
+        }
+        hpc_lock_drop(sl);
+        return found;
+    }
+    return NULL;
+}
+
+struct hpc_bucket *hpc_rec_buckets(struct hpc_rec *r)
+{
+    return atomic_load_explicit(&r->all_buckets, memory_order_acquire);
+}
+
+static inline uint64_t addr_hash(uintptr_t p)
+{
+    return mix64(p);
+}
+
+static inline atomic_uint *filter_slot(struct hpc_rec *r, uint64_t h)
+{
+    return &r->filter[(h >> 8) & (((size_t)1 << FILTER_BITS) - 1)];
+}
+
+/* Rehashes s into a table of new_cap entries. Caller holds the shard lock. */
+static bool shard_rehash(struct shard *s, uint32_t new_cap)
+{
+    struct entry *nt = hpc_mmap((size_t)new_cap * sizeof(*nt));
+    if (!nt)
+        return false;
+    for (uint32_t i = 0; i < s->cap; i++) {
+        struct entry *e = &s->tab[i];
+        if (e->key <= KEY_TOMB)
+            continue;
+        uint32_t j = (uint32_t)(addr_hash(e->key) >> 32) & (new_cap - 1);
+        while (nt[j].key != KEY_EMPTY)
+            j = (j + 1) & (new_cap - 1);
+        nt[j] = *e;
+    }
+    hpc_munmap(s->tab, (size_t)s->cap * sizeof(*nt));
+    s->tab = nt;
+    s->cap = new_cap;
+    s->tombs = 0;
+    return true;
+}
+
+static void shard_insert(struct shard *s, uintptr_t p, struct hpc_bucket *b, size_t size)
+{
+    if ((s->used + s->tombs + 1) * 4 > s->cap * 3) {
+        uint32_t nc = s->cap;
+        if ((s->used + 1) * 2 > s->cap)
+            nc *= 2;
+        if (!shard_rehash(s, nc) && s->used + s->tombs + 2 >= s->cap)
+            return; /* out of memory: the block stays unrecorded */
+    }
+    uint32_t mask = s->cap - 1;
+    uint32_t j = (uint32_t)(addr_hash(p) >> 32) & mask;
+    int64_t tomb = -1;
+    for (;;) {
+        struct entry *e = &s->tab[j];
+        if (e->key == KEY_EMPTY)
+            break;
+        if (e->key == KEY_TOMB) {
+            if (tomb < 0)
+                tomb = j;
+        } else if (e->key == p) {
+            /* stale entry (a free we never saw): replace it */
+            e->b = b;
+            e->size = size;
+            return;
+        }
+        j = (j + 1) & mask;
+    }
+    if (tomb >= 0) {
+        j = (uint32_t)tomb;
+        s->tombs--;
+    }
+    s->tab[j].key = p;
+    s->tab[j].b = b;
+    s->tab[j].size = size;
+    s->used++;
+}
+
+static bool shard_remove(struct shard *s, uintptr_t p, struct hpc_bucket **b, size_t *size)
+{
+    uint32_t mask = s->cap - 1;
+    uint32_t j = (uint32_t)(addr_hash(p) >> 32) & mask;
+    for (uint32_t n = 0; n <= mask; n++) {
+        struct entry *e = &s->tab[j];
+        if (e->key == KEY_EMPTY)
+            return false;
+        if (e->key == p) {
+            *b = e->b;
+            *size = e->size;
+            e->key = KEY_TOMB;
+            s->used--;
+            s->tombs++;
+            return true;
+        }
+        j = (j + 1) & mask;
+    }
+    return false;
+}
+
+static void put(struct hpc_rec *r, uintptr_t p, struct hpc_bucket *b, size_t size)
+{
+    uint64_t h = addr_hash(p);
+    if (r->filter)
+        atomic_fetch_add_explicit(filter_slot(r, h), 1, memory_order_relaxed);
+    struct shard *s = &r->shards[h % NSHARDS];
+    hpc_lock_take(&s->lock);
+    shard_insert(s, p, b, size);
+    hpc_lock_drop(&s->lock);
+}
+
+void hpc_rec_alloc(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t *pcs, int depth)
+{
+    struct hpc_bucket *b = find_bucket(r, pcs, depth, r->split_by_size ? size : 0);
+    if (!b)
+        return;
+    atomic_fetch_add_explicit(&b->allocs, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&b->alloc_bytes, (long long)size, memory_order_relaxed);
+    put(r, p, b, size);
+}
+
+bool hpc_rec_take(struct hpc_rec *r, uintptr_t p, struct hpc_bucket **b, size_t *size)
+{
+    uint64_t h = addr_hash(p);
+    atomic_uint *f = NULL;
+    if (r->filter) {
+        f = filter_slot(r, h);
+        if (atomic_load_explicit(f, memory_order_relaxed) == 0)
+            return false;
+    }
+    struct shard *s = &r->shards[h % NSHARDS];
+    hpc_lock_take(&s->lock);
+    bool found = shard_remove(s, p, b, size);
+    hpc_lock_drop(&s->lock);
+    if (found && f)
+        atomic_fetch_sub_explicit(f, 1, memory_order_relaxed);
+    return found;
+}
+
+void hpc_rec_put_back(struct hpc_rec *r, uintptr_t p, struct hpc_bucket *b, size_t size)
+{
+    put(r, p, b, size);
+}
+
+void hpc_rec_charge_free(struct hpc_bucket *b, size_t size)
+{
+    atomic_fetch_add_explicit(&b->frees, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&b->free_bytes, (long long)size, memory_order_relaxed);
+}
+
+int64_t hpc_rec_free(struct hpc_rec *r, uintptr_t p)
+{
+    struct hpc_bucket *b;
+    size_t size;
+    if (!hpc_rec_take(r, p, &b, &size))
+        return -1;
+    hpc_rec_charge_free(b, size);
+    return (int64_t)size;
+}
+
+void hpc_rec_each_live(struct hpc_rec *r,
+                       void (*fn)(void *ctx, uintptr_t p, size_t size, struct hpc_bucket *b),
+                       void *ctx)
+{
+    for (int i = 0; i < NSHARDS; i++) {
+        struct shard *s = &r->shards[i];
+        hpc_lock_take(&s->lock);
+        for (uint32_t j = 0; j < s->cap; j++)
+            if (s->tab[j].key > KEY_TOMB)
+                fn(ctx, s->tab[j].key, s->tab[j].size, s->tab[j].b);
+        hpc_lock_drop(&s->lock);
+    }
+}
+
+size_t hpc_rec_live_count(struct hpc_rec *r)
+{
+    size_t n = 0;
+    for (int i = 0; i < NSHARDS; i++)
+        n += r->shards[i].used;
+    return n;
+}
+
+void hpc_rec_lock_all(struct hpc_rec *r)
+{
+    for (int i = 0; i < NSTRIPES; i++)
+        hpc_lock_take(&r->stripes[i]);
+    hpc_lock_take(&r->slab_lock);
+    for (int i = 0; i < NSHARDS; i++)
+        hpc_lock_take(&r->shards[i].lock);
+}
+
+void hpc_rec_unlock_all(struct hpc_rec *r)
+{
+    for (int i = 0; i < NSHARDS; i++)
+        hpc_lock_drop(&r->shards[i].lock);
+    hpc_lock_drop(&r->slab_lock);
+    for (int i = 0; i < NSTRIPES; i++)
+        hpc_lock_drop(&r->stripes[i]);
+}

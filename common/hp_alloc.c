@@ -1,0 +1,71 @@
+/* hp_alloc.c - checked allocation helpers and the allocation-failure hook for tests. */
+#include "hp_common.h"
+
+static long fail_countdown = -1;
+
+void hp_alloc_fail_after(long n)
+{
+    fail_countdown = n;
+}
+
+static bool injected_failure(void)
+{
+    if (fail_countdown < 0)
+        return false;
+    if (fail_countdown == 0)
+        return true;
+    fail_countdown--;
+    return false;
+}
+
+void *hp_malloc(size_t n)
+{
+    if (injected_failure())
+        return NULL;
+    return malloc(n ? n : 1);
+}
+
+void *hp_calloc(size_t n, size_t size)
+{
+    if (injected_failure())
+        return NULL;
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *hp_realloc(void *p, size_t n)
+{
+    if (injected_failure())
+        return NULL;
+    return realloc(p, n ? n : 1);
+}
+
+char *hp_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *r = hp_malloc(n);
+    if (r)
+        memcpy(r, s, n);
+    return r;
+}
+
+int hp_grow(void **array, size_t *alloc, size_t need, size_t elem)
+{
+    if (need <= *alloc)
+        return 0;
+    size_t n = *alloc ? *alloc : 16;
+    while (n < need) {
+        if (n > SIZE_MAX / 2)
+            return -ENOMEM;
+        n *= 2;
+    }
+    if (elem && n > SIZE_MAX / elem)
+        return -ENOMEM;
+    void *p = hp_realloc(*array, n * elem);
+    if (!p)
+        return -ENOMEM;
+    *array = p;
+    *alloc = n;
+    return 0;
+}

@@ -1,0 +1,35 @@
+/*
+ * hp_alloc.h - checked allocation. Every heap allocation of the analyzer goes
+ * through hp_malloc/hp_realloc so a test build can make the Nth one fail
+ * (hp_alloc_fail_after). Allocation failure is reported, never ignored:
+ * the helpers return NULL and callers propagate -ENOMEM.
+ */
+#ifndef HP_ALLOC_H
+#define HP_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** hp_malloc - malloc(n), NULL on failure or injected failure. Caller frees with free(). */
+void *hp_malloc(size_t n);
+/** hp_calloc - zeroed array of n * size bytes; NULL on overflow or failure. */
+void *hp_calloc(size_t n, size_t size);
+/** hp_realloc - realloc; on failure the old block is untouched and NULL returned. */
+void *hp_realloc(void *p, size_t n);
+/** hp_strdup - copy of s; NULL on failure. */
+char *hp_strdup(const char *s);
+
+/** hp_alloc_fail_after - make the allocation after n more succeed fail (n < 0: never). Tests only. */
+void hp_alloc_fail_after(long n);
+
+#define hp_new0(T, n) ((T *)hp_calloc((n), sizeof(T)))
+
+/**
+ * hp_grow - make room for at least need elements of size elem in *array whose
+ * capacity is *alloc; grows geometrically. Returns: 0 or -ENOMEM (array untouched).
+ */
+int hp_grow(void **array, size_t *alloc, size_t need, size_t elem);
+
+#define HP_GROW(array, alloc, need) hp_grow((void **)&(array), &(alloc), (need), sizeof(*(array)))
+
+#endif

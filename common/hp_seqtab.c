@@ -1,0 +1,95 @@
+/* hp_seqtab.c - open-addressing hash table of uint32 sequences. */
+#include "hp_common.h"
+#include "hp_hash.h"
+#include "hp_seqtab.h"
+
+struct hp_seqtab {
+    uint32_t *data; /* all sequences back to back */
+    size_t ndata, data_alloc;
+    uint32_t *start, *len; /* per id */
+    size_t count, start_alloc, len_alloc;
+    uint32_t *slots; /* id + 1 */
+    size_t nslots;
+};
+
+hp_seqtab *hp_seqtab_new(void)
+{
+    return hp_new0(hp_seqtab, 1);
+}
+
+hp_seqtab *hp_seqtab_free(hp_seqtab *t)
+{
+    if (!t)
+        return NULL;
+    free(t->data);
+    free(t->start);
+    free(t->len);
+    free(t->slots);
+    free(t);
+    return NULL;
+}
+
+static uint64_t seq_hash(const uint32_t *seq, uint32_t n)
+{
+    return hp_hash_bytes(seq, (size_t)n * sizeof(*seq), n);
+}
+
+static int seq_rehash(hp_seqtab *t, size_t nslots)
+{
+    uint32_t *slots = hp_new0(uint32_t, nslots);
+    if (!slots)
+        return -ENOMEM;
+    for (size_t i = 0; i < t->count; i++) {
+        size_t h = seq_hash(t->data + t->start[i], t->len[i]) & (nslots - 1);
+        while (slots[h])
+            h = (h + 1) & (nslots - 1);
+        slots[h] = (uint32_t)i + 1;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->nslots = nslots;
+    return 0;
+}
+
+int64_t hp_seqtab_intern(hp_seqtab *t, const uint32_t *seq, uint32_t n)
+{
+    if ((t->count + 1) * 2 >= t->nslots) {
+        int r = seq_rehash(t, t->nslots ? t->nslots * 2 : 256);
+        if (r < 0)
+            return r;
+    }
+    size_t mask = t->nslots - 1;
+    size_t h = seq_hash(seq, n) & mask;
+    uint32_t id;
+    while ((id = t->slots[h])) {
+        id--;
+        if (t->len[id] == n && memcmp(t->data + t->start[id], seq, (size_t)n * sizeof(*seq)) == 0)
+            return id;
+        h = (h + 1) & mask;
+    }
+    if (t->count >= UINT32_MAX - 1 || t->ndata > UINT32_MAX - n)
+        return -EOVERFLOW;
+    if (HP_GROW(t->data, t->data_alloc, t->ndata + n) < 0 ||
+        HP_GROW(t->start, t->start_alloc, t->count + 1) < 0 ||
+        HP_GROW(t->len, t->len_alloc, t->count + 1) < 0)
+        return -ENOMEM;
+    id = (uint32_t)t->count++;
+    t->start[id] = (uint32_t)t->ndata;
+    t->len[id] = n;
+    if (n)
+        memcpy(t->data + t->ndata, seq, (size_t)n * sizeof(*seq));
+    t->ndata += n;
+    t->slots[h] = id + 1;
+    return id;
+}
+
+size_t hp_seqtab_count(const hp_seqtab *t)
+{
+    return t->count;
+}
+
+const uint32_t *hp_seqtab_get(const hp_seqtab *t, uint32_t id, uint32_t *ret_n)
+{
+    *ret_n = t->len[id];
+    return t->data + t->start[id];
+}

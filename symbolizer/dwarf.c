@@ -1,0 +1,928 @@
+/*
+ * dwarf.c - libdwarf side of the symbolizer (the only file that includes
+ * libdwarf.h). Decodes every CU of one ELF file once: subprogram and
+ * inlined_subroutine ranges (low/high pc, DWARF 4 .debug_ranges, DWARF 5
+ * rnglists) flattened into disjoint "innermost scope" segments, scope names
+ * (linkage name demangled with parameters, following abstract_origin and
+ * specification), call_file/call_line, and the line tables (DWARF 2-5) with
+ * file names joined the way binutils' addr2line joins them.
+ */
+#include "hp_common.h"
+
+#include <libdwarf/dwarf.h>
+#include <libdwarf/libdwarf.h>
+
+#include "dwarf_compat.h"
+#include "hp_buf.h"
+#include "hp_demangle.h"
+#include "hp_hash.h"
+#include "symbolizer-internal.h"
+
+#define HP_DW_MAX_ERRORS 64
+
+typedef struct dw_range {
+    uint64_t lo, hi;
+    int32_t scope;
+    uint32_t depth;
+} dw_range;
+
+typedef struct name_slot {
+    uint64_t off; /* DIE offset + 1; 0 = empty */
+    const char *name;
+    int linkage; /* NAME_PLAIN, NAME_LINKAGE or NAME_QUALIFIED */
+} name_slot;
+
+enum { NAME_PLAIN, NAME_LINKAGE, NAME_QUALIFIED };
+
+typedef struct dw_ctx {
+    Dwarf_Debug dbg;
+    hp_strtab *strs;
+    hp_dwarf_info *out;
+    size_t scopes_alloc, rows_alloc, files_alloc, segs_alloc;
+    dw_range *ranges;
+    size_t nranges, ranges_alloc;
+    /* current CU */
+    const char *comp_dir;
+    Dwarf_Half version;
+    Dwarf_Unsigned lang;
+    bool lang_mangles; /* C++, D, Rust: DW_AT_name is not the symbol name */
+    uint64_t cu_base;
+    size_t file_base; /* index in out->files of the CU's file number file_lo */
+    Dwarf_Signed file_lo, file_hi;
+    /* abstract-origin name cache */
+    name_slot *names;
+    size_t nnames, names_cap;
+    hp_buf tmp;
+    int nerrors;
+    bool oom;
+    char first_error[200];
+} dw_ctx;
+
+static void dw_note_error(dw_ctx *c, Dwarf_Error err, const char *what)
+{
+    if (c->nerrors++ == 0)
+        snprintf(c->first_error, sizeof(c->first_error), "%s: %s", what,
+                 err ? dwarf_errmsg(err) : "unknown error");
+    if (err)
+        hp_dwarf_dealloc_error(c->dbg, err);
+}
+
+/* Error handler for calls made without an error pointer: record, never abort. */
+static void dw_errhand(Dwarf_Error err, Dwarf_Ptr arg)
+{
+    (void)err;
+    (void)arg;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static const char *die_str(dw_ctx *c, Dwarf_Die die, Dwarf_Half attr)
+{
+    char *s = NULL;
+    Dwarf_Error err = NULL;
+    int r = dwarf_die_text(die, attr, &s, &err);
+    if (r == DW_DLV_ERROR) {
+        dw_note_error(c, err, "attribute string");
+        return NULL;
+    }
+    return r == DW_DLV_OK ? s : NULL;
+}
+
+static bool die_udata(dw_ctx *c, Dwarf_Die die, Dwarf_Half attrnum, Dwarf_Unsigned *ret)
+{
+    Dwarf_Attribute attr = NULL;
+    Dwarf_Error err = NULL;
+    int r = dwarf_attr(die, attrnum, &attr, &err);
+    if (r != DW_DLV_OK) {
+        if (r == DW_DLV_ERROR)
+            dw_note_error(c, err, "attribute");
+        return false;
+    }
+    Dwarf_Half form = 0;
+    if (dwarf_whatform(attr, &form, &err) != DW_DLV_OK) {
+        dw_note_error(c, err, "attribute form");
+        r = DW_DLV_ERROR;
+    } else if (form == DW_FORM_implicit_const) {
+        /* libdwarf 20210528's dwarf_formudata rejects implicit_const */
+        Dwarf_Signed sv = 0;
+        r = dwarf_formsdata(attr, &sv, &err);
+        if (r == DW_DLV_ERROR)
+            dw_note_error(c, err, "attribute value");
+        else if (r == DW_DLV_OK)
+            *ret = (Dwarf_Unsigned)sv;
+    } else {
+        r = dwarf_formudata(attr, ret, &err);
+        if (r == DW_DLV_ERROR)
+            dw_note_error(c, err, "attribute value");
+    }
+    dwarf_dealloc(c->dbg, attr, DW_DLA_ATTR);
+    return r == DW_DLV_OK;
+}
+
+/* Global .debug_info offset referenced by attrnum; false for none or an
+ * alternate-file (dwz) reference, which is not followed. */
+static bool die_ref(dw_ctx *c, Dwarf_Die die, Dwarf_Half attrnum, Dwarf_Off *ret)
+{
+    Dwarf_Attribute attr = NULL;
+    Dwarf_Error err = NULL;
+    int r = dwarf_attr(die, attrnum, &attr, &err);
+    if (r != DW_DLV_OK) {
+        if (r == DW_DLV_ERROR)
+            dw_note_error(c, err, "reference");
+        return false;
+    }
+    Dwarf_Half form = 0;
+    bool ok = false;
+    if (dwarf_whatform(attr, &form, &err) != DW_DLV_OK) {
+        dw_note_error(c, err, "reference form");
+    } else if (form != DW_FORM_GNU_ref_alt && form != DW_FORM_ref_sup4 &&
+               form != DW_FORM_ref_sup8) {
+        r = dwarf_global_formref(attr, ret, &err);
+        if (r == DW_DLV_ERROR)
+            dw_note_error(c, err, "reference value");
+        ok = r == DW_DLV_OK;
+    }
+    dwarf_dealloc(c->dbg, attr, DW_DLA_ATTR);
+    return ok;
+}
+
+static const char *intern(dw_ctx *c, const char *s, size_t n)
+{
+    const char *r = hp_sym_intern(c->strs, s, n);
+    if (!r)
+        c->oom = true;
+    return r;
+}
+
+static const char *demangled_intern(dw_ctx *c, const char *linkage)
+{
+    char *d = hp_demangle(linkage, HP_DEMANGLE_FULL);
+    const char *r = intern(c, d ? d : linkage, SIZE_MAX);
+    free(d);
+    return r;
+}
+
+/* ---- names -------------------------------------------------------------- */
+
+static name_slot *name_find(dw_ctx *c, Dwarf_Off off, bool *found)
+{
+    if ((c->nnames + 1) * 2 > c->names_cap) {
+        size_t cap = c->names_cap ? c->names_cap * 2 : 1024;
+        name_slot *ns = hp_new0(name_slot, cap);
+        if (!ns) {
+            c->oom = true;
+            return NULL;
+        }
+        for (size_t i = 0; i < c->names_cap; i++) {
+            if (!c->names[i].off)
+                continue;
+            size_t h = hp_hash_u64(c->names[i].off) & (cap - 1);
+            while (ns[h].off)
+                h = (h + 1) & (cap - 1);
+            ns[h] = c->names[i];
+        }
+        free(c->names);
+        c->names = ns;
+        c->names_cap = cap;
+    }
+    size_t h = hp_hash_u64(off + 1) & (c->names_cap - 1);
+    while (c->names[h].off && c->names[h].off != off + 1)
+        h = (h + 1) & (c->names_cap - 1);
+    *found = c->names[h].off == off + 1;
+    return &c->names[h];
+}
+
+static const char *name_from_die(dw_ctx *c, Dwarf_Die die, int hops, int *ret_linkage);
+
+/* Name of the DIE at a global offset, cached. */
+static const char *name_from_off(dw_ctx *c, Dwarf_Off off, int hops, int *ret_linkage)
+{
+    bool found;
+    name_slot *slot = name_find(c, off, &found);
+    if (!slot)
+        return NULL;
+    if (found) {
+        *ret_linkage = slot->linkage;
+        return slot->name;
+    }
+    Dwarf_Die die = NULL;
+    Dwarf_Error err = NULL;
+    const char *name = NULL;
+    int linkage = NAME_PLAIN;
+    int r = dwarf_offdie_b(c->dbg, off, 1, &die, &err);
+    if (r == DW_DLV_OK) {
+        name = name_from_die(c, die, hops + 1, &linkage);
+        dwarf_dealloc_die(die);
+    } else if (r == DW_DLV_ERROR) {
+        dw_note_error(c, err, "bad DIE reference");
+    }
+    /* the table may have grown meanwhile: look the slot up again */
+    slot = name_find(c, off, &found);
+    if (slot && !found) {
+        slot->off = off + 1;
+        slot->name = name;
+        slot->linkage = linkage;
+        c->nnames++;
+    }
+    *ret_linkage = linkage;
+    return name;
+}
+
+static const char *name_from_die(dw_ctx *c, Dwarf_Die die, int hops, int *ret_linkage)
+{
+    const char *s = die_str(c, die, DW_AT_linkage_name);
+    if (!s)
+        s = die_str(c, die, DW_AT_MIPS_linkage_name);
+    if (s) {
+        *ret_linkage = NAME_LINKAGE;
+        return demangled_intern(c, s);
+    }
+    const char *plain = die_str(c, die, DW_AT_name);
+    *ret_linkage = NAME_PLAIN;
+    if (hops < HP_DW_MAX_REF_HOPS) {
+        Dwarf_Off off;
+        int linkage = NAME_PLAIN;
+        const char *via = NULL;
+        if (die_ref(c, die, DW_AT_abstract_origin, &off) ||
+            die_ref(c, die, DW_AT_specification, &off))
+            via = name_from_off(c, off, hops, &linkage);
+        if (via && (linkage || !plain)) {
+            *ret_linkage = linkage;
+            return via;
+        }
+    }
+    return plain ? intern(c, plain, SIZE_MAX) : NULL;
+}
+
+/* Name of a subprogram or inlined_subroutine DIE; ns is the enclosing
+ * namespace prefix ("a::b::") of a DIE found by the tree walk. */
+static const char *scope_name(dw_ctx *c, Dwarf_Die die, const char *ns, int *ret_linkage)
+{
+    int linkage = NAME_PLAIN;
+    const char *name = name_from_die(c, die, 0, &linkage);
+    *ret_linkage = linkage;
+    if (!name || linkage != NAME_PLAIN || !ns || !*ns)
+        return name;
+    hp_buf_reset(&c->tmp);
+    hp_buf_addf(&c->tmp, "%s%s", ns, name);
+    if (!hp_buf_ok(&c->tmp)) {
+        c->oom = true;
+        return name;
+    }
+    return intern(c, c->tmp.buf, c->tmp.len);
+}
+
+/* ---- ranges ------------------------------------------------------------- */
+
+static void add_range(dw_ctx *c, uint64_t lo, uint64_t hi, int32_t scope, uint32_t depth)
+{
+    /* lo == 0: code removed by the linker (--gc-sections) keeps address 0. */
+    if (lo == 0 || hi <= lo || hi - lo > (1ull << 40))
+        return;
+    if (HP_GROW(c->ranges, c->ranges_alloc, c->nranges + 1) < 0) {
+        c->oom = true;
+        return;
+    }
+    c->ranges[c->nranges++] = (dw_range){.lo = lo, .hi = hi, .scope = scope, .depth = depth};
+}
+
+static bool rnglists(dw_ctx *c, Dwarf_Attribute attr, Dwarf_Half form, int32_t scope,
+                     uint32_t depth)
+{
+    Dwarf_Unsigned val = 0, count = 0, goff = 0;
+    Dwarf_Error err = NULL;
+    if (form == DW_FORM_rnglistx) {
+        if (dwarf_formudata(attr, &val, &err) != DW_DLV_OK)
+            goto fail;
+    } else {
+        Dwarf_Off o;
+        if (dwarf_global_formref(attr, &o, &err) != DW_DLV_OK)
+            goto fail;
+        val = o;
+    }
+    Dwarf_Rnglists_Head head = NULL;
+    int r = dwarf_rnglists_get_rle_head(attr, form, val, &head, &count, &goff, &err);
+    if (r != DW_DLV_OK)
+        goto fail;
+    bool any = false;
+    for (Dwarf_Unsigned i = 0; i < count && i < 100000; i++) {
+        unsigned len = 0, code = 0;
+        Dwarf_Unsigned raw1, raw2, lo, hi;
+        Dwarf_Bool unavail = 0;
+        if (dwarf_get_rnglists_entry_fields_a(head, i, &len, &code, &raw1, &raw2, &unavail, &lo,
+                                              &hi, &err) != DW_DLV_OK) {
+            dw_note_error(c, err, "rnglists entry");
+            break;
+        }
+        if (code == DW_RLE_end_of_list)
+            break;
+        if (code == DW_RLE_base_address || code == DW_RLE_base_addressx || unavail)
+            continue;
+        add_range(c, lo, hi, scope, depth);
+        any = true;
+    }
+    dwarf_dealloc_rnglists_head(head);
+    return any;
+fail:
+    if (err)
+        dw_note_error(c, err, "rnglists");
+    return false;
+}
+
+static bool ranges_v4(dw_ctx *c, Dwarf_Die die, Dwarf_Attribute attr, int32_t scope,
+                      uint32_t depth)
+{
+    Dwarf_Off off = 0, real = 0;
+    Dwarf_Error err = NULL;
+    Dwarf_Unsigned u;
+    if (dwarf_global_formref(attr, &off, &err) != DW_DLV_OK) {
+        if (err)
+            hp_dwarf_dealloc_error(c->dbg, err);
+        err = NULL;
+        if (dwarf_formudata(attr, &u, &err) != DW_DLV_OK) {
+            dw_note_error(c, err, "ranges offset");
+            return false;
+        }
+        off = u;
+    }
+    Dwarf_Ranges *buf = NULL;
+    Dwarf_Signed n = 0;
+    Dwarf_Unsigned bytes = 0;
+    if (dwarf_get_ranges_b(c->dbg, off, die, &real, &buf, &n, &bytes, &err) != DW_DLV_OK) {
+        if (err)
+            dw_note_error(c, err, "ranges");
+        return false;
+    }
+    uint64_t base = c->cu_base;
+    bool any = false;
+    for (Dwarf_Signed i = 0; i < n; i++) {
+        if (buf[i].dwr_type == DW_RANGES_END)
+            break;
+        if (buf[i].dwr_type == DW_RANGES_ADDRESS_SELECTION) {
+            base = buf[i].dwr_addr2;
+            continue;
+        }
+        add_range(c, base + buf[i].dwr_addr1, base + buf[i].dwr_addr2, scope, depth);
+        any = true;
+    }
+    dwarf_ranges_dealloc(c->dbg, buf, n);
+    return any;
+}
+
+/* Adds the pc ranges of die; false when it has none. */
+static bool die_ranges(dw_ctx *c, Dwarf_Die die, int32_t scope, uint32_t depth)
+{
+    Dwarf_Addr lo = 0, hi = 0;
+    Dwarf_Error err = NULL;
+    int r = dwarf_lowpc(die, &lo, &err);
+    if (r == DW_DLV_OK) {
+        Dwarf_Half form = 0;
+        enum Dwarf_Form_Class cls = DW_FORM_CLASS_UNKNOWN;
+        r = dwarf_highpc_b(die, &hi, &form, &cls, &err);
+        if (r != DW_DLV_OK) {
+            if (r == DW_DLV_ERROR)
+                dw_note_error(c, err, "high_pc");
+            return false;
+        }
+        if (cls == DW_FORM_CLASS_CONSTANT)
+            hi += lo;
+        if (lo == 0 || hi <= lo)
+            return false;
+        add_range(c, lo, hi, scope, depth);
+        return true;
+    }
+    if (r == DW_DLV_ERROR)
+        dw_note_error(c, err, "low_pc");
+    Dwarf_Attribute attr = NULL;
+    err = NULL;
+    r = dwarf_attr(die, DW_AT_ranges, &attr, &err);
+    if (r != DW_DLV_OK) {
+        if (r == DW_DLV_ERROR)
+            dw_note_error(c, err, "ranges attribute");
+        return false;
+    }
+    Dwarf_Half form = 0;
+    bool any = false;
+    if (dwarf_whatform(attr, &form, &err) != DW_DLV_OK)
+        dw_note_error(c, err, "ranges form");
+    else if (c->version >= 5 || form == DW_FORM_rnglistx)
+        any = rnglists(c, attr, form, scope, depth);
+    else
+        any = ranges_v4(c, die, attr, scope, depth);
+    dwarf_dealloc(c->dbg, attr, DW_DLA_ATTR);
+    return any;
+}
+
+/* ---- DIE tree ----------------------------------------------------------- */
+
+static int32_t new_scope(dw_ctx *c, const char *name, int32_t parent)
+{
+    hp_dwarf_info *o = c->out;
+    if (o->nscopes >= INT32_MAX || HP_GROW(o->scopes, c->scopes_alloc, o->nscopes + 1) < 0) {
+        c->oom = true;
+        return -1;
+    }
+    o->scopes[o->nscopes] = (hp_dw_scope){.name = name, .parent = parent};
+    return (int32_t)o->nscopes++;
+}
+
+static const char *cu_file(dw_ctx *c, Dwarf_Unsigned fileno)
+{
+    if ((Dwarf_Signed)fileno < c->file_lo || (Dwarf_Signed)fileno >= c->file_hi)
+        return NULL;
+    return c->out->files[c->file_base + (size_t)(fileno - (Dwarf_Unsigned)c->file_lo)];
+}
+
+static void walk(dw_ctx *c, Dwarf_Die parent, int32_t scope, uint32_t depth, unsigned level,
+                 const char *ns);
+
+/* A declaration inside a namespace without a linkage name (gcc omits it for
+ * static functions): remember "ns::name" for the DIEs that refer to it, so
+ * they print the qualified name, as addr2line does through the ELF symbol. */
+static void note_qualified(dw_ctx *c, Dwarf_Die die, const char *ns)
+{
+    if (die_str(c, die, DW_AT_linkage_name) || die_str(c, die, DW_AT_MIPS_linkage_name))
+        return;
+    const char *n = die_str(c, die, DW_AT_name);
+    Dwarf_Off off = 0;
+    Dwarf_Error err = NULL;
+    if (!n || dwarf_dieoffset(die, &off, &err) != DW_DLV_OK)
+        return;
+    bool found;
+    name_slot *slot = name_find(c, off, &found);
+    if (!slot || found)
+        return;
+    hp_buf_reset(&c->tmp);
+    hp_buf_addf(&c->tmp, "%s%s", ns, n);
+    if (!hp_buf_ok(&c->tmp))
+        return;
+    slot->off = off + 1;
+    slot->name = intern(c, c->tmp.buf, c->tmp.len);
+    slot->linkage = NAME_QUALIFIED; /* final: not to be qualified again */
+    c->nnames++;
+}
+
+static void visit(dw_ctx *c, Dwarf_Die die, int32_t scope, uint32_t depth, unsigned level,
+                  const char *ns)
+{
+    Dwarf_Half tag = 0;
+    Dwarf_Error err = NULL;
+    if (dwarf_tag(die, &tag, &err) != DW_DLV_OK) {
+        dw_note_error(c, err, "tag");
+        return;
+    }
+    switch (tag) {
+    case DW_TAG_subprogram:
+    case DW_TAG_inlined_subroutine: {
+        bool inl = tag == DW_TAG_inlined_subroutine && scope >= 0;
+        size_t mark = c->nranges;
+        uint32_t d = scope >= 0 ? depth + 1 : 0;
+        int32_t s = new_scope(c, NULL, inl ? scope : -1);
+        if (s < 0)
+            return;
+        if (!die_ranges(c, die, s, d) || c->nranges == mark) {
+            /* no code (declaration, abstract instance): drop the scope */
+            c->nranges = mark;
+            c->out->nscopes--;
+            if (ns && tag == DW_TAG_subprogram)
+                note_qualified(c, die, ns);
+            return;
+        }
+        int linkage = NAME_PLAIN;
+        hp_dw_scope *sc = &c->out->scopes[s];
+        sc->name = scope_name(c, die, tag == DW_TAG_subprogram ? ns : NULL, &linkage);
+        sc->entry = c->ranges[mark].lo;
+        sc->plain = !inl && linkage != NAME_LINKAGE && c->lang_mangles;
+        if (inl) {
+            Dwarf_Unsigned v;
+            if (die_udata(c, die, DW_AT_call_file, &v))
+                c->out->scopes[s].call_file = cu_file(c, v);
+            if (die_udata(c, die, DW_AT_call_line, &v) && v <= UINT32_MAX)
+                c->out->scopes[s].call_line = (uint32_t)v;
+        }
+        walk(c, die, s, d, level + 1, NULL);
+        return;
+    }
+    case DW_TAG_lexical_block:
+    case DW_TAG_try_block:
+    case DW_TAG_catch_block:
+        if (scope >= 0)
+            walk(c, die, scope, depth, level + 1, NULL);
+        return;
+    case DW_TAG_namespace:
+        if (scope < 0) {
+            const char *n = die_str(c, die, DW_AT_name);
+            hp_buf b = HP_BUF_INIT;
+            hp_buf_addf(&b, "%s%s::", ns ? ns : "", n ? n : "(anonymous namespace)");
+            const char *p = hp_buf_ok(&b) ? intern(c, b.buf, b.len) : NULL;
+            hp_buf_release(&b);
+            walk(c, die, scope, depth, level + 1, p);
+        }
+        return;
+    default:
+        return;
+    }
+}
+
+static void walk(dw_ctx *c, Dwarf_Die parent, int32_t scope, uint32_t depth, unsigned level,
+                 const char *ns)
+{
+    if (level > HP_DW_MAX_DEPTH || c->oom)
+        return;
+    Dwarf_Die die = NULL;
+    Dwarf_Error err = NULL;
+    int r = dwarf_child(parent, &die, &err);
+    if (r == DW_DLV_ERROR)
+        dw_note_error(c, err, "DIE child");
+    while (r == DW_DLV_OK && !c->oom && c->nerrors < HP_DW_MAX_ERRORS) {
+        visit(c, die, scope, depth, level, ns);
+        Dwarf_Die next = NULL;
+        r = dwarf_siblingof_b(c->dbg, die, 1, &next, &err);
+        if (r == DW_DLV_ERROR)
+            dw_note_error(c, err, "DIE sibling");
+        dwarf_dealloc_die(die);
+        die = next;
+    }
+}
+
+/* ---- line tables -------------------------------------------------------- */
+
+static bool is_abs(const char *p)
+{
+    return p && p[0] == '/';
+}
+
+/* File name of entry (name, dir) joined like binutils' concat_filename. */
+static const char *join_file(dw_ctx *c, const char *name, const char *subdir)
+{
+    if (!name)
+        return NULL;
+    if (is_abs(name))
+        return intern(c, name, SIZE_MAX);
+    const char *dir = NULL;
+    if (!subdir || !is_abs(subdir))
+        dir = c->comp_dir;
+    if (!dir) {
+        dir = subdir;
+        subdir = NULL;
+    }
+    if (!dir)
+        return intern(c, name, SIZE_MAX);
+    hp_buf_reset(&c->tmp);
+    if (subdir)
+        hp_buf_addf(&c->tmp, "%s/%s/%s", dir, subdir, name);
+    else
+        hp_buf_addf(&c->tmp, "%s/%s", dir, name);
+    if (!hp_buf_ok(&c->tmp)) {
+        c->oom = true;
+        return NULL;
+    }
+    return intern(c, c->tmp.buf, c->tmp.len);
+}
+
+static void cu_files(dw_ctx *c, Dwarf_Line_Context lctx, Dwarf_Unsigned lversion)
+{
+    Dwarf_Signed base = 0, count = 0, end = 0;
+    Dwarf_Error err = NULL;
+    hp_dwarf_info *o = c->out;
+    c->file_base = o->nfiles;
+    c->file_lo = c->file_hi = 0;
+    if (dwarf_srclines_files_indexes(lctx, &base, &count, &end, &err) != DW_DLV_OK) {
+        dw_note_error(c, err, "line table files");
+        return;
+    }
+    if (count < 0 || count > 1000000 || end - base != count)
+        return;
+    if (HP_GROW(o->files, c->files_alloc, o->nfiles + (size_t)count) < 0) {
+        c->oom = true;
+        return;
+    }
+    for (Dwarf_Signed i = base; i < end; i++) {
+        const char *name = NULL, *dir = NULL;
+        Dwarf_Unsigned diridx = 0, mtime, flen;
+        Dwarf_Form_Data16 *md5 = NULL;
+        if (dwarf_srclines_files_data_b(lctx, i, &name, &diridx, &mtime, &flen, &md5, &err) !=
+            DW_DLV_OK) {
+            dw_note_error(c, err, "line table file entry");
+            name = NULL;
+        } else if (lversion >= 5 || diridx > 0) {
+            /* DWARF 5 directory 0 is the first entry; before 5 it means
+             * "the compilation directory" and is not in the table. */
+            if (dwarf_srclines_include_dir_data(lctx, (Dwarf_Signed)diridx, &dir, &err) ==
+                DW_DLV_ERROR) {
+                hp_dwarf_dealloc_error(c->dbg, err);
+                err = NULL;
+                dir = NULL;
+            }
+        }
+        o->files[o->nfiles++] = join_file(c, name, dir);
+    }
+    c->file_lo = base;
+    c->file_hi = end;
+}
+
+static void cu_lines(dw_ctx *c, Dwarf_Die cu_die)
+{
+    Dwarf_Unsigned lversion = 0;
+    Dwarf_Small tcount = 0;
+    Dwarf_Line_Context lctx = NULL;
+    Dwarf_Error err = NULL;
+    int r = dwarf_srclines_b(cu_die, &lversion, &tcount, &lctx, &err);
+    if (r != DW_DLV_OK) {
+        if (r == DW_DLV_ERROR)
+            dw_note_error(c, err, "line table");
+        return;
+    }
+    cu_files(c, lctx, lversion);
+    Dwarf_Line *lines = NULL;
+    Dwarf_Signed n = 0;
+    hp_dwarf_info *o = c->out;
+    if (tcount == 1 && dwarf_srclines_from_linecontext(lctx, &lines, &n, &err) == DW_DLV_OK) {
+        size_t seq_start = o->nrows;
+        bool in_seq = false;
+        for (Dwarf_Signed i = 0; i < n && !c->oom; i++) {
+            Dwarf_Addr addr = 0;
+            Dwarf_Unsigned lineno = 0, fileno = 0;
+            Dwarf_Bool endseq = 0;
+            if (dwarf_lineaddr(lines[i], &addr, &err) != DW_DLV_OK ||
+                dwarf_lineendsequence(lines[i], &endseq, &err) != DW_DLV_OK ||
+                dwarf_lineno(lines[i], &lineno, &err) != DW_DLV_OK ||
+                dwarf_line_srcfileno(lines[i], &fileno, &err) != DW_DLV_OK) {
+                dw_note_error(c, err, "line table row");
+                break;
+            }
+            if (!in_seq) {
+                seq_start = o->nrows;
+                in_seq = true;
+            }
+            uint32_t file = UINT32_MAX - 1;
+            if ((Dwarf_Signed)fileno >= c->file_lo && (Dwarf_Signed)fileno < c->file_hi)
+                file = (uint32_t)(c->file_base + (size_t)(fileno - (Dwarf_Unsigned)c->file_lo));
+            if (endseq)
+                file = UINT32_MAX;
+            hp_dw_row row = {.addr = addr, .file = file,
+                             .line = lineno > UINT32_MAX ? 0 : (uint32_t)lineno};
+            if (o->nrows > seq_start && o->rows[o->nrows - 1].addr > addr && !endseq)
+                continue; /* non-monotonic row: ignore it */
+            if (o->nrows > seq_start && o->rows[o->nrows - 1].addr == addr) {
+                /* same address twice in a sequence: binutils keeps the last
+                 * row; a row at the end address of its sequence is empty */
+                o->rows[o->nrows - 1] = row;
+            } else {
+                if (HP_GROW(o->rows, c->rows_alloc, o->nrows + 1) < 0) {
+                    c->oom = true;
+                    break;
+                }
+                o->rows[o->nrows++] = row;
+            }
+            if (endseq) {
+                in_seq = false;
+                /* sequences of removed code start at 0: drop them */
+                if (o->rows[seq_start].addr == 0 || o->nrows - seq_start < 2)
+                    o->nrows = seq_start;
+            }
+        }
+        if (in_seq)
+            o->nrows = seq_start; /* unterminated sequence */
+    } else if (err) {
+        dw_note_error(c, err, "line rows");
+    }
+    dwarf_srclines_dealloc_b(lctx);
+}
+
+/* ---- per CU --------------------------------------------------------------- */
+
+static void do_cu(dw_ctx *c, Dwarf_Die cu_die, Dwarf_Half version)
+{
+    Dwarf_Half tag = 0;
+    Dwarf_Error err = NULL;
+    if (dwarf_tag(cu_die, &tag, &err) != DW_DLV_OK) {
+        dw_note_error(c, err, "CU tag");
+        return;
+    }
+    if (tag != DW_TAG_compile_unit && tag != DW_TAG_skeleton_unit)
+        return; /* partial (dwz) and type units hold no code ranges */
+    c->version = version;
+    c->comp_dir = NULL;
+    const char *cd = die_str(c, cu_die, DW_AT_comp_dir);
+    if (cd)
+        c->comp_dir = intern(c, cd, SIZE_MAX);
+    c->lang = 0;
+    if (dwarf_srclang(cu_die, &c->lang, &err) == DW_DLV_ERROR)
+        dw_note_error(c, err, "language");
+    c->lang_mangles = c->lang == DW_LANG_C_plus_plus || c->lang == DW_LANG_C_plus_plus_03 ||
+                      c->lang == DW_LANG_C_plus_plus_11 || c->lang == DW_LANG_C_plus_plus_14 ||
+                      c->lang == DW_LANG_D || c->lang == DW_LANG_Rust;
+    Dwarf_Addr base = 0;
+    err = NULL;
+    if (dwarf_lowpc(cu_die, &base, &err) == DW_DLV_ERROR)
+        dw_note_error(c, err, "CU low_pc");
+    c->cu_base = base;
+    cu_lines(c, cu_die);
+    walk(c, cu_die, -1, 0, 0, NULL);
+}
+
+/* ---- flattening ----------------------------------------------------------- */
+
+static int range_cmp(const void *a, const void *b)
+{
+    const dw_range *x = a, *y = b;
+    if (x->lo != y->lo)
+        return x->lo < y->lo ? -1 : 1;
+    if (x->depth != y->depth)
+        return x->depth < y->depth ? -1 : 1;
+    if (x->hi != y->hi)
+        return x->hi > y->hi ? -1 : 1;
+    return x->scope < y->scope ? -1 : x->scope > y->scope;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    const hp_dw_row *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    bool ex = x->file == UINT32_MAX, ey = y->file == UINT32_MAX;
+    if (ex != ey)
+        return ex ? -1 : 1; /* an end of sequence before a row starting there */
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void emit(dw_ctx *c, uint64_t lo, int32_t scope)
+{
+    hp_dwarf_info *o = c->out;
+    if (o->nsegs && o->segs[o->nsegs - 1].lo == lo) {
+        o->segs[o->nsegs - 1].scope = scope;
+        if (o->nsegs >= 2 && o->segs[o->nsegs - 2].scope == scope)
+            o->nsegs--;
+        return;
+    }
+    if (o->nsegs && o->segs[o->nsegs - 1].scope == scope)
+        return;
+    if (!o->nsegs && scope < 0)
+        return;
+    if (HP_GROW(o->segs, c->segs_alloc, o->nsegs + 1) < 0) {
+        c->oom = true;
+        return;
+    }
+    o->segs[o->nsegs++] = (hp_dw_seg){.lo = lo, .scope = scope};
+}
+
+static void flatten(dw_ctx *c)
+{
+    if (!c->nranges)
+        return;
+    qsort(c->ranges, c->nranges, sizeof(*c->ranges), range_cmp);
+    dw_range *stack = hp_new0(dw_range, HP_DW_MAX_DEPTH + 2);
+    if (!stack) {
+        c->oom = true;
+        return;
+    }
+    size_t sp = 0;
+    for (size_t i = 0; i < c->nranges && !c->oom; i++) {
+        dw_range r = c->ranges[i];
+        while (sp && stack[sp - 1].hi <= r.lo) {
+            sp--;
+            emit(c, stack[sp].hi, sp ? stack[sp - 1].scope : -1);
+        }
+        if (sp && r.hi > stack[sp - 1].hi)
+            r.hi = stack[sp - 1].hi;
+        if (r.lo >= r.hi)
+            continue;
+        if (sp == HP_DW_MAX_DEPTH + 2)
+            continue;
+        stack[sp++] = r;
+        emit(c, r.lo, r.scope);
+    }
+    while (sp) {
+        sp--;
+        emit(c, stack[sp].hi, sp ? stack[sp - 1].scope : -1);
+    }
+    free(stack);
+}
+
+/* ---- entry points --------------------------------------------------------- */
+
+int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dwarf_info *ret,
+                  hp_error *reterr)
+{
+    (void)alt_path;
+    hp_dwarf_info info = {0};
+    dw_ctx c = {.strs = strs, .out = &info, .tmp = HP_BUF_INIT};
+    Dwarf_Error err = NULL;
+    int r = hp_dwarf_init_fd(fd, dw_errhand, NULL, &c.dbg, &err);
+    if (r != DW_DLV_OK) {
+        if (r == DW_DLV_ERROR) {
+            hp_error_set(reterr, -EBADMSG, "corrupt DWARF: %s", dwarf_errmsg(err));
+            hp_dwarf_dealloc_error(NULL, err);
+            return -EBADMSG;
+        }
+        return hp_error_set(reterr, -EBADMSG, "no DWARF");
+    }
+    for (unsigned ncu = 0; !c.oom && c.nerrors < HP_DW_MAX_ERRORS; ncu++) {
+        Dwarf_Unsigned hdrlen = 0, typeoff = 0, next = 0;
+        Dwarf_Half version = 0, asize = 0, osize = 0, esize = 0, cutype = 0;
+        Dwarf_Off abbrev = 0;
+        Dwarf_Sig8 sig;
+        err = NULL;
+        r = dwarf_next_cu_header_d(c.dbg, 1, &hdrlen, &version, &abbrev, &asize, &osize, &esize,
+                                   &sig, &typeoff, &next, &cutype, &err);
+        if (r == DW_DLV_NO_ENTRY)
+            break;
+        if (r == DW_DLV_ERROR) {
+            dw_note_error(&c, err, "CU header");
+            break;
+        }
+        Dwarf_Die cu_die = NULL;
+        r = dwarf_siblingof_b(c.dbg, NULL, 1, &cu_die, &err);
+        if (r == DW_DLV_ERROR) {
+            dw_note_error(&c, err, "CU DIE");
+            break;
+        }
+        if (r != DW_DLV_OK)
+            continue;
+        do_cu(&c, cu_die, version);
+        dwarf_dealloc_die(cu_die);
+    }
+    if (!c.oom)
+        flatten(&c);
+    if (!c.oom && info.nrows)
+        qsort(info.rows, info.nrows, sizeof(*info.rows), row_cmp);
+    hp_dwarf_finish(c.dbg);
+    free(c.ranges);
+    free(c.names);
+    hp_buf_release(&c.tmp);
+    if (c.oom) {
+        hp_dwarf_release(&info);
+        return hp_error_set(reterr, -ENOMEM, "out of memory decoding DWARF");
+    }
+    if (c.nerrors) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "corrupt DWARF: %s%s", c.first_error,
+                 c.nerrors > 1 ? " (and more errors)" : "");
+        info.warning = hp_sym_intern(strs, msg, SIZE_MAX);
+        if (!info.nrows && !info.nsegs) {
+            hp_dwarf_release(&info);
+            return hp_error_set(reterr, -EBADMSG, "%s", msg);
+        }
+    }
+    *ret = info;
+    return 0;
+}
+
+void hp_dwarf_release(hp_dwarf_info *d)
+{
+    if (!d)
+        return;
+    free(d->scopes);
+    free(d->segs);
+    free(d->rows);
+    free(d->files);
+    *d = (hp_dwarf_info){0};
+}
+
+size_t hp_dwarf_lookup(const hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, size_t max)
+{
+    if (!max)
+        return 0;
+    int32_t scope = -1;
+    size_t lo = 0, hi = d->nsegs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->segs[mid].lo <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo)
+        scope = d->segs[lo - 1].scope;
+    const hp_dw_row *row = NULL;
+    lo = 0;
+    hi = d->nrows;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->rows[mid].addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo && d->rows[lo - 1].file != UINT32_MAX)
+        row = &d->rows[lo - 1];
+    if (scope < 0 && !row)
+        return 0;
+    frames[0] = (hp_sym_frame){.function = scope >= 0 ? d->scopes[scope].name : NULL};
+    if (row) {
+        frames[0].file = row->file < d->nfiles ? d->files[row->file] : NULL;
+        frames[0].line = row->line;
+    }
+    size_t n = 1;
+    for (int32_t s = scope; s >= 0 && d->scopes[s].parent >= 0 && n < max; n++) {
+        const hp_dw_scope *sc = &d->scopes[s];
+        frames[n] = (hp_sym_frame){.function = d->scopes[sc->parent].name,
+                                   .file = sc->call_file,
+                                   .line = sc->call_line};
+        s = sc->parent;
+    }
+    return n;
+}

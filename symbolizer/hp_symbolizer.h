@@ -1,0 +1,139 @@
+/*
+ * hp_symbolizer.h - native symbolization: (object file, address) -> frames.
+ *
+ * The symbolizer knows nothing about profiles. A session (hp_symbolizer) finds
+ * object files (recorded path, explicit override, a search path matched by
+ * basename and build-id, separate debug files by build-id and .gnu_debuglink,
+ * dwz supplementary files), opens each at most once, decodes its ELF symbol
+ * table and DWARF (functions, inline chains, line tables) once into sorted
+ * arrays, and answers lookups by binary search.
+ *
+ * Invariants:
+ *  - every string returned (names, files, messages) is owned by the session
+ *    and stays valid until hp_symbolizer_free;
+ *  - lookups never fail hard: an address that cannot be resolved yields a
+ *    result with nframes == 0 and symbol == NULL;
+ *  - corrupt or truncated ELF/DWARF never crashes: the object is opened with a
+ *    warning (see hp_symobj_warning) and falls back to ELF symbols.
+ */
+#ifndef HP_SYMBOLIZER_H
+#define HP_SYMBOLIZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hp_error.h"
+
+typedef struct hp_symbolizer hp_symbolizer;
+typedef struct hp_symobj hp_symobj;
+
+typedef struct hp_symbolizer_config {
+    /* ':'-separated directories searched by basename and by build-id when the
+     * recorded path does not exist (PPROF_BINARY_PATH and --binary_path,
+     * joined by the caller). May be NULL. */
+    const char *search_path;
+    /* root of separate debug files; NULL means "/usr/lib/debug". */
+    const char *debug_root;
+    /* false (default): an address past the end of a sized function symbol has
+     * no symbol; true: the nearest preceding function symbol whatever its size,
+     * as Perl pprof's `nm` tables and addr2line answer. */
+    bool nearest_symbol;
+} hp_symbolizer_config;
+
+/* One level of a (possibly inlined) call chain. */
+typedef struct hp_sym_frame {
+    const char *function; /* demangled full name with parameters, e.g.
+                             "std::vector<int, std::allocator<int> >::push_back(int const&)";
+                             plain DW_AT_name for C; NULL when DWARF has no function here */
+    const char *file;     /* source file as addr2line prints it, NULL when unknown */
+    uint32_t line;        /* 0 when unknown */
+} hp_sym_frame;
+
+#define HP_SYM_MAX_FRAMES 64
+
+typedef struct hp_sym_result {
+    uint64_t obj_addr;   /* the object-relative (link-time) address that was looked up */
+    size_t nframes;      /* 0 when no DWARF covers the address */
+    hp_sym_frame frames[HP_SYM_MAX_FRAMES]; /* innermost (inlined) first, outermost
+                                               (the real function) last */
+    /* Nearest preceding function symbol from .symtab, else .dynsym, honouring
+     * sizes (an address past a sized symbol's end does not match it). */
+    const char *symbol;       /* demangled full name, NULL if none */
+    const char *symbol_raw;   /* mangled name as in the symbol table (version suffix
+                                 such as "@@GLIBC_2.2.5" kept for .dynsym), NULL if none */
+    uint64_t symbol_start;    /* object-relative start address of the symbol */
+    uint64_t symbol_size;
+} hp_sym_result;
+
+/**
+ * hp_symbolizer_new - new session.
+ * Returns: 0 and *ret (free with hp_symbolizer_free) or -ENOMEM; *ret untouched on failure.
+ * Ownership: cfg strings are copied.
+ */
+int hp_symbolizer_new(const hp_symbolizer_config *cfg, hp_symbolizer **ret, hp_error *reterr);
+
+/** hp_symbolizer_free - close every object and free every string. Accepts NULL; returns NULL. */
+hp_symbolizer *hp_symbolizer_free(hp_symbolizer *s);
+
+/**
+ * hp_symbolizer_open - find and open the object recorded as recorded_path in
+ * a memory map. override_path, when not NULL, is used instead (the program
+ * named on the command line); otherwise the recorded path, then the search
+ * path (basename; build-id subdirectories). A path ending in " (deleted)" is
+ * tried with and without the suffix. Opening the same recorded path twice
+ * returns the same object.
+ * Returns: 0 and *ret (borrowed, valid until hp_symbolizer_free);
+ *          -ENOENT when no file was found, -ENOEXEC when it is not a usable ELF
+ *          file; reterr says why in one line naming the file.
+ */
+int hp_symbolizer_open(hp_symbolizer *s, const char *recorded_path, const char *override_path,
+                       hp_symobj **ret, hp_error *reterr);
+
+/**
+ * hp_symobj_lookup - resolve one runtime address of a mapping of this object.
+ * map_start and map_offset are the mapping's start address and file offset
+ * (from /proc/self/maps); the object-relative address is computed from the
+ * ELF program header (PT_LOAD) that contains map_offset:
+ *   obj_addr = pc - map_start + map_offset - p_offset + p_vaddr.
+ * pc is looked up as given: callers pass return address - 1.
+ * Returns: 0 (result filled, possibly with no frames); negative errno only for
+ *          API misuse.
+ */
+int hp_symobj_lookup(hp_symobj *o, uint64_t map_start, uint64_t map_offset, uint64_t pc,
+                     hp_sym_result *ret);
+
+/**
+ * hp_symobj_lookup_obj - resolve an object-relative (link-time) address, the
+ * kind `nm` prints and `addr2line -e OBJ` takes, without mapping translation.
+ * Returns: 0 (result filled, possibly with no frames); -EINVAL for API misuse.
+ */
+int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret);
+
+/** hp_symobj_path - the file actually opened (borrowed). */
+const char *hp_symobj_path(const hp_symobj *o);
+/** hp_symobj_debug_path - the separate debug file used, or NULL (borrowed). */
+const char *hp_symobj_debug_path(const hp_symobj *o);
+/** hp_symobj_build_id - hex build-id or NULL (borrowed). */
+const char *hp_symobj_build_id(const hp_symobj *o);
+/** hp_symobj_is_pie - true for ET_DYN objects. */
+bool hp_symobj_is_dyn(const hp_symobj *o);
+/** hp_symobj_has_dwarf - true when line tables were found (in the file or its debug file). */
+bool hp_symobj_has_dwarf(const hp_symobj *o);
+/** hp_symobj_has_symbols - true when .symtab or .dynsym has function symbols. */
+bool hp_symobj_has_symbols(const hp_symobj *o);
+/**
+ * hp_symobj_warning - one line saying why symbolization of this object is
+ * degraded ("no debug info, using .dynsym", "corrupt DWARF: ...", ...), or NULL.
+ */
+const char *hp_symobj_warning(const hp_symobj *o);
+
+/**
+ * hp_symobj_functions - every function symbol of the object (for --list and
+ * for disambiguating same-named functions), sorted by start address.
+ * Returns: number of entries; *ret_starts and *ret_names borrowed.
+ */
+size_t hp_symobj_functions(const hp_symobj *o, const uint64_t **ret_starts,
+                           const char *const **ret_names);
+
+#endif

@@ -1,0 +1,557 @@
+/*
+ * symbolizer.c - the symbolization session: finds object files (override,
+ * recorded path, " (deleted)", search path) and their separate debug files
+ * (build-id, .gnu_debuglink, /usr/lib/debug<path>), caches one hp_symobj per
+ * recorded path, decodes DWARF lazily on the first lookup, and answers
+ * lookups from the sorted tables of elf.c and dwarf.c.
+ */
+#include "hp_common.h"
+
+#include <elf.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hp_buf.h"
+#include "hp_demangle.h"
+#include "hp_strtab.h"
+#include "symbolizer-internal.h"
+
+#define HP_DEFAULT_DEBUG_ROOT "/usr/lib/debug"
+#define HP_PAGE_MASK          (~(uint64_t)4095)
+
+struct hp_symobj {
+    hp_symbolizer *s;
+    const char *key;
+    const char *path, *debug_path, *alt_path, *build_id, *warning;
+    bool is_dyn, is_exec;
+    hp_phdr *phdrs;
+    size_t nphdrs;
+    hp_elfsym *syms;
+    size_t nsyms;
+    uint64_t *fstarts;
+    const char **fnames;
+    hp_elf_file *dwarf_src; /* open until its DWARF is decoded */
+    bool has_dwarf, dwarf_done;
+    hp_dwarf_info dw;
+};
+
+struct hp_symbolizer {
+    hp_strtab *strs;
+    char *search_path;
+    char *debug_root;
+    bool nearest_symbol;
+    hp_symobj **objs;
+    size_t nobjs, objs_alloc;
+};
+
+int hp_symbolizer_new(const hp_symbolizer_config *cfg, hp_symbolizer **ret, hp_error *reterr)
+{
+    hp_symbolizer *s = hp_new0(hp_symbolizer, 1);
+    if (!s)
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    s->strs = hp_strtab_new();
+    const char *root = cfg && cfg->debug_root ? cfg->debug_root : HP_DEFAULT_DEBUG_ROOT;
+    s->debug_root = hp_strdup(root);
+    s->nearest_symbol = cfg && cfg->nearest_symbol;
+    if (cfg && cfg->search_path)
+        s->search_path = hp_strdup(cfg->search_path);
+    if (!s->strs || !s->debug_root || (cfg && cfg->search_path && !s->search_path)) {
+        hp_symbolizer_free(s);
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    }
+    *ret = s;
+    return 0;
+}
+
+static hp_symobj *symobj_free(hp_symobj *o)
+{
+    if (!o)
+        return NULL;
+    hp_elf_close(o->dwarf_src);
+    hp_dwarf_release(&o->dw);
+    free(o->phdrs);
+    free(o->syms);
+    free(o->fstarts);
+    free(o->fnames);
+    free(o);
+    return NULL;
+}
+
+hp_symbolizer *hp_symbolizer_free(hp_symbolizer *s)
+{
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < s->nobjs; i++)
+        symobj_free(s->objs[i]);
+    free(s->objs);
+    hp_strtab_free(s->strs);
+    free(s->search_path);
+    free(s->debug_root);
+    free(s);
+    return NULL;
+}
+
+/* ---- finding files -------------------------------------------------------- */
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static const char *base_name(const char *p)
+{
+    const char *b = strrchr(p, '/');
+    return b ? b + 1 : p;
+}
+
+/* Opens the first candidate that is a regular file; ENOEXEC wins over ENOENT. */
+static int try_open(hp_symbolizer *s, const char *path, hp_elf_file **ret, int *worst,
+                    hp_error *reterr)
+{
+    if (!is_file(path))
+        return -ENOENT;
+    hp_error e = {0};
+    int r = hp_elf_open(path, s->strs, ret, &e);
+    if (r < 0 && (*worst == -ENOENT || r == -ENOMEM)) {
+        *worst = r;
+        if (reterr)
+            *reterr = e;
+    }
+    return r;
+}
+
+static int find_object(hp_symbolizer *s, const char *recorded, const char *override,
+                       hp_elf_file **ret, hp_error *reterr)
+{
+    int worst = -ENOENT;
+    hp_buf b = HP_BUF_INIT;
+    int r = -ENOENT;
+    const char *want = override ? override : recorded;
+    static const char deleted[] = " (deleted)";
+    size_t len = strlen(want), dl = sizeof(deleted) - 1;
+
+    if ((r = try_open(s, want, ret, &worst, reterr)) == 0)
+        goto out;
+    if (len > dl && !strcmp(want + len - dl, deleted)) {
+        hp_buf_add(&b, want, len - dl);
+        if (hp_buf_ok(&b) && (r = try_open(s, b.buf, ret, &worst, reterr)) == 0)
+            goto out;
+    } else {
+        hp_buf_add(&b, want, len);
+    }
+    if (!override && s->search_path && hp_buf_ok(&b)) {
+        char *stripped = hp_buf_detach(&b, NULL);
+        const char *sp = s->search_path;
+        while (stripped && *sp) {
+            const char *colon = strchr(sp, ':');
+            size_t n = colon ? (size_t)(colon - sp) : strlen(sp);
+            if (n) {
+                hp_buf_reset(&b);
+                hp_buf_addf(&b, "%.*s/%s", (int)n, sp, base_name(stripped));
+                if (hp_buf_ok(&b) && (r = try_open(s, b.buf, ret, &worst, reterr)) == 0)
+                    break;
+                if (stripped[0] == '/') {
+                    hp_buf_reset(&b);
+                    hp_buf_addf(&b, "%.*s%s", (int)n, sp, stripped);
+                    if (hp_buf_ok(&b) && (r = try_open(s, b.buf, ret, &worst, reterr)) == 0)
+                        break;
+                }
+            }
+            sp += n + (colon ? 1 : 0);
+        }
+        free(stripped);
+        if (r == 0)
+            goto out;
+    }
+    if (worst == -ENOENT)
+        hp_error_set(reterr, -ENOENT, "cannot find '%s'%s", want,
+                     !override && s->search_path ? " (also searched the binary path)" : "");
+    r = worst;
+out:
+    hp_buf_release(&b);
+    return r;
+}
+
+/* A debug-file candidate matches when its build-id equals the object's, or,
+ * without build-ids, when the debuglink CRC matches (crc_check). */
+static hp_elf_file *try_debug(hp_symbolizer *s, const char *path, const hp_elf_file *obj,
+                              bool crc_check)
+{
+    hp_elf_file *d = NULL;
+    if (!is_file(path) || hp_elf_open(path, s->strs, &d, NULL) < 0)
+        return NULL;
+    bool ok;
+    if (obj->build_id && d->build_id)
+        ok = obj->build_id == d->build_id; /* interned: pointer equality */
+    else if (crc_check) {
+        uint32_t crc;
+        ok = hp_file_crc32(d->fd, &crc) == 0 && crc == obj->debuglink_crc;
+    } else
+        ok = true;
+    if (!ok || (!d->has_debug_info && !d->has_symtab))
+        return hp_elf_close(d);
+    return d;
+}
+
+static hp_elf_file *find_debug(hp_symbolizer *s, const hp_elf_file *obj)
+{
+    hp_buf b = HP_BUF_INIT;
+    hp_elf_file *d = NULL;
+    const char *root = s->debug_root;
+    if (obj->build_id && strlen(obj->build_id) > 2) {
+        hp_buf_addf(&b, "%s/.build-id/%.2s/%s.debug", root, obj->build_id, obj->build_id + 2);
+        if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, false)))
+            goto out;
+    }
+    const char *slash = strrchr(obj->path, '/');
+    int dirlen = slash ? (int)(slash - obj->path) : 1;
+    const char *dir = slash ? obj->path : ".";
+    if (obj->debuglink && strcmp(obj->debuglink, base_name(obj->path)) != 0) {
+        hp_buf_reset(&b);
+        hp_buf_addf(&b, "%.*s/%s", dirlen, dir, obj->debuglink);
+        if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, true)))
+            goto out;
+    }
+    if (obj->debuglink) {
+        hp_buf_reset(&b);
+        hp_buf_addf(&b, "%.*s/.debug/%s", dirlen, dir, obj->debuglink);
+        if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, true)))
+            goto out;
+        hp_buf_reset(&b);
+        hp_buf_addf(&b, "%s%s%.*s/%s", root, dir[0] == '/' ? "" : "/", dirlen, dir,
+                    obj->debuglink);
+        if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, true)))
+            goto out;
+    }
+    if (obj->path[0] == '/') {
+        /* Perl pprof: /usr/lib/debug<path> and /usr/lib/debug<path>.debug */
+        hp_buf_reset(&b);
+        hp_buf_addf(&b, "%s%s", root, obj->path);
+        if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, false)))
+            goto out;
+        hp_buf_adds(&b, ".debug");
+        if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, false)))
+            goto out;
+    }
+out:
+    hp_buf_release(&b);
+    return d;
+}
+
+/* dwz supplementary file named by .gnu_debugaltlink of f. */
+static const char *find_alt(hp_symbolizer *s, const hp_elf_file *f)
+{
+    if (!f->altlink)
+        return NULL;
+    hp_buf b = HP_BUF_INIT;
+    const char *r = NULL;
+    if (f->altlink[0] == '/') {
+        hp_buf_adds(&b, f->altlink);
+    } else {
+        const char *slash = strrchr(f->path, '/');
+        hp_buf_addf(&b, "%.*s%s", slash ? (int)(slash - f->path + 1) : 0, f->path, f->altlink);
+    }
+    if (hp_buf_ok(&b) && is_file(b.buf))
+        r = hp_sym_intern(s->strs, b.buf, b.len);
+    if (!r && f->altlink_build_id && strlen(f->altlink_build_id) > 2) {
+        hp_buf_reset(&b);
+        hp_buf_addf(&b, "%s/.build-id/%.2s/%s.debug", s->debug_root, f->altlink_build_id,
+                    f->altlink_build_id + 2);
+        if (hp_buf_ok(&b) && is_file(b.buf))
+            r = hp_sym_intern(s->strs, b.buf, b.len);
+    }
+    hp_buf_release(&b);
+    return r;
+}
+
+/* ---- opening -------------------------------------------------------------- */
+
+static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error *reterr)
+{
+    o->path = f->path;
+    o->build_id = f->build_id;
+    o->is_dyn = f->type == ET_DYN;
+    o->is_exec = f->type == ET_EXEC;
+    o->phdrs = f->phdrs;
+    o->nphdrs = f->nphdrs;
+    f->phdrs = NULL;
+
+    hp_elf_file *dbg = NULL;
+    if (!f->has_debug_info || !f->has_symtab)
+        dbg = find_debug(s, f);
+    if (dbg)
+        o->debug_path = dbg->path;
+
+    int r = 0;
+    const char *symsrc = NULL;
+    if (f->has_symtab) {
+        r = hp_elf_symbols(f, s->strs, false, &o->syms, &o->nsyms);
+        symsrc = ".symtab";
+    }
+    if (r == 0 && !o->nsyms && dbg && dbg->has_symtab) {
+        r = hp_elf_symbols(dbg, s->strs, false, &o->syms, &o->nsyms);
+        symsrc = ".symtab";
+    }
+    if (r == 0 && !o->nsyms && f->has_dynsym) {
+        r = hp_elf_symbols(f, s->strs, true, &o->syms, &o->nsyms);
+        symsrc = ".dynsym";
+    }
+    if (r < 0) {
+        hp_elf_close(dbg);
+        return hp_error_set(reterr, r, "out of memory reading symbols of '%s'", f->path);
+    }
+
+    hp_elf_file *src = f->has_debug_info ? f : dbg && dbg->has_debug_info ? dbg : NULL;
+    if (src) {
+        o->has_dwarf = true;
+        o->alt_path = find_alt(s, src);
+        o->dwarf_src = src;
+        if (src == f)
+            hp_elf_close(dbg);
+        else
+            hp_elf_close(f);
+        return 0;
+    }
+    hp_elf_close(dbg);
+    hp_elf_close(f);
+    o->dwarf_done = true;
+    if (o->nsyms)
+        o->warning = hp_sym_intern(s->strs,
+                                   symsrc[1] == 'd' ? "no debug info, using .dynsym"
+                                                    : "no debug info, using .symtab",
+                                   SIZE_MAX);
+    else
+        o->warning = hp_sym_intern(s->strs, "no debug info and no symbols", SIZE_MAX);
+    return 0;
+}
+
+int hp_symbolizer_open(hp_symbolizer *s, const char *recorded_path, const char *override_path,
+                       hp_symobj **ret, hp_error *reterr)
+{
+    hp_return_if_fail(s && recorded_path && ret, -EINVAL);
+    hp_buf k = HP_BUF_INIT;
+    hp_buf_adds(&k, recorded_path);
+    if (override_path) {
+        hp_buf_addc(&k, '\0');
+        hp_buf_adds(&k, override_path);
+    }
+    const char *key = hp_buf_ok(&k) ? hp_sym_intern(s->strs, k.buf, k.len) : NULL;
+    hp_buf_release(&k);
+    if (!key)
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->nobjs; i++) {
+        if (s->objs[i]->key == key) {
+            *ret = s->objs[i];
+            return 0;
+        }
+    }
+    hp_elf_file *f = NULL;
+    int r = find_object(s, recorded_path, override_path, &f, reterr);
+    if (r < 0)
+        return r;
+    hp_symobj *o = hp_new0(hp_symobj, 1);
+    if (!o || HP_GROW(s->objs, s->objs_alloc, s->nobjs + 1) < 0) {
+        free(o);
+        hp_elf_close(f);
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    }
+    o->s = s;
+    o->key = key;
+    r = build_symobj(s, o, f, reterr);
+    if (r < 0) {
+        symobj_free(o);
+        return r;
+    }
+    s->objs[s->nobjs++] = o;
+    *ret = o;
+    return 0;
+}
+
+/* ---- lookups -------------------------------------------------------------- */
+
+static const char *sym_name(hp_symobj *o, hp_elfsym *sym);
+static hp_elfsym *find_symbol(hp_symobj *o, uint64_t addr);
+
+/* C++ functions known to DWARF by DW_AT_name only (static functions, main):
+ * take the name of the ELF symbol at their entry, as addr2line does. */
+static void name_plain_scopes(hp_symobj *o)
+{
+    for (size_t i = 0; i < o->dw.nscopes; i++) {
+        hp_dw_scope *sc = &o->dw.scopes[i];
+        if (!sc->plain)
+            continue;
+        hp_elfsym *sym = find_symbol(o, sc->entry);
+        if (sym && sym->start == sc->entry && !strchr(sym->raw, '@'))
+            sc->name = sym_name(o, sym);
+    }
+}
+
+static void load_dwarf(hp_symobj *o)
+{
+    if (o->dwarf_done)
+        return;
+    o->dwarf_done = true;
+    hp_error e = {0};
+    int r = hp_dwarf_load(o->dwarf_src->fd, o->alt_path, o->s->strs, &o->dw, &e);
+    if (r < 0) {
+        o->has_dwarf = false;
+        o->warning = hp_sym_intern(o->s->strs, e.msg, SIZE_MAX);
+    } else {
+        o->warning = o->dw.warning;
+        if (!o->dw.nrows)
+            o->has_dwarf = false;
+        name_plain_scopes(o);
+    }
+    o->dwarf_src = hp_elf_close(o->dwarf_src);
+}
+
+static const char *sym_name(hp_symobj *o, hp_elfsym *sym)
+{
+    if (sym->name)
+        return sym->name;
+    const char *at = strchr(sym->raw, '@');
+    size_t n = at ? (size_t)(at - sym->raw) : strlen(sym->raw);
+    char *base = hp_malloc(n + 1);
+    char *d = NULL;
+    if (base) {
+        memcpy(base, sym->raw, n);
+        base[n] = '\0';
+        d = hp_demangle(base, HP_DEMANGLE_FULL);
+        free(base);
+    }
+    if (!d) {
+        sym->name = sym->raw;
+        return sym->name;
+    }
+    hp_buf b = HP_BUF_INIT;
+    hp_buf_adds(&b, d);
+    if (at)
+        hp_buf_adds(&b, at);
+    free(d);
+    sym->name = hp_buf_ok(&b) ? hp_sym_intern(o->s->strs, b.buf, b.len) : NULL;
+    hp_buf_release(&b);
+    return sym->name ? sym->name : sym->raw;
+}
+
+static hp_elfsym *find_symbol(hp_symobj *o, uint64_t addr)
+{
+    size_t lo = 0, hi = o->nsyms;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (o->syms[mid].start <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (!lo)
+        return NULL;
+    hp_elfsym *best = &o->syms[lo - 1];
+    if (!best->size || o->s->nearest_symbol)
+        return best; /* unsized: extends to the next symbol */
+    /* sized and past its end: a few earlier sized symbols may still enclose it */
+    for (size_t i = lo, k = 0; i-- > 0 && k < 8; k++) {
+        hp_elfsym *c = &o->syms[i];
+        if (c->size && addr - c->start < c->size)
+            return c;
+    }
+    return NULL;
+}
+
+int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
+{
+    hp_return_if_fail(o && ret, -EINVAL);
+    load_dwarf(o);
+    ret->obj_addr = obj_addr;
+    ret->nframes = o->has_dwarf ? hp_dwarf_lookup(&o->dw, obj_addr, ret->frames,
+                                                  HP_SYM_MAX_FRAMES)
+                                : 0;
+    hp_elfsym *sym = find_symbol(o, obj_addr);
+    ret->symbol = sym ? sym_name(o, sym) : NULL;
+    ret->symbol_raw = sym ? sym->raw : NULL;
+    ret->symbol_start = sym ? sym->start : 0;
+    ret->symbol_size = sym ? sym->size : 0;
+    return 0;
+}
+
+int hp_symobj_lookup(hp_symobj *o, uint64_t map_start, uint64_t map_offset, uint64_t pc,
+                     hp_sym_result *ret)
+{
+    hp_return_if_fail(o && ret, -EINVAL);
+    uint64_t addr = pc - map_start + map_offset;
+    bool found = false;
+    for (size_t i = 0; i < o->nphdrs; i++) {
+        const hp_phdr *p = &o->phdrs[i];
+        if ((p->offset & HP_PAGE_MASK) <= map_offset && map_offset < p->offset + p->filesz) {
+            addr = pc - map_start + map_offset - p->offset + p->vaddr;
+            found = true;
+            break;
+        }
+    }
+    if (!found && o->is_exec)
+        addr = pc; /* non-PIE executables run at their link addresses */
+    return hp_symobj_lookup_obj(o, addr, ret);
+}
+
+/* ---- accessors ------------------------------------------------------------ */
+
+const char *hp_symobj_path(const hp_symobj *o)
+{
+    return o ? o->path : NULL;
+}
+
+const char *hp_symobj_debug_path(const hp_symobj *o)
+{
+    return o ? o->debug_path : NULL;
+}
+
+const char *hp_symobj_build_id(const hp_symobj *o)
+{
+    return o ? o->build_id : NULL;
+}
+
+bool hp_symobj_is_dyn(const hp_symobj *o)
+{
+    return o && o->is_dyn;
+}
+
+bool hp_symobj_has_dwarf(const hp_symobj *o)
+{
+    return o && o->has_dwarf;
+}
+
+bool hp_symobj_has_symbols(const hp_symobj *o)
+{
+    return o && o->nsyms > 0;
+}
+
+const char *hp_symobj_warning(const hp_symobj *o)
+{
+    return o ? o->warning : NULL;
+}
+
+size_t hp_symobj_functions(const hp_symobj *co, const uint64_t **ret_starts,
+                           const char *const **ret_names)
+{
+    hp_symobj *o = (hp_symobj *)co; /* lazily built caches only */
+    if (!o || !o->nsyms)
+        return 0;
+    if (!o->fstarts) {
+        uint64_t *st = hp_new0(uint64_t, o->nsyms);
+        const char **nm = hp_new0(const char *, o->nsyms);
+        if (!st || !nm) {
+            free(st);
+            free(nm);
+            return 0;
+        }
+        for (size_t i = 0; i < o->nsyms; i++) {
+            st[i] = o->syms[i].start;
+            nm[i] = sym_name(o, &o->syms[i]);
+        }
+        o->fstarts = st;
+        o->fnames = nm;
+    }
+    *ret_starts = o->fstarts;
+    *ret_names = o->fnames;
+    return o->nsyms;
+}

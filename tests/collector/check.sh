@@ -1,0 +1,159 @@
+#!/bin/bash
+# check.sh - collector test driver: runs one scenario of the collector suite against the
+# built libheapprof.so and checks the dumps it writes. Exit 0 pass, 1 fail, 77 skip.
+# Usage: check.sh SCENARIO LIB TARGET SEED API NEWDEL PLUGIN
+set -u
+scenario=$1 lib=$2 target=$3 seed=$4 api=$5 newdel=$6 plugin=$7
+[ "${HPC_SKIP:-0}" = 1 ] && { echo "skip: collector tests never run under sanitizers"; exit 77; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hpc-test.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+fail() { echo "FAIL($scenario): $*" >&2; exit 1; }
+# header FILE -> "inuse_n inuse_b alloc_n alloc_b"
+header() { sed -n '1s/^heap profile: *\([0-9]*\): *\([0-9]*\) \[ *\([0-9]*\): *\([0-9]*\)\].*/\1 \2 \3 \4/p' "$1"; }
+# sum of the in-use fields of bucket lines must equal the header's
+consistent() {
+    awk 'NR==1{h1=$3; sub(":","",h1); h2=$4; next}
+         /^MAPPED_LIBRARIES:/{exit}
+         /^ *[0-9]+: +[0-9]+ \[/{n=$1; sub(":","",n); a+=n; b+=$2}
+         END{exit !(a==h1+0 && b==h2+0)}' "$1" || fail "$1: bucket sums differ from header"
+}
+wellformed() {
+    local f=$1
+    [ -s "$f" ] || fail "$f missing"
+    head -1 "$f" | grep -Eq '^heap profile: +[0-9]+: +[0-9]+ \[ *[0-9]+: +[0-9]+\] @ (heapprofile|heap_v2/[0-9]+)$' \
+        || fail "$f: bad header: $(head -1 "$f")"
+    grep -q '^MAPPED_LIBRARIES:$' "$f" || fail "$f: no MAPPED_LIBRARIES"
+    grep -B1 '^MAPPED_LIBRARIES:$' "$f" | head -1 | grep -q '^$' || fail "$f: no blank line before maps"
+    sed -n '/^MAPPED_LIBRARIES:/,$p' "$f" | sed 1d | grep -Evq '^[0-9a-f]{8,}-[0-9a-f]{8,} [-r][-w][-x][-ps] [0-9a-f]{8,} 00:00 [0-9]+ +' \
+        && fail "$f: malformed maps line"
+    consistent "$f"
+}
+pre() { env LD_PRELOAD="$lib" "$@"; }
+
+case $scenario in
+seed)
+    pre HEAPPROFILE="$tmp/seed" "$seed" >out 2>err || fail "exit status $?"
+    wellformed seed.0001.heap
+    grep -q '^Starting tracking the heap$' err || fail "no start message"
+    grep -Eq "^Dumping heap profile to $tmp/seed.0001.heap \(Exiting, [0-9]+ (kB|bytes) in use\)$" err \
+        || fail "bad dump message: $(cat err)"
+    grep -Eq '^   100:    20000 \[   100:    20000\] @ 0x[0-9a-f]{8,}( 0x[0-9a-f]{8,})+$' seed.0001.heap \
+        || fail "no 100 x 200-byte bucket"
+    grep -Eq '^     0:        0 \[    10:     1000\] @' seed.0001.heap || fail "no freed bucket"
+    [ "$(ls seed.*.heap | wc -l)" = 1 ] || fail "extra files"
+    ;;
+seed-pprof)
+    command -v google-pprof >/dev/null || { echo "skip: no google-pprof"; exit 77; }
+    pre HEAPPROFILE="$tmp/seed" "$seed" >/dev/null 2>&1 || fail "exit status $?"
+    google-pprof --text --show_bytes "$seed" seed.0001.heap >txt 2>/dev/null || fail "pprof failed"
+    grep -Eq '^ +20000 +[0-9.]+% +[0-9.]+% +20000 +[0-9.]+% Leak20000Func$' txt \
+        || fail "Leak20000Func not symbolized: $(cat txt)"
+    google-pprof --text --alloc_space --show_bytes "$seed" seed.0001.heap 2>/dev/null \
+        | grep -Eq '^ +1000 .* NoLeak1000Func$' || fail "NoLeak1000Func not found"
+    ;;
+api)
+    "$api" >out 2>err || fail "exit status $?: $(cat err)"
+    printf 'Starting tracking the heap\nDumping heap profile to heapfile.0001.heap (DumpOutReason1)\nDumping heap profile to heapfile.0002.heap (DumpOutReason2)\n' >want
+    diff -u want err || fail "stderr differs"
+    wellformed heapfile.0001.heap
+    wellformed heapfile.0002.heap
+    [ "$(header heapfile.0001.heap)" = "0 0 0 0" ] || fail "first dump not empty"
+    [ "$(header heapfile.0002.heap)" = "100 20000 100 20000" ] || fail "second dump: $(header heapfile.0002.heap)"
+    [ -e heapfile.0003.heap ] && fail "dump after stop"
+    ldd "$api" | grep -q libheapprof || fail "not linked with -lheapprof"
+    ;;
+stress)
+    pre HEAPPROFILE="$tmp/st" "$target" stress 2>err || fail "exit status $?"
+    wellformed st.0001.heap
+    grep -Eq '^  8000:   512000 \[  8000:   512000\] @' st.0001.heap || fail "leak bucket of 8000 x 64 missing"
+    ;;
+fork)
+    pre HEAPPROFILE="$tmp/fk" "$target" fork >out 2>err || fail "exit status $?"
+    child=$(sed -n 's/^child //p' out)
+    [ -n "$child" ] || fail "no child pid"
+    wellformed fk.0001.heap
+    wellformed "fk_$child.0001.heap"
+    grep -q ' 5000 \[' "fk_$child.0001.heap" || fail "child allocation missing"
+    grep -q ' 5000 \[' fk.0001.heap && fail "child allocation in parent profile"
+    grep -q "^Dumping heap profile to $tmp/fk_$child.0001.heap (Exiting" err || fail "child message"
+    ;;
+thread-exit)
+    pre HEAPPROFILE="$tmp/te" "$target" thread-exit 2>err || fail "exit status $?"
+    wellformed te.0001.heap
+    ;;
+dlopen)
+    pre HEAPPROFILE="$tmp/dl" "$target" dlopen "$plugin" 2>err || fail "exit status $?: $(cat err)"
+    wellformed dl.0001.heap
+    grep -Eq '^     1:     3000 \[     1:     3000\] @' dl.0001.heap || fail "plugin allocation missing"
+    ;;
+edge)
+    pre HEAPPROFILE="$tmp/ed" "$target" edge 2>err || fail "exit status $?: $(cat err)"
+    wellformed ed.0001.heap
+    grep -Eq '^     1:      777 \[     1:      777\] @' ed.0001.heap || fail "EdgeLeak bucket missing"
+    # in use: the leak, plus at most stdio buffers
+    ;;
+newdel)
+    [ "$newdel" = none ] && { echo "skip: no C++ compiler"; exit 77; }
+    pre HEAPPROFILE="$tmp/nd" "$newdel" >out 2>err || fail "exit status $?: $(cat err)"
+    wellformed nd.0001.heap
+    grep -Eq '^     1:      333 \[     1:      333\] @' nd.0001.heap || fail "new[] leak missing"
+    ;;
+intervals)
+    pre HEAPPROFILE="$tmp/iv" HEAP_PROFILE_ALLOCATION_INTERVAL=10485760 HEAP_PROFILE_INUSE_INTERVAL=0 \
+        "$target" churn 2>err || fail "exit status $?"
+    n=$(grep -c 'MB allocated cumulatively, [0-9]* MB currently in use)$' err)
+    [ "$n" -ge 5 ] || fail "expected >= 5 interval dumps, got $n: $(cat err)"
+    wellformed iv.0002.heap
+    pre HEAPPROFILE="$tmp/iv" HEAP_PROFILE_DEALLOCATION_INTERVAL=20971520 "$target" churn 2>err2 \
+        || fail "exit status $?"
+    grep -q 'MB freed cumulatively' err2 || fail "no deallocation dump"
+    # HEAP_PROFILE_CLEANUP (default on) removed the files of the first run
+    [ "$(ls iv.*.heap | wc -l)" -lt "$n" ] || fail "cleanup did not remove old files"
+    pre HEAPPROFILE="$tmp/iu" HEAP_PROFILE_INUSE_INTERVAL=1 "$seed" >/dev/null 2>err3
+    grep -q 'MB currently in use)$' err3 || fail "no in-use dump"
+    ;;
+sample)
+    pre HEAPPROFILE="$tmp/sa" HEAP_PROFILE_SAMPLE=1024 "$target" stress 2>err || fail "exit status $?"
+    wellformed sa.0001.heap
+    head -1 sa.0001.heap | grep -q '@ heap_v2/1024$' || fail "header type"
+    ;;
+unwritable)
+    # a missing directory fails even for root; the program must still succeed
+    pre HEAPPROFILE="$tmp/missing/x" "$seed" >/dev/null 2>err || fail "exit status $?"
+    grep -q "^Failed dumping heap profile to $tmp/missing/x.0001.heap$" err || fail "no failure message"
+    ;;
+heapcheck-leak)
+    HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal pre "$seed" >/dev/null 2>err
+    rc=$?
+    [ $rc = 1 ] || fail "exit status $rc, want 1"
+    grep -q '^Leak check _main_ detected leaks of 20000 bytes in 100 objects$' err || fail "summary: $(cat err)"
+    grep -q '^Leak of 20000 bytes in 100 objects allocated from:$' err || fail "group"
+    grep -q -- '--inuse_objects --lines --heapcheck  --edgefraction=1e-10 --nodefraction=1e-10 --gv$' err \
+        || fail "pprof command"
+    f=$(ls "$tmp"/*._main_-end.heap) || fail "no leak file"
+    wellformed "$f"
+    [ "$(grep -c '^     1:      200 \[     1:      200\] @' "$f")" = 100 ] || fail "leak file lines"
+    HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal HEAP_CHECK_IDENTIFY_LEAKS=1 pre "$seed" >/dev/null 2>err
+    rc=$?
+    [ $rc = 134 ] || fail "IDENTIFY_LEAKS exit status $rc, want 134"
+    [ "$(grep -c '^leaked 200 byte object 0x' err)" = 100 ] || fail "identify lines"
+    grep -q '^Whole-program memory leaks found.$' err || fail "identify final line"
+    ;;
+heapcheck-noleak)
+    HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal pre "$seed" noleak >/dev/null 2>err \
+        || fail "exit status $?: $(cat err)"
+    grep -q '^No leaks found for check "_main_" (but no 100% guarantee that there aren.t any): found [0-9]* reachable heap objects of [0-9]* bytes$' err \
+        || fail "no-leak message: $(cat err)"
+    HEAPCHECK=bogus pre "$seed" >/dev/null 2>err
+    [ $? = 134 ] || fail "bogus mode must abort"
+    grep -q '^Unsupported heap_check flag: bogus$' err || fail "bogus message"
+    ;;
+*)
+    fail "unknown scenario"
+    ;;
+esac
+echo "ok $scenario"
+exit 0

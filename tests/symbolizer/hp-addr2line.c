@@ -1,0 +1,184 @@
+/*
+ * hp-addr2line.c - test and debugging front end of the symbolizer. Prints for
+ * each address what `addr2line -f -i -C -e OBJ ADDR...` prints (function line,
+ * then file:line line, one pair per inline level, innermost first), or with
+ * --symbol the symbol-table answer. Addresses come from the command line or,
+ * when there are none, one per line from stdin (as addr2line reads them).
+ */
+#include "hp_common.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+
+#include "hp_symbolizer.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: hp-addr2line [-a] -e OBJ [--map START:OFFSET] [--symbol] [--info]\n"
+               "                    [--debug-root DIR] [--search-path DIRS] [--nearest] [ADDR...]\n");
+}
+
+static bool parse_u64(const char *s, uint64_t *ret)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 16);
+    if (errno || end == s)
+        return false;
+    *ret = v;
+    return true;
+}
+
+static void print_one(hp_symobj *o, bool symbol_mode, bool mapped, uint64_t start, uint64_t off,
+                      uint64_t addr)
+{
+    static hp_sym_result r;
+    if (mapped)
+        hp_symobj_lookup(o, start, off, addr, &r);
+    else
+        hp_symobj_lookup_obj(o, addr, &r);
+    if (symbol_mode) {
+        if (r.symbol)
+            printf("%s\t%s\t%" PRIx64 "\t%" PRIu64 "\n", r.symbol, r.symbol_raw, r.symbol_start,
+                   r.symbol_size);
+        else
+            printf("??\t??\t0\t0\n");
+        return;
+    }
+    if (r.nframes == 0) {
+        if (r.symbol)
+            printf("%s\n??:?\n", r.symbol);
+        else
+            printf("??\n??:0\n");
+        return;
+    }
+    for (size_t i = 0; i < r.nframes; i++) {
+        const hp_sym_frame *f = &r.frames[i];
+        const char *fn = f->function;
+        if (!fn && i + 1 == r.nframes)
+            fn = r.symbol;
+        printf("%s\n%s:", fn ? fn : "??", f->file ? f->file : "??");
+        if (f->line)
+            printf("%" PRIu32 "\n", f->line);
+        else
+            printf("?\n");
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"exe", required_argument, NULL, 'e'},
+        {"map", required_argument, NULL, 'm'},
+        {"symbol", no_argument, NULL, 's'},
+        {"info", no_argument, NULL, 'I'},
+        {"debug-root", required_argument, NULL, 'd'},
+        {"search-path", required_argument, NULL, 'p'},
+        {"nearest", no_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    const char *obj = NULL, *map = NULL;
+    bool symbol_mode = false, info = false;
+    bool addresses = false;
+    hp_symbolizer_config cfg = {0};
+    int c;
+    /* addr2line compatibility: -f -i -C are accepted and always on */
+    while ((c = getopt_long(argc, argv, "ae:fiCh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'e':
+            obj = optarg;
+            break;
+        case 'm':
+            map = optarg;
+            break;
+        case 's':
+            symbol_mode = true;
+            break;
+        case 'I':
+            info = true;
+            break;
+        case 'd':
+            cfg.debug_root = optarg;
+            break;
+        case 'p':
+            cfg.search_path = optarg;
+            break;
+        case 'N':
+            cfg.nearest_symbol = true;
+            break;
+        case 'a':
+            addresses = true;
+            break;
+        case 'f':
+        case 'i':
+        case 'C':
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!obj) {
+        usage(stderr);
+        return 2;
+    }
+    uint64_t start = 0, off = 0;
+    if (map) {
+        const char *colon = strchr(map, ':');
+        if (!colon || !parse_u64(map, &start) || !parse_u64(colon + 1, &off)) {
+            fprintf(stderr, "hp-addr2line: bad --map '%s'\n", map);
+            return 2;
+        }
+    }
+    hp_error err = {0};
+    hp_symbolizer *s = NULL;
+    hp_symobj *o = NULL;
+    if (hp_symbolizer_new(&cfg, &s, &err) < 0 || hp_symbolizer_open(s, obj, NULL, &o, &err) < 0) {
+        fprintf(stderr, "hp-addr2line: %s\n", err.msg);
+        hp_symbolizer_free(s);
+        return 1;
+    }
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+    if (info) {
+        const uint64_t *starts;
+        const char *const *names;
+        size_t n = hp_symobj_functions(o, &starts, &names);
+        hp_sym_result r;
+        hp_symobj_lookup_obj(o, 0, &r); /* decodes DWARF */
+        printf("path: %s\ndebug: %s\nbuild-id: %s\ndyn: %d\ndwarf: %d\nsymbols: %zu\n"
+               "warning: %s\n",
+               hp_symobj_path(o), hp_symobj_debug_path(o) ? hp_symobj_debug_path(o) : "-",
+               hp_symobj_build_id(o) ? hp_symobj_build_id(o) : "-", hp_symobj_is_dyn(o),
+               hp_symobj_has_dwarf(o), n, hp_symobj_warning(o) ? hp_symobj_warning(o) : "-");
+    }
+    if (optind < argc) {
+        for (int i = optind; i < argc; i++) {
+            uint64_t a;
+            if (!parse_u64(argv[i], &a)) {
+                fprintf(stderr, "hp-addr2line: bad address '%s'\n", argv[i]);
+                continue;
+            }
+            if (addresses)
+                printf("0x%016" PRIx64 "\n", a);
+            print_one(o, symbol_mode, map != NULL, start, off, a);
+        }
+    } else if (!info) {
+        char line[256];
+        while (fgets(line, sizeof(line), stdin)) {
+            uint64_t a;
+            if (!parse_u64(line, &a))
+                continue;
+            if (addresses)
+                printf("0x%016" PRIx64 "\n", a);
+            print_one(o, symbol_mode, map != NULL, start, off, a);
+        }
+    }
+    fflush(stdout);
+    hp_symbolizer_free(s);
+    return 0;
+}

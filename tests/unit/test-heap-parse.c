@@ -1,0 +1,330 @@
+/*
+ * test-heap-parse.c - unit tests of the .heap reader: header variants,
+ * sampling adjustment, merging, maps, jemalloc and symbolized files, and the
+ * one-line errors for malformed input.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "hp_common.h"
+#include "hp_heap.h"
+
+static hp_profile *parse_ok(const char *text)
+{
+    hp_profile *p = NULL;
+    hp_error err = {0};
+    int r = hp_heap_parse("t.heap", text, strlen(text), &p, &err);
+    if (r < 0)
+        fail_msg("unexpected error: %s", err.msg);
+    assert_non_null(p);
+    return p;
+}
+
+static void expect_error(const char *text, int code, const char *msg)
+{
+    hp_profile *p = NULL;
+    hp_error err = {0};
+    int r = hp_heap_parse("t.heap", text, strlen(text), &p, &err);
+    assert_int_equal(r, code);
+    assert_null(p);
+    assert_string_equal(err.msg, msg);
+}
+
+static const char seed[] =
+    "heap profile:    101:    24096 [   111:    25096] @ heapprofile\n"
+    "   100:    20000 [   100:    20000] @ 0x555555555174 0x555555555216 0x7ffff7a4524a\n"
+    "     1:     4096 [     1:     4096] @ 0x7ffff7a938cc 0x555555555216\n"
+    "     0:        0 [    10:     1000] @ 0x5555555551cd 0x55555555521b 0x7ffff7a4524a\n"
+    "\n"
+    "MAPPED_LIBRARIES:\n"
+    "555555554000-555555555000 r--p 00000000 00:00 1146911     /opt/x/seed\n"
+    "555555555000-555555556000 r-xp 00001000 00:00 1146911     /opt/x/seed\n"
+    "7ffff7a44000-7ffff7b9a000 r-xp 00026000 00:00 332835      /usr/lib/libc.so.6\n"
+    "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0           [stack]\n";
+
+static void test_seed(void **state)
+{
+    (void)state;
+    hp_profile *p = parse_ok(seed);
+    assert_string_equal(p->type, "heapprofile");
+    assert_int_equal(p->sampling, HP_SAMPLING_NONE);
+    assert_int_equal(p->nsamples, 3);
+    assert_int_equal(p->nrecords, 3);
+    assert_int_equal(p->header[HP_ALLOC_SPACE], 25096);
+    assert_true(p->samples[0].value[HP_INUSE_SPACE] == 20000);
+    assert_true(p->samples[2].value[HP_ALLOC_OBJECTS] == 10);
+    assert_int_equal(p->samples[0].depth, 3);
+    /* 0x555555555216 and 0x7ffff7a4524a are shared: 6 distinct addresses + sentinel */
+    assert_int_equal(p->nlocations, 7);
+    assert_int_equal(p->nmappings, 5); /* 4 + sentinel */
+    assert_string_equal(hp_profile_str(p, p->mappings[2].path), "/opt/x/seed");
+    assert_int_equal(p->mappings[2].offset, 0x1000);
+    assert_string_equal(p->mappings[2].perms, "r-xp");
+    assert_string_equal(hp_profile_str(p, p->mappings[4].path), "[stack]");
+    assert_int_equal(hp_profile_mapping_of(p, 0x555555555174), 2);
+    assert_int_equal(hp_profile_mapping_of(p, 0x7ffff7a4524a), 3);
+    assert_int_equal(hp_profile_mapping_of(p, 0x1234), 0);
+    hp_profile_free(p);
+}
+
+static void test_crlf_and_duplicates(void **state)
+{
+    (void)state;
+    hp_profile *p = parse_ok("heap profile: 2: 20 [2: 20] @ heapprofile\r\n"
+                             "1: 10 [1: 10] @ 0x10 0x20\r\n"
+                             "1: 10 [1: 10] @ 0x10 0x20\r\n");
+    assert_int_equal(p->nsamples, 1);
+    assert_int_equal(p->nrecords, 2);
+    assert_true(p->samples[0].value[HP_INUSE_SPACE] == 20);
+    hp_profile_free(p);
+}
+
+static void test_odd_whitespace_and_bare_hex(void **state)
+{
+    (void)state;
+    hp_profile *p = parse_ok("heap profile: 1: 10 [1: 10] @ heapprofile\n"
+                             "1:10 [1:10]\t@\t0x10\t20\n");
+    assert_int_equal(p->nsamples, 1);
+    assert_int_equal(p->samples[0].depth, 2);
+    assert_int_equal(p->locations[p->stack_locs[1]].address, 0x20);
+    hp_profile_free(p);
+}
+
+static void test_zero_frame_stack(void **state)
+{
+    (void)state;
+    hp_profile *p = parse_ok("heap profile: 1: 10 [1: 10] @ heapprofile\n"
+                             "1: 10 [1: 10] @\n");
+    assert_int_equal(p->nsamples, 1);
+    assert_int_equal(p->samples[0].depth, 0);
+    hp_profile_free(p);
+}
+
+static void test_v2_sampling(void **state)
+{
+    (void)state;
+    /* SPEC 2.6 worked example: 256-byte objects at rate 524288 scale by 2048.500041 */
+    hp_profile *p = parse_ok("heap profile: 1: 256 [1: 256] @ heap_v2/524288\n"
+                             "1: 256 [1: 256] @ 0x10\n"
+                             "1: 1048576 [1: 1048576] @ 0x20\n"
+                             "0: 0 [0: 0] @ 0x30\n");
+    assert_int_equal(p->sampling, HP_SAMPLING_V2);
+    assert_true(p->sampling_rate == 524288);
+    assert_true(p->samples[0].value[HP_INUSE_SPACE] > 524416.0104 &&
+                p->samples[0].value[HP_INUSE_SPACE] < 524416.0105);
+    assert_true(p->samples[0].value[HP_INUSE_OBJECTS] > 2048.5000 &&
+                p->samples[0].value[HP_INUSE_OBJECTS] < 2048.5001);
+    assert_true(p->samples[1].value[HP_INUSE_SPACE] > 1212696.643 &&
+                p->samples[1].value[HP_INUSE_SPACE] < 1212696.644);
+    assert_true(p->samples[2].value[HP_INUSE_SPACE] == 0);
+    hp_profile_free(p);
+}
+
+static void test_heap_v1_uses_half_rate(void **state)
+{
+    (void)state;
+    /* heap/R: Go pprof's reading (v2 formula, rate R/2); a 0: line must not crash */
+    hp_profile *p = parse_ok("heap profile: 1: 256 [1: 256] @ heap/1048576\n"
+                             "1: 256 [1: 256] @ 0x10\n"
+                             "0: 0 [10: 1000] @ 0x20\n");
+    assert_true(p->sampling_rate == 524288);
+    assert_true(p->samples[0].value[HP_INUSE_SPACE] > 524416.0 &&
+                p->samples[0].value[HP_INUSE_SPACE] < 524417.0);
+    assert_true(p->samples[1].value[HP_INUSE_SPACE] == 0);
+    hp_profile_free(p);
+}
+
+static void test_header_types(void **state)
+{
+    (void)state;
+    hp_profile *p = parse_ok("heap profile: 1: 2 [3: 4] @ growth\n1: 2 [1: 2] @ 0x1\n");
+    assert_int_equal(p->kind, HP_KIND_GROWTH);
+    assert_int_equal(p->sampling, HP_SAMPLING_NONE);
+    hp_profile_free(p);
+    p = parse_ok("heap profile: 1: 2 [3: 4]\n1: 2 [1: 2] @ 0x1\n");
+    assert_int_equal(p->sampling, HP_SAMPLING_NONE);
+    hp_profile_free(p);
+    p = parse_ok("heap profile: 1: 2 [3: 4] @ fooprofile\n1: 2 [1: 2] @ 0x1\n");
+    assert_int_equal(p->nwarnings, 1);
+    assert_string_equal(p->warnings[0],
+                        "t.heap:1: warning: unknown profile type 'fooprofile': values are not scaled");
+    hp_profile_free(p);
+    p = parse_ok("heap profile: 1: 2 [3: 4] @ heap_v2\n1: 2 [1: 2] @ 0x1\n");
+    assert_int_equal(p->sampling, HP_SAMPLING_NONE);
+    assert_int_equal(p->nwarnings, 1);
+    hp_profile_free(p);
+}
+
+static void test_percent_commands(void **state)
+{
+    (void)state;
+    hp_profile *p = parse_ok("%warn this profile carries a warning line\n"
+                             "heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [1: 2] @ 0x1\n");
+    assert_int_equal(p->nwarnings, 1);
+    assert_string_equal(p->warnings[0], "WARNING: this profile carries a warning line");
+    hp_profile_free(p);
+}
+
+static void test_maps_odd_lines(void **state)
+{
+    (void)state;
+    hp_profile *p = parse_ok("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [1: 2] @ 0x1\n"
+                             "--- Memory map: ---\n"
+                             "\n# comment\njunk line\nzzzz-yyyy r-xp 0 00:00 0 /x\n"
+                             "1000-2000 r-xp 00000000 00:00 5 /tmp/path with spaces/lib.so\n"
+                             "3000-4000 r-xp 00001000 00:00 6 /usr/lib/x.so (deleted)\n"
+                             "5000-6000 r--p 00000000 00:00 0\n"
+                             "7000-8000 r-xp 0000");
+    assert_int_equal(p->nmappings, 4);
+    assert_string_equal(hp_profile_str(p, p->mappings[1].path), "/tmp/path with spaces/lib.so");
+    assert_string_equal(hp_profile_str(p, p->mappings[2].path), "/usr/lib/x.so (deleted)");
+    assert_string_equal(hp_profile_str(p, p->mappings[3].path), "");
+    hp_profile_free(p);
+}
+
+static void test_jemalloc(void **state)
+{
+    (void)state;
+    hp_profile *p = parse_ok("heap_v2/524288\n"
+                             "  t*: 3: 1048576 [0: 0]\n"
+                             "  t0: 3: 1048576 [0: 0]\n"
+                             "@ 0x10 0x20\n"
+                             "  t*: 1: 1048576 [0: 0]\n"
+                             "  t0: 1: 1048576 [0: 0]\n"
+                             "@ 0x30\n"
+                             "  t*: 2: 512 [0: 0]\n"
+                             "  t3: 1: 256 [0: 0]\n"
+                             "  t7: 1: 256 [0: 0]\n"
+                             "\nMAPPED_LIBRARIES:\n"
+                             "1000-2000 r-xp 00000000 00:00 5 /x\n");
+    assert_int_equal(p->kind, HP_KIND_JEMALLOC);
+    assert_int_equal(p->nsamples, 2);
+    assert_true(p->samples[0].value[HP_INUSE_SPACE] > 1212696 &&
+                p->samples[0].value[HP_INUSE_SPACE] < 1212697);
+    assert_int_equal(p->nmappings, 2);
+    hp_profile_free(p);
+}
+
+static void test_symbolized(void **state)
+{
+    (void)state;
+    hp_profile *p = parse_ok("--- symbol\n"
+                             "binary=/opt/x/seed\n"
+                             "0x0000555555555174 Leak20000Func()<0000000000001159>\n"
+                             "0x0000555555555215 main--Inlined(int)\n"
+                             "---\n"
+                             "heap profile: 1: 2 [3: 4] @ heapprofile\n"
+                             "1: 2 [1: 2] @ 0x555555555174 0x555555555215\n");
+    assert_string_equal(p->binary, "/opt/x/seed");
+    assert_int_equal(p->ngiven, 2);
+    assert_int_equal(p->given[1].nnames, 2);
+    assert_string_equal(hp_profile_str(p, p->given_names[p->given[1].first_name + 1]),
+                        "Inlined(int)");
+    hp_profile_free(p);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    expect_error("", -EBADMSG, "t.heap: empty file, not a heap profile");
+    expect_error("heap profle: 1: 2 [3: 4] @ heapprofile\n", -EBADMSG,
+                 "t.heap:1: not a heap profile: the first line is not 'heap profile: ...'");
+    expect_error("heap profile: abc: 2 [3: 4] @ heapprofile\n", -EBADMSG,
+                 "t.heap:1: bad header line");
+    expect_error("heap profile: 1: 2 [3: 4] @ heapprofile\nthis is not a stack\n", -EBADMSG,
+                 "t.heap:2: bad sample line: expected a count");
+    expect_error("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [1: 2] @ 0x1\n  -1: -2 [1: 2] @ 0x1\n",
+                 -EBADMSG, "t.heap:3: bad sample line: negative count");
+    expect_error("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [1: 2] @ 0x5555zz55\n", -EBADMSG,
+                 "t.heap:2: bad address '0x5555zz55'");
+    expect_error("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [1: 2] @ 0x1555555555555555174\n",
+                 -EOVERFLOW, "t.heap:2: address does not fit in 64 bits '0x1555555555555555174'");
+    expect_error("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 99999999999999999999999 [1: 2] @ 0x1\n",
+                 -EOVERFLOW, "t.heap:2: byte count does not fit in 63 bits");
+    expect_error("heap profile: 1: 2 [3: 4] @ heapprofile\n"
+                 "1: 9223372036854775000 [1: 2] @ 0x1\n1: 9223372036854775000 [1: 2] @ 0x2\n",
+                 -EOVERFLOW, "t.heap:3: the sum of the sample values overflows 64 bits");
+    expect_error("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [1: 2] @ 0x1\n     1:     4096 [     1:     ",
+                 -EBADMSG, "t.heap:3: truncated sample line (the file ends inside it)");
+    static const char nul[] = "heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [1: 2] @ 0x1\0002\n";
+    hp_profile *p = NULL;
+    hp_error err = {0};
+    assert_int_equal(hp_heap_parse("t.heap", nul, sizeof(nul) - 1, &p, &err), -EBADMSG);
+    assert_string_equal(err.msg, "t.heap:2: bad address '0x1?2'");
+}
+
+static void test_read_file_errors(void **state)
+{
+    (void)state;
+    hp_profile *p = NULL;
+    hp_error err = {0};
+    assert_int_equal(hp_heap_read_file("/nonexistent/x.heap", &p, &err), -ENOENT);
+    assert_string_equal(err.msg, "cannot open '/nonexistent/x.heap': No such file or directory");
+    assert_int_equal(hp_heap_read_file("/", &p, &err), -EISDIR);
+}
+
+static void test_merge(void **state)
+{
+    (void)state;
+    hp_profile *a = parse_ok("heap profile: 1: 2 [3: 4] @ heapprofile\n"
+                             "10: 100 [10: 100] @ 0x1 0x2\n"
+                             "5: 50 [5: 50] @ 0x3\n");
+    hp_profile *b = parse_ok("heap profile: 1: 2 [3: 4] @ heapprofile\n"
+                             "4: 40 [4: 40] @ 0x1 0x2\n"
+                             "7: 70 [7: 70] @ 0x4\n");
+    assert_int_equal(hp_profile_merge(a, b, -1.0, false), 0);
+    assert_int_equal(a->nsamples, 3);
+    assert_true(a->samples[0].value[HP_INUSE_SPACE] == 60);
+    assert_true(a->samples[2].value[HP_INUSE_SPACE] == -70);
+    hp_profile_free(a);
+    a = parse_ok("heap profile: 1: 2 [3: 4] @ heapprofile\n"
+                 "1: 10 [10: 100] @ 0x1 0x2\n");
+    assert_int_equal(hp_profile_merge(a, b, -1.0, true), 0);
+    assert_int_equal(a->nsamples, 1); /* base-only stacks are not added */
+    assert_true(a->samples[0].value[HP_INUSE_SPACE] == 0);
+    assert_true(a->samples[0].value[HP_ALLOC_SPACE] == 60);
+    hp_profile_free(a);
+    hp_profile_free(b);
+}
+
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    /* every allocation failure is reported as -ENOMEM, never a crash */
+    for (long n = 0; n < 200; n++) {
+        hp_profile *p = NULL;
+        hp_error err = {0};
+        hp_alloc_fail_after(n);
+        int r = hp_heap_parse("t.heap", seed, strlen(seed), &p, &err);
+        hp_alloc_fail_after(-1);
+        if (r == 0) {
+            hp_profile_free(p);
+            break;
+        }
+        assert_int_equal(r, -ENOMEM);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seed),
+        cmocka_unit_test(test_crlf_and_duplicates),
+        cmocka_unit_test(test_odd_whitespace_and_bare_hex),
+        cmocka_unit_test(test_zero_frame_stack),
+        cmocka_unit_test(test_v2_sampling),
+        cmocka_unit_test(test_heap_v1_uses_half_rate),
+        cmocka_unit_test(test_header_types),
+        cmocka_unit_test(test_percent_commands),
+        cmocka_unit_test(test_maps_odd_lines),
+        cmocka_unit_test(test_jemalloc),
+        cmocka_unit_test(test_symbolized),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_read_file_errors),
+        cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_out_of_memory),
+    };
+    return cmocka_run_group_tests_name("heap_parse", tests, NULL, NULL);
+}
