@@ -107,15 +107,18 @@ static int parse_count(const char **s, const char *end, int64_t *ret)
     return 0;
 }
 
+/* hex digit values, -1 for anything else */
+static const signed char hex_table[256] = {
+    ['0'] = 0,  ['1'] = 1,  ['2'] = 2,  ['3'] = 3,  ['4'] = 4,  ['5'] = 5,  ['6'] = 6,
+    ['7'] = 7,  ['8'] = 8,  ['9'] = 9,  ['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13,
+    ['e'] = 14, ['f'] = 15, ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14,
+    ['F'] = 15,
+};
+
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    unsigned char u = (unsigned char)c;
+    return (u >= '0' && u <= '9') || hex_table[u] ? hex_table[u] : -1;
 }
 
 /* Hex address token [0x]h+ of at most 64 significant bits, ending at white
@@ -627,6 +630,15 @@ int hp_heap_parse(const char *name, const char *data, size_t len, hp_profile **r
         .prof = prof,
         .err = reterr,
     };
+    /* Reserve by the file size: a sample line takes at least 12 bytes and an
+     * address 2, so these never move while parsing (untouched pages of
+     * large allocations cost no memory). */
+    if (HP_GROW(prof->samples, prof->samples_alloc, len / 12 + 16) < 0 ||
+        HP_GROW(prof->records, prof->records_alloc, len / 12 + 16) < 0 ||
+        HP_GROW(prof->stack_locs, prof->stack_locs_alloc, len / 2 + 16) < 0) {
+        hp_profile_free(prof);
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    }
     r = parse_all(&ps);
     free(ps.stack);
     if (r < 0) {

@@ -129,7 +129,7 @@ int hp_heap_read_file(const char *path, hp_profile **ret, hp_error *reterr)
             return hp_error_set(reterr, -EFBIG, "%s: larger than 4 GiB", path);
         }
         len = (size_t)st.st_size;
-        mapped = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        mapped = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (mapped == MAP_FAILED) {
             int e = errno;
             close(fd);

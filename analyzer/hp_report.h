@@ -37,6 +37,7 @@ typedef struct hp_report_options {
     const char *ignore;
     const char *show;           /* Go's -show: keep only matching frames */
     const char *hide;           /* Go's -hide: remove matching frames */
+    bool keep_stack_keys;       /* fill stack_keys (graphs, collapsed stacks) */
 } hp_report_options;
 
 /* A processed stack: location-level frames after allocator removal and
@@ -72,7 +73,7 @@ typedef struct hp_report {
     size_t nstacks;
     uint32_t *frame_locs;
     size_t nframe_locs;
-    uint32_t *stack_keys;
+    uint32_t *stack_keys; /* only with opts.keep_stack_keys */
     size_t nstack_keys;
 } hp_report;
 

@@ -9,6 +9,7 @@
 #include "hp_buf.h"
 #include "hp_names.h"
 #include "hp_report.h"
+#include "hp_heap.h"
 #include "hp_seqtab.h"
 
 #include <inttypes.h>
@@ -310,162 +311,223 @@ static bool keep_stack(builder *b, const uint32_t *frames, uint32_t n)
     return true;
 }
 
-static int build(builder *b)
+/* Processed frames of sample s (allocator frames removed) into frames;
+ * returns their number. */
+static uint32_t sample_frames(builder *b, const hp_sample *s, uint32_t *frames)
+{
+    const hp_profile *p = b->p;
+    uint32_t n = 0;
+    for (uint32_t d = 0; d < s->depth; d++) {
+        uint32_t loc = p->stack_locs[s->stack + d];
+        if (b->o->drop_allocator_frames) {
+            if (!b->skip[loc])
+                b->skip[loc] = is_allocator(b, loc) ? 2 : 1;
+            if (b->skip[loc] == 2)
+                continue;
+        }
+        frames[n++] = loc | (d == 0 ? HP_FRAME_LEAF : 0);
+    }
+    return n;
+}
+
+/* Focus/ignore, then show/hide; returns false when the stack is dropped. */
+static bool filter_frames(builder *b, uint32_t *frames, uint32_t *n)
+{
+    if (!keep_stack(b, frames, *n))
+        return false;
+    if (b->has_show || b->has_hide) {
+        uint32_t k = 0;
+        for (uint32_t j = 0; j < *n; j++) {
+            if (b->has_hide && cached_match(b, &b->hide, b->m_hide, frames[j]))
+                continue;
+            if (b->has_show && !cached_match(b, &b->show, b->m_show, frames[j]))
+                continue;
+            frames[k++] = frames[j];
+        }
+        if (k == 0 && *n > 0)
+            return false; /* Go drops samples left with no frames */
+        *n = k;
+    }
+    return true;
+}
+
+static int add_stack(hp_report *r, size_t *alloc, size_t *frames_alloc, double value,
+                     const uint32_t *frames, uint32_t n)
+{
+    if (HP_GROW(r->stacks, *alloc, r->nstacks + 1) < 0 ||
+        HP_GROW(r->frame_locs, *frames_alloc, r->nframe_locs + n) < 0)
+        return -ENOMEM;
+    hp_report_stack *st = &r->stacks[r->nstacks++];
+    *st = (hp_report_stack){.value = value, .frames = (uint32_t)r->nframe_locs, .nframes = n};
+    memcpy(r->frame_locs + r->nframe_locs, frames, n * sizeof(*frames));
+    r->nframe_locs += n;
+    return 0;
+}
+
+/* Stage 1: total, allocator-frame removal, filters; stacks that become
+ * identical are merged (hashing is skipped when nothing changed). */
+static int process_stacks(builder *b)
 {
     const hp_profile *p = b->p;
     hp_report *r = b->r;
+    int metric = b->o->metric, rc = 0;
+    uint32_t *frames = hp_new0(uint32_t, HP_HEAP_MAX_DEPTH + 1);
+    size_t stacks_alloc = 0, frames_alloc = 0;
+    bool filters = b->has_focus || b->has_ignore || b->has_show || b->has_hide;
+    bool changed = filters;
+    if (!frames)
+        return -ENOMEM;
+    for (size_t i = 0; i < p->nsamples && !changed; i++) {
+        r->total += p->samples[i].value[metric];
+        changed = sample_frames(b, &p->samples[i], frames) != p->samples[i].depth;
+    }
+    if (!changed) {
+        /* every sample is its own processed stack */
+        if (HP_GROW(r->stacks, stacks_alloc, p->nsamples + 1) < 0 ||
+            HP_GROW(r->frame_locs, frames_alloc, p->nstack_locs + 1) < 0) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < p->nsamples; i++) {
+            const hp_sample *s = &p->samples[i];
+            hp_report_stack *st = &r->stacks[r->nstacks++];
+            *st = (hp_report_stack){.value = s->value[metric], .frames = s->stack,
+                                    .nframes = s->depth};
+            memcpy(r->frame_locs + s->stack, p->stack_locs + s->stack, s->depth * sizeof(uint32_t));
+            if (s->depth)
+                r->frame_locs[s->stack] |= HP_FRAME_LEAF;
+        }
+        r->nframe_locs = p->nstack_locs;
+        goto out;
+    }
+    r->total = 0;
+    hp_seqtab *seqs = hp_seqtab_new();
+    double *values = NULL;
+    size_t values_alloc = 0;
+    if (!seqs) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < p->nsamples; i++) {
+        const hp_sample *s = &p->samples[i];
+        double v = s->value[metric];
+        r->total += v;
+        uint32_t n = sample_frames(b, s, frames);
+        if (!filter_frames(b, frames, &n))
+            continue;
+        int64_t id = hp_seqtab_intern(seqs, frames, n);
+        if (id < 0) {
+            rc = (int)id;
+            break;
+        }
+        if ((size_t)id >= values_alloc) {
+            size_t old = values_alloc;
+            if (HP_GROW(values, values_alloc, (size_t)id + 1) < 0) {
+                rc = -ENOMEM;
+                break;
+            }
+            memset(values + old, 0, (values_alloc - old) * sizeof(*values));
+        }
+        values[id] += v;
+    }
+    for (size_t i = 0; rc == 0 && i < hp_seqtab_count(seqs); i++) {
+        uint32_t n;
+        const uint32_t *fr = hp_seqtab_get(seqs, (uint32_t)i, &n);
+        rc = add_stack(r, &stacks_alloc, &frames_alloc, values[i], fr, n);
+    }
+    free(values);
+    hp_seqtab_free(seqs);
+out:
+    free(frames);
+    return rc;
+}
+
+/* Stage 2: granularity keys per stack; flat and cum with recursion counted once. */
+static int sum_keys(builder *b)
+{
+    hp_report *r = b->r;
+    size_t keys_alloc = 0, vals_alloc = 0, stamp_alloc = 0;
+    uint32_t *stamp = NULL;
     int rc = 0;
+    for (size_t i = 0; i < r->nstacks; i++) {
+        hp_report_stack *st = &r->stacks[i];
+        const uint32_t *fr = r->frame_locs + st->frames;
+        bool first = true;
+        st->keys = (uint32_t)r->nstack_keys;
+        for (uint32_t j = 0; j < st->nframes; j++) {
+            const uint32_t *ks;
+            uint32_t nk;
+            if ((rc = frame_keys(b, fr[j], &ks, &nk)) < 0)
+                goto out;
+            if (r->nkeys > vals_alloc) {
+                size_t old = vals_alloc, old2 = vals_alloc;
+                if (HP_GROW(r->flat, old, r->nkeys) < 0 || HP_GROW(r->cum, old2, r->nkeys) < 0 ||
+                    HP_GROW(stamp, stamp_alloc, old) < 0) {
+                    rc = -ENOMEM;
+                    goto out;
+                }
+                memset(r->flat + vals_alloc, 0, (old - vals_alloc) * sizeof(double));
+                memset(r->cum + vals_alloc, 0, (old - vals_alloc) * sizeof(double));
+                memset(stamp + vals_alloc, 0, (old - vals_alloc) * sizeof(uint32_t));
+                vals_alloc = old;
+            }
+            for (uint32_t k = 0; k < nk; k++) {
+                uint32_t key = ks[k];
+                if (first) {
+                    r->flat[key] += st->value;
+                    r->focused += st->value;
+                    first = false;
+                }
+                if (stamp[key] != i + 1) {
+                    stamp[key] = (uint32_t)i + 1;
+                    r->cum[key] += st->value;
+                }
+            }
+            if (b->o->keep_stack_keys) {
+                if (HP_GROW(r->stack_keys, keys_alloc, r->nstack_keys + nk) < 0) {
+                    rc = -ENOMEM;
+                    goto out;
+                }
+                memcpy(r->stack_keys + r->nstack_keys, ks, nk * sizeof(*ks));
+                r->nstack_keys += nk;
+            }
+        }
+        st->nkeys = (uint32_t)(r->nstack_keys - st->keys);
+    }
+    /* rows: every key seen in a stack (Perl prints those with a non-zero value) */
+    r->rows = hp_new0(uint32_t, r->nkeys + 1);
+    if (!r->rows || HP_GROW(r->flat, vals_alloc, r->nkeys + 1) < 0) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t k = 1; k < r->nkeys; k++)
+        if (stamp && stamp[k])
+            r->rows[r->nrows++] = (uint32_t)k;
+out:
+    free(stamp);
+    return rc;
+}
+
+static int build(builder *b)
+{
+    const hp_profile *p = b->p;
     size_t nslots = p->nlocations * 2;
-    b->skip = hp_new0(uint8_t, nslots);
+    b->skip = hp_new0(uint8_t, p->nlocations);
     b->m_focus = hp_new0(uint8_t, nslots);
     b->m_ignore = hp_new0(uint8_t, nslots);
     b->m_show = hp_new0(uint8_t, nslots);
     b->m_hide = hp_new0(uint8_t, nslots);
     b->key_start = hp_malloc(nslots * sizeof(uint32_t));
     b->key_count = hp_malloc(nslots * sizeof(uint32_t));
-    hp_seqtab *seqs = hp_seqtab_new();
-    double *values = NULL;
-    size_t values_alloc = 0;
-    uint32_t *frames = NULL;
-    size_t frames_alloc = 0;
     if (!b->skip || !b->m_focus || !b->m_ignore || !b->m_show || !b->m_hide || !b->key_start ||
-        !b->key_count || !seqs) {
-        rc = -ENOMEM;
-        goto out;
-    }
+        !b->key_count)
+        return -ENOMEM;
     memset(b->key_start, 0xff, nslots * sizeof(uint32_t));
-
-    /* 1. total, frame removal, filters; merge identical processed stacks */
-    int metric = b->o->metric;
-    for (size_t i = 0; i < p->nsamples; i++) {
-        const hp_sample *s = &p->samples[i];
-        double v = s->value[metric];
-        r->total += v;
-        if (HP_GROW(frames, frames_alloc, (size_t)s->depth + 1) < 0) {
-            rc = -ENOMEM;
-            goto out;
-        }
-        uint32_t n = 0;
-        for (uint32_t d = 0; d < s->depth; d++) {
-            uint32_t loc = p->stack_locs[s->stack + d];
-            if (b->o->drop_allocator_frames) {
-                if (!b->skip[loc])
-                    b->skip[loc] = is_allocator(b, loc) ? 2 : 1;
-                if (b->skip[loc] == 2)
-                    continue;
-            }
-            frames[n++] = loc | (d == 0 ? HP_FRAME_LEAF : 0);
-        }
-        if (!keep_stack(b, frames, n))
-            continue;
-        if (b->has_show || b->has_hide) {
-            uint32_t k = 0;
-            for (uint32_t j = 0; j < n; j++) {
-                if (b->has_hide && cached_match(b, &b->hide, b->m_hide, frames[j]))
-                    continue;
-                if (b->has_show && !cached_match(b, &b->show, b->m_show, frames[j]))
-                    continue;
-                frames[k++] = frames[j];
-            }
-            if (k == 0 && n > 0)
-                continue; /* Go drops samples left with no frames */
-            n = k;
-        }
-        int64_t id = hp_seqtab_intern(seqs, frames, n);
-        if (id < 0) {
-            rc = (int)id;
-            goto out;
-        }
-        if ((size_t)id >= values_alloc) {
-            size_t old = values_alloc;
-            if (HP_GROW(values, values_alloc, (size_t)id + 1) < 0) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            memset(values + old, 0, (values_alloc - old) * sizeof(*values));
-        }
-        values[id] += v;
-    }
-
-    /* 2. keys per processed stack; flat and cum with recursion counted once */
-    size_t nstacks = hp_seqtab_count(seqs);
-    r->stacks = hp_new0(hp_report_stack, nstacks ? nstacks : 1);
-    if (!r->stacks) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    size_t frame_alloc = 0, keys_alloc = 0;
-    for (size_t i = 0; i < nstacks; i++) {
-        uint32_t n;
-        const uint32_t *fr = hp_seqtab_get(seqs, (uint32_t)i, &n);
-        hp_report_stack *st = &r->stacks[r->nstacks++];
-        st->value = values[i];
-        st->frames = (uint32_t)r->nframe_locs;
-        st->nframes = n;
-        if (HP_GROW(r->frame_locs, frame_alloc, r->nframe_locs + n) < 0) {
-            rc = -ENOMEM;
-            goto out;
-        }
-        memcpy(r->frame_locs + r->nframe_locs, fr, n * sizeof(*fr));
-        r->nframe_locs += n;
-        st->keys = (uint32_t)r->nstack_keys;
-        for (uint32_t j = 0; j < n; j++) {
-            const uint32_t *ks;
-            uint32_t nk;
-            if ((rc = frame_keys(b, fr[j], &ks, &nk)) < 0)
-                goto out;
-            if (HP_GROW(r->stack_keys, keys_alloc, r->nstack_keys + nk) < 0) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            memcpy(r->stack_keys + r->nstack_keys, ks, nk * sizeof(*ks));
-            r->nstack_keys += nk;
-        }
-        st->nkeys = (uint32_t)(r->nstack_keys - st->keys);
-    }
-
-    r->flat = hp_new0(double, r->nkeys ? r->nkeys : 1);
-    r->cum = hp_new0(double, r->nkeys ? r->nkeys : 1);
-    uint32_t *stamp = hp_new0(uint32_t, r->nkeys ? r->nkeys : 1);
-    bool *present = hp_new0(bool, r->nkeys ? r->nkeys : 1);
-    if (!r->flat || !r->cum || !stamp || !present) {
-        free(stamp);
-        free(present);
-        rc = -ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < r->nstacks; i++) {
-        const hp_report_stack *st = &r->stacks[i];
-        const uint32_t *ks = r->stack_keys + st->keys;
-        if (st->nkeys == 0)
-            continue; /* counts in Total but in no key (Perl) */
-        r->flat[ks[0]] += st->value;
-        r->focused += st->value;
-        for (uint32_t j = 0; j < st->nkeys; j++) {
-            if (stamp[ks[j]] == i + 1)
-                continue;
-            stamp[ks[j]] = (uint32_t)i + 1;
-            r->cum[ks[j]] += st->value;
-            present[ks[j]] = true;
-        }
-    }
-    r->rows = hp_new0(uint32_t, r->nkeys ? r->nkeys : 1);
-    if (!r->rows) {
-        free(stamp);
-        free(present);
-        rc = -ENOMEM;
-        goto out;
-    }
-    for (size_t k = 1; k < r->nkeys; k++)
-        if (present[k])
-            r->rows[r->nrows++] = (uint32_t)k;
-    free(stamp);
-    free(present);
-    rc = hp_report_sort(r, false);
-out:
-    free(values);
-    free(frames);
-    hp_seqtab_free(seqs);
+    int rc = process_stacks(b);
+    if (rc == 0)
+        rc = sum_keys(b);
+    if (rc == 0)
+        rc = hp_report_sort(b->r, false);
     return rc;
 }
 

@@ -13,6 +13,10 @@
  * returned and decremented when it is removed) lets them skip the shard lock.
  */
 #include <execinfo.h>
+#ifdef HPC_USE_LIBUNWIND
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#endif
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -52,7 +56,12 @@ void hpc_capture_init(void)
 {
     /* The first backtrace() dlopens libgcc_s and allocates: do it now, with the guard set. */
     void *buf[4];
+#ifdef HPC_USE_LIBUNWIND
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    unw_backtrace(buf, 4);
+#else
     backtrace(buf, 4);
+#endif
 }
 
 #define OWN_FRAMES 8 /* upper bound on collector frames above the caller of malloc */
@@ -60,7 +69,11 @@ void hpc_capture_init(void)
 int hpc_capture(uintptr_t *pcs, int max, void *ra)
 {
     void *buf[HPC_MAX_DEPTH + OWN_FRAMES];
+#ifdef HPC_USE_LIBUNWIND
+    int n = unw_backtrace(buf, max + OWN_FRAMES);
+#else
     int n = backtrace(buf, max + OWN_FRAMES);
+#endif
     int i;
     for (i = 0; i < n && i < OWN_FRAMES; i++)
         if (buf[i] == ra)
@@ -167,9 +180,16 @@ static struct hpc_bucket *slab_alloc(struct hpc_rec *r, size_t n)
 static struct hpc_bucket *find_bucket(struct hpc_rec *r, const uintptr_t *pcs, int depth,
                                       uint64_t size_key)
 {
-    uint64_t h = size_key * 0x9E3779B97F4A7C15ULL + (uint64_t)depth;
-    for (int i = 0; i < depth; i++)
-        h = mix64(h ^ pcs[i]) + (uint64_t)i;
+    /* two independent multiply lanes: the hash is on the hot path of every allocation */
+    uint64_t h0 = size_key * 0x9E3779B97F4A7C15ULL + (uint64_t)depth, h1 = 0x243F6A8885A308D3ULL;
+    int i = 0;
+    for (; i + 1 < depth; i += 2) {
+        h0 = (h0 ^ pcs[i]) * 0x100000001B3ULL;
+        h1 = (h1 ^ pcs[i + 1]) * 0xC6A4A7935BD1E995ULL;
+    }
+    if (i < depth)
+        h0 = (h0 ^ pcs[i]) * 0x100000001B3ULL;
+    uint64_t h = mix64(h0 ^ (h1 >> 7) ^ (h1 << 29));
     size_t idx = h & (NHEADS - 1);
     struct hpc_bucket *_Atomic *head = &r->heads[idx];
     size_t bytes = (size_t)depth * sizeof(uintptr_t);

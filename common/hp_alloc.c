@@ -1,6 +1,8 @@
 /* hp_alloc.c - checked allocation helpers and the allocation-failure hook for tests. */
 #include "hp_common.h"
 
+#include <sys/mman.h>
+
 static long fail_countdown = -1;
 
 void hp_alloc_fail_after(long n)
@@ -65,6 +67,15 @@ int hp_grow(void **array, size_t *alloc, size_t need, size_t elem)
     void *p = hp_realloc(*array, n * elem);
     if (!p)
         return -ENOMEM;
+    /* Large tables: ask for transparent huge pages, so filling them costs
+     * few page faults (a 50 MB profile otherwise spends a third of its time
+     * faulting in 4 KiB pages). */
+    if (n * elem >= ((size_t)8 << 20)) {
+        uintptr_t lo = ((uintptr_t)p + 0x1fffff) & ~(uintptr_t)0x1fffff;
+        uintptr_t hi = ((uintptr_t)p + n * elem) & ~(uintptr_t)0x1fffff;
+        if (hi > lo)
+            madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
     *array = p;
     *alloc = n;
     return 0;

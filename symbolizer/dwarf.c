@@ -9,8 +9,10 @@
  */
 #include "hp_common.h"
 
+#include <gelf.h>
 #include <libdwarf/dwarf.h>
 #include <libdwarf/libdwarf.h>
+#include <libelf.h>
 
 #include "dwarf_compat.h"
 #include "hp_buf.h"
@@ -802,6 +804,81 @@ static void flatten(dw_ctx *c)
     free(stack);
 }
 
+/* ---- guards against libdwarf 20210528 bugs ------------------------------- */
+
+/* Headers of a DWARF 5 .debug_rnglists / .debug_loclists section, checked at
+ * least as strictly as libdwarf does: its error path for a bad table header
+ * frees the table twice (dwarf_load_rnglists, seen with ASan). */
+static bool lists_section_ok(const unsigned char *p, size_t n)
+{
+    size_t off = 0;
+    while (off < n) {
+        if (n - off < 4)
+            return false;
+        uint32_t len32;
+        memcpy(&len32, p + off, 4);
+        uint64_t len = len32;
+        size_t hdr = 4;
+        if (len32 == 0xffffffffu) {
+            if (n - off < 12)
+                return false;
+            memcpy(&len, p + off + 4, 8);
+            hdr = 12;
+        } else if (len32 >= 0xfffffff0u) {
+            return false;
+        }
+        size_t osize = hdr == 12 ? 8 : 4;
+        if (len < 8 || len > n - off - hdr)
+            return false;
+        const unsigned char *t = p + off + hdr;
+        uint16_t version;
+        memcpy(&version, t, 2);
+        uint8_t asize = t[2], segsize = t[3];
+        uint32_t count;
+        memcpy(&count, t + 4, 4);
+        if (version != 5 || (asize != 4 && asize != 8) || segsize != 0 ||
+            (uint64_t)count * osize > len - 8)
+            return false;
+        off += hdr + (size_t)len;
+    }
+    return true;
+}
+
+/* Returns NULL when the DWARF of fd looks safe to hand to libdwarf, else why not. */
+static const char *precheck(int fd)
+{
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    const char *why = NULL;
+    size_t shstrndx;
+    if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) != 0) {
+        why = "not an ELF file";
+        goto out;
+    }
+    Elf_Scn *scn = NULL;
+    while ((scn = elf_nextscn(elf, scn)) && !why) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+            continue;
+        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+        if (!name || strncmp(name, ".debug_", 7) != 0)
+            continue;
+        if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0) {
+            why = "cannot decompress a debug section";
+            break;
+        }
+        bool lists = !strcmp(name, ".debug_rnglists") || !strcmp(name, ".debug_loclists");
+        if (!lists)
+            continue;
+        Elf_Data *d = elf_getdata(scn, NULL);
+        if (!d || (d->d_size && !d->d_buf) || !lists_section_ok(d->d_buf, d->d_size))
+            why = "bad .debug_rnglists or .debug_loclists header";
+    }
+out:
+    if (elf)
+        elf_end(elf);
+    return why;
+}
+
 /* ---- entry points --------------------------------------------------------- */
 
 int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dwarf_info *ret,
@@ -811,6 +888,9 @@ int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dwarf_info *
     hp_dwarf_info info = {0};
     dw_ctx c = {.strs = strs, .out = &info, .tmp = HP_BUF_INIT};
     Dwarf_Error err = NULL;
+    const char *why = precheck(fd);
+    if (why)
+        return hp_error_set(reterr, -EBADMSG, "corrupt DWARF: %s", why);
     int r = hp_dwarf_init_fd(fd, dw_errhand, NULL, &c.dbg, &err);
     if (r != DW_DLV_OK) {
         if (r == DW_DLV_ERROR) {

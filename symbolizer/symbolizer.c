@@ -447,8 +447,17 @@ static hp_elfsym *find_symbol(hp_symobj *o, uint64_t addr)
     if (!lo)
         return NULL;
     hp_elfsym *best = &o->syms[lo - 1];
-    if (!best->size || o->s->nearest_symbol)
-        return best; /* unsized: extends to the next symbol */
+    if (o->s->nearest_symbol)
+        return best;
+    if (!best->size) {
+        /* unsized: extends to the next symbol, within its executable segment */
+        for (size_t i = 0; i < o->nphdrs; i++) {
+            const hp_phdr *p = &o->phdrs[i];
+            if ((p->flags & PF_X) && best->start - p->vaddr < p->memsz)
+                return addr - p->vaddr < p->memsz ? best : NULL;
+        }
+        return o->nphdrs ? NULL : best;
+    }
     /* sized and past its end: a few earlier sized symbols may still enclose it */
     for (size_t i = lo, k = 0; i-- > 0 && k < 8; k++) {
         hp_elfsym *c = &o->syms[i];

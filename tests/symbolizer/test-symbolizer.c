@@ -1,0 +1,393 @@
+/*
+ * test-symbolizer.c - cmocka tests of the symbolizer against the fixtures of
+ * testdata/bin (built by scripts/make-fixtures.sh from testdata/bin/src):
+ * names, files, lines and inline chains from DWARF 4 and 5, PIE / non-PIE /
+ * shared-library address translation, .gnu_debuglink and build-id debug
+ * files, .dynsym fallback, file search, corrupt input, demangling.
+ * Usage: test-symbolizer TESTDATA_DIR
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "hp_common.h"
+
+#include <unistd.h>
+
+#include "hp_buf.h"
+#include "hp_demangle.h"
+#include "hp_symbolizer.h"
+
+static const char *testdata;
+static char path_buf[4][1024];
+
+/* testdata/<rel>; four rotating buffers so a test can hold several paths */
+static const char *td(const char *rel)
+{
+    static int k;
+    char *p = path_buf[k++ & 3];
+    snprintf(p, sizeof(path_buf[0]), "%s/%s", testdata, rel);
+    return p;
+}
+
+static hp_symbolizer *new_session(const char *debug_root, const char *search_path)
+{
+    hp_symbolizer_config cfg = {.debug_root = debug_root, .search_path = search_path};
+    hp_symbolizer *s = NULL;
+    hp_error err = {0};
+    assert_int_equal(hp_symbolizer_new(&cfg, &s, &err), 0);
+    return s;
+}
+
+static hp_symobj *open_obj(hp_symbolizer *s, const char *rel)
+{
+    hp_symobj *o = NULL;
+    hp_error err = {0};
+    int r = hp_symbolizer_open(s, td(rel), NULL, &o, &err);
+    if (r < 0)
+        fail_msg("open %s: %s", rel, err.msg);
+    return o;
+}
+
+/* Start address of the function symbol whose demangled name starts with prefix. */
+static uint64_t fn_start(hp_symobj *o, const char *prefix)
+{
+    const uint64_t *starts;
+    const char *const *names;
+    size_t n = hp_symobj_functions(o, &starts, &names);
+    for (size_t i = 0; i < n; i++)
+        if (!strncmp(names[i], prefix, strlen(prefix)))
+            return starts[i];
+    fail_msg("no function '%s'", prefix);
+    return 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = s ? strlen(s) : 0, b = strlen(suffix);
+    return s && a >= b && !strcmp(s + a - b, suffix);
+}
+
+static hp_sym_result res;
+
+/* One non-inlined frame: function, file basename, line. */
+static void expect_frame(hp_symobj *o, uint64_t addr, const char *fn, const char *file,
+                         uint32_t line)
+{
+    assert_int_equal(hp_symobj_lookup_obj(o, addr, &res), 0);
+    assert_int_equal(res.obj_addr, addr);
+    assert_true(res.nframes >= 1);
+    const hp_sym_frame *f = &res.frames[res.nframes - 1];
+    assert_non_null(f->function);
+    assert_string_equal(f->function, fn);
+    if (!ends_with(f->file, file))
+        fail_msg("file '%s', expected '%s'", f->file ? f->file : "(null)", file);
+    if (line)
+        assert_int_equal(f->line, line);
+}
+
+/* ---- DWARF ---------------------------------------------------------------- */
+
+static void test_c_O0_pie(void **state)
+{
+    (void)state;
+    hp_symbolizer *s = new_session("/nonexistent", NULL);
+    hp_symobj *o = open_obj(s, "bin/fx-O0");
+    assert_true(hp_symobj_is_dyn(o));
+    assert_true(hp_symobj_has_symbols(o));
+    assert_null(hp_symobj_debug_path(o));
+    uint64_t leaf = fn_start(o, "fx_leaf");
+    expect_frame(o, leaf, "fx_leaf", "/fixtures/src/fx.c", 6);
+    assert_int_equal(res.nframes, 1);
+    assert_string_equal(res.frames[0].file, "/fixtures/src/fx.c");
+    assert_string_equal(res.symbol, "fx_leaf");
+    assert_string_equal(res.symbol_raw, "fx_leaf");
+    assert_int_equal(res.symbol_start, leaf);
+    assert_true(hp_symobj_has_dwarf(o));
+    assert_null(hp_symobj_warning(o));
+    /* static function and main */
+    expect_frame(o, fn_start(o, "fx_static") + 4, "fx_static", "fx.c", 0);
+    expect_frame(o, fn_start(o, "main") + 1, "main", "fx.c", 27);
+    /* far outside any function */
+    assert_int_equal(hp_symobj_lookup_obj(o, 0x7fffffff0000ull, &res), 0);
+    assert_int_equal(res.nframes, 0);
+    assert_null(res.symbol);
+    hp_symbolizer_free(s);
+}
+
+/* fx_inner (fx.c:12) is inlined into fx_outer at fx.c:17 */
+static void check_inline_chain(const char *rel)
+{
+    hp_symbolizer *s = new_session("/nonexistent", NULL);
+    hp_symobj *o = open_obj(s, rel);
+    uint64_t outer = fn_start(o, "fx_outer");
+    bool seen = false;
+    for (uint64_t a = outer; a < outer + 16 && !seen; a++) {
+        assert_int_equal(hp_symobj_lookup_obj(o, a, &res), 0);
+        if (res.nframes != 2)
+            continue;
+        seen = true;
+        assert_string_equal(res.frames[0].function, "fx_inner");
+        assert_true(ends_with(res.frames[0].file, "fx.c"));
+        assert_int_equal(res.frames[0].line, 12);
+        assert_string_equal(res.frames[1].function, "fx_outer");
+        assert_true(ends_with(res.frames[1].file, "fx.c"));
+        assert_int_equal(res.frames[1].line, 17);
+        assert_string_equal(res.symbol, "fx_outer");
+    }
+    assert_true(seen);
+    hp_symbolizer_free(s);
+}
+
+static void test_inline_O2_nopie(void **state)
+{
+    (void)state;
+    check_inline_chain("bin/fx-O2-nopie");
+    hp_symbolizer *s = new_session("/nonexistent", NULL);
+    hp_symobj *o = open_obj(s, "bin/fx-O2-nopie");
+    assert_false(hp_symobj_is_dyn(o));
+    /* non-PIE: runtime address == link address through the mapping formula */
+    uint64_t leaf = fn_start(o, "fx_leaf");
+    assert_int_equal(hp_symobj_lookup(o, 0x401000, 0x1000, leaf + 2, &res), 0);
+    assert_int_equal(res.obj_addr, leaf + 2);
+    assert_string_equal(res.frames[res.nframes - 1].function, "fx_leaf");
+    hp_symbolizer_free(s);
+}
+
+static void test_inline_dwarf4(void **state)
+{
+    (void)state;
+    check_inline_chain("bin/fx-dwarf4");
+}
+
+static void test_cxx_names(void **state)
+{
+    (void)state;
+    hp_symbolizer *s = new_session("/nonexistent", NULL);
+    hp_symobj *o = open_obj(s, "bin/fxx-O2");
+    expect_frame(o, fn_start(o, "fxns::Box<double>::Make") + 1,
+                 "fxns::Box<double>::Make(unsigned long)", "fxx.cc", 0);
+    assert_string_equal(res.symbol_raw, "_ZN4fxns3BoxIdE4MakeEm");
+    assert_string_equal(res.symbol, "fxns::Box<double>::Make(unsigned long)");
+    /* static function without DW_AT_linkage_name: named like addr2line does */
+    expect_frame(o, fn_start(o, "fxns::Helper") + 1, "fxns::Helper(unsigned long)", "fxx.cc", 0);
+    expect_frame(o, fn_start(o, "(anonymous namespace)::AnonFn") + 1,
+                 "(anonymous namespace)::AnonFn(unsigned long)", "fxx.cc", 0);
+    expect_frame(o, fn_start(o, "main") + 1, "main", "fxx.cc", 0);
+    hp_symbolizer_free(s);
+}
+
+static void test_shared_library_mapping(void **state)
+{
+    (void)state;
+    hp_symbolizer *s = new_session("/nonexistent", NULL);
+    hp_symobj *o = open_obj(s, "bin/libfx.so");
+    uint64_t fn = fn_start(o, "fxlib_alloc");
+    /* text segment: file offset 0x1000 at vaddr 0x1000, mapped at 0x7f0000041000 */
+    uint64_t map_start = 0x7f0000041000ull, off = 0x1000;
+    assert_int_equal(hp_symobj_lookup(o, map_start, off, map_start + (fn - 0x1000) + 3, &res), 0);
+    assert_int_equal(res.obj_addr, fn + 3);
+    assert_string_equal(res.frames[res.nframes - 1].function, "fxlib_alloc");
+    assert_true(ends_with(res.frames[res.nframes - 1].file, "libfx.c"));
+    hp_symbolizer_free(s);
+}
+
+/* ---- separate debug files, stripped objects -------------------------------- */
+
+static void test_debuglink(void **state)
+{
+    (void)state;
+    hp_symbolizer *s = new_session("/nonexistent", NULL);
+    hp_symobj *o = open_obj(s, "bin/fx-split");
+    assert_non_null(hp_symobj_debug_path(o));
+    assert_true(ends_with(hp_symobj_debug_path(o), "bin/fx-split.debug"));
+    expect_frame(o, fn_start(o, "fx_leaf"), "fx_leaf", "/fixtures/src/fx.c", 0);
+    assert_true(hp_symobj_has_dwarf(o));
+    hp_symbolizer_free(s);
+}
+
+static void test_build_id_sysroot(void **state)
+{
+    (void)state;
+    hp_symbolizer *s = new_session(td("sysroot"), NULL);
+    hp_symobj *o = open_obj(s, "bin/fx-buildid");
+    assert_string_equal(hp_symobj_build_id(o), "feedfacecafef00d0123456789abcdef01234567");
+    assert_non_null(hp_symobj_debug_path(o));
+    assert_non_null(strstr(hp_symobj_debug_path(o), "/.build-id/fe/edfacecafef00d"));
+    check_inline_chain("bin/fx-O2-nopie");
+    expect_frame(o, fn_start(o, "fx_outer"), "fx_outer", "fx.c", 0);
+    hp_symbolizer_free(s);
+
+    /* without the sysroot: no debug info, and no function symbols either */
+    s = new_session("/nonexistent", NULL);
+    o = open_obj(s, "bin/fx-buildid");
+    assert_null(hp_symobj_debug_path(o));
+    assert_false(hp_symobj_has_dwarf(o));
+    assert_non_null(hp_symobj_warning(o));
+    hp_symbolizer_free(s);
+}
+
+static void test_dynsym_only(void **state)
+{
+    (void)state;
+    hp_symbolizer *s = new_session("/nonexistent", NULL);
+    hp_symobj *o = open_obj(s, "bin/fx-stripped");
+    assert_false(hp_symobj_has_dwarf(o));
+    assert_true(hp_symobj_has_symbols(o));
+    assert_string_equal(hp_symobj_warning(o), "no debug info, using .dynsym");
+    uint64_t leaf = fn_start(o, "fx_leaf");
+    assert_int_equal(hp_symobj_lookup_obj(o, leaf + 1, &res), 0);
+    assert_int_equal(res.nframes, 0);
+    assert_string_equal(res.symbol, "fx_leaf");
+    assert_int_equal(res.symbol_start, leaf);
+    assert_true(res.symbol_size > 0);
+    /* past the end of a sized symbol: no symbol ... */
+    assert_int_equal(hp_symobj_lookup_obj(o, leaf + res.symbol_size + 64, &res), 0);
+    hp_symbolizer_free(s);
+}
+
+static void test_versioned_dynsym(void **state)
+{
+    (void)state;
+    const char *libc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+    if (access(libc, R_OK) != 0)
+        skip();
+    hp_symbolizer *s = new_session("/nonexistent", NULL); /* no libc6-dbg: .dynsym */
+    hp_symobj *o = NULL;
+    assert_int_equal(hp_symbolizer_open(s, libc, NULL, &o, NULL), 0);
+    const uint64_t *starts;
+    const char *const *names;
+    size_t n = hp_symobj_functions(o, &starts, &names);
+    bool seen = false;
+    for (size_t i = 0; i < n; i++)
+        seen |= !strcmp(names[i], "malloc@@GLIBC_2.2.5");
+    assert_true(seen);
+    hp_symbolizer_free(s);
+}
+
+/* ---- finding files --------------------------------------------------------- */
+
+static void test_file_search(void **state)
+{
+    (void)state;
+    hp_symbolizer *s = new_session("/nonexistent", td("bin"));
+    hp_symobj *o = NULL, *o2 = NULL;
+    hp_error err = {0};
+    assert_int_equal(hp_symbolizer_open(s, "/no/such/dir/fx-O0", NULL, &o, &err), 0);
+    assert_true(ends_with(hp_symobj_path(o), "bin/fx-O0"));
+    assert_int_equal(hp_symbolizer_open(s, "/no/such/dir/fx-O0", NULL, &o2, &err), 0);
+    assert_ptr_equal(o, o2);
+    /* " (deleted)" */
+    hp_buf b = HP_BUF_INIT;
+    hp_buf_addf(&b, "%s (deleted)", td("bin/fx-O0"));
+    assert_int_equal(hp_symbolizer_open(s, b.buf, NULL, &o2, &err), 0);
+    assert_true(ends_with(hp_symobj_path(o2), "bin/fx-O0"));
+    hp_buf_release(&b);
+    /* override path wins over the recorded one */
+    assert_int_equal(hp_symbolizer_open(s, "/bin/true", td("bin/fxx-O2"), &o2, &err), 0);
+    assert_true(ends_with(hp_symobj_path(o2), "bin/fxx-O2"));
+    /* errors */
+    o2 = NULL;
+    assert_int_equal(hp_symbolizer_open(s, "/no/such/file", NULL, &o2, &err), -ENOENT);
+    assert_null(o2);
+    assert_non_null(strstr(err.msg, "'/no/such/file'"));
+    assert_int_equal(hp_symbolizer_open(s, td("bin/src/fx.c"), NULL, &o2, &err), -ENOEXEC);
+    assert_null(o2);
+    hp_symbolizer_free(s);
+    assert_null(hp_symbolizer_free(NULL));
+}
+
+/* ---- corrupt input ----------------------------------------------------------- */
+
+static void test_corrupt_objects(void **state)
+{
+    (void)state;
+    FILE *f = fopen(td("bin/fx-O2-nopie"), "rb");
+    assert_non_null(f);
+    static unsigned char orig[1 << 16], buf[1 << 16];
+    size_t n = fread(orig, 1, sizeof(orig), f);
+    fclose(f);
+    assert_true(n > 4096);
+    char tmp[] = "/tmp/hp-test-corrupt-XXXXXX";
+    int fd = mkstemp(tmp);
+    assert_true(fd >= 0);
+    uint32_t rng = 12345;
+    for (int iter = 0; iter < 300; iter++) {
+        memcpy(buf, orig, n);
+        size_t len = n;
+        if (iter % 3 == 0) {
+            len = (size_t)(iter * 61) % n; /* truncation */
+        } else {
+            for (int k = 0; k < 1 + iter % 40; k++) { /* random byte flips past the ELF header */
+                rng = rng * 1103515245u + 12345u;
+                buf[64 + (rng >> 8) % (n - 64)] ^= (unsigned char)(rng >> 3) | 1;
+            }
+        }
+        assert_int_equal(ftruncate(fd, 0), 0);
+        assert_int_equal(pwrite(fd, buf, len, 0), (ssize_t)len);
+        hp_symbolizer *s = new_session("/nonexistent", NULL);
+        hp_symobj *o = NULL;
+        if (hp_symbolizer_open(s, tmp, NULL, &o, NULL) == 0) {
+            for (uint64_t a = 0x401000; a < 0x401300; a += 7)
+                assert_int_equal(hp_symobj_lookup_obj(o, a, &res), 0);
+            (void)hp_symobj_warning(o);
+        }
+        hp_symbolizer_free(s);
+    }
+    close(fd);
+    unlink(tmp);
+}
+
+/* ---- demangling ---------------------------------------------------------------- */
+
+static void test_demangle(void **state)
+{
+    (void)state;
+    char *d = hp_demangle("_ZNSt6vectorIiSaIiEE9push_backERKi", HP_DEMANGLE_FULL);
+    assert_non_null(d);
+    assert_string_equal(d, "std::vector<int, std::allocator<int> >::push_back(int const&)");
+    free(d);
+    d = hp_demangle("_ZNSt6vectorIiSaIiEE9push_backERKi", HP_DEMANGLE_NO_PARAMS);
+    assert_non_null(d);
+    assert_string_equal(d, "std::vector<int, std::allocator<int> >::push_back");
+    free(d);
+    d = hp_demangle("_ZN12_GLOBAL__N_16AnonFnEm", HP_DEMANGLE_FULL);
+    assert_non_null(d);
+    assert_string_equal(d, "(anonymous namespace)::AnonFn(unsigned long)");
+    free(d);
+    assert_null(hp_demangle("_ZNSt6vectorIiSaIiEE9push_backERKi", HP_DEMANGLE_NONE));
+    assert_null(hp_demangle("malloc", HP_DEMANGLE_FULL));
+    assert_null(hp_demangle("_Z", HP_DEMANGLE_FULL));
+    assert_null(hp_demangle("_ZZZZZ", HP_DEMANGLE_FULL));
+    if (!strcmp(hp_demangle_backend(), "libiberty")) {
+        d = hp_demangle("_RNvCs1234_7mycrate3foo", HP_DEMANGLE_FULL);
+        assert_non_null(d);
+        assert_string_equal(d, "mycrate::foo");
+        free(d);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s TESTDATA_DIR\n", argv[0]);
+        return 2;
+    }
+    testdata = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_c_O0_pie),
+        cmocka_unit_test(test_inline_O2_nopie),
+        cmocka_unit_test(test_inline_dwarf4),
+        cmocka_unit_test(test_cxx_names),
+        cmocka_unit_test(test_shared_library_mapping),
+        cmocka_unit_test(test_debuglink),
+        cmocka_unit_test(test_build_id_sysroot),
+        cmocka_unit_test(test_dynsym_only),
+        cmocka_unit_test(test_versioned_dynsym),
+        cmocka_unit_test(test_file_search),
+        cmocka_unit_test(test_corrupt_objects),
+        cmocka_unit_test(test_demangle),
+    };
+    return cmocka_run_group_tests_name("symbolizer", tests, NULL, NULL);
+}
