@@ -142,47 +142,75 @@ static int nm_name(const hp_sym_result *res, hp_buf *out)
     return hp_buf_ok(out) ? 0 : -ENOMEM;
 }
 
-/* Writes the inline chain of one location (innermost first). */
+/* addr2line's answer where DWARF has none: the symbol's demangled name,
+ * without version suffix. Returns a malloc()ed string or NULL. */
+static char *symbol_name(const hp_sym_result *res)
+{
+    const char *raw = res->symbol_raw;
+    const char *at = strchr(raw, '@');
+    size_t n = at ? (size_t)(at - raw) : strlen(raw);
+    char *plain = hp_malloc(n + 1);
+    if (!plain)
+        return NULL;
+    memcpy(plain, raw, n);
+    plain[n] = '\0';
+    char *dem = hp_demangle(plain, HP_DEMANGLE_FULL);
+    if (dem) {
+        free(plain);
+        return dem;
+    }
+    return plain;
+}
+
+/* Writes the inline chain of one location (innermost first), named the way
+ * Perl pprof names it: addr2line's names (DWARF, else the symbol table), and
+ * nm's address-tagged name when it starts with addr2line's short name. */
 static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res, uint32_t mapping)
 {
     hp_profile *p = c->p;
     hp_buf *nm = &c->tmp;
     bool have_nm = res->symbol_raw != NULL;
-    int r;
-    if (have_nm && (r = nm_name(res, nm)) < 0)
-        return r;
+    char *sym_full = NULL;
+    int r = 0;
+    if (have_nm) {
+        if ((r = nm_name(res, nm)) < 0)
+            return r;
+        if (!(sym_full = symbol_name(res)))
+            return -ENOMEM;
+    }
     L->first_line = (uint32_t)p->nlines;
     size_t n = res->nframes ? res->nframes : 1;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && r == 0; i++) {
         const hp_sym_frame *f = res->nframes ? &res->frames[i] : NULL;
-        const char *full = f && f->function ? f->function : "??";
+        const char *full = f && f->function ? f->function : sym_full ? sym_full : "??";
         uint64_t start = 0;
         char fileline[4200];
         if (f && f->file)
             snprintf(fileline, sizeof(fileline), "%s:%" PRIu32, f->file, f->line);
         else
             snprintf(fileline, sizeof(fileline), "??:0");
-        if (have_nm) {
-            if (!strcmp(full, "??")) {
+        if (have_nm && strcmp(full, "??") != 0) {
+            hp_buf s = HP_BUF_INIT;
+            hp_short_name(full, c->o->strip_templates, &s);
+            if (!hp_buf_ok(&s)) {
+                r = -ENOMEM;
+                break;
+            }
+            if (strncmp(nm->buf, s.buf, s.len) == 0) {
                 full = nm->buf;
                 start = res->symbol_start;
-            } else {
-                hp_buf s = HP_BUF_INIT;
-                hp_short_name(full, c->o->strip_templates, &s);
-                bool agree = hp_buf_ok(&s) && strncmp(nm->buf, s.buf, s.len) == 0;
-                hp_buf_release(&s);
-                if (agree) {
-                    full = nm->buf;
-                    start = res->symbol_start;
-                }
             }
+            hp_buf_release(&s);
         }
         int64_t fn = strcmp(full, "??") ? function_for(c, full, start, mapping) : 0;
         if (fn < 0)
-            return (int)fn;
-        if ((r = add_line(c, (uint32_t)fn, f ? f->file : NULL, f ? f->line : 0, fileline)) < 0)
-            return r;
+            r = (int)fn;
+        else
+            r = add_line(c, (uint32_t)fn, f ? f->file : NULL, f ? f->line : 0, fileline);
     }
+    free(sym_full);
+    if (r < 0)
+        return r;
     L->nlines = (uint32_t)(p->nlines - L->first_line);
     L->state = HP_LOC_SYMBOLIZED;
     return 0;

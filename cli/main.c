@@ -74,6 +74,31 @@ static int load_profiles(const hp_cli_opts *o, char **profiles, int n, hp_profil
     return 0;
 }
 
+static int render_graph(const hp_cli_opts *o, const hp_report *rep, hp_render_options *rnd,
+                        FILE *out, hp_error *err)
+{
+    hp_graph_options go = {
+        .nodecount = o->nodecount >= 0 ? o->nodecount : 80,
+        .nodefraction = o->nodefraction,
+        .edgefraction = o->edgefraction,
+        .maxdegree = o->maxdegree,
+    };
+    hp_graph *g = NULL;
+    int r = hp_graph_build(rep, &go, &g, err);
+    if (r < 0)
+        return r;
+    if (g->nodelimit > 0 || g->edgelimit > 0) {
+        char nl[64], el[64];
+        hp_fmt_value(rep, rnd, g->nodelimit, nl, sizeof(nl));
+        hp_fmt_value(rep, rnd, g->edgelimit, el, sizeof(el));
+        const char *u = hp_fmt_units(rep, rnd);
+        fprintf(stderr, "Dropping nodes with <= %s %s; edges with <= %s abs(%s)\n", nl, u, el, u);
+    }
+    r = hp_render_dot(g, rnd, out);
+    hp_graph_free(g);
+    return r;
+}
+
 static int run(const hp_cli_opts *o, hp_error *err)
 {
     if (o->nargs < 1)
@@ -123,6 +148,7 @@ static int run(const hp_cli_opts *o, hp_error *err)
         .ignore = o->ignore,
         .show = o->show,
         .hide = o->hide,
+        .keep_stack_keys = o->mode != HP_OUT_TEXT && o->mode != HP_OUT_NONE,
     };
     r = hp_report_build(prof, &ro, &rep, err);
     if (r < 0)
@@ -142,11 +168,18 @@ static int run(const hp_cli_opts *o, hp_error *err)
         .nodecount = o->nodecount,
         .stacks = o->stacks,
         .program = program ? program : profiles[0],
+        .heapcheck = o->heapcheck,
     };
     switch (o->mode) {
     case HP_OUT_NONE:
     case HP_OUT_TEXT:
         r = hp_render_text(rep, &rnd, out);
+        break;
+    case HP_OUT_COLLAPSED:
+        r = hp_render_collapsed(rep, out);
+        break;
+    case HP_OUT_DOT:
+        r = render_graph(o, rep, &rnd, out, err);
         break;
     default:
         r = hp_error_set(err, -ENOTSUP, "this output mode is not implemented yet");

@@ -9,7 +9,7 @@
  * Address table: 64 shards chosen by a hash of the address, each an open-addressing
  * table (linear probing, tombstones) under its own spinlock; a shard grows by rehashing
  * into a fresh mapping. With sampling, most frees concern unsampled blocks: a counting
- * filter (one atomic counter per hashed address, incremented before the allocation is
+ * filter (a saturating byte counter per address slot, incremented before the allocation is
  * returned and decremented when it is removed) lets them skip the shard lock.
  */
 #include <execinfo.h>
@@ -97,7 +97,7 @@ int hpc_capture(uintptr_t *pcs, int max, void *ra)
 #define NSTRIPES    64
 #define NSHARDS     64
 #define SHARD_INIT  512
-#define FILTER_BITS 20
+#define FILTER_BITS 18
 #define SLAB_SIZE   (1u << 20)
 #define KEY_EMPTY   0
 #define KEY_TOMB    1
@@ -123,7 +123,7 @@ struct hpc_rec {
     char *slab;
     size_t slab_left;
     struct hpc_bucket *_Atomic all_buckets;
-    atomic_uint *filter; /* NULL unless sampling */
+    _Atomic uint8_t *filter; /* NULL unless sampling */
     struct shard shards[NSHARDS];
 };
 
@@ -247,9 +247,20 @@ static inline uint64_t addr_hash(uintptr_t p)
     return mix64(p);
 }
 
-static inline atomic_uint *filter_slot(struct hpc_rec *r, uint64_t h)
+/* Indexed by address bits, not by hash: neighbouring blocks share cache lines. Counters
+ * saturate at 255 and then stay there (the slot just always says "maybe"). */
+static inline _Atomic uint8_t *filter_slot(struct hpc_rec *r, uintptr_t p)
 {
-    return &r->filter[(h >> 8) & (((size_t)1 << FILTER_BITS) - 1)];
+    return &r->filter[(p >> 4) & (((size_t)1 << FILTER_BITS) - 1)];
+}
+
+static void filter_add(_Atomic uint8_t *f, int d)
+{
+    uint8_t v = atomic_load_explicit(f, memory_order_relaxed);
+    while (v != 255 && !atomic_compare_exchange_weak_explicit(f, &v, (uint8_t)(v + d),
+                                                              memory_order_relaxed,
+                                                              memory_order_relaxed))
+        ;
 }
 
 /* Rehashes s into a table of new_cap entries. Caller holds the shard lock. */
@@ -336,7 +347,7 @@ static void put(struct hpc_rec *r, uintptr_t p, struct hpc_bucket *b, size_t siz
 {
     uint64_t h = addr_hash(p);
     if (r->filter)
-        atomic_fetch_add_explicit(filter_slot(r, h), 1, memory_order_relaxed);
+        filter_add(filter_slot(r, p), 1);
     struct shard *s = &r->shards[h % NSHARDS];
     hpc_lock_take(&s->lock);
     shard_insert(s, p, b, size);
@@ -355,19 +366,19 @@ void hpc_rec_alloc(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t 
 
 bool hpc_rec_take(struct hpc_rec *r, uintptr_t p, struct hpc_bucket **b, size_t *size)
 {
-    uint64_t h = addr_hash(p);
-    atomic_uint *f = NULL;
+    _Atomic uint8_t *f = NULL;
     if (r->filter) {
-        f = filter_slot(r, h);
+        f = filter_slot(r, p);
         if (atomic_load_explicit(f, memory_order_relaxed) == 0)
             return false;
     }
+    uint64_t h = addr_hash(p);
     struct shard *s = &r->shards[h % NSHARDS];
     hpc_lock_take(&s->lock);
     bool found = shard_remove(s, p, b, size);
     hpc_lock_drop(&s->lock);
     if (found && f)
-        atomic_fetch_sub_explicit(f, 1, memory_order_relaxed);
+        filter_add(f, -1);
     return found;
 }
 

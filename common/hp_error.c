@@ -14,17 +14,3 @@ int hp_error_set(hp_error *err, int code, const char *fmt, ...)
     err->code = code;
     return code;
 }
-
-int hp_error_prefix(hp_error *err, const char *fmt, ...)
-{
-    if (!err)
-        return 0;
-    char prefix[256], old[sizeof(err->msg)];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(prefix, sizeof(prefix), fmt, ap);
-    va_end(ap);
-    memcpy(old, err->msg, sizeof(old));
-    snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
-    return err->code;
-}

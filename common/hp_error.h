@@ -21,10 +21,4 @@ typedef struct hp_error {
  */
 int hp_error_set(hp_error *err, int code, const char *fmt, ...) HP_PRINTF(3, 4);
 
-/**
- * hp_error_prefix - prepend "prefix: " to the message already in err.
- * Returns: err->code (0 when err is NULL).
- */
-int hp_error_prefix(hp_error *err, const char *fmt, ...) HP_PRINTF(2, 3);
-
 #endif

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "hp_graph.h"
 #include "hp_report.h"
 
 typedef struct hp_render_options {
@@ -18,6 +19,9 @@ typedef struct hp_render_options {
     long nodecount;     /* row limit for text (-1: all) */
     bool stacks;        /* --text --stacks */
     const char *program; /* program argument as typed (graph legends) */
+    bool heapcheck;      /* --heapcheck: shade nodes with positive flat values */
+    bool page_size;      /* graphs for paper (PDF, PS): size="8,11" */
+    bool min_line_width; /* SVG and web: edges at least 1 wide */
 } hp_render_options;
 
 /* Perl pprof's Unparse / Units / Percent. */
@@ -32,5 +36,29 @@ void hp_fmt_percent(double v, double total, char *out, size_t size);
  * Returns: 0, or -EIO when writing failed.
  */
 int hp_render_text(hp_report *r, const hp_render_options *o, FILE *out);
+
+/**
+ * hp_render_dot - the graph in Perl pprof's DOT dialect.
+ * Returns: 0, or -EIO when writing failed.
+ */
+int hp_render_dot(const hp_graph *g, const hp_render_options *o, FILE *out);
+
+/**
+ * hp_render_stacks - Perl's "Stacks:" listing of the processed stacks, in a
+ * deterministic order (value descending, then addresses).
+ */
+int hp_render_stacks(const hp_report *r, const hp_render_options *o, FILE *out);
+
+/**
+ * hp_render_leak_report - Perl's "Leak of N bytes in M objects allocated
+ * from:" blocks, one per sample line of the profile, largest first.
+ */
+int hp_render_leak_report(const hp_report *r, FILE *out);
+
+/** hp_render_collapsed - folded stacks for flamegraph.pl ("a;b;c 123"). */
+int hp_render_collapsed(const hp_report *r, FILE *out);
+
+/** hp_render_traces - Go pprof's -traces listing. */
+int hp_render_traces(const hp_report *r, const hp_render_options *o, FILE *out);
 
 #endif

@@ -36,6 +36,16 @@ int hp_render_text(hp_report *r, const hp_render_options *o, FILE *out)
         hp_fmt_value(r, o, r->total, tv, sizeof(tv));
         fprintf(out, "Total: %s %s\n", tv, hp_fmt_units(r, o));
     }
+    if (o->stacks) {
+        fputs("Stacks:\n\n", out);
+        int rc = hp_render_stacks(r, o, out);
+        if (rc == 0 && r->profile->nrecords)
+            rc = hp_render_leak_report(r, out);
+        if (rc < 0)
+            return rc;
+        if (r->profile->nrecords)
+            fputs("\n", out);
+    }
     print_table(r, o, out);
     return ferror(out) ? -EIO : 0;
 }

@@ -11,8 +11,8 @@
 #ifdef DW_LIBDWARF_VERSION_MAJOR
 #define hp_dwarf_init_fd(fd, errhand, errarg, dbg, err)                                            \
     dwarf_init_b((fd), DW_GROUPNUMBER_ANY, (errhand), (errarg), (dbg), (err))
-#define hp_dwarf_finish(dbg)              dwarf_finish(dbg)
-#define hp_dwarf_dealloc_error(dbg, err)  dwarf_dealloc_error((dbg), (err))
+#define hp_dwarf_finish(dbg)             dwarf_finish(dbg)
+#define hp_dwarf_dealloc_error(dbg, err) dwarf_dealloc_error((dbg), (err))
 #else
 #define hp_dwarf_init_fd(fd, errhand, errarg, dbg, err)                                            \
     dwarf_init_b((fd), DW_DLC_READ, DW_GROUPNUMBER_ANY, (errhand), (errarg), (dbg), (err))

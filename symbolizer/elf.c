@@ -48,8 +48,7 @@ static const char *notes_build_id(Elf_Data *data, hp_strtab *strs)
 {
     GElf_Nhdr nhdr;
     size_t off = 0, name_off, desc_off;
-    while (off < data->d_size &&
-           (off = gelf_getnote(data, off, &nhdr, &name_off, &desc_off)) > 0) {
+    while (off < data->d_size && (off = gelf_getnote(data, off, &nhdr, &name_off, &desc_off)) > 0) {
         if (nhdr.n_type == NT_GNU_BUILD_ID && nhdr.n_namesz == 4 &&
             memcmp((const char *)data->d_buf + name_off, "GNU", 4) == 0)
             return hex_intern(strs, (const unsigned char *)data->d_buf + desc_off, nhdr.n_descsz);
@@ -106,8 +105,10 @@ static int read_headers(hp_elf_file *f, hp_strtab *strs)
         if (!gelf_getphdr(elf, (int)i, &ph))
             continue;
         if (ph.p_type == PT_LOAD) {
-            f->phdrs[f->nphdrs++] = (hp_phdr){.offset = ph.p_offset, .vaddr = ph.p_vaddr,
-                                              .filesz = ph.p_filesz, .memsz = ph.p_memsz,
+            f->phdrs[f->nphdrs++] = (hp_phdr){.offset = ph.p_offset,
+                                              .vaddr = ph.p_vaddr,
+                                              .filesz = ph.p_filesz,
+                                              .memsz = ph.p_memsz,
                                               .flags = ph.p_flags};
         } else if (ph.p_type == PT_NOTE && !f->build_id) {
             Elf_Data *d = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz, ELF_T_NHDR);
@@ -211,7 +212,7 @@ hp_elf_file *hp_elf_close(hp_elf_file *f)
 
 typedef struct rawsym {
     hp_elfsym s;
-    int rank;      /* lower wins */
+    int rank;     /* lower wins */
     size_t index; /* then the first in the symbol table, as binutils */
 } rawsym;
 

@@ -53,16 +53,16 @@ typedef struct hp_sym_frame {
 #define HP_SYM_MAX_FRAMES 64
 
 typedef struct hp_sym_result {
-    uint64_t obj_addr;   /* the object-relative (link-time) address that was looked up */
-    size_t nframes;      /* 0 when no DWARF covers the address */
+    uint64_t obj_addr; /* the object-relative (link-time) address that was looked up */
+    size_t nframes;    /* 0 when no DWARF covers the address */
     hp_sym_frame frames[HP_SYM_MAX_FRAMES]; /* innermost (inlined) first, outermost
                                                (the real function) last */
     /* Nearest preceding function symbol from .symtab, else .dynsym, honouring
      * sizes (an address past a sized symbol's end does not match it). */
-    const char *symbol;       /* demangled full name, NULL if none */
-    const char *symbol_raw;   /* mangled name as in the symbol table (version suffix
-                                 such as "@@GLIBC_2.2.5" kept for .dynsym), NULL if none */
-    uint64_t symbol_start;    /* object-relative start address of the symbol */
+    const char *symbol;     /* demangled full name, NULL if none */
+    const char *symbol_raw; /* mangled name as in the symbol table (version suffix
+                               such as "@@GLIBC_2.2.5" kept for .dynsym), NULL if none */
+    uint64_t symbol_start;  /* object-relative start address of the symbol */
     uint64_t symbol_size;
 } hp_sym_result;
 

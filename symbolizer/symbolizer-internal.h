@@ -20,10 +20,10 @@
 #include "hp_symbolizer.h"
 
 /* Caps on counts read from input files (untrusted). */
-#define HP_SYM_MAX_SYMBOLS   (16u << 20)
-#define HP_SYM_MAX_PHDRS     4096u
-#define HP_DW_MAX_DEPTH      256
-#define HP_DW_MAX_REF_HOPS   8
+#define HP_SYM_MAX_SYMBOLS (16u << 20)
+#define HP_SYM_MAX_PHDRS   4096u
+#define HP_DW_MAX_DEPTH    256
+#define HP_DW_MAX_REF_HOPS 8
 
 /* ---- strings ----------------------------------------------------------- */
 
@@ -52,12 +52,12 @@ typedef struct hp_elf_file {
     uint16_t type;
     hp_phdr *phdrs;
     size_t nphdrs;
-    const char *build_id;      /* hex, interned, NULL if none */
-    const char *debuglink;     /* .gnu_debuglink file name, interned */
+    const char *build_id;  /* hex, interned, NULL if none */
+    const char *debuglink; /* .gnu_debuglink file name, interned */
     uint32_t debuglink_crc;
-    const char *altlink;       /* .gnu_debugaltlink file name, interned */
+    const char *altlink; /* .gnu_debugaltlink file name, interned */
     const char *altlink_build_id;
-    bool has_debug_info;       /* .debug_info and .debug_line present */
+    bool has_debug_info; /* .debug_info and .debug_line present */
     bool has_symtab, has_dynsym;
 } hp_elf_file;
 
@@ -89,9 +89,9 @@ typedef struct hp_dw_scope {
     const char *name;      /* demangled, interned; NULL if DWARF has none */
     const char *call_file; /* for inlined scopes: where the parent calls it */
     uint32_t call_line;
-    int32_t parent;        /* index of the enclosing scope, -1 for a subprogram */
-    bool plain;            /* C++ subprogram named by DW_AT_name only (no linkage name) */
-    uint64_t entry;        /* low_pc, or the first range's start */
+    int32_t parent; /* index of the enclosing scope, -1 for a subprogram */
+    bool plain;     /* C++ subprogram named by DW_AT_name only (no linkage name) */
+    uint64_t entry; /* low_pc, or the first range's start */
 } hp_dw_scope;
 
 typedef struct hp_dw_seg {
@@ -128,6 +128,28 @@ typedef struct hp_dwarf_info {
 int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dwarf_info *ret,
                   hp_error *reterr);
 void hp_dwarf_release(hp_dwarf_info *d);
+
+/* ---- dwarf_tables.c ------------------------------------------------------- */
+
+/* One pc range of a scope, depth = nesting level (0 for a subprogram). */
+typedef struct hp_dw_range {
+    uint64_t lo, hi;
+    int32_t scope;
+    uint32_t depth;
+} hp_dw_range;
+
+/**
+ * hp_dw_build_tables - sort ranges (reordered in place) and flatten them into
+ * info->segs; sort info->rows. Returns: 0 or -ENOMEM.
+ */
+int hp_dw_build_tables(hp_dwarf_info *info, hp_dw_range *ranges, size_t nranges);
+
+/**
+ * hp_dw_precheck - sanity checks libdwarf 20210528 needs before it is given
+ * the ELF file at fd (it double-frees on bad .debug_rnglists headers).
+ * Returns: NULL when safe, else a static one-line reason.
+ */
+const char *hp_dw_precheck(int fd);
 
 /**
  * hp_dwarf_lookup - fill frames (innermost first) for addr.

@@ -219,8 +219,7 @@ static hp_elf_file *find_debug(hp_symbolizer *s, const hp_elf_file *obj)
         if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, true)))
             goto out;
         hp_buf_reset(&b);
-        hp_buf_addf(&b, "%s%s%.*s/%s", root, dir[0] == '/' ? "" : "/", dirlen, dir,
-                    obj->debuglink);
+        hp_buf_addf(&b, "%s%s%.*s/%s", root, dir[0] == '/' ? "" : "/", dirlen, dir, obj->debuglink);
         if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, true)))
             goto out;
     }
@@ -472,9 +471,8 @@ int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
     hp_return_if_fail(o && ret, -EINVAL);
     load_dwarf(o);
     ret->obj_addr = obj_addr;
-    ret->nframes = o->has_dwarf ? hp_dwarf_lookup(&o->dw, obj_addr, ret->frames,
-                                                  HP_SYM_MAX_FRAMES)
-                                : 0;
+    ret->nframes =
+        o->has_dwarf ? hp_dwarf_lookup(&o->dw, obj_addr, ret->frames, HP_SYM_MAX_FRAMES) : 0;
     hp_elfsym *sym = find_symbol(o, obj_addr);
     ret->symbol = sym ? sym_name(o, sym) : NULL;
     ret->symbol_raw = sym ? sym->raw : NULL;

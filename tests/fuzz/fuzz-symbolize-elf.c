@@ -34,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hp_symbolizer *s = NULL;
     hp_symobj *o = NULL;
     static hp_sym_result r;
-    if (hp_symbolizer_new(&cfg, &s, NULL) == 0 && hp_symbolizer_open(s, path, NULL, &o, NULL) == 0) {
+    if (hp_symbolizer_new(&cfg, &s, NULL) == 0 &&
+        hp_symbolizer_open(s, path, NULL, &o, NULL) == 0) {
         const uint64_t *starts;
         const char *const *names;
         size_t n = hp_symobj_functions(o, &starts, &names);

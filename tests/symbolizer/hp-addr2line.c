@@ -14,8 +14,9 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: hp-addr2line [-a] -e OBJ [--map START:OFFSET] [--symbol] [--info]\n"
-               "                    [--debug-root DIR] [--search-path DIRS] [--nearest] [ADDR...]\n");
+    fprintf(f,
+            "usage: hp-addr2line [-a] -e OBJ [--map START:OFFSET] [--symbol] [--info]\n"
+            "                    [--debug-root DIR] [--search-path DIRS] [--nearest] [ADDR...]\n");
 }
 
 static bool parse_u64(const char *s, uint64_t *ret)
