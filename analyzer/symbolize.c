@@ -123,7 +123,7 @@ static int add_line(ctx *c, uint32_t function, const char *file, uint32_t line,
  * tagged with its 16-digit start address as Perl pprof's MapSymbolsWithNM does. */
 static int nm_name(const hp_sym_result *res, hp_buf *out)
 {
-    const char *raw = res->symbol_raw;
+    const char *raw = res->nm_symbol_raw;
     const char *at = strchr(raw, '@');
     size_t n = at ? (size_t)(at - raw) : strlen(raw);
     char *plain = hp_malloc(n + 1);
@@ -136,7 +136,7 @@ static int nm_name(const hp_sym_result *res, hp_buf *out)
     hp_buf_adds(out, dem ? dem : plain);
     if (at)
         hp_buf_adds(out, at);
-    hp_buf_addf(out, "<%016" PRIx64 ">", res->symbol_start);
+    hp_buf_addf(out, "<%016" PRIx64 ">", res->nm_symbol_start);
     free(dem);
     free(plain);
     return hp_buf_ok(out) ? 0 : -ENOMEM;
@@ -169,17 +169,20 @@ static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res, uint3
 {
     hp_profile *p = c->p;
     hp_buf *nm = &c->tmp;
-    bool have_nm = res->symbol_raw != NULL;
+    bool have_nm = res->nm_symbol_raw != NULL;
     char *sym_full = NULL;
     int r = 0;
-    if (have_nm) {
-        if ((r = nm_name(res, nm)) < 0)
-            return r;
-        if (!(sym_full = symbol_name(res)))
-            return -ENOMEM;
-    }
+    if (have_nm && (r = nm_name(res, nm)) < 0)
+        return r;
+    if (res->symbol_raw && !(sym_full = symbol_name(res)))
+        return -ENOMEM;
     L->first_line = (uint32_t)p->nlines;
     size_t n = res->nframes ? res->nframes : 1;
+    /* Perl pprof runs addr2line with -i only for objects whose symbol table
+     * has _fini: elsewhere (stripped system libraries) it sees the innermost
+     * level alone, as a plain function. */
+    if (!res->nm_has_fini)
+        n = 1;
     for (size_t i = 0; i < n && r == 0; i++) {
         const hp_sym_frame *f = res->nframes ? &res->frames[i] : NULL;
         const char *full = f && f->function ? f->function : sym_full ? sym_full : "??";
@@ -198,7 +201,7 @@ static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res, uint3
             }
             if (strncmp(nm->buf, s.buf, s.len) == 0) {
                 full = nm->buf;
-                start = res->symbol_start;
+                start = res->nm_symbol_start;
             }
             hp_buf_release(&s);
         }

@@ -44,6 +44,17 @@ int hp_render_text(hp_report *r, const hp_render_options *o, FILE *out);
 int hp_render_dot(const hp_graph *g, const hp_render_options *o, FILE *out);
 
 /**
+ * hp_render_image - the graph laid out in process by graphviz's dot engine
+ * (libcgraph builds it, libgvc lays it out) and drawn with cairo: boxes,
+ * labels, splines with arrowheads, the legend. format is "svg", "pdf", "png"
+ * or "ps". PDF output carries a fixed creation date, so it is reproducible.
+ * Returns: 0; -EINVAL for an unknown format; -EIO when writing failed;
+ *          -ENOMEM; reterr says why.
+ */
+int hp_render_image(const hp_graph *g, const hp_render_options *o, const char *format, FILE *out,
+                    hp_error *reterr);
+
+/**
  * hp_render_stacks - Perl's "Stacks:" listing of the processed stacks, in a
  * deterministic order (value descending, then addresses).
  */

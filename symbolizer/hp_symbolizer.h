@@ -64,6 +64,13 @@ typedef struct hp_sym_result {
                                such as "@@GLIBC_2.2.5" kept for .dynsym), NULL if none */
     uint64_t symbol_start;  /* object-relative start address of the symbol */
     uint64_t symbol_size;
+    /* The same answer from what `nm` sees: the object's own .symtab, else its
+     * .dynsym (never a separate debug file). Perl pprof's naming rules use it. */
+    const char *nm_symbol_raw;
+    uint64_t nm_symbol_start;
+    /* false when that table has no _fini: Perl pprof then runs addr2line
+     * without -i, so it never sees inlined levels in this object */
+    bool nm_has_fini;
 } hp_sym_result;
 
 /**

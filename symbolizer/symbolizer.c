@@ -28,6 +28,9 @@ struct hp_symobj {
     size_t nphdrs;
     hp_elfsym *syms;
     size_t nsyms;
+    hp_elfsym *nm_syms; /* what nm sees: the object's .symtab, else its .dynsym */
+    size_t nm_nsyms;
+    bool nm_has_fini;
     uint64_t *fstarts;
     const char **fnames;
     hp_elf_file *dwarf_src; /* open until its DWARF is decoded */
@@ -70,6 +73,8 @@ static hp_symobj *symobj_free(hp_symobj *o)
     hp_elf_close(o->dwarf_src);
     hp_dwarf_release(&o->dw);
     free(o->phdrs);
+    if (o->nm_syms != o->syms)
+        free(o->nm_syms);
     free(o->syms);
     free(o->fstarts);
     free(o->fnames);
@@ -284,22 +289,39 @@ static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error
 
     int r = 0;
     const char *symsrc = NULL;
+    enum { FROM_NONE, FROM_OBJ_SYMTAB, FROM_DBG_SYMTAB, FROM_DYNSYM } from = FROM_NONE;
     if (f->has_symtab) {
         r = hp_elf_symbols(f, s->strs, false, &o->syms, &o->nsyms);
         symsrc = ".symtab";
+        from = FROM_OBJ_SYMTAB;
     }
     if (r == 0 && !o->nsyms && dbg && dbg->has_symtab) {
+        free(o->syms);
+        o->syms = NULL;
         r = hp_elf_symbols(dbg, s->strs, false, &o->syms, &o->nsyms);
         symsrc = ".symtab";
+        from = FROM_DBG_SYMTAB;
     }
     if (r == 0 && !o->nsyms && f->has_dynsym) {
+        free(o->syms);
+        o->syms = NULL;
         r = hp_elf_symbols(f, s->strs, true, &o->syms, &o->nsyms);
         symsrc = ".dynsym";
+        from = FROM_DYNSYM;
+    }
+    /* nm's view: the object's own .symtab, else its .dynsym */
+    if (r == 0 && (from == FROM_OBJ_SYMTAB || from == FROM_DYNSYM)) {
+        o->nm_syms = o->syms;
+        o->nm_nsyms = o->nsyms;
+    } else if (r == 0 && f->has_dynsym) {
+        r = hp_elf_symbols(f, s->strs, true, &o->nm_syms, &o->nm_nsyms);
     }
     if (r < 0) {
         hp_elf_close(dbg);
         return hp_error_set(reterr, r, "out of memory reading symbols of '%s'", f->path);
     }
+    for (size_t i = 0; i < o->nm_nsyms && !o->nm_has_fini; i++)
+        o->nm_has_fini = !strcmp(o->nm_syms[i].raw, "_fini");
 
     hp_elf_file *src = f->has_debug_info ? f : dbg && dbg->has_debug_info ? dbg : NULL;
     if (src) {
@@ -370,7 +392,8 @@ int hp_symbolizer_open(hp_symbolizer *s, const char *recorded_path, const char *
 /* ---- lookups -------------------------------------------------------------- */
 
 static const char *sym_name(hp_symobj *o, hp_elfsym *sym);
-static hp_elfsym *find_symbol(hp_symobj *o, uint64_t addr);
+static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms, uint64_t addr);
+#define find_symbol(o, addr) find_symbol_in((o), (o)->syms, (o)->nsyms, (addr))
 
 /* C++ functions known to DWARF by DW_AT_name only (static functions, main):
  * take the name of the ELF symbol at their entry, as addr2line does. */
@@ -433,19 +456,19 @@ static const char *sym_name(hp_symobj *o, hp_elfsym *sym)
     return sym->name ? sym->name : sym->raw;
 }
 
-static hp_elfsym *find_symbol(hp_symobj *o, uint64_t addr)
+static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms, uint64_t addr)
 {
-    size_t lo = 0, hi = o->nsyms;
+    size_t lo = 0, hi = nsyms;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (o->syms[mid].start <= addr)
+        if (syms[mid].start <= addr)
             lo = mid + 1;
         else
             hi = mid;
     }
     if (!lo)
         return NULL;
-    hp_elfsym *best = &o->syms[lo - 1];
+    hp_elfsym *best = &syms[lo - 1];
     if (o->s->nearest_symbol)
         return best;
     if (!best->size) {
@@ -459,7 +482,7 @@ static hp_elfsym *find_symbol(hp_symobj *o, uint64_t addr)
     }
     /* sized and past its end: a few earlier sized symbols may still enclose it */
     for (size_t i = lo, k = 0; i-- > 0 && k < 8; k++) {
-        hp_elfsym *c = &o->syms[i];
+        hp_elfsym *c = &syms[i];
         if (c->size && addr - c->start < c->size)
             return c;
     }
@@ -473,7 +496,11 @@ int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
     ret->obj_addr = obj_addr;
     ret->nframes =
         o->has_dwarf ? hp_dwarf_lookup(&o->dw, obj_addr, ret->frames, HP_SYM_MAX_FRAMES) : 0;
-    hp_elfsym *sym = find_symbol(o, obj_addr);
+    hp_elfsym *sym = find_symbol_in(o, o->syms, o->nsyms, obj_addr);
+    hp_elfsym *nm = o->nm_syms == o->syms ? sym : find_symbol_in(o, o->nm_syms, o->nm_nsyms, obj_addr);
+    ret->nm_symbol_raw = nm ? nm->raw : NULL;
+    ret->nm_symbol_start = nm ? nm->start : 0;
+    ret->nm_has_fini = o->nm_has_fini;
     ret->symbol = sym ? sym_name(o, sym) : NULL;
     ret->symbol_raw = sym ? sym->raw : NULL;
     ret->symbol_start = sym ? sym->start : 0;
