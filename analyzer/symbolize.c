@@ -142,6 +142,17 @@ static int nm_name(const hp_sym_result *res, hp_buf *out)
     return hp_buf_ok(out) ? 0 : -ENOMEM;
 }
 
+static bool inlined_allocator(ctx *c, const hp_sym_frame *f)
+{
+    if (!f->function)
+        return false;
+    hp_buf b = HP_BUF_INIT;
+    hp_short_name(f->function, c->o->strip_templates, &b);
+    bool alloc = hp_buf_ok(&b) && hp_is_allocator_frame(b.buf);
+    hp_buf_release(&b);
+    return alloc;
+}
+
 /* addr2line's answer where DWARF has none: the symbol's demangled name,
  * without version suffix. Returns a malloc()ed string or NULL. */
 static char *symbol_name(const hp_sym_result *res)
@@ -177,13 +188,18 @@ static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res, uint3
     if (res->symbol_raw && !(sym_full = symbol_name(res)))
         return -ENOMEM;
     L->first_line = (uint32_t)p->nlines;
-    size_t n = res->nframes ? res->nframes : 1;
+    size_t first = 0, n = res->nframes ? res->nframes : 1;
+    /* Inlined allocator wrappers (ld.so's calloc, ...) are not allocation
+     * sites: start at the first inline level that is not one (Go pprof does
+     * the same); the outermost level is handled by the report's frame removal. */
+    while (first + 1 < res->nframes && inlined_allocator(c, &res->frames[first]))
+        first++;
     /* Perl pprof runs addr2line with -i only for objects whose symbol table
      * has _fini: elsewhere (stripped system libraries) it sees the innermost
      * level alone, as a plain function. */
     if (!res->nm_has_fini)
-        n = 1;
-    for (size_t i = 0; i < n && r == 0; i++) {
+        n = first + 1;
+    for (size_t i = first; i < n && r == 0; i++) {
         const hp_sym_frame *f = res->nframes ? &res->frames[i] : NULL;
         const char *full = f && f->function ? f->function : sym_full ? sym_full : "??";
         uint64_t start = 0;
@@ -365,7 +381,7 @@ static int symbolize_native(ctx *c)
                     state[m] = 1;
                     const char *w = hp_symobj_warning(objs[m]);
                     if (w)
-                        hp_profile_warn(p, "warning: %s", w);
+                        hp_profile_warn(p, "warning: %s: %s", hp_symobj_path(objs[m]), w);
                 } else if (e == -ENOMEM) {
                     r = hp_error_set(c->err, e, "out of memory");
                     goto out;

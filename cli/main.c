@@ -74,6 +74,43 @@ static int load_profiles(const hp_cli_opts *o, char **profiles, int n, hp_profil
     return 0;
 }
 
+/* --web, --gv, --evince: the graph goes to a temporary file opened with a viewer
+ * ($BROWSER or xdg-open for SVG, gv for PostScript, evince for PDF). */
+static int show_graph(const hp_graph *g, const hp_render_options *rnd, const char *format,
+                      hp_error *err)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/pprof.XXXXXX.%s", tmpdir && *tmpdir ? tmpdir : "/tmp",
+             format);
+    int fd = mkstemps(path, (int)strlen(format) + 1);
+    if (fd < 0)
+        return hp_error_set(err, -errno, "cannot create '%s': %s", path, strerror(errno));
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        return hp_error_set(err, -errno, "cannot write '%s': %s", path, strerror(errno));
+    }
+    int r = hp_render_image(g, rnd, format, f, err);
+    if (fclose(f) != 0 && r == 0)
+        r = hp_error_set(err, -EIO, "error writing '%s'", path);
+    if (r < 0)
+        return r;
+    const char *viewer = !strcmp(format, "svg") ? getenv("BROWSER") : NULL;
+    if (!viewer || !*viewer)
+        viewer = !strcmp(format, "svg") ? "xdg-open" : !strcmp(format, "ps") ? "gv" : "evince";
+    fprintf(stderr, "Loading web page file://%s\n", path);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp(viewer, viewer, path, (char *)NULL);
+        fprintf(stderr, "pprof: cannot run '%s': %s\n", viewer, strerror(errno));
+        _exit(127);
+    }
+    if (pid < 0)
+        return hp_error_set(err, -errno, "cannot run '%s': %s", viewer, strerror(errno));
+    return 0;
+}
+
 static int render_graph(const hp_cli_opts *o, const hp_report *rep, hp_render_options *rnd,
                         FILE *out, hp_error *err)
 {
@@ -94,7 +131,41 @@ static int render_graph(const hp_cli_opts *o, const hp_report *rep, hp_render_op
         const char *u = hp_fmt_units(rep, rnd);
         fprintf(stderr, "Dropping nodes with <= %s %s; edges with <= %s abs(%s)\n", nl, u, el, u);
     }
-    r = hp_render_dot(g, rnd, out);
+    switch (o->mode) {
+    case HP_OUT_DOT:
+        r = hp_render_dot(g, rnd, out);
+        break;
+    case HP_OUT_SVG:
+        rnd->min_line_width = true;
+        r = hp_render_image(g, rnd, "svg", out, err);
+        break;
+    case HP_OUT_PDF:
+        rnd->page_size = true;
+        r = hp_render_image(g, rnd, "pdf", out, err);
+        break;
+    case HP_OUT_PS:
+        rnd->page_size = true;
+        r = hp_render_image(g, rnd, "ps", out, err);
+        break;
+    case HP_OUT_PNG:
+        r = hp_render_image(g, rnd, "png", out, err);
+        break;
+    case HP_OUT_WEB:
+        rnd->min_line_width = true;
+        r = show_graph(g, rnd, "svg", err);
+        break;
+    case HP_OUT_GV:
+        rnd->page_size = true;
+        r = show_graph(g, rnd, "ps", err);
+        break;
+    case HP_OUT_EVINCE:
+        rnd->page_size = true;
+        r = show_graph(g, rnd, "pdf", err);
+        break;
+    default:
+        r = hp_error_set(err, -ENOTSUP, "this output mode is not implemented yet");
+        break;
+    }
     hp_graph_free(g);
     return r;
 }
@@ -179,6 +250,13 @@ static int run(const hp_cli_opts *o, hp_error *err)
         r = hp_render_collapsed(rep, out);
         break;
     case HP_OUT_DOT:
+    case HP_OUT_SVG:
+    case HP_OUT_PDF:
+    case HP_OUT_PS:
+    case HP_OUT_PNG:
+    case HP_OUT_WEB:
+    case HP_OUT_GV:
+    case HP_OUT_EVINCE:
         r = render_graph(o, rep, &rnd, out, err);
         break;
     default:

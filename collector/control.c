@@ -3,6 +3,8 @@
  * (HEAPPROFILE and the HEAP_PROFILE_* variables), the public heap-profiler C API,
  * dump triggers (allocation / deallocation / in-use / time intervals, signal, exit),
  * file naming (PREFIX.NNNN.heap, PREFIX_<pid> in children) and fork handling.
+ * HEAPROFILE (sic, as spelt in a widely copied how-to) is accepted for HEAPPROFILE, which
+ * wins when both are set; either way one line on stderr says so.
  *
  * Global totals for the triggers are kept per thread and added to shared atomics in
  * batches (flush_threshold bytes), so threads do not fight over one cache line; dumps
@@ -166,7 +168,7 @@ HPC_EXPORT void HeapProfilerStart(const char *pfx)
     t->busy = 1;
     hpc_lock_take(&ctl_lock);
     if (!atomic_load(&hpc_prof_rec) && pfx) {
-        struct hpc_rec *r = hpc_rec_new(hpc_sample_period > 0, hpc_sample_period > 0);
+        struct hpc_rec *r = hpc_rec_new(hpc_sample_period > 0, hpc_sample_period > 0, true);
         if (r) {
             size_t n = hpc_strlen(pfx);
             if (n >= sizeof(base_prefix))
@@ -337,11 +339,13 @@ static void fork_prepare(void)
         hpc_rec_lock_all(r);
     if (c)
         hpc_rec_lock_all(c);
+    hpc_count_lock_all();
 }
 
 static void fork_parent(void)
 {
     struct hpc_rec *r = atomic_load(&hpc_prof_rec), *c = atomic_load(&hpc_check_rec);
+    hpc_count_unlock_all();
     if (c)
         hpc_rec_unlock_all(c);
     if (r)
@@ -376,6 +380,7 @@ void hpc_init(void)
     hpc_verbose = (int)hpc_env_ll("PERFTOOLS_VERBOSE", 0);
     hpc_preload_init();
     hpc_capture_init();
+    hpc_count_init();
 
     hpc_max_depth = (int)hpc_env_ll("HEAP_PROFILE_MAX_DEPTH", 64);
     if (hpc_max_depth < 1)
@@ -403,6 +408,15 @@ void hpc_init(void)
     hpc_heapcheck_setup();
 
     char *env = hpc_getenv("HEAPPROFILE");
+    char *typo = hpc_getenv("HEAPROFILE"); /* misspelt in a widely copied how-to */
+    if (typo && *typo) {
+        if (env && *env) {
+            hpc_log(-2, "HeapProfiler: HEAPPROFILE is set, ignoring HEAPROFILE (misspelling)");
+        } else {
+            hpc_log(-2, "HeapProfiler: reading HEAPROFILE as HEAPPROFILE (misspelling accepted)");
+            env = typo;
+        }
+    }
     if (env && *env) {
         if (getuid() != geteuid()) {
             hpc_log(-2, "HeapProfiler: ignoring HEAPPROFILE because program seems to be setuid");
@@ -454,7 +468,7 @@ __attribute__((destructor)) static void hpc_dtor(void)
             hpc_fmt(buf, sizeof(buf), "Exiting, %lld bytes in use", inuse);
         HeapProfilerDump(buf);
     }
-    if (atomic_load(&hpc_check_rec) && hpc_is_main_process())
+    if (hpc_is_main_process())
         hpc_heapcheck_at_exit();
     t->busy = 0;
 }

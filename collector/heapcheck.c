@@ -1,14 +1,21 @@
 /*
- * heapcheck.c - the whole-program leak checker of libheapprof (HEAPCHECK=minimal|normal|
- * strict|draconian|as-is, SPEC 1.5, DECISIONS 13). It owns its own recorder, filled by the
- * allocation hooks with every allocation. At exit (after global destructors) it marks every
- * block reachable from the roots - writable PT_LOAD segments of all loaded objects except
- * this library, the exiting thread's stack and spilled registers - following pointers
- * through the live-allocation table (conservatively: any aligned word that points into the
- * first HEAP_CHECK_MAX_POINTER_OFFSET bytes of a block). Unmarked blocks are leaks; they
- * are written to <dir>/<prog>.<pid>._main_-end.heap and summarised on stderr in the
- * gperftools wording. draconian skips the marking. Stacks of other running threads and
- * thread-local storage are not scanned.
+ * heapcheck.c - the leak-finding engine of libheapprof's heap checker (HEAPCHECK=minimal|
+ * normal|strict|draconian|as-is|local, SPEC 1.5, DECISIONS 13). It owns the checker's
+ * recorder, filled by the allocation hooks with every allocation, and the marking: every
+ * block reachable from the roots is live, conservatively (any aligned word that points into
+ * the first HEAP_CHECK_MAX_POINTER_OFFSET bytes of a block). Roots:
+ *   - writable PT_LOAD segments of all loaded objects except this library;
+ *   - the checking thread's stack (from its stack pointer, callee-saved registers spilled),
+ *     its static TLS blocks (dl_iterate_phdr) and its thread control block;
+ *   - the whole stack block of every other thread started through pthread_create and still
+ *     alive (threads.c): in glibc that block also holds the thread's static TLS and its
+ *     control block (whose DTV leads to dynamically allocated TLS). Their registers are not
+ *     read (no stop-the-world): a pointer living only in a blocked thread's register is
+ *     missed, and a pointer in a dead frame below its stack pointer still counts;
+ *   - blocks allocated under a HeapLeakChecker::Disabler, IgnoreObject'ed blocks, and (as
+ *     in gperftools) blocks allocated directly by the dynamic loader.
+ * draconian marks nothing: every block not freed is a leak. Unmarked blocks are reported
+ * by leakreport.c. The whole-program "_main_" check runs at exit, after global destructors.
  */
 #include <errno.h>
 #include <link.h>
@@ -17,25 +24,27 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+
 #include "hpc.h"
 
-extern char *program_invocation_name;
-extern char *program_invocation_short_name;
 extern void *__libc_stack_end;
 
+hpc_lock hpc_check_lock;
+int hpc_check_max_leaks = 20;
+bool hpc_check_identify;
 static bool draconian;
+static bool global_check; /* run "_main_" at exit (not HEAPCHECK=local) */
 static long long max_offset = 1024;
-static int max_leaks = 20;
-static bool identify;
+static size_t tcb_size = 0x700; /* sizeof(struct pthread), refined from libthread_db's hint */
 
 void hpc_heapcheck_setup(void)
 {
     const char *mode = hpc_getenv("HEAPCHECK");
     if (!mode || !*mode)
         return;
-    if (strcmp(mode, "local") == 0)
-        return; /* only explicit HeapLeakChecker objects, which we do not provide */
-    if (strcmp(mode, "minimal") != 0 && strcmp(mode, "normal") != 0 &&
+    bool local = strcmp(mode, "local") == 0;
+    if (!local && strcmp(mode, "minimal") != 0 && strcmp(mode, "normal") != 0 &&
         strcmp(mode, "strict") != 0 && strcmp(mode, "draconian") != 0 &&
         strcmp(mode, "as-is") != 0) {
         hpc_log(-4, "Unsupported heap_check flag: %s", mode);
@@ -46,10 +55,15 @@ void hpc_heapcheck_setup(void)
     draconian = strcmp(mode, "draconian") == 0;
     if (strcmp(mode, "as-is") == 0)
         draconian = !hpc_env_bool("HEAP_CHECK_IGNORE_GLOBAL_LIVE", true);
+    global_check = !local;
     max_offset = hpc_env_ll("HEAP_CHECK_MAX_POINTER_OFFSET", 1024);
-    max_leaks = (int)hpc_env_ll("HEAP_CHECK_MAX_LEAKS", 20);
-    identify = hpc_env_bool("HEAP_CHECK_IDENTIFY_LEAKS", false);
-    struct hpc_rec *r = hpc_rec_new(false, false);
+    hpc_check_max_leaks = (int)hpc_env_ll("HEAP_CHECK_MAX_LEAKS", 20);
+    hpc_check_identify = hpc_env_bool("HEAP_CHECK_IDENTIFY_LEAKS", false);
+    const unsigned *sz = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread");
+    if (sz && *sz >= 64 && *sz < (1u << 16))
+        tcb_size = *sz;
+    hpc_threads_init();
+    struct hpc_rec *r = hpc_rec_new(false, false, false);
     if (!r)
         return;
     hpc_log(-2, "WARNING: Perftools heap leak checker is active -- Performance may suffer");
@@ -57,19 +71,17 @@ void hpc_heapcheck_setup(void)
     atomic_store(&hpc_enabled, 1);
 }
 
+bool hpc_heapcheck_global(void)
+{
+    return global_check;
+}
+
 /* ---- live blocks, sorted by address ---------------------------------------------------- */
 
-struct blk {
-    uintptr_t addr;
-    size_t size;
-    struct hpc_bucket *b;
-    bool marked;
-};
-
 struct state {
-    struct blk *v;
+    struct hpc_blk *v;
     size_t n, cap;
-    uintptr_t *work; /* stack of block indexes to scan */
+    size_t *work; /* stack of block indexes to scan */
     size_t nwork, capwork;
 };
 
@@ -77,10 +89,10 @@ static void collect(void *ctx, uintptr_t p, size_t size, struct hpc_bucket *b)
 {
     struct state *st = ctx;
     if (st->n < st->cap)
-        st->v[st->n++] = (struct blk){p, size, b, false};
+        st->v[st->n++] = (struct hpc_blk){p, size, b, false};
 }
 
-static void sift_addr(struct blk *a, size_t i, size_t n)
+static void sift_addr(struct hpc_blk *a, size_t i, size_t n)
 {
     for (;;) {
         size_t m = i, l = 2 * i + 1, r = l + 1;
@@ -90,47 +102,66 @@ static void sift_addr(struct blk *a, size_t i, size_t n)
             m = r;
         if (m == i)
             return;
-        struct blk t = a[i];
+        struct hpc_blk t = a[i];
         a[i] = a[m];
         a[m] = t;
         i = m;
     }
 }
 
-static void sort_addr(struct blk *a, size_t n)
+static void sort_addr(struct hpc_blk *a, size_t n)
 {
     for (size_t i = n / 2; i-- > 0;)
         sift_addr(a, i, n);
     for (size_t end = n; end > 1; end--) {
-        struct blk t = a[0];
+        struct hpc_blk t = a[0];
         a[0] = a[end - 1];
         a[end - 1] = t;
         sift_addr(a, 0, end - 1);
     }
 }
 
-static void mark_value(struct state *st, uintptr_t v)
+bool hpc_check_collect(struct hpc_blk **v, size_t *n, size_t *cap)
 {
-    size_t lo = 0, hi = st->n;
+    struct hpc_rec *r = atomic_load(&hpc_check_rec);
+    struct state st = {0};
+    if (!r)
+        return false;
+    st.cap = hpc_rec_live_count(r) + 4096;
+    st.v = hpc_mmap(st.cap * sizeof(*st.v));
+    if (!st.v)
+        return false;
+    hpc_rec_each_live(r, collect, &st);
+    sort_addr(st.v, st.n);
+    *v = st.v;
+    *n = st.n;
+    *cap = st.cap;
+    return true;
+}
+
+/* Index of the block containing v, or -1. */
+static ptrdiff_t find_block(const struct hpc_blk *a, size_t n, uintptr_t v)
+{
+    size_t lo = 0, hi = n;
     while (lo < hi) { /* first block with addr > v */
         size_t mid = (lo + hi) / 2;
-        if (st->v[mid].addr <= v)
+        if (a[mid].addr <= v)
             lo = mid + 1;
         else
             hi = mid;
     }
     if (lo == 0)
-        return;
-    struct blk *b = &st->v[lo - 1];
-    uintptr_t off = v - b->addr;
-    if (b->marked || off >= (b->size ? b->size : 1))
-        return;
-    if (max_offset >= 0 && off > (uintptr_t)max_offset)
-        return;
-    b->marked = true;
+        return -1;
+    const struct hpc_blk *b = &a[lo - 1];
+    return v - b->addr < (b->size ? b->size : 1) ? (ptrdiff_t)(lo - 1) : -1;
+}
+
+static void push_block(struct state *st, size_t i)
+{
+    st->v[i].marked = true;
     if (st->nwork == st->capwork) {
         size_t nc = st->capwork ? st->capwork * 2 : 4096;
-        uintptr_t *nw = hpc_mmap(nc * sizeof(*nw));
+        size_t *nw = hpc_mmap(nc * sizeof(*nw));
         if (!nw)
             return; /* cannot follow: children may be reported as leaks */
         if (st->work) {
@@ -140,23 +171,50 @@ static void mark_value(struct state *st, uintptr_t v)
         st->work = nw;
         st->capwork = nc;
     }
-    st->work[st->nwork++] = (uintptr_t)(b - st->v);
+    st->work[st->nwork++] = i;
+}
+
+static inline void mark_value(struct state *st, uintptr_t v)
+{
+    ptrdiff_t i = find_block(st->v, st->n, v);
+    if (i < 0 || st->v[i].marked)
+        return;
+    uintptr_t off = v - st->v[i].addr;
+    if (max_offset >= 0 && off > (uintptr_t)max_offset)
+        return;
+    /* glibc's chunk of the next block starts 8 bytes before the end of this one's usable
+     * area: the arena's bins and top pointers are not references to this block */
+    if (off && !(v & 15) && off == hpc_usable_size((void *)st->v[i].addr) - 8)
+        return;
+    push_block(st, (size_t)i);
+}
+
+static void scan_words(void *ctx, const uintptr_t *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mark_value(ctx, w[i]);
 }
 
 static void scan_range(struct state *st, uintptr_t from, uintptr_t to)
 {
     from = (from + 7) & ~(uintptr_t)7;
-    for (uintptr_t a = from; a + sizeof(uintptr_t) <= to; a += sizeof(uintptr_t))
-        mark_value(st, *(const uintptr_t *)a);
+    if (to > from)
+        scan_words(st, (const uintptr_t *)from, (to - from) / sizeof(uintptr_t));
 }
 
 static void drain(struct state *st)
 {
     while (st->nwork) {
-        struct blk *b = &st->v[st->work[--st->nwork]];
-        scan_range(st, b->addr, b->addr + b->size);
+        struct hpc_blk *b = &st->v[st->work[--st->nwork]];
+        /* a large block may be unmapped by a concurrent free: read it safely */
+        if (b->size >= (64u << 10))
+            hpc_scan_foreign(b->addr, b->addr + b->size, scan_words, st);
+        else
+            scan_range(st, b->addr, b->addr + b->size);
     }
 }
+
+/* ---- roots ------------------------------------------------------------------------------ */
 
 static int self_marker;
 
@@ -167,6 +225,16 @@ static int scan_object(struct dl_phdr_info *info, size_t sz, void *ctx)
     uintptr_t me = (uintptr_t)&self_marker;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_TLS && info->dlpi_tls_data) {
+            /* this thread's block of the module's TLS; it may itself be a heap block */
+            uintptr_t t = (uintptr_t)info->dlpi_tls_data;
+            ptrdiff_t k = find_block(st->v, st->n, t);
+            if (k >= 0 && !st->v[k].marked)
+                push_block(st, (size_t)k);
+            scan_range(st, t, t + ph->p_memsz);
+            drain(st);
+            continue;
+        }
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
             continue;
         uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
@@ -178,188 +246,187 @@ static int scan_object(struct dl_phdr_info *info, size_t sz, void *ctx)
     return 0;
 }
 
-__attribute__((noinline)) static void scan_stack(struct state *st)
+__attribute__((noinline)) static void scan_own_stack(struct state *st)
 {
     __builtin_unwind_init(); /* spill callee-saved registers into this frame */
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-    uintptr_t top = (uintptr_t)__libc_stack_end;
-    if (!(sp < top && top - sp < (64u << 20))) {
-        pthread_attr_t attr;
-        void *addr;
-        size_t size;
-        top = 0;
-        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-            if (pthread_attr_getstack(&attr, &addr, &size) == 0)
-                top = (uintptr_t)addr + size;
-            pthread_attr_destroy(&attr);
-        }
-        if (top <= sp)
+    uintptr_t lo, top = 0;
+    if (hpc_thread_self(&lo, &top) && sp >= lo && sp < top) {
+        /* a registered thread: up to the top of its block (TLS and TCB included) */
+    } else {
+        top = (uintptr_t)__libc_stack_end;
+        if (!(sp < top && top - sp < (256u << 20)))
             return;
     }
-    scan_range(st, sp - 128 /* red zone */, top);
+    scan_range(st, sp, top);
+    drain(st);
+#if defined(__x86_64__)
+    uintptr_t tp;
+    __asm__("mov %%fs:0, %0" : "=r"(tp));
+    hpc_scan_foreign(tp, tp + tcb_size, scan_words, st);
+    drain(st);
+#endif
+}
+
+static void scan_thread(void *ctx, int tid, uintptr_t lo, uintptr_t hi)
+{
+    (void)tid;
+    hpc_scan_foreign(lo, hi, scan_words, ctx);
+    drain(ctx);
+}
+
+/* The main thread's stack when another thread runs the check: its [stack] mapping. */
+static void scan_main_stack(struct state *st)
+{
+    uintptr_t lo, hi;
+    if (hpc_thread_self(&lo, &hi) == false)
+        return; /* we are the main thread (or unregistered): scan_own_stack covered it */
+    uintptr_t top = (uintptr_t)__libc_stack_end;
+    /* the main stack is at most RLIMIT_STACK below its top; unmapped pages are skipped */
+    uintptr_t bottom = top > (8u << 20) ? top - (8u << 20) : 0;
+    hpc_scan_foreign(bottom, top, scan_words, st);
     drain(st);
 }
 
-/* ---- report ------------------------------------------------------------------------------- */
-
-struct group {
-    struct hpc_bucket *b;
-    long long bytes, count;
+/* Executable segments of the dynamic loader: like gperftools, blocks that ld.so allocates
+ * itself (thread DTVs, dynamic TLS, link maps) are live; glibc keeps some of them for its
+ * cache of dead threads' stacks, which no root reaches. */
+struct range {
+    uintptr_t lo, hi;
 };
 
-static void fill_leaks(struct hpc_out *o, void *ctx)
+static int find_ldso(struct dl_phdr_info *info, size_t sz, void *ctx)
 {
-    struct state *st = ctx;
-    long long t[4] = {0, 0, 0, 0};
-    for (size_t i = 0; i < st->n; i++) {
-        if (!st->v[i].marked) {
-            t[0]++;
-            t[1] += (long long)st->v[i].size;
+    (void)sz;
+    struct range *r = ctx;
+    const char *name = info->dlpi_name ? info->dlpi_name : "";
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    if (strncmp(base, "ld-linux", 8) != 0 && strncmp(base, "ld.so", 5) != 0 &&
+        strncmp(base, "ld64.so", 7) != 0)
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+            r->lo = info->dlpi_addr + ph->p_vaddr;
+            r->hi = r->lo + ph->p_memsz;
+            return 1;
         }
     }
-    t[2] = t[0];
-    t[3] = t[1];
-    hpc_out_str(o, "heap profile: ");
-    hpc_write_sample(o, t[0], t[1], t[2], t[3], NULL);
-    hpc_out_str(o, " heapprofile\n");
-    for (size_t i = 0; i < st->n; i++) {
-        if (st->v[i].marked)
-            continue;
-        long long s = (long long)st->v[i].size;
-        hpc_write_sample(o, 1, s, 1, s, st->v[i].b);
-        hpc_out_str(o, "\n");
-    }
-    hpc_write_maps(o);
+    return 0;
 }
 
-static void sift_group(struct group *a, size_t i, size_t n)
+static void mark_roots(struct state *st)
 {
-    for (;;) {
-        size_t m = i, l = 2 * i + 1, r = l + 1;
-        if (l < n && a[l].bytes < a[m].bytes)
-            m = l;
-        if (r < n && a[r].bytes < a[m].bytes)
-            m = r;
-        if (m == i)
-            return;
-        struct group t = a[i];
-        a[i] = a[m];
-        a[m] = t;
-        i = m;
+    struct range ld = {0, 0};
+    dl_iterate_phdr(find_ldso, &ld);
+    for (size_t i = 0; i < st->n; i++) {
+        const struct hpc_bucket *b = st->v[i].b;
+        if (!st->v[i].marked && b->depth && b->pcs[0] >= ld.lo && b->pcs[0] < ld.hi)
+            push_block(st, i);
     }
+    drain(st);
+    /* Disabler blocks and ignored objects first: they and what they reach are live */
+    for (size_t i = 0; i < st->n; i++)
+        if (!st->v[i].marked && (st->v[i].b->size_key & HPC_KEY_IGNORED))
+            push_block(st, i);
+    drain(st);
+    const uintptr_t *ign;
+    size_t ni = hpc_ignored(&ign);
+    for (size_t i = 0; i < ni; i++) {
+        ptrdiff_t k = find_block(st->v, st->n, ign[i]);
+        if (k >= 0 && !st->v[k].marked)
+            push_block(st, (size_t)k);
+    }
+    drain(st);
+    scan_own_stack(st);
+    hpc_each_thread(scan_thread, st);
+    scan_main_stack(st);
+    dl_iterate_phdr(scan_object, st);
 }
 
-static size_t make_groups(struct state *st, struct group *g)
+/* ---- checks ------------------------------------------------------------------------------ */
+
+static bool in_base(const struct hpc_check *c, const struct hpc_blk *b)
 {
-    /* leaked blocks of one bucket are adjacent after sorting blocks by bucket: do it with
-     * a linear pass over a bucket-indexed scratch (bucket pointers compared directly) */
-    size_t ng = 0;
-    for (size_t i = 0; i < st->n; i++) {
-        if (st->v[i].marked)
-            continue;
-        size_t j;
-        for (j = 0; j < ng; j++)
-            if (g[j].b == st->v[i].b)
-                break;
-        if (j == ng) {
-            g[ng].b = st->v[i].b;
-            g[ng].bytes = g[ng].count = 0;
-            ng++;
+    size_t lo = 0, hi = c->nbase;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->base[mid].addr < b->addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->nbase && c->base[lo].addr == b->addr && c->base[lo].size == b->size &&
+           c->base[lo].b == b->b;
+}
+
+__attribute__((noinline)) static void wipe_stack(void)
+{
+    volatile char buf[32768];
+    memset((char *)buf, 0, sizeof(buf));
+    __asm__ volatile("" : : "r"(buf) : "memory");
+}
+
+bool hpc_check_run(struct hpc_check *c)
+{
+    struct state st = {0};
+    c->leak_bytes = c->leak_n = c->live_bytes = c->live_n = 0;
+    if (!hpc_check_collect(&st.v, &st.n, &st.cap))
+        return true;
+    if (!draconian) {
+        wipe_stack(); /* the table walk above left block addresses in dead stack slots */
+        mark_roots(&st);
+    }
+    for (size_t i = 0; i < st.n; i++) {
+        if (!st.v[i].marked && c->base && in_base(c, &st.v[i]))
+            st.v[i].marked = true; /* older than the named check: not its business */
+        if (st.v[i].marked) {
+            c->live_n++;
+            c->live_bytes += (long long)st.v[i].size;
+        } else {
+            c->leak_n++;
+            c->leak_bytes += (long long)st.v[i].size;
         }
-        g[j].bytes += (long long)st->v[i].size;
-        g[j].count++;
     }
-    for (size_t i = ng / 2; i-- > 0;)
-        sift_group(g, i, ng);
-    for (size_t end = ng; end > 1; end--) {
-        struct group t = g[0];
-        g[0] = g[end - 1];
-        g[end - 1] = t;
-        sift_group(g, 0, end - 1);
+    if (c->leak_n == 0) {
+        hpc_log(0,
+                "No leaks found for check \"%s\" (but no 100%% guarantee that there aren't "
+                "any): found %lld reachable heap objects of %lld bytes",
+                c->name, c->live_n, c->live_bytes);
+    } else {
+        char path[4400];
+        hpc_leak_report(c, st.v, st.n, path, sizeof(path));
     }
-    return ng;
+    hpc_munmap(st.v, st.cap * sizeof(*st.v));
+    hpc_munmap(st.work, st.capwork * sizeof(*st.work));
+    return c->leak_n == 0;
+}
+
+static atomic_int canceled;
+
+void hpc_heapcheck_cancel(void)
+{
+    if (atomic_load(&hpc_check_rec) && global_check && !atomic_exchange(&canceled, 1))
+        hpc_log(0, "Canceling the automatic at-exit whole-program memory leak check");
 }
 
 void hpc_heapcheck_at_exit(void)
 {
-    struct hpc_rec *r = atomic_load(&hpc_check_rec);
-    if (!r)
+    if (!atomic_load(&hpc_check_rec) || !global_check || atomic_load(&canceled))
         return;
+    int busy = hpc_tls.busy;
+    hpc_tls.busy = 0; /* the cleanups' frees must be seen */
+    hpc_run_cleanups();
+    hpc_tls.busy = busy;
+    hpc_lock_take(&hpc_check_lock);
+    struct hpc_check c = {.name = "_main_", .symbolize = true};
+    bool ok = hpc_check_run(&c);
     atomic_store(&hpc_check_rec, NULL); /* stop recording */
-    struct state st = {0};
-    st.cap = hpc_rec_live_count(r) + 1024;
-    st.v = hpc_mmap(st.cap * sizeof(*st.v));
-    if (!st.v)
+    hpc_lock_drop(&hpc_check_lock);
+    if (ok)
         return;
-    hpc_rec_each_live(r, collect, &st);
-    sort_addr(st.v, st.n);
-    if (!draconian) {
-        scan_stack(&st);
-        dl_iterate_phdr(scan_object, &st);
-    }
-    long long leak_bytes = 0, leak_n = 0, live_bytes = 0, live_n = 0;
-    for (size_t i = 0; i < st.n; i++) {
-        if (st.v[i].marked) {
-            live_n++;
-            live_bytes += (long long)st.v[i].size;
-        } else {
-            leak_n++;
-            leak_bytes += (long long)st.v[i].size;
-        }
-    }
-    if (leak_n == 0) {
-        hpc_log(0,
-                "No leaks found for check \"_main_\" (but no 100%% guarantee that there aren't "
-                "any): found %lld reachable heap objects of %lld bytes",
-                live_n, live_bytes);
-        return;
-    }
-
-    const char *dir = hpc_getenv("HEAP_CHECK_DUMP_DIRECTORY");
-    if (!dir || !*dir)
-        dir = "/tmp";
-    char path[4400];
-    hpc_fmt(path, sizeof(path), "%s/%s.%d._main_-end.heap", dir, program_invocation_short_name,
-            (int)getpid());
-    hpc_write_file(path, fill_leaks, &st);
-
-    hpc_log(-1, "Have memory regions w/o callers: might report false leaks");
-    hpc_log(-3, "Leak check _main_ detected leaks of %lld bytes in %lld objects", leak_bytes,
-            leak_n);
-    struct group *g = hpc_mmap((size_t)leak_n * sizeof(*g));
-    size_t ng = g ? make_groups(&st, g) : 0;
-    size_t shown = ng < (size_t)(max_leaks > 0 ? max_leaks : 0) ? ng : (size_t)max_leaks;
-    hpc_log(-3, "The %d largest leaks:", (int)shown);
-    hpc_log(-3, "*** WARNING: Cannot convert addresses to symbols in output below.");
-    hpc_log(-3, "*** Reason: Cannot find 'pprof' (is PPROF_PATH set correctly?)");
-    hpc_log(-3, "*** If you cannot fix this, try running pprof directly.");
-    for (size_t i = 0; i < shown; i++) {
-        hpc_log(-3, "Leak of %lld bytes in %lld objects allocated from:", g[i].bytes,
-                g[i].count);
-        for (uint32_t k = 0; k < g[i].b->depth; k++)
-            hpc_log(-3, "\t@ %lx ", (unsigned long)g[i].b->pcs[k]);
-    }
-    if (shown < ng)
-        hpc_log(-3, "Skipping leaks numbered %d..%d", (int)shown, (int)ng - 1);
-    if (identify) {
-        for (size_t i = 0; i < st.n; i++)
-            if (!st.v[i].marked)
-                hpc_log(-3, "leaked %lld byte object %p", (long long)st.v[i].size,
-                        (void *)st.v[i].addr);
-    }
-    hpc_log(-3,
-            "\n\nIf the preceding stack traces are not enough to find the leaks, try running "
-            "THIS shell command:\n\n"
-            "pprof %s \"%s\" --inuse_objects --lines --heapcheck  --edgefraction=1e-10 "
-            "--nodefraction=1e-10 --gv\n\n"
-            "If you are still puzzled about why the leaks are there, try rerunning this program "
-            "with HEAP_CHECK_TEST_POINTER_ALIGNMENT=1 and/or with "
-            "HEAP_CHECK_MAX_POINTER_OFFSET=-1\n"
-            "If the leak report occurs in a small fraction of runs, try running with "
-            "TCMALLOC_MAX_FREE_QUEUE_SIZE of few hundred MB or with "
-            "TCMALLOC_RECLAIM_MEMORY=false, it might help find leaks more repeatably\n",
-            program_invocation_name, path);
-    if (identify) {
+    if (hpc_check_identify) {
         hpc_log(-4, "Whole-program memory leaks found.");
         abort();
     }

@@ -49,12 +49,15 @@ static inline void hpc_lock_drop(hpc_lock *l)
 }
 
 /* ---- per-thread state --------------------------------------------------------------- */
+struct hpc_tcache;
 struct hpc_thread {
+    struct hpc_tcache *tc; /* pending bucket counts (tcache.c), NULL until first use */
     int busy;            /* recursion guard */
     int64_t sample_left; /* bytes until the next sampled allocation */
     uint64_t rng;        /* sampler PRNG state, 0 = not seeded */
     int64_t pend_alloc;  /* allocated bytes not yet added to the global totals */
     int64_t pend_free;   /* freed bytes not yet added to the global totals */
+    int disabled;        /* HeapLeakChecker::Disabler depth */
 };
 extern HPC_TLS struct hpc_thread hpc_tls;
 
@@ -70,13 +73,21 @@ struct hpc_bucket {
     uint64_t size_key; /* object size when buckets are split by size (sampling), else 0 */
     atomic_llong allocs, alloc_bytes, frees, free_bytes;
     uint32_t depth;
+    bool counted; /* a heap-profiler bucket: counters kept (the checker's are not) */
     uintptr_t pcs[];
 };
 
 struct hpc_rec;
-struct hpc_rec *hpc_rec_new(bool split_by_size, bool filter);
+/* split_by_size: one bucket per (stack, size); filter: the sampling free filter;
+ * count: keep per-bucket counters (heap profiler) or only the live table (checker). */
+struct hpc_rec *hpc_rec_new(bool split_by_size, bool filter, bool count);
 /* Records p (size bytes) allocated at stack pcs[0..depth). */
 void hpc_rec_alloc(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t *pcs, int depth);
+/* Same with an explicit bucket key (the checker's HPC_KEY_IGNORED). */
+void hpc_rec_alloc_key(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t *pcs,
+                       int depth, uint64_t key);
+/* Size of the live block starting at p, or -1. */
+int64_t hpc_rec_find(struct hpc_rec *r, uintptr_t p);
 /* Removes p; returns its size or -1 if unknown. account: charge the free to the bucket. */
 int64_t hpc_rec_free(struct hpc_rec *r, uintptr_t p);
 /* Removes p without charging a free; *b and *size receive what it was (realloc support). */
@@ -91,6 +102,14 @@ void hpc_rec_each_live(struct hpc_rec *r,
 size_t hpc_rec_live_count(struct hpc_rec *r);
 void hpc_rec_lock_all(struct hpc_rec *r);   /* fork: prepare */
 void hpc_rec_unlock_all(struct hpc_rec *r); /* fork: parent and child */
+
+/* Per-thread counter batching (tcache.c). */
+void hpc_count_init(void);
+void hpc_count(struct hpc_bucket *b, int64_t allocs, int64_t abytes, int64_t frees,
+               int64_t fbytes);
+void hpc_count_sync(void); /* every thread's pending counts into the buckets (before dumps) */
+void hpc_count_lock_all(void);   /* fork: prepare */
+void hpc_count_unlock_all(void); /* fork: parent and child */
 
 /* Captures the caller's stack; frames up to and including the one returning to
  * `ra` are dropped, so pcs[0] == ra. Returns the depth. */
@@ -114,6 +133,7 @@ void hpc_out_hex(struct hpc_out *o, unsigned long long v, int width, bool prefix
 /* The heap profile of r (buckets sorted by in-use bytes), header type e.g. "heapprofile". */
 void hpc_write_profile(struct hpc_out *o, struct hpc_rec *r, const char *type);
 void hpc_write_maps(struct hpc_out *o); /* "\nMAPPED_LIBRARIES:\n" + /proc/self/maps */
+void hpc_write_maps_lines(struct hpc_out *o); /* just the /proc/self/maps lines */
 void hpc_write_sample(struct hpc_out *o, long long n1, long long s1, long long n2, long long s2,
                       const struct hpc_bucket *b);
 void hpc_totals(struct hpc_rec *r, long long t[4]); /* inuse n, inuse bytes, alloc n, alloc b */
@@ -137,13 +157,54 @@ extern int hpc_max_depth;
 extern int64_t hpc_sample_period;              /* 0: record every allocation */
 void hpc_init(void);
 void hpc_preload_init(void);     /* resolves malloc_usable_size */
+size_t hpc_usable_size(void *p); /* glibc's malloc_usable_size */
 bool hpc_is_main_process(void); /* false in a forked child */
 void hpc_after_alloc(int64_t bytes);           /* totals + dump triggers */
 void hpc_after_free(int64_t bytes);
 
-/* ---- heap checker (heapcheck.c) ------------------------------------------------------- */
+/* ---- heap checker (heapcheck.c, leakreport.c, checkapi.c, threads.c) ------------------- */
+#define HPC_KEY_IGNORED (1ULL << 63) /* size_key of checker buckets made under a Disabler */
+
+struct hpc_blk { /* one live block as seen by a check */
+    uintptr_t addr;
+    size_t size;
+    struct hpc_bucket *b;
+    bool marked; /* reachable, ignored, or older than the check's base snapshot */
+};
+
+struct hpc_check {
+    const char *name;          /* "_main_" or the named checker's */
+    const struct hpc_blk *base; /* sorted by address; blocks in it are not leaks; or NULL */
+    size_t nbase;
+    bool symbolize;            /* pipe the report's addresses to $PPROF_PATH --symbols */
+    long long leak_bytes, leak_n, live_bytes, live_n; /* results */
+};
+
+extern hpc_lock hpc_check_lock; /* serialises checks and the ignore list */
+extern int hpc_check_max_leaks;  /* HEAP_CHECK_MAX_LEAKS */
+extern bool hpc_check_identify;  /* HEAP_CHECK_IDENTIFY_LEAKS */
+void hpc_heapcheck_cancel(void); /* HeapLeakChecker::CancelGlobalCheck */
 void hpc_heapcheck_setup(void); /* reads HEAPCHECK; may create hpc_check_rec */
+bool hpc_heapcheck_global(void); /* HEAPCHECK asked for the "_main_" check */
 void hpc_heapcheck_at_exit(void);
+/* Runs a check now (caller holds hpc_check_lock and set the recursion guard); reports on
+ * stderr and writes <dir>/<prog>.<pid>.<name>-end.heap. Returns true iff no leaks. */
+bool hpc_check_run(struct hpc_check *c);
+/* Live blocks of the checker, sorted by address, in *v (mmap'd, *cap entries). */
+bool hpc_check_collect(struct hpc_blk **v, size_t *n, size_t *cap);
+/* Ignore list (checkapi.c): addresses whose blocks are roots. */
+size_t hpc_ignored(const uintptr_t **v);
+void hpc_run_cleanups(void);
+
+/* leakreport.c: the stderr report and the leak file for the unmarked blocks of v. */
+void hpc_leak_report(struct hpc_check *c, struct hpc_blk *v, size_t n, char *path, size_t cap);
+
+/* threads.c */
+void hpc_threads_init(void);
+void hpc_scan_foreign(uintptr_t lo, uintptr_t hi, void (*fn)(void *, const uintptr_t *, size_t),
+                      void *ctx);
+void hpc_each_thread(void (*fn)(void *ctx, int tid, uintptr_t lo, uintptr_t hi), void *ctx);
+bool hpc_thread_self(uintptr_t *lo, uintptr_t *hi);
 
 /* ---- libc helpers without allocation (util in writer.c) --------------------------------- */
 size_t hpc_strlen(const char *s);

@@ -79,6 +79,11 @@ static size_t usable(void *p)
     return real_usable_size ? real_usable_size(p) : 0;
 }
 
+size_t hpc_usable_size(void *p)
+{
+    return usable(p);
+}
+
 /* Caller has set t->busy. */
 static void record_alloc_busy(struct hpc_thread *t, void *p, size_t size, void *ra)
 {
@@ -97,7 +102,8 @@ static void record_alloc_busy(struct hpc_thread *t, void *p, size_t size, void *
         if (prof)
             hpc_rec_alloc(prof, (uintptr_t)p, size, pcs, depth);
         if (check)
-            hpc_rec_alloc(check, (uintptr_t)p, size, pcs, depth);
+            hpc_rec_alloc_key(check, (uintptr_t)p, size, pcs, depth,
+                              t->disabled > 0 ? HPC_KEY_IGNORED : 0);
     }
     hpc_after_alloc(acct);
 }

@@ -4,9 +4,11 @@
  * Stack table: a fixed array of chain heads indexed by the stack hash; buckets are carved
  * from mmap'd slabs and never freed. Lookups walk the chains without a lock (buckets are
  * published with release stores and never unlinked); inserts take one of 64 striped
- * spinlocks. Counters are relaxed atomics.
+ * spinlocks. Counters are relaxed atomics, updated in per-thread batches (tcache.c).
  *
- * Address table: 64 shards chosen by a hash of the address, each an open-addressing
+ * Address table: 256 shards chosen by a hash of the address's 2 MiB region (glibc gives
+ * each thread its own arena, so threads mostly use disjoint shards and their locks stay in
+ * their own caches), each an open-addressing
  * table (linear probing, tombstones) under its own spinlock; a shard grows by rehashing
  * into a fresh mapping. With sampling, most frees concern unsampled blocks: a counting
  * filter (a saturating byte counter per address slot, incremented before the allocation is
@@ -95,7 +97,8 @@ int hpc_capture(uintptr_t *pcs, int max, void *ra)
 #define HEAD_BITS   18
 #define NHEADS      (1u << HEAD_BITS)
 #define NSTRIPES    64
-#define NSHARDS     64
+#define NSHARDS     256
+#define REGION_BITS 21
 #define SHARD_INIT  512
 #define FILTER_BITS 18
 #define SLAB_SIZE   (1u << 20)
@@ -116,7 +119,7 @@ struct shard {
 };
 
 struct hpc_rec {
-    bool split_by_size;
+    bool split_by_size, count;
     struct hpc_bucket *_Atomic *heads;
     hpc_lock stripes[NSTRIPES];
     hpc_lock slab_lock; /* also protects all_buckets */
@@ -137,12 +140,13 @@ static inline uint64_t mix64(uint64_t x)
     return x;
 }
 
-struct hpc_rec *hpc_rec_new(bool split_by_size, bool filter)
+struct hpc_rec *hpc_rec_new(bool split_by_size, bool filter, bool count)
 {
     struct hpc_rec *r = hpc_mmap(sizeof(*r));
     if (!r)
         return NULL;
     r->split_by_size = split_by_size;
+    r->count = count;
     r->heads = hpc_mmap(NHEADS * sizeof(*r->heads));
     if (!r->heads)
         return NULL;
@@ -222,6 +226,7 @@ static struct hpc_bucket *find_bucket(struct hpc_rec *r, const uintptr_t *pcs, i
                 b->hash = h;
                 b->size_key = size_key;
                 b->depth = (uint32_t)depth;
+                b->counted = r->count;
                 memcpy(b->pcs, pcs, bytes);
                 b->all_next = atomic_load_explicit(&r->all_buckets, memory_order_relaxed);
                 atomic_store_explicit(&r->all_buckets, b, memory_order_release);
@@ -245,6 +250,11 @@ struct hpc_bucket *hpc_rec_buckets(struct hpc_rec *r)
 static inline uint64_t addr_hash(uintptr_t p)
 {
     return mix64(p);
+}
+
+static inline struct shard *shard_of(struct hpc_rec *r, uintptr_t p)
+{
+    return &r->shards[mix64(p >> REGION_BITS) & (NSHARDS - 1)];
 }
 
 /* Indexed by address bits, not by hash: neighbouring blocks share cache lines. Counters
@@ -345,10 +355,9 @@ static bool shard_remove(struct shard *s, uintptr_t p, struct hpc_bucket **b, si
 
 static void put(struct hpc_rec *r, uintptr_t p, struct hpc_bucket *b, size_t size)
 {
-    uint64_t h = addr_hash(p);
     if (r->filter)
         filter_add(filter_slot(r, p), 1);
-    struct shard *s = &r->shards[h % NSHARDS];
+    struct shard *s = shard_of(r, p);
     hpc_lock_take(&s->lock);
     shard_insert(s, p, b, size);
     hpc_lock_drop(&s->lock);
@@ -356,11 +365,17 @@ static void put(struct hpc_rec *r, uintptr_t p, struct hpc_bucket *b, size_t siz
 
 void hpc_rec_alloc(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t *pcs, int depth)
 {
-    struct hpc_bucket *b = find_bucket(r, pcs, depth, r->split_by_size ? size : 0);
+    hpc_rec_alloc_key(r, p, size, pcs, depth, r->split_by_size ? size : 0);
+}
+
+void hpc_rec_alloc_key(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t *pcs,
+                       int depth, uint64_t key)
+{
+    struct hpc_bucket *b = find_bucket(r, pcs, depth, key);
     if (!b)
         return;
-    atomic_fetch_add_explicit(&b->allocs, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&b->alloc_bytes, (long long)size, memory_order_relaxed);
+    if (r->count)
+        hpc_count(b, 1, (int64_t)size, 0, 0);
     put(r, p, b, size);
 }
 
@@ -372,14 +387,30 @@ bool hpc_rec_take(struct hpc_rec *r, uintptr_t p, struct hpc_bucket **b, size_t 
         if (atomic_load_explicit(f, memory_order_relaxed) == 0)
             return false;
     }
-    uint64_t h = addr_hash(p);
-    struct shard *s = &r->shards[h % NSHARDS];
+    struct shard *s = shard_of(r, p);
     hpc_lock_take(&s->lock);
     bool found = shard_remove(s, p, b, size);
     hpc_lock_drop(&s->lock);
     if (found && f)
         filter_add(f, -1);
     return found;
+}
+
+int64_t hpc_rec_find(struct hpc_rec *r, uintptr_t p)
+{
+    struct shard *s = shard_of(r, p);
+    int64_t res = -1;
+    hpc_lock_take(&s->lock);
+    uint32_t mask = s->cap - 1;
+    uint32_t j = (uint32_t)(addr_hash(p) >> 32) & mask;
+    for (uint32_t n = 0; n <= mask && s->tab[j].key != KEY_EMPTY; n++, j = (j + 1) & mask) {
+        if (s->tab[j].key == p) {
+            res = (int64_t)s->tab[j].size;
+            break;
+        }
+    }
+    hpc_lock_drop(&s->lock);
+    return res;
 }
 
 void hpc_rec_put_back(struct hpc_rec *r, uintptr_t p, struct hpc_bucket *b, size_t size)
@@ -389,8 +420,8 @@ void hpc_rec_put_back(struct hpc_rec *r, uintptr_t p, struct hpc_bucket *b, size
 
 void hpc_rec_charge_free(struct hpc_bucket *b, size_t size)
 {
-    atomic_fetch_add_explicit(&b->frees, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&b->free_bytes, (long long)size, memory_order_relaxed);
+    if (b->counted)
+        hpc_count(b, 0, 0, 1, (int64_t)size);
 }
 
 int64_t hpc_rec_free(struct hpc_rec *r, uintptr_t p)

@@ -356,6 +356,7 @@ static void snap_of(const struct hpc_bucket *b, struct snap *s)
 
 void hpc_totals(struct hpc_rec *r, long long t[4])
 {
+    hpc_count_sync();
     t[0] = t[1] = t[2] = t[3] = 0;
     for (const struct hpc_bucket *b = hpc_rec_buckets(r); b; b = b->all_next) {
         struct snap s;
@@ -378,6 +379,7 @@ static void write_header(struct hpc_out *o, long long t[4], const char *type)
 
 void hpc_write_profile(struct hpc_out *o, struct hpc_rec *r, const char *type)
 {
+    hpc_count_sync(); /* exact counts: every thread's pending deltas into the buckets */
     size_t n = 0;
     const struct hpc_bucket *head = hpc_rec_buckets(r);
     for (const struct hpc_bucket *b = head; b; b = b->all_next)
@@ -475,6 +477,11 @@ static void format_maps_line(struct hpc_out *o, const char *p, const char *end)
 void hpc_write_maps(struct hpc_out *o)
 {
     hpc_out_str(o, "\nMAPPED_LIBRARIES:\n");
+    hpc_write_maps_lines(o);
+}
+
+void hpc_write_maps_lines(struct hpc_out *o)
+{
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;

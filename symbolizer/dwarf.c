@@ -1,6 +1,8 @@
 /*
  * dwarf.c - libdwarf side of the symbolizer (the only file that includes
- * libdwarf.h). Decodes every CU of one ELF file once: subprogram and
+ * libdwarf.h). Indexes the CUs of one ELF file by address from their CU DIEs
+ * (hp_dwarf_load), keeps the libdwarf session open, and decodes one CU when a
+ * lookup first falls in it (hp_dwarf_decode_cu): subprogram and
  * inlined_subroutine ranges (low/high pc, DWARF 4 .debug_ranges, DWARF 5
  * rnglists) flattened into disjoint "innermost scope" segments, scope names
  * (linkage name demangled with parameters, following abstract_origin and
@@ -28,13 +30,17 @@ typedef struct name_slot {
 
 enum { NAME_PLAIN, NAME_LINKAGE, NAME_QUALIFIED };
 
-typedef struct dw_ctx {
+typedef struct hp_dw_ctx {
     Dwarf_Debug dbg;
     hp_strtab *strs;
     hp_dwarf_info *out;
-    size_t scopes_alloc, rows_alloc, files_alloc;
+    hp_dw_cu *cu; /* the CU being decoded */
+    size_t scopes_alloc, rows_alloc;
     hp_dw_range *ranges;
     size_t nranges, ranges_alloc;
+    hp_dw_range *cuext; /* CU index ranges, scope = CU number */
+    size_t ncuext, cuext_alloc;
+    size_t cus_alloc;
     /* current CU */
     const char *comp_dir;
     Dwarf_Half version;
@@ -362,6 +368,8 @@ static bool ranges_v4(dw_ctx *c, Dwarf_Die die, Dwarf_Attribute attr, int32_t sc
     return any;
 }
 
+static bool die_ranges_attr(dw_ctx *c, Dwarf_Die die, int32_t scope, uint32_t depth);
+
 /* Adds the pc ranges of die; false when it has none. */
 static bool die_ranges(dw_ctx *c, Dwarf_Die die, int32_t scope, uint32_t depth)
 {
@@ -386,9 +394,15 @@ static bool die_ranges(dw_ctx *c, Dwarf_Die die, int32_t scope, uint32_t depth)
     }
     if (r == DW_DLV_ERROR)
         dw_note_error(c, err, "low_pc");
+    return die_ranges_attr(c, die, scope, depth);
+}
+
+/* Adds the ranges of the DW_AT_ranges attribute of die; false when it has none. */
+static bool die_ranges_attr(dw_ctx *c, Dwarf_Die die, int32_t scope, uint32_t depth)
+{
     Dwarf_Attribute attr = NULL;
-    err = NULL;
-    r = dwarf_attr(die, DW_AT_ranges, &attr, &err);
+    Dwarf_Error err = NULL;
+    int r = dwarf_attr(die, DW_AT_ranges, &attr, &err);
     if (r != DW_DLV_OK) {
         if (r == DW_DLV_ERROR)
             dw_note_error(c, err, "ranges attribute");
@@ -410,7 +424,7 @@ static bool die_ranges(dw_ctx *c, Dwarf_Die die, int32_t scope, uint32_t depth)
 
 static int32_t new_scope(dw_ctx *c, const char *name, int32_t parent)
 {
-    hp_dwarf_info *o = c->out;
+    hp_dw_cu *o = c->cu;
     if (o->nscopes >= INT32_MAX || HP_GROW(o->scopes, c->scopes_alloc, o->nscopes + 1) < 0) {
         c->oom = true;
         return -1;
@@ -476,22 +490,22 @@ static void visit(dw_ctx *c, Dwarf_Die die, int32_t scope, uint32_t depth, unsig
         if (!die_ranges(c, die, s, d) || c->nranges == mark) {
             /* no code (declaration, abstract instance): drop the scope */
             c->nranges = mark;
-            c->out->nscopes--;
+            c->cu->nscopes--;
             if (ns && tag == DW_TAG_subprogram)
                 note_qualified(c, die, ns);
             return;
         }
         int linkage = NAME_PLAIN;
-        hp_dw_scope *sc = &c->out->scopes[s];
+        hp_dw_scope *sc = &c->cu->scopes[s];
         sc->name = scope_name(c, die, tag == DW_TAG_subprogram ? ns : NULL, &linkage);
         sc->entry = c->ranges[mark].lo;
         sc->plain = !inl && linkage != NAME_LINKAGE && c->lang_mangles;
         if (inl) {
             Dwarf_Unsigned v;
             if (die_udata(c, die, DW_AT_call_file, &v))
-                c->out->scopes[s].call_file = cu_file(c, v);
+                c->cu->scopes[s].call_file = cu_file(c, v);
             if (die_udata(c, die, DW_AT_call_line, &v) && v <= UINT32_MAX)
-                c->out->scopes[s].call_line = (uint32_t)v;
+                c->cu->scopes[s].call_line = (uint32_t)v;
         }
         walk(c, die, s, d, level + 1, NULL);
         return;
@@ -586,7 +600,7 @@ static void cu_files(dw_ctx *c, Dwarf_Line_Context lctx, Dwarf_Unsigned lversion
     }
     if (count < 0 || count > 1000000 || end - base != count)
         return;
-    if (HP_GROW(o->files, c->files_alloc, o->nfiles + (size_t)count) < 0) {
+    if (HP_GROW(o->files, o->files_alloc, o->nfiles + (size_t)count) < 0) {
         c->oom = true;
         return;
     }
@@ -629,7 +643,7 @@ static void cu_lines(dw_ctx *c, Dwarf_Die cu_die)
     cu_files(c, lctx, lversion);
     Dwarf_Line *lines = NULL;
     Dwarf_Signed n = 0;
-    hp_dwarf_info *o = c->out;
+    hp_dw_cu *o = c->cu;
     if (tcount == 1 && dwarf_srclines_from_linecontext(lctx, &lines, &n, &err) == DW_DLV_OK) {
         size_t seq_start = o->nrows;
         bool in_seq = false;
@@ -685,16 +699,10 @@ static void cu_lines(dw_ctx *c, Dwarf_Die cu_die)
 
 /* ---- per CU --------------------------------------------------------------- */
 
-static void do_cu(dw_ctx *c, Dwarf_Die cu_die, Dwarf_Half version)
+/* Sets the CU-wide state (version, comp_dir, language, base address). */
+static void cu_setup(dw_ctx *c, Dwarf_Die cu_die, Dwarf_Half version)
 {
-    Dwarf_Half tag = 0;
     Dwarf_Error err = NULL;
-    if (dwarf_tag(cu_die, &tag, &err) != DW_DLV_OK) {
-        dw_note_error(c, err, "CU tag");
-        return;
-    }
-    if (tag != DW_TAG_compile_unit && tag != DW_TAG_skeleton_unit)
-        return; /* partial (dwz) and type units hold no code ranges */
     c->version = version;
     c->comp_dir = NULL;
     const char *cd = die_str(c, cu_die, DW_AT_comp_dir);
@@ -711,24 +719,215 @@ static void do_cu(dw_ctx *c, Dwarf_Die cu_die, Dwarf_Half version)
     if (dwarf_lowpc(cu_die, &base, &err) == DW_DLV_ERROR)
         dw_note_error(c, err, "CU low_pc");
     c->cu_base = base;
+}
+
+/* Decodes the line table and scope tree of CU number i from its DIE. */
+static void decode_cu(dw_ctx *c, size_t i, Dwarf_Die cu_die)
+{
+    hp_dw_cu *cu = &c->out->cus[i];
+    c->cu = cu;
+    c->nranges = 0;
+    c->scopes_alloc = c->rows_alloc = 0;
+    cu_setup(c, cu_die, cu->version);
     cu_lines(c, cu_die);
     walk(c, cu_die, -1, 0, 0, NULL);
+    if (!c->oom && hp_dw_build_tables(cu, c->ranges, c->nranges) < 0)
+        c->oom = true;
+    c->nranges = 0;
+    c->cu = NULL;
+    if (c->oom) {
+        hp_dw_cu_release(cu);
+        cu->state = HP_DW_CU_FAILED;
+        return;
+    }
+    cu->state = HP_DW_CU_DONE;
+    if (c->out->hook)
+        c->out->hook(c->out->hook_arg, cu);
+}
+
+static void set_warning(dw_ctx *c)
+{
+    if (!c->nerrors || c->out->warning)
+        return;
+    char msg[256];
+    snprintf(msg, sizeof(msg), "corrupt DWARF: %s%s", c->first_error,
+             c->nerrors > 1 ? " (and more errors)" : "");
+    c->out->warning = hp_sym_intern(c->strs, msg, SIZE_MAX);
+}
+
+void hp_dwarf_decode_cu(hp_dwarf_info *d, size_t i)
+{
+    dw_ctx *c = d->ctx;
+    if (i >= d->ncus || d->cus[i].state != HP_DW_CU_PENDING)
+        return;
+    d->cus[i].state = HP_DW_CU_FAILED;
+    if (!c || c->oom || c->nerrors >= HP_DW_MAX_ERRORS)
+        return;
+    Dwarf_Die die = NULL;
+    Dwarf_Error err = NULL;
+    int r = dwarf_offdie_b(c->dbg, d->cus[i].die_off, 1, &die, &err);
+    if (r != DW_DLV_OK) {
+        if (r == DW_DLV_ERROR)
+            dw_note_error(c, err, "CU DIE");
+    } else {
+        d->cus[i].state = HP_DW_CU_PENDING;
+        decode_cu(c, i, die);
+        dwarf_dealloc_die(die);
+    }
+    set_warning(c);
+}
+
+/* Index extents of a CU decoded at once: its scope segments and line sequences. */
+static void add_decoded_extents(dw_ctx *c, size_t i)
+{
+    const hp_dw_cu *cu = &c->out->cus[i];
+    for (size_t k = 0; k + 1 < cu->nsegs && !c->oom; k++) {
+        if (cu->segs[k].scope < 0)
+            continue;
+        size_t e = k + 1;
+        while (e + 1 < cu->nsegs && cu->segs[e].scope >= 0)
+            e++;
+        if (HP_GROW(c->cuext, c->cuext_alloc, c->ncuext + 1) < 0) {
+            c->oom = true;
+            return;
+        }
+        c->cuext[c->ncuext++] = (hp_dw_range){cu->segs[k].lo, cu->segs[e].lo, (int32_t)i, 0};
+        k = e - 1;
+    }
+    for (size_t k = 0; k < cu->nrows && !c->oom; k++) {
+        size_t e = k;
+        while (e < cu->nrows && cu->rows[e].file != UINT32_MAX)
+            e++;
+        if (e == cu->nrows)
+            break;
+        if (cu->rows[e].addr > cu->rows[k].addr) {
+            if (HP_GROW(c->cuext, c->cuext_alloc, c->ncuext + 1) < 0) {
+                c->oom = true;
+                return;
+            }
+            c->cuext[c->ncuext++] =
+                (hp_dw_range){cu->rows[k].addr, cu->rows[e].addr, (int32_t)i, 0};
+        }
+        k = e;
+    }
+}
+
+/* Registers the CU whose DIE is cu_die: its address ranges from the CU DIE
+ * (low/high pc, else DW_AT_ranges); decoded at once when it has none. */
+static void index_cu(dw_ctx *c, Dwarf_Die cu_die, Dwarf_Half version)
+{
+    Dwarf_Half tag = 0;
+    Dwarf_Error err = NULL;
+    if (dwarf_tag(cu_die, &tag, &err) != DW_DLV_OK) {
+        dw_note_error(c, err, "CU tag");
+        return;
+    }
+    if (tag != DW_TAG_compile_unit && tag != DW_TAG_skeleton_unit)
+        return; /* partial (dwz) and type units hold no code ranges */
+    Dwarf_Off off = 0;
+    if (dwarf_dieoffset(cu_die, &off, &err) != DW_DLV_OK) {
+        dw_note_error(c, err, "CU offset");
+        return;
+    }
+    hp_dwarf_info *d = c->out;
+    if (d->ncus >= INT32_MAX || HP_GROW(d->cus, c->cus_alloc, d->ncus + 1) < 0) {
+        c->oom = true;
+        return;
+    }
+    size_t i = d->ncus++;
+    d->cus[i] = (hp_dw_cu){.die_off = off, .version = version, .state = HP_DW_CU_PENDING};
+    Dwarf_Attribute attr = NULL;
+    int r = dwarf_attr(cu_die, DW_AT_stmt_list, &attr, &err);
+    if (r == DW_DLV_OK) {
+        d->has_lines = true;
+        dwarf_dealloc(c->dbg, attr, DW_DLA_ATTR);
+    } else if (r == DW_DLV_ERROR) {
+        hp_dwarf_dealloc_error(c->dbg, err);
+    }
+    /* the CU's ranges, gathered in c->ranges, then moved to c->cuext */
+    c->version = version;
+    Dwarf_Addr lo = 0, hi = 0;
+    err = NULL;
+    c->nranges = 0;
+    r = dwarf_lowpc(cu_die, &lo, &err);
+    if (r == DW_DLV_ERROR)
+        dw_note_error(c, err, "CU low_pc");
+    c->cu_base = r == DW_DLV_OK ? lo : 0;
+    Dwarf_Half form = 0;
+    enum Dwarf_Form_Class cls = DW_FORM_CLASS_UNKNOWN;
+    err = NULL;
+    if (r == DW_DLV_OK && (r = dwarf_highpc_b(cu_die, &hi, &form, &cls, &err)) == DW_DLV_OK) {
+        if (cls == DW_FORM_CLASS_CONSTANT)
+            hi += lo;
+        add_range(c, lo, hi, (int32_t)i, 0);
+    } else {
+        if (r == DW_DLV_ERROR)
+            dw_note_error(c, err, "CU high_pc");
+        die_ranges_attr(c, cu_die, (int32_t)i, 0);
+    }
+    if (c->nranges && !c->oom) {
+        if (HP_GROW(c->cuext, c->cuext_alloc, c->ncuext + c->nranges) < 0) {
+            c->oom = true;
+            return;
+        }
+        memcpy(c->cuext + c->ncuext, c->ranges, c->nranges * sizeof(*c->ranges));
+        c->ncuext += c->nranges;
+        c->nranges = 0;
+        return;
+    }
+    c->nranges = 0;
+    /* no CU ranges (or none usable): decode it now and index what it holds */
+    decode_cu(c, i, cu_die);
+    if (d->cus[i].state == HP_DW_CU_DONE)
+        add_decoded_extents(c, i);
 }
 
 /* ---- entry points --------------------------------------------------------- */
 
-int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dwarf_info *ret,
-                  hp_error *reterr)
+static void ctx_free(dw_ctx *c)
+{
+    if (!c)
+        return;
+    if (c->dbg)
+        hp_dwarf_finish(c->dbg);
+    free(c->ranges);
+    free(c->cuext);
+    free(c->names);
+    hp_buf_release(&c->tmp);
+    free(c);
+}
+
+void hp_dwarf_release(hp_dwarf_info *d)
+{
+    if (!d)
+        return;
+    ctx_free(d->ctx);
+    for (size_t i = 0; i < d->ncus; i++)
+        hp_dw_cu_release(&d->cus[i]);
+    free(d->cus);
+    free(d->index);
+    free(d->files);
+    *d = (hp_dwarf_info){0};
+}
+
+int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_cu_hook *hook,
+                  void *hook_arg, hp_dwarf_info *ret, hp_error *reterr)
 {
     (void)alt_path;
-    hp_dwarf_info info = {0};
-    dw_ctx c = {.strs = strs, .out = &info, .tmp = HP_BUF_INIT};
-    Dwarf_Error err = NULL;
+    *ret = (hp_dwarf_info){.hook = hook, .hook_arg = hook_arg};
     const char *why = hp_dw_precheck(fd);
     if (why)
         return hp_error_set(reterr, -EBADMSG, "corrupt DWARF: %s", why);
-    int r = hp_dwarf_init_fd(fd, dw_errhand, NULL, &c.dbg, &err);
+    dw_ctx *c = hp_new0(dw_ctx, 1);
+    if (!c)
+        return hp_error_set(reterr, -ENOMEM, "out of memory decoding DWARF");
+    *c = (dw_ctx){.strs = strs, .out = ret, .tmp = HP_BUF_INIT};
+    ret->ctx = c;
+    Dwarf_Error err = NULL;
+    int r = hp_dwarf_init_fd(fd, dw_errhand, NULL, &c->dbg, &err);
     if (r != DW_DLV_OK) {
+        c->dbg = NULL;
+        hp_dwarf_release(ret);
         if (r == DW_DLV_ERROR) {
             hp_error_set(reterr, -EBADMSG, "corrupt DWARF: %s", dwarf_errmsg(err));
             hp_dwarf_dealloc_error(NULL, err);
@@ -736,51 +935,45 @@ int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dwarf_info *
         }
         return hp_error_set(reterr, -EBADMSG, "no DWARF");
     }
-    for (unsigned ncu = 0; !c.oom && c.nerrors < HP_DW_MAX_ERRORS; ncu++) {
+    for (unsigned ncu = 0; !c->oom && c->nerrors < HP_DW_MAX_ERRORS; ncu++) {
         Dwarf_Unsigned hdrlen = 0, typeoff = 0, next = 0;
         Dwarf_Half version = 0, asize = 0, osize = 0, esize = 0, cutype = 0;
         Dwarf_Off abbrev = 0;
         Dwarf_Sig8 sig;
         err = NULL;
-        r = dwarf_next_cu_header_d(c.dbg, 1, &hdrlen, &version, &abbrev, &asize, &osize, &esize,
+        r = dwarf_next_cu_header_d(c->dbg, 1, &hdrlen, &version, &abbrev, &asize, &osize, &esize,
                                    &sig, &typeoff, &next, &cutype, &err);
         if (r == DW_DLV_NO_ENTRY)
             break;
         if (r == DW_DLV_ERROR) {
-            dw_note_error(&c, err, "CU header");
+            dw_note_error(c, err, "CU header");
             break;
         }
         Dwarf_Die cu_die = NULL;
-        r = dwarf_siblingof_b(c.dbg, NULL, 1, &cu_die, &err);
+        r = dwarf_siblingof_b(c->dbg, NULL, 1, &cu_die, &err);
         if (r == DW_DLV_ERROR) {
-            dw_note_error(&c, err, "CU DIE");
+            dw_note_error(c, err, "CU DIE");
             break;
         }
         if (r != DW_DLV_OK)
             continue;
-        do_cu(&c, cu_die, version);
+        index_cu(c, cu_die, version);
         dwarf_dealloc_die(cu_die);
     }
-    if (!c.oom && hp_dw_build_tables(&info, c.ranges, c.nranges) < 0)
-        c.oom = true;
-    hp_dwarf_finish(c.dbg);
-    free(c.ranges);
-    free(c.names);
-    hp_buf_release(&c.tmp);
-    if (c.oom) {
-        hp_dwarf_release(&info);
+    if (!c->oom && hp_dw_build_index(ret, c->cuext, c->ncuext) < 0)
+        c->oom = true;
+    if (c->oom) {
+        hp_dwarf_release(ret);
         return hp_error_set(reterr, -ENOMEM, "out of memory decoding DWARF");
     }
-    if (c.nerrors) {
-        char msg[256];
-        snprintf(msg, sizeof(msg), "corrupt DWARF: %s%s", c.first_error,
-                 c.nerrors > 1 ? " (and more errors)" : "");
-        info.warning = hp_sym_intern(strs, msg, SIZE_MAX);
-        if (!info.nrows && !info.nsegs) {
-            hp_dwarf_release(&info);
-            return hp_error_set(reterr, -EBADMSG, "%s", msg);
-        }
+    set_warning(c);
+    if (c->nerrors && !ret->nindex) {
+        const char *msg = ret->warning;
+        hp_dwarf_release(ret);
+        return hp_error_set(reterr, -EBADMSG, "%s", msg ? msg : "corrupt DWARF");
     }
-    *ret = info;
+    free(c->cuext);
+    c->cuext = NULL;
+    c->ncuext = c->cuext_alloc = 0;
     return 0;
 }

@@ -114,14 +114,14 @@ static int row_cmp(const void *a, const void *b)
 }
 
 typedef struct flat_ctx {
-    hp_dwarf_info *out;
+    hp_dw_cu *out;
     size_t segs_alloc;
     bool oom;
 } flat_ctx;
 
 static void emit(flat_ctx *c, uint64_t lo, int32_t scope)
 {
-    hp_dwarf_info *o = c->out;
+    hp_dw_cu *o = c->out;
     if (o->nsegs && o->segs[o->nsegs - 1].lo == lo) {
         o->segs[o->nsegs - 1].scope = scope;
         if (o->nsegs >= 2 && o->segs[o->nsegs - 2].scope == scope)
@@ -172,67 +172,175 @@ static void flatten(flat_ctx *c, hp_dw_range *ranges, size_t nranges)
     free(stack);
 }
 
-int hp_dw_build_tables(hp_dwarf_info *info, hp_dw_range *ranges, size_t nranges)
+int hp_dw_build_tables(hp_dw_cu *cu, hp_dw_range *ranges, size_t nranges)
 {
-    flat_ctx c = {.out = info};
+    flat_ctx c = {.out = cu};
     flatten(&c, ranges, nranges);
     if (c.oom)
         return -ENOMEM;
-    if (info->nrows)
-        qsort(info->rows, info->nrows, sizeof(*info->rows), row_cmp);
+    if (cu->nrows)
+        qsort(cu->rows, cu->nrows, sizeof(*cu->rows), row_cmp);
     return 0;
 }
 
-void hp_dwarf_release(hp_dwarf_info *d)
+/* ---- the CU index ---------------------------------------------------------- */
+
+static int extent_cmp(const void *a, const void *b)
 {
-    if (!d)
-        return;
-    free(d->scopes);
-    free(d->segs);
-    free(d->rows);
-    free(d->files);
-    *d = (hp_dwarf_info){0};
+    const hp_dw_extent *x = a, *y = b;
+    if (x->lo != y->lo)
+        return x->lo < y->lo ? -1 : 1;
+    if (x->hi != y->hi)
+        return x->hi < y->hi ? -1 : 1;
+    return x->cu < y->cu ? -1 : x->cu > y->cu;
 }
 
-size_t hp_dwarf_lookup(const hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, size_t max)
+int hp_dw_build_index(hp_dwarf_info *d, const hp_dw_range *ranges, size_t nranges)
+{
+    free(d->index);
+    d->index = NULL;
+    d->nindex = 0;
+    if (!nranges)
+        return 0;
+    d->index = hp_new0(hp_dw_extent, nranges);
+    if (!d->index)
+        return -ENOMEM;
+    for (size_t i = 0; i < nranges; i++) {
+        if (ranges[i].scope < 0 || (size_t)ranges[i].scope >= d->ncus)
+            continue;
+        d->index[d->nindex++] = (hp_dw_extent){
+            .lo = ranges[i].lo, .hi = ranges[i].hi, .cu = (uint32_t)ranges[i].scope};
+    }
+    qsort(d->index, d->nindex, sizeof(*d->index), extent_cmp);
+    uint64_t maxhi = 0;
+    for (size_t i = 0; i < d->nindex; i++) {
+        if (d->index[i].hi > maxhi)
+            maxhi = d->index[i].hi;
+        d->index[i].maxhi = maxhi;
+    }
+    return 0;
+}
+
+void hp_dw_cu_release(hp_dw_cu *cu)
+{
+    free(cu->scopes);
+    free(cu->segs);
+    free(cu->rows);
+    cu->scopes = NULL;
+    cu->segs = NULL;
+    cu->rows = NULL;
+    cu->nscopes = cu->nsegs = cu->nrows = 0;
+}
+
+/* ---- lookups ------------------------------------------------------------------ */
+
+/* Innermost scope of cu at addr, -1 for none. */
+static int32_t cu_scope(const hp_dw_cu *cu, uint64_t addr)
+{
+    size_t lo = 0, hi = cu->nsegs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cu->segs[mid].lo <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? cu->segs[lo - 1].scope : -1;
+}
+
+/* Last row of cu at or before addr (an end of sequence included), NULL for none. */
+static const hp_dw_row *cu_row(const hp_dw_cu *cu, uint64_t addr)
+{
+    size_t lo = 0, hi = cu->nrows;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cu->rows[mid].addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? &cu->rows[lo - 1] : NULL;
+}
+
+static uint32_t scope_depth(const hp_dw_cu *cu, int32_t s)
+{
+    uint32_t n = 0;
+    while (s >= 0 && (size_t)s < cu->nscopes && n < HP_SYM_MAX_FRAMES) {
+        s = cu->scopes[s].parent;
+        n++;
+    }
+    return n;
+}
+
+/* Number of the CUs whose extents cover addr, stored in cus[] (up to max). */
+static size_t covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max)
+{
+    size_t lo = 0, hi = d->nindex;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->index[mid].lo <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0;
+    /* walk back while an earlier extent may still reach past addr */
+    for (size_t i = lo; i-- > 0 && d->index[i].maxhi > addr && n < max;) {
+        if (d->index[i].hi <= addr)
+            continue;
+        bool dup = false;
+        for (size_t k = 0; k < n && !dup; k++)
+            dup = cus[k] == d->index[i].cu;
+        if (!dup)
+            cus[n++] = d->index[i].cu;
+    }
+    return n;
+}
+
+size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, size_t max)
 {
     if (!max)
         return 0;
-    int32_t scope = -1;
-    size_t lo = 0, hi = d->nsegs;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->segs[mid].lo <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo)
-        scope = d->segs[lo - 1].scope;
+    uint32_t cand[8];
+    size_t ncand = covering_cus(d, addr, cand, 8);
+    /* Well-formed DWARF has one CU here. Overlapping CUs: the innermost scope
+     * and the last row at or before addr over all of them, as if merged. */
+    const hp_dw_cu *scu = NULL;
     const hp_dw_row *row = NULL;
-    lo = 0;
-    hi = d->nrows;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->rows[mid].addr <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
+    int32_t scope = -1;
+    uint32_t best_depth = 0;
+    for (size_t k = 0; k < ncand; k++) {
+        hp_dw_cu *cu = &d->cus[cand[k]];
+        if (cu->state == HP_DW_CU_PENDING)
+            hp_dwarf_decode_cu(d, cand[k]);
+        if (cu->state != HP_DW_CU_DONE)
+            continue;
+        int32_t s = cu_scope(cu, addr);
+        uint32_t depth = s >= 0 ? scope_depth(cu, s) : 0;
+        if (s >= 0 && depth > best_depth) {
+            scu = cu;
+            scope = s;
+            best_depth = depth;
+        }
+        const hp_dw_row *r = cu_row(cu, addr);
+        if (r && (!row || row_cmp(r, row) > 0))
+            row = r;
     }
-    if (lo && d->rows[lo - 1].file != UINT32_MAX)
-        row = &d->rows[lo - 1];
+    if (row && row->file == UINT32_MAX)
+        row = NULL;
     if (scope < 0 && !row)
         return 0;
-    frames[0] = (hp_sym_frame){.function = scope >= 0 ? d->scopes[scope].name : NULL};
+    frames[0] = (hp_sym_frame){.function = scope >= 0 ? scu->scopes[scope].name : NULL};
     if (row) {
         frames[0].file = row->file < d->nfiles ? d->files[row->file] : NULL;
         frames[0].line = row->line;
     }
     size_t n = 1;
-    for (int32_t s = scope; s >= 0 && d->scopes[s].parent >= 0 && n < max; n++) {
-        const hp_dw_scope *sc = &d->scopes[s];
-        frames[n] = (hp_sym_frame){
-            .function = d->scopes[sc->parent].name, .file = sc->call_file, .line = sc->call_line};
+    for (int32_t s = scope; s >= 0 && scu->scopes[s].parent >= 0 && n < max; n++) {
+        const hp_dw_scope *sc = &scu->scopes[s];
+        frames[n] = (hp_sym_frame){.function = scu->scopes[sc->parent].name,
+                                   .file = sc->call_file,
+                                   .line = sc->call_line};
         s = sc->parent;
     }
     return n;

@@ -4,9 +4,10 @@
  *
  * Layout of the decoded tables (all sorted by address, searched by bisection):
  *  - hp_elfsym: one function symbol per start address;
- *  - hp_dw_seg: disjoint address segments, each naming the innermost DWARF
- *    scope (subprogram or inlined_subroutine) covering it;
- *  - hp_dw_row: line-table rows of every CU, end-of-sequence rows included.
+ *  - hp_dw_extent: address ranges of the compilation units (the CU index);
+ *  - per decoded CU, hp_dw_seg: disjoint address segments, each naming the
+ *    innermost DWARF scope (subprogram or inlined_subroutine) covering it,
+ *    and hp_dw_row: its line-table rows, end-of-sequence rows included.
  */
 #ifndef HP_SYMBOLIZER_INTERNAL_H
 #define HP_SYMBOLIZER_INTERNAL_H
@@ -89,7 +90,7 @@ typedef struct hp_dw_scope {
     const char *name;      /* demangled, interned; NULL if DWARF has none */
     const char *call_file; /* for inlined scopes: where the parent calls it */
     uint32_t call_line;
-    int32_t parent; /* index of the enclosing scope, -1 for a subprogram */
+    int32_t parent; /* index of the enclosing scope (same CU), -1 for a subprogram */
     bool plain;     /* C++ subprogram named by DW_AT_name only (no linkage name) */
     uint64_t entry; /* low_pc, or the first range's start */
 } hp_dw_scope;
@@ -101,37 +102,78 @@ typedef struct hp_dw_seg {
 
 typedef struct hp_dw_row {
     uint64_t addr;
-    uint32_t file; /* index into files[], UINT32_MAX for an end of sequence */
+    uint32_t file; /* index into hp_dwarf_info.files, UINT32_MAX for an end of sequence */
     uint32_t line;
 } hp_dw_row;
 
-typedef struct hp_dwarf_info {
+enum { HP_DW_CU_PENDING, HP_DW_CU_DONE, HP_DW_CU_FAILED };
+
+/* One compilation unit: its tables are decoded on the first lookup in it. */
+typedef struct hp_dw_cu {
+    uint64_t die_off; /* .debug_info offset of the CU DIE */
+    uint16_t version;
+    int state; /* HP_DW_CU_* */
     hp_dw_scope *scopes;
     size_t nscopes;
-    hp_dw_seg *segs;
+    hp_dw_seg *segs; /* sorted, disjoint */
     size_t nsegs;
-    hp_dw_row *rows;
+    hp_dw_row *rows; /* sorted */
     size_t nrows;
-    const char **files;
-    size_t nfiles;
-    const char *warning; /* interned, NULL if the DWARF decoded cleanly */
+} hp_dw_cu;
+
+/* Address range [lo, hi) of the code of CU cu; maxhi is the largest hi of
+ * this and every earlier extent in the sorted index (overlap search). */
+typedef struct hp_dw_extent {
+    uint64_t lo, hi, maxhi;
+    uint32_t cu;
+} hp_dw_extent;
+
+struct hp_dw_ctx; /* libdwarf session of dwarf.c, open while CUs are pending */
+
+/* Called after each CU is decoded (symbolizer.c names "plain" scopes). */
+typedef void hp_dw_cu_hook(void *arg, hp_dw_cu *cu);
+
+typedef struct hp_dwarf_info {
+    hp_dw_cu *cus;
+    size_t ncus;
+    hp_dw_extent *index; /* sorted by lo */
+    size_t nindex;
+    const char **files; /* file names of every decoded CU */
+    size_t nfiles, files_alloc;
+    bool has_lines;      /* some CU has a line table */
+    const char *warning; /* interned, NULL if the DWARF decoded cleanly so far */
+    hp_dw_cu_hook *hook;
+    void *hook_arg;
+    struct hp_dw_ctx *ctx;
 } hp_dwarf_info;
 
 /**
- * hp_dwarf_load - decode every CU of the DWARF in the ELF file open at fd
- * (the object itself or its separate debug file). alt_path, when not NULL, is
- * the dwz supplementary file named by .gnu_debugaltlink.
+ * hp_dwarf_load - index the CUs of the DWARF in the ELF file open at fd (the
+ * object itself or its separate debug file) by address, reading only CU
+ * headers and CU DIEs; CUs without address ranges are decoded at once. fd must
+ * stay open until hp_dwarf_release. alt_path, when not NULL, is the dwz
+ * supplementary file named by .gnu_debugaltlink. hook (may be NULL) is called
+ * for each decoded CU.
  * Returns: 0 and *ret filled (release with hp_dwarf_release), possibly with a
  *          warning for partly corrupt DWARF; -EBADMSG when nothing could be
  *          decoded; -ENOMEM.
  */
-int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dwarf_info *ret,
-                  hp_error *reterr);
+int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_cu_hook *hook,
+                  void *hook_arg, hp_dwarf_info *ret, hp_error *reterr);
+/** hp_dwarf_release - free the tables and end the libdwarf session. */
 void hp_dwarf_release(hp_dwarf_info *d);
+
+/**
+ * hp_dwarf_decode_cu - decode the line table and scope tree of CU i (dwarf.c),
+ * and call the hook. Sets its state to HP_DW_CU_DONE or HP_DW_CU_FAILED (out
+ * of memory); updates d->warning on corrupt DWARF.
+ */
+void hp_dwarf_decode_cu(hp_dwarf_info *d, size_t i);
 
 /* ---- dwarf_tables.c ------------------------------------------------------- */
 
-/* One pc range of a scope, depth = nesting level (0 for a subprogram). */
+/* One pc range of a scope, depth = nesting level (0 for a subprogram); for
+ * the CU index, scope is the CU number. */
 typedef struct hp_dw_range {
     uint64_t lo, hi;
     int32_t scope;
@@ -140,9 +182,18 @@ typedef struct hp_dw_range {
 
 /**
  * hp_dw_build_tables - sort ranges (reordered in place) and flatten them into
- * info->segs; sort info->rows. Returns: 0 or -ENOMEM.
+ * cu->segs; sort cu->rows. Returns: 0 or -ENOMEM.
  */
-int hp_dw_build_tables(hp_dwarf_info *info, hp_dw_range *ranges, size_t nranges);
+int hp_dw_build_tables(hp_dw_cu *cu, hp_dw_range *ranges, size_t nranges);
+
+/**
+ * hp_dw_build_index - d->index from the CU ranges (scope = CU number),
+ * sorted, with maxhi filled. Returns: 0 or -ENOMEM.
+ */
+int hp_dw_build_index(hp_dwarf_info *d, const hp_dw_range *ranges, size_t nranges);
+
+/** hp_dw_cu_release - free the tables of one CU. */
+void hp_dw_cu_release(hp_dw_cu *cu);
 
 /**
  * hp_dw_precheck - sanity checks libdwarf 20210528 needs before it is given
@@ -152,9 +203,10 @@ int hp_dw_build_tables(hp_dwarf_info *info, hp_dw_range *ranges, size_t nranges)
 const char *hp_dw_precheck(int fd);
 
 /**
- * hp_dwarf_lookup - fill frames (innermost first) for addr.
+ * hp_dwarf_lookup - fill frames (innermost first) for addr, decoding the CUs
+ * whose ranges cover addr first if needed.
  * Returns: number of frames written (0 when no DWARF covers addr).
  */
-size_t hp_dwarf_lookup(const hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, size_t max);
+size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, size_t max);
 
 #endif

@@ -2,7 +2,8 @@
  * symbolizer.c - the symbolization session: finds object files (override,
  * recorded path, " (deleted)", search path) and their separate debug files
  * (build-id, .gnu_debuglink, /usr/lib/debug<path>), caches one hp_symobj per
- * recorded path, decodes DWARF lazily on the first lookup, and answers
+ * recorded path, indexes DWARF on the first lookup (CUs decoded as lookups
+ * fall in them), and answers
  * lookups from the sorted tables of elf.c and dwarf.c.
  */
 #include "hp_common.h"
@@ -33,7 +34,7 @@ struct hp_symobj {
     bool nm_has_fini;
     uint64_t *fstarts;
     const char **fnames;
-    hp_elf_file *dwarf_src; /* open until its DWARF is decoded */
+    hp_elf_file *dwarf_src; /* DWARF source, open while the session lives */
     bool has_dwarf, dwarf_done;
     hp_dwarf_info dw;
 };
@@ -70,8 +71,8 @@ static hp_symobj *symobj_free(hp_symobj *o)
 {
     if (!o)
         return NULL;
-    hp_elf_close(o->dwarf_src);
     hp_dwarf_release(&o->dw);
+    hp_elf_close(o->dwarf_src);
     free(o->phdrs);
     if (o->nm_syms != o->syms)
         free(o->nm_syms);
@@ -396,11 +397,13 @@ static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms, ui
 #define find_symbol(o, addr) find_symbol_in((o), (o)->syms, (o)->nsyms, (addr))
 
 /* C++ functions known to DWARF by DW_AT_name only (static functions, main):
- * take the name of the ELF symbol at their entry, as addr2line does. */
-static void name_plain_scopes(hp_symobj *o)
+ * take the name of the ELF symbol at their entry, as addr2line does. Called
+ * for each CU as it is decoded. */
+static void name_plain_scopes(void *arg, hp_dw_cu *cu)
 {
-    for (size_t i = 0; i < o->dw.nscopes; i++) {
-        hp_dw_scope *sc = &o->dw.scopes[i];
+    hp_symobj *o = arg;
+    for (size_t i = 0; i < cu->nscopes; i++) {
+        hp_dw_scope *sc = &cu->scopes[i];
         if (!sc->plain)
             continue;
         hp_elfsym *sym = find_symbol(o, sc->entry);
@@ -409,23 +412,25 @@ static void name_plain_scopes(hp_symobj *o)
     }
 }
 
+/* Indexes the DWARF CUs on the first lookup; the CUs are decoded as lookups
+ * fall in them, the debug file staying open meanwhile. */
 static void load_dwarf(hp_symobj *o)
 {
     if (o->dwarf_done)
         return;
     o->dwarf_done = true;
     hp_error e = {0};
-    int r = hp_dwarf_load(o->dwarf_src->fd, o->alt_path, o->s->strs, &o->dw, &e);
+    int r = hp_dwarf_load(o->dwarf_src->fd, o->alt_path, o->s->strs, name_plain_scopes, o, &o->dw,
+                          &e);
     if (r < 0) {
         o->has_dwarf = false;
         o->warning = hp_sym_intern(o->s->strs, e.msg, SIZE_MAX);
+        o->dwarf_src = hp_elf_close(o->dwarf_src);
     } else {
         o->warning = o->dw.warning;
-        if (!o->dw.nrows)
+        if (!o->dw.has_lines)
             o->has_dwarf = false;
-        name_plain_scopes(o);
     }
-    o->dwarf_src = hp_elf_close(o->dwarf_src);
 }
 
 static const char *sym_name(hp_symobj *o, hp_elfsym *sym)
@@ -494,8 +499,11 @@ int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
     hp_return_if_fail(o && ret, -EINVAL);
     load_dwarf(o);
     ret->obj_addr = obj_addr;
-    ret->nframes =
-        o->has_dwarf ? hp_dwarf_lookup(&o->dw, obj_addr, ret->frames, HP_SYM_MAX_FRAMES) : 0;
+    ret->nframes = 0;
+    if (o->has_dwarf) {
+        ret->nframes = hp_dwarf_lookup(&o->dw, obj_addr, ret->frames, HP_SYM_MAX_FRAMES);
+        o->warning = o->dw.warning;
+    }
     hp_elfsym *sym = find_symbol_in(o, o->syms, o->nsyms, obj_addr);
     hp_elfsym *nm = o->nm_syms == o->syms ? sym : find_symbol_in(o, o->nm_syms, o->nm_nsyms, obj_addr);
     ret->nm_symbol_raw = nm ? nm->raw : NULL;

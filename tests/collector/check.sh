@@ -1,9 +1,10 @@
 #!/bin/bash
 # check.sh - collector test driver: runs one scenario of the collector suite against the
 # built libheapprof.so and checks the dumps it writes. Exit 0 pass, 1 fail, 77 skip.
-# Usage: check.sh SCENARIO LIB TARGET SEED API NEWDEL PLUGIN
+# Usage: check.sh SCENARIO LIB TARGET SEED API NEWDEL PLUGIN THREADCHECK HOWTO7 CHECKAPI
 set -u
 scenario=$1 lib=$2 target=$3 seed=$4 api=$5 newdel=$6 plugin=$7
+threadcheck=$8 howto7=$9 checkapi=${10}
 [ "${HPC_SKIP:-0}" = 1 ] && { echo "skip: collector tests never run under sanitizers"; exit 77; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hpc-test.XXXXXX") || exit 1
@@ -150,6 +151,98 @@ heapcheck-noleak)
     HEAPCHECK=bogus pre "$seed" >/dev/null 2>err
     [ $? = 134 ] || fail "bogus mode must abort"
     grep -q '^Unsupported heap_check flag: bogus$' err || fail "bogus message"
+    ;;
+howto7)
+    [ "$howto7" = none ] && { echo "skip: no C++ compiler"; exit 77; }
+    ldd "$howto7" | grep -q libheapprof || fail "not linked with -lheapprof"
+    "$howto7" >out 2>err || fail "exit status $?: $(cat err)"
+    printf 'Starting tracking the heap\nDumping heap profile to heapfile.0001.heap (DumpOutReason1)\nDumping heap profile to heapfile.0002.heap (DumpOutReason2)\n' >want
+    diff -u want err || fail "stderr differs"
+    wellformed heapfile.0001.heap
+    wellformed heapfile.0002.heap
+    grep -Eq '^   100:    20000 \[   100:    20000\] @' heapfile.0001.heap || fail "leak bucket"
+    # the how-to's run command, with the heap checker on: the 100 leaks are found
+    rm -f heapfile.*
+    HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal "$howto7" >out 2>err
+    rc=$?
+    [ $rc = 1 ] || fail "HEAPCHECK exit status $rc, want 1: $(cat err)"
+    grep -q '^Leak check _main_ detected leaks of 20000 bytes in 100 objects$' err || fail "summary: $(cat err)"
+    ;;
+checkapi)
+    [ "$checkapi" = none ] && { echo "skip: no C++ compiler"; exit 77; }
+    "$checkapi" inactive >out 2>err || fail "inactive: exit status $?: $(cat err)"
+    grep -q '^checkapi ok$' out || fail "inactive: no ok"
+    HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal "$checkapi" active >out 2>err
+    rc=$?
+    grep FAIL err && fail "active: $(grep FAIL err)"
+    [ $rc = 1 ] || fail "active: exit status $rc, want 1 (at-exit leaks): $(cat err)"
+    grep -q '^checkapi ok$' out || fail "active: no ok"
+    grep -q '^cleanup ran$' err || fail "REGISTER_HEAPCHECK_CLEANUP did not run"
+    grep -q '^Leak check leaky detected leaks of 300 bytes in 1 objects$' err || fail "leaky summary"
+    grep -q '^No leaks found for check "clean" ' err || fail "clean message"
+    grep -q '^Start check "clean" profile: ' err || fail "start message"
+    [ -s "$tmp/hpc-checkapi.$(sed -n 's/^.*hpc-checkapi\.\([0-9]*\)\.leaky-end\.heap.*$/\1/p' err | head -1).leaky-end.heap" ] \
+        || fail "no leaky-end.heap file"
+    [ "$(grep -c '^Leak check _main_ detected leaks of 7700 bytes in 100 objects$' err)" = 2 ] \
+        || fail "NoGlobalLeaks and at-exit check: $(grep 'Leak check _main_' err)"
+    HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal "$checkapi" active cancel >out 2>err \
+        || fail "cancel: exit status $?: $(cat err)"
+    grep -q '^Canceling the automatic at-exit whole-program memory leak check$' err || fail "cancel message"
+    [ "$(grep -c 'Leak check _main_' err)" = 1 ] || fail "at-exit check not canceled"
+    ;;
+heaprofile-alias)
+    # the how-to's run command, verbatim but for the paths
+    env HEAPCHECK=normal HEAPROFILE="$tmp/heapprofile" HEAP_CHECK_IDENTIFY_LEAKS=1 \
+        HEAP_CHECK_DUMP_DIRECTORY="$tmp" LD_PRELOAD="$lib" "$seed" >out 2>err
+    rc=$?
+    [ $rc = 134 ] || fail "exit status $rc, want 134: $(cat err)"
+    [ "$(grep -c 'HEAPROFILE' err)" = 1 ] || fail "no single misspelling line: $(cat err)"
+    grep -q '^HeapProfiler: reading HEAPROFILE as HEAPPROFILE (misspelling accepted)$' err || fail "alias line"
+    wellformed heapprofile.0001.heap
+    grep -Eq '^   100:    20000 \[   100:    20000\] @' heapprofile.0001.heap || fail "leak bucket"
+    [ "$(grep -c '^leaked 200 byte object 0x' err)" = 100 ] || fail "identify lines"
+    # both set: HEAPPROFILE wins
+    env HEAPPROFILE="$tmp/right" HEAPROFILE="$tmp/wrong" LD_PRELOAD="$lib" "$seed" >out 2>err \
+        || fail "both: exit status $?"
+    [ -s right.0001.heap ] || fail "HEAPPROFILE did not win"
+    ls wrong.* >/dev/null 2>&1 && fail "HEAPROFILE used although HEAPPROFILE is set"
+    [ "$(grep -c 'HEAPROFILE' err)" = 1 ] || fail "both: no single note: $(cat err)"
+    ;;
+heapcheck-threads)
+    HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal pre "$threadcheck" hold >out 2>err
+    rc=$?
+    [ $rc = 1 ] || fail "hold: exit status $rc, want 1: $(cat err)"
+    grep -q '^Leak check _main_ detected leaks of 999 bytes in 1 objects$' err \
+        || fail "hold: want exactly the 999-byte leak: $(grep -A3 'Leak check' err)"
+    HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal pre "$threadcheck" noleak >out 2>err \
+        || fail "noleak: exit status $?: $(cat err)"
+    grep -q '^No leaks found for check "_main_"' err || fail "noleak message: $(cat err)"
+    ;;
+heapcheck-symbolize)
+    # a stand-in for "pprof --symbols": records its input, names each address
+    cat >fakepprof <<'SH'
+#!/bin/sh
+[ "$1" = --symbols ] || exit 5
+cat >"$(dirname "$0")/symin"
+grep '^0x' "$(dirname "$0")/symin" | sed 's/^0x/sym_/'
+SH
+    chmod +x fakepprof
+    HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal PPROF_PATH="$tmp/fakepprof" pre "$seed" >/dev/null 2>err
+    [ $? = 1 ] || fail "exit status"
+    grep -q 'Cannot convert' err && fail "symbolizer not used: $(cat err)"
+    grep -Eq '^[0-9a-f]{8,}-[0-9a-f]{8,} r' symin || fail "no maps sent: $(head -3 symin)"
+    a=$(grep -m1 -P '^\t@ ' err | sed 's/^\t@ \([0-9a-f]*\) \(.*\)$/\1 \2/')
+    set -- $a
+    [ "$2" = "sym_$1" ] || fail "frame not symbolized: $a"
+    # without a usable PPROF_PATH: gperftools' warning
+    HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal PPROF_PATH="$tmp/none" pre "$seed" >/dev/null 2>err
+    grep -q "^\*\*\* Reason: Cannot find 'pprof' (is PPROF_PATH set correctly?)$" err || fail "no warning"
+    # the real cpprof pprof, when it implements --symbols
+    pp=$(dirname "$(dirname "$lib")")/cli/pprof
+    if [ -x "$pp" ] && printf '' | "$pp" --symbols "$seed" >/dev/null 2>&1; then
+        HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal PPROF_PATH="$pp" pre "$seed" >/dev/null 2>err
+        grep -Pq '^\t@ [0-9a-f]+ Leak20000Func$' err || fail "cpprof --symbols: $(cat err)"
+    fi
     ;;
 *)
     fail "unknown scenario"

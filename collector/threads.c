@@ -1,0 +1,228 @@
+/*
+ * threads.c - the thread registry of libheapprof's heap checker: an interposed
+ * pthread_create starts every thread through a trampoline that records the thread's
+ * stack block (pthread_getattr_np: the whole mapping, which in glibc also holds the
+ * thread's static TLS and its struct pthread) in a fixed mmap'd table, and removes it when
+ * the thread ends (normal return, pthread_exit or cancellation: a cleanup attribute runs
+ * on the forced unwind). The checker scans the recorded blocks of the threads still listed
+ * in /proc/self/task. Memory of other threads is read with process_vm_readv, so a block
+ * that disappears while it is being scanned is skipped instead of faulting.
+ *
+ * The trampoline is only used while the heap checker is on; otherwise pthread_create
+ * forwards at once.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "hpc.h"
+
+#define NSLOTS 4096
+
+struct slot {
+    atomic_int tid; /* 0: free */
+    uintptr_t lo, hi;
+};
+
+static struct slot *slots; /* mmap'd, NSLOTS entries */
+static int (*real_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+struct start {
+    void *(*fn)(void *);
+    void *arg;
+};
+
+static int my_tid(void)
+{
+    return (int)syscall(SYS_gettid);
+}
+
+/* Called from hpc_heapcheck_setup with the recursion guard set. */
+void hpc_threads_init(void)
+{
+    if (!slots)
+        slots = hpc_mmap(NSLOTS * sizeof(*slots));
+    if (!real_create)
+        real_create = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+                               void *))dlsym(RTLD_NEXT, "pthread_create");
+}
+
+static struct slot *slot_add(int tid, uintptr_t lo, uintptr_t hi)
+{
+    if (!slots)
+        return NULL;
+    for (int i = 0; i < NSLOTS; i++) {
+        int z = 0;
+        if (atomic_load_explicit(&slots[i].tid, memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_strong(&slots[i].tid, &z, -1)) {
+            slots[i].lo = lo;
+            slots[i].hi = hi;
+            atomic_store_explicit(&slots[i].tid, tid, memory_order_release);
+            return &slots[i];
+        }
+    }
+    return NULL; /* full: this thread's stack is not scanned */
+}
+
+static void slot_drop(struct slot **s)
+{
+    if (*s)
+        atomic_store_explicit(&(*s)->tid, 0, memory_order_release);
+}
+
+static void *trampoline(void *p)
+{
+    struct start st = *(struct start *)p;
+    __libc_free(p);
+    struct hpc_thread *t = &hpc_tls;
+    uintptr_t lo = 0, hi = 0;
+    pthread_attr_t attr;
+    t->busy++; /* pthread_getattr_np allocates: keep that out of the tables */
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        void *addr;
+        size_t size;
+        if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+            lo = (uintptr_t)addr;
+            hi = lo + size;
+        }
+        pthread_attr_destroy(&attr);
+    }
+    t->busy--;
+    __attribute__((cleanup(slot_drop))) struct slot *me = hi ? slot_add(my_tid(), lo, hi) : NULL;
+    (void)me;
+    return st.fn(st.arg);
+}
+
+HPC_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
+                              void *arg)
+{
+    if (!real_create) {
+        struct hpc_thread *t = &hpc_tls;
+        t->busy++;
+        real_create = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+                               void *))dlsym(RTLD_NEXT, "pthread_create");
+        t->busy--;
+        if (!real_create)
+            return EAGAIN;
+    }
+    if (!slots || !atomic_load_explicit(&hpc_check_rec, memory_order_relaxed))
+        return real_create(th, attr, fn, arg);
+    struct start *s = __libc_malloc(sizeof(*s));
+    if (!s)
+        return EAGAIN;
+    s->fn = fn;
+    s->arg = arg;
+    int rc = real_create(th, attr, trampoline, s);
+    if (rc != 0)
+        __libc_free(s);
+    return rc;
+}
+
+/* ---- reading other threads' memory ------------------------------------------------------ */
+
+static char *rbuf; /* RBUF bytes, mmap'd on first use; callers hold the check lock */
+#define RBUF (1u << 16)
+
+/* Calls fn(ctx, words, n) on the aligned words of [lo, hi) as read safely through
+ * process_vm_readv; unreadable pages are skipped. */
+void hpc_scan_foreign(uintptr_t lo, uintptr_t hi, void (*fn)(void *, const uintptr_t *, size_t),
+                      void *ctx)
+{
+    lo = (lo + 7) & ~(uintptr_t)7;
+    if (!rbuf && !(rbuf = hpc_mmap(RBUF)))
+        return;
+    pid_t pid = getpid();
+    while (lo + sizeof(uintptr_t) <= hi) {
+        size_t n = hi - lo < RBUF ? (size_t)(hi - lo) : RBUF;
+        struct iovec local = {rbuf, n}, remote = {(void *)lo, n};
+        ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+        if (got > 0) {
+            fn(ctx, (const uintptr_t *)rbuf, (size_t)got / sizeof(uintptr_t));
+            lo += (uintptr_t)got;
+            continue;
+        }
+        /* a bad page somewhere in the chunk (one iovec is all or nothing): go page by page */
+        uintptr_t end = lo + n;
+        while (lo < end) {
+            size_t m = ((lo | 4095) + 1) - lo;
+            if (m > end - lo)
+                m = (size_t)(end - lo);
+            struct iovec l1 = {rbuf, m}, r1 = {(void *)lo, m};
+            got = process_vm_readv(pid, &l1, 1, &r1, 1, 0);
+            if (got > 0)
+                fn(ctx, (const uintptr_t *)rbuf, (size_t)got / sizeof(uintptr_t));
+            lo += m;
+        }
+    }
+}
+
+/* Fills tids with the thread ids listed in /proc/self/task; returns their number or -1. */
+static int tids_load(int *tids, int cap)
+{
+    int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[4096];
+    int n = 0;
+    for (;;) {
+        long got = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+        if (got <= 0)
+            break;
+        for (long off = 0; off < got;) {
+            unsigned short reclen;
+            memcpy(&reclen, buf + off + 16, sizeof(reclen));
+            const char *name = buf + off + 19;
+            off += reclen;
+            int v = 0;
+            if (*name < '0' || *name > '9')
+                continue;
+            while (*name >= '0' && *name <= '9')
+                v = v * 10 + (*name++ - '0');
+            if (n < cap)
+                tids[n++] = v;
+        }
+    }
+    close(fd);
+    return n;
+}
+
+/* Calls fn for the stack block of every registered thread still alive except the caller. */
+void hpc_each_thread(void (*fn)(void *ctx, int tid, uintptr_t lo, uintptr_t hi), void *ctx)
+{
+    if (!slots)
+        return;
+    static int tids[NSLOTS];
+    int n = tids_load(tids, NSLOTS);
+    int self = my_tid();
+    for (int i = 0; i < NSLOTS; i++) {
+        int tid = atomic_load_explicit(&slots[i].tid, memory_order_acquire);
+        if (tid <= 0 || tid == self)
+            continue;
+        bool alive = n < 0; /* no /proc: trust the registry */
+        for (int k = 0; k < n && !alive; k++)
+            alive = tids[k] == tid;
+        if (alive)
+            fn(ctx, tid, slots[i].lo, slots[i].hi);
+    }
+}
+
+/* Stack block of the calling thread if it was registered, else false. */
+bool hpc_thread_self(uintptr_t *lo, uintptr_t *hi)
+{
+    if (!slots)
+        return false;
+    int self = my_tid();
+    for (int i = 0; i < NSLOTS; i++) {
+        if (atomic_load_explicit(&slots[i].tid, memory_order_acquire) == self) {
+            *lo = slots[i].lo;
+            *hi = slots[i].hi;
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,355 @@
+/*
+ * gv.c - hp_render_image: the call graph laid out in process by graphviz and
+ * handed to draw.c as a scene (scene.h).
+ *
+ * The graph text is hp_render_dot's DOT (so --svg shows exactly the --dot
+ * graph), read into libcgraph with agmemread. Layout runs in a graphviz
+ * context built from two compiled-in plugin libraries and no plugin
+ * configuration (gvContextPlugins with demand loading off, so config6a is
+ * never read): graphviz's own `dot` layout library, linked directly, and a
+ * textlayout plugin of ours that measures label lines with cairo in the same
+ * font draw.c draws them with. Nothing is rendered by graphviz (no gvRender*).
+ *
+ * Graphviz keeps global state (error handler, font caches), so this is not
+ * thread-safe; neither is graphviz.
+ */
+#include "hp_common.h"
+#include "hp_render.h"
+#include "scene.h"
+
+#include <gvc.h>
+#include <gvplugin.h>
+#include <gvplugin_textlayout.h>
+#include <math.h>
+
+/* From libgvplugin_dot_layout (graphviz's plugin directory). */
+extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
+
+/* ---- text measurement plugin ------------------------------------------------ */
+
+static boolean measure_span(textspan_t *span, char **fontpath)
+{
+    (void)fontpath;
+    double size = span->font && span->font->size > 0 ? span->font->size : 14.0;
+    span->size.x = hp_scene_text_width(span->str ? span->str : "", size);
+    span->size.y = size * HP_SCENE_LINESPACING;
+    span->yoffset_layout = 0;
+    span->yoffset_centerline = 0.1 * size; /* as graphviz's own estimate */
+    span->layout = NULL;
+    span->free_layout = NULL;
+    return TRUE;
+}
+
+static gvtextlayout_engine_t measure_engine = {measure_span};
+static gvplugin_installed_t measure_types[] = {
+    {0, "textlayout", 100, &measure_engine, NULL},
+    {0, NULL, 0, NULL, NULL},
+};
+static gvplugin_api_t measure_apis[] = {
+    {API_textlayout, measure_types},
+    {(api_t)0, NULL},
+};
+static gvplugin_library_t measure_library = {(char *)"cpprof_text", measure_apis};
+
+static const lt_symlist_t builtin_plugins[] = {
+    {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+    {"gvplugin_cpprof_text_LTX_library", &measure_library},
+    {NULL, NULL},
+};
+
+/* ---- graphviz error capture ---------------------------------------------------- */
+
+static char gv_errmsg[256];
+
+static int capture_error(char *msg)
+{
+    if (!gv_errmsg[0] && msg) {
+        size_t n = strlen(msg);
+        while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+            n--;
+        if (n >= sizeof(gv_errmsg))
+            n = sizeof(gv_errmsg) - 1;
+        memcpy(gv_errmsg, msg, n);
+        gv_errmsg[n] = '\0';
+    }
+    return 0;
+}
+
+/* ---- layout -> scene ------------------------------------------------------------ */
+
+typedef struct scene_builder {
+    hp_scene *s;
+    size_t nodes_alloc, edges_alloc, texts_alloc, pts_alloc;
+    double llx, ury; /* graph bounding box corner used for the flip */
+    double pad;
+} scene_builder;
+
+static hp_pt to_page(const scene_builder *b, pointf p)
+{
+    return (hp_pt){p.x - b->llx + b->pad, b->ury - p.y + b->pad};
+}
+
+/* Lines of a label centred at pos, positioned the way graphviz's emit_label
+ * does (node labels get their position only when graphviz renders a node,
+ * so the caller passes the node's centre; edge labels have lp->pos). */
+static int add_label(scene_builder *b, const textlabel_t *lp, pointf pos, size_t *ret_first,
+                     size_t *ret_n)
+{
+    hp_scene *s = b->s;
+    *ret_first = s->ntexts;
+    *ret_n = 0;
+    if (!lp || lp->html || lp->u.txt.nspans <= 0)
+        return 0;
+    size_t n = (size_t)lp->u.txt.nspans;
+    if (HP_GROW(s->texts, b->texts_alloc, s->ntexts + n) < 0)
+        return -ENOMEM;
+    pointf p;
+    switch (lp->valign) {
+    case 't':
+        p.y = pos.y + lp->space.y / 2.0 - lp->fontsize;
+        break;
+    case 'b':
+        p.y = pos.y - lp->space.y / 2.0 + lp->dimen.y - lp->fontsize;
+        break;
+    default:
+        p.y = pos.y + lp->dimen.y / 2.0 - lp->fontsize;
+        break;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const textspan_t *sp = &lp->u.txt.span[i];
+        switch (sp->just) {
+        case 'l':
+            p.x = pos.x - lp->space.x / 2.0;
+            break;
+        case 'r':
+            p.x = pos.x + lp->space.x / 2.0;
+            break;
+        default:
+            p.x = pos.x;
+            break;
+        }
+        pointf base = {p.x, p.y + sp->yoffset_centerline};
+        hp_pt q = to_page(b, base);
+        char *str = hp_arena_strdup(s->arena, sp->str ? sp->str : "");
+        if (!str)
+            return -ENOMEM;
+        s->texts[s->ntexts++] = (hp_scene_text){
+            .x = q.x,
+            .y = q.y,
+            .width = sp->size.x,
+            .size = sp->font && sp->font->size > 0 ? sp->font->size : lp->fontsize,
+            .just = sp->just == 'l' || sp->just == 'r' ? sp->just : 'n',
+            .str = str,
+        };
+        p.y -= sp->size.y;
+    }
+    *ret_n = n;
+    return 0;
+}
+
+static int add_node(scene_builder *b, Agnode_t *n)
+{
+    hp_scene *s = b->s;
+    if (HP_GROW(s->nodes, b->nodes_alloc, s->nnodes + 1) < 0)
+        return -ENOMEM;
+    hp_scene_node *sn = &s->nodes[s->nnodes];
+    hp_pt c = to_page(b, ND_coord(n));
+    const char *shape = agget(n, (char *)"shape");
+    const char *style = agget(n, (char *)"style");
+    const char *periph = agget(n, (char *)"peripheries");
+    int peripheries = 1;
+    if (shape && (!strcmp(shape, "plaintext") || !strcmp(shape, "none")))
+        peripheries = 0;
+    else if (periph && *periph)
+        peripheries = atoi(periph);
+    *sn = (hp_scene_node){
+        .id = hp_arena_strdup(s->arena, agnameof(n)),
+        .x = c.x,
+        .y = c.y,
+        .w = ND_width(n) * 72.0,
+        .h = ND_height(n) * 72.0,
+        .peripheries = peripheries < 0 ? 0 : peripheries > 8 ? 8 : peripheries,
+        .filled = style && strstr(style, "filled"),
+    };
+    if (!sn->id)
+        return -ENOMEM;
+    int r = add_label(b, ND_label(n), ND_coord(n), &sn->text, &sn->ntext);
+    if (r < 0)
+        return r;
+    s->nnodes++;
+    return 0;
+}
+
+static int add_edge(scene_builder *b, Agedge_t *e)
+{
+    hp_scene *s = b->s;
+    const splines *spl = ED_spl(e);
+    if (!spl)
+        return 0;
+    const char *style = agget(e, (char *)"style");
+    double penwidth = 1.0;
+    bool dashed = false;
+    if (style) {
+        const char *lw = strstr(style, "setlinewidth(");
+        if (lw)
+            penwidth = strtod(lw + strlen("setlinewidth("), NULL);
+        dashed = strstr(style, "dashed") != NULL;
+    }
+    if (!(penwidth >= 0) || penwidth > 100)
+        penwidth = 1.0;
+    char *id = hp_arena_strfmt(s->arena, "%s->%s", agnameof(agtail(e)), agnameof(aghead(e)));
+    if (!id)
+        return -ENOMEM;
+    for (int i = 0; i < spl->size; i++) {
+        const bezier *bz = &spl->list[i];
+        if (bz->size < 1)
+            continue;
+        if (HP_GROW(s->edges, b->edges_alloc, s->nedges + 1) < 0 ||
+            HP_GROW(s->pts, b->pts_alloc, s->npts + (size_t)bz->size) < 0)
+            return -ENOMEM;
+        hp_scene_edge *se = &s->edges[s->nedges];
+        *se = (hp_scene_edge){
+            .id = id,
+            .pts = s->npts,
+            .npts = (size_t)bz->size,
+            .penwidth = penwidth,
+            .dashed = dashed,
+            .text = s->ntexts,
+        };
+        for (int k = 0; k < bz->size; k++)
+            s->pts[s->npts++] = to_page(b, bz->list[k]);
+        if (bz->eflag) {
+            se->arrow_end = true;
+            se->end_base = to_page(b, bz->list[bz->size - 1]);
+            se->end_tip = to_page(b, bz->ep);
+        }
+        if (bz->sflag) {
+            se->arrow_start = true;
+            se->start_base = to_page(b, bz->list[0]);
+            se->start_tip = to_page(b, bz->sp);
+        }
+        if (i == 0) {
+            const textlabel_t *lp = ED_label(e);
+            pointf pos = lp ? lp->pos : (pointf){0, 0};
+            int r = add_label(b, lp && lp->set ? lp : NULL, pos, &se->text, &se->ntext);
+            if (r < 0)
+                return r;
+        }
+        s->nedges++;
+    }
+    return 0;
+}
+
+static int build_scene(Agraph_t *g, hp_scene *s)
+{
+    scene_builder b = {.s = s, .pad = 4.0};
+    boxf bb = GD_bb(g);
+    b.llx = bb.LL.x;
+    b.ury = bb.UR.y;
+    s->width = bb.UR.x - bb.LL.x + 2 * b.pad;
+    s->height = bb.UR.y - bb.LL.y + 2 * b.pad;
+    s->title = hp_arena_strdup(s->arena, agnameof(g));
+    if (!s->title)
+        return -ENOMEM;
+    for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n)) {
+        int r = add_node(&b, n);
+        if (r < 0)
+            return r;
+    }
+    for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n)) {
+        for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e)) {
+            int r = add_edge(&b, e);
+            if (r < 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
+static void scene_release(hp_scene *s)
+{
+    free(s->nodes);
+    free(s->edges);
+    free(s->texts);
+    free(s->pts);
+    hp_arena_free(s->arena);
+    *s = (hp_scene){0};
+}
+
+/* Lays out the DOT text and fills s. */
+static int layout(const char *dot, hp_scene *s, hp_error *err)
+{
+    int r = 0;
+    gv_errmsg[0] = '\0';
+    agusererrf old_handler = agseterrf(capture_error);
+    GVC_t *gvc = gvContextPlugins(builtin_plugins, 0);
+    Agraph_t *g = NULL;
+    bool laid_out = false;
+    if (!gvc) {
+        r = hp_error_set(err, -ENOMEM, "cannot create a graphviz context");
+        goto out;
+    }
+    g = agmemread(dot);
+    if (!g) {
+        r = hp_error_set(err, -EBADMSG, "graphviz cannot read the graph: %s",
+                         gv_errmsg[0] ? gv_errmsg : "syntax error");
+        goto out;
+    }
+    if (gvLayout(gvc, g, "dot") != 0) {
+        r = hp_error_set(err, -EIO, "graphviz layout failed: %s",
+                         gv_errmsg[0] ? gv_errmsg : "unknown error");
+        goto out;
+    }
+    laid_out = true;
+    r = build_scene(g, s);
+    if (r < 0)
+        hp_error_set(err, r, "out of memory");
+out:
+    if (laid_out)
+        gvFreeLayout(gvc, g);
+    if (g)
+        agclose(g);
+    if (gvc)
+        gvFreeContext(gvc);
+    agseterrf(old_handler);
+    return r;
+}
+
+int hp_render_image(const hp_graph *g, const hp_render_options *o, const char *format, FILE *out,
+                    hp_error *reterr)
+{
+    static const char *const formats[] = {"svg", "pdf", "png", "ps"};
+    bool known = false;
+    for (size_t i = 0; format && i < HP_ARRAY_SIZE(formats); i++)
+        known = known || !strcmp(format, formats[i]);
+    if (!known)
+        return hp_error_set(reterr, -EINVAL, "unknown image format '%s'", format ? format : "");
+
+    char *dot = NULL;
+    size_t dotlen = 0;
+    FILE *mem = open_memstream(&dot, &dotlen);
+    if (!mem)
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    int r = hp_render_dot(g, o, mem);
+    if (fclose(mem) != 0 && r == 0)
+        r = -ENOMEM;
+    if (r < 0) {
+        free(dot);
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    }
+
+    hp_scene s = {.arena = hp_arena_new()};
+    if (!s.arena) {
+        free(dot);
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    }
+    r = layout(dot, &s, reterr);
+    free(dot);
+    if (r == 0) {
+        /* Perl pprof sets size="8,11" for paper formats: shrink to fit, never enlarge. */
+        double fit_w = o->page_size ? 8 * 72.0 : 0, fit_h = o->page_size ? 11 * 72.0 : 0;
+        r = hp_scene_draw(&s, format, fit_w, fit_h, out, reterr);
+    }
+    scene_release(&s);
+    return r;
+}
