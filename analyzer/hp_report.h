@@ -38,6 +38,8 @@ typedef struct hp_report_options {
     const char *show;           /* Go's -show: keep only matching frames */
     const char *hide;           /* Go's -hide: remove matching frames */
     bool keep_stack_keys;       /* fill stack_keys (graphs, collapsed stacks) */
+    double percent_base;        /* non-zero: percentages of this (Go's -diff_base: the base's
+                                   total) instead of the sum of flat values */
 } hp_report_options;
 
 /* A processed stack: location-level frames after allocator removal and
@@ -48,6 +50,7 @@ typedef struct hp_report_stack {
     uint32_t nframes;
     uint32_t keys;   /* index into stack_keys[]: granularity keys, leaf first, not de-duplicated */
     uint32_t nkeys;
+    uint32_t sample; /* the first profile sample merged into it */
 } hp_report_stack;
 
 /* Frame encoding in frame_locs[]: location index | HP_FRAME_LEAF when the

@@ -352,13 +352,14 @@ static bool filter_frames(builder *b, uint32_t *frames, uint32_t *n)
 }
 
 static int add_stack(hp_report *r, size_t *alloc, size_t *frames_alloc, double value,
-                     const uint32_t *frames, uint32_t n)
+                     uint32_t sample, const uint32_t *frames, uint32_t n)
 {
     if (HP_GROW(r->stacks, *alloc, r->nstacks + 1) < 0 ||
         HP_GROW(r->frame_locs, *frames_alloc, r->nframe_locs + n) < 0)
         return -ENOMEM;
     hp_report_stack *st = &r->stacks[r->nstacks++];
-    *st = (hp_report_stack){.value = value, .frames = (uint32_t)r->nframe_locs, .nframes = n};
+    *st = (hp_report_stack){
+        .value = value, .frames = (uint32_t)r->nframe_locs, .nframes = n, .sample = sample};
     memcpy(r->frame_locs + r->nframe_locs, frames, n * sizeof(*frames));
     r->nframe_locs += n;
     return 0;
@@ -392,7 +393,7 @@ static int process_stacks(builder *b)
             const hp_sample *s = &p->samples[i];
             hp_report_stack *st = &r->stacks[r->nstacks++];
             *st = (hp_report_stack){.value = s->value[metric], .frames = s->stack,
-                                    .nframes = s->depth};
+                                    .nframes = s->depth, .sample = (uint32_t)i};
             memcpy(r->frame_locs + s->stack, p->stack_locs + s->stack, s->depth * sizeof(uint32_t));
             if (s->depth)
                 r->frame_locs[s->stack] |= HP_FRAME_LEAF;
@@ -403,7 +404,8 @@ static int process_stacks(builder *b)
     r->total = 0;
     hp_seqtab *seqs = hp_seqtab_new();
     double *values = NULL;
-    size_t values_alloc = 0;
+    uint32_t *first_sample = NULL;
+    size_t values_alloc = 0, first_alloc = 0, known = 0;
     if (!seqs) {
         rc = -ENOMEM;
         goto out;
@@ -428,14 +430,22 @@ static int process_stacks(builder *b)
             }
             memset(values + old, 0, (values_alloc - old) * sizeof(*values));
         }
+        if ((size_t)id == known) { /* a new processed stack */
+            if (HP_GROW(first_sample, first_alloc, known + 1) < 0) {
+                rc = -ENOMEM;
+                break;
+            }
+            first_sample[known++] = (uint32_t)i;
+        }
         values[id] += v;
     }
     for (size_t i = 0; rc == 0 && i < hp_seqtab_count(seqs); i++) {
         uint32_t n;
         const uint32_t *fr = hp_seqtab_get(seqs, (uint32_t)i, &n);
-        rc = add_stack(r, &stacks_alloc, &frames_alloc, values[i], fr, n);
+        rc = add_stack(r, &stacks_alloc, &frames_alloc, values[i], first_sample[i], fr, n);
     }
     free(values);
+    free(first_sample);
     hp_seqtab_free(seqs);
 out:
     free(frames);
@@ -528,6 +538,8 @@ static int build(builder *b)
         rc = sum_keys(b);
     if (rc == 0)
         rc = hp_report_sort(b->r, false);
+    if (rc == 0 && b->o->percent_base != 0)
+        b->r->focused = b->o->percent_base;
     return rc;
 }
 

@@ -249,6 +249,15 @@ static int run(const hp_cli_opts *o, hp_error *err)
     case HP_OUT_COLLAPSED:
         r = hp_render_collapsed(rep, out);
         break;
+    case HP_OUT_CALLGRIND:
+        r = hp_render_callgrind(rep, out);
+        break;
+    case HP_OUT_RAW:
+        r = hp_render_raw(rep, &rnd, out);
+        break;
+    case HP_OUT_TRACES:
+        r = hp_render_traces(rep, &rnd, out);
+        break;
     case HP_OUT_DOT:
     case HP_OUT_SVG:
     case HP_OUT_PDF:

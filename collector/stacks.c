@@ -9,8 +9,8 @@
  * Address table: 256 shards chosen by a hash of the address's 2 MiB region (glibc gives
  * each thread its own arena, so threads mostly use disjoint shards and their locks stay in
  * their own caches), each an open-addressing
- * table (linear probing, tombstones) under its own spinlock; a shard grows by rehashing
- * into a fresh mapping. With sampling, most frees concern unsampled blocks: a counting
+ * table (linear probing, keys apart from values, backward-shift deletion, load <= 1/2)
+ * under its own spinlock; a shard grows by rehashing into a fresh mapping. With sampling, most frees concern unsampled blocks: a counting
  * filter (a saturating byte counter per address slot, incremented before the allocation is
  * returned and decremented when it is removed) lets them skip the shard lock.
  */
@@ -103,19 +103,19 @@ int hpc_capture(uintptr_t *pcs, int max, void *ra)
 #define FILTER_BITS 18
 #define SLAB_SIZE   (1u << 20)
 #define KEY_EMPTY   0
-#define KEY_TOMB    1
 
-struct entry {
-    uintptr_t key;
+struct val {
     struct hpc_bucket *b;
     size_t size;
 };
 
+/* Keys and values in separate arrays (one mapping): probes touch 8 keys per cache line. */
 struct shard {
     hpc_lock lock;
-    uint32_t cap, used, tombs; /* used counts live entries */
-    struct entry *tab;
-    char pad[64 - sizeof(hpc_lock) - 3 * sizeof(uint32_t) - sizeof(void *)];
+    uint32_t cap, used; /* load kept <= 1/2 */
+    uintptr_t *keys;
+    struct val *vals;
+    char pad[64 - sizeof(hpc_lock) - 2 * sizeof(uint32_t) - 2 * sizeof(void *)];
 };
 
 struct hpc_rec {
@@ -156,10 +156,12 @@ struct hpc_rec *hpc_rec_new(bool split_by_size, bool filter, bool count)
             return NULL;
     }
     for (int i = 0; i < NSHARDS; i++) {
-        r->shards[i].cap = SHARD_INIT;
-        r->shards[i].tab = hpc_mmap(SHARD_INIT * sizeof(struct entry));
-        if (!r->shards[i].tab)
+        struct shard *sh = &r->shards[i];
+        sh->cap = SHARD_INIT;
+        sh->keys = hpc_mmap(SHARD_INIT * (sizeof(uintptr_t) + sizeof(struct val)));
+        if (!sh->keys)
             return NULL;
+        sh->vals = (struct val *)(sh->keys + SHARD_INIT);
     }
     return r;
 }
@@ -273,84 +275,84 @@ static void filter_add(_Atomic uint8_t *f, int d)
         ;
 }
 
+static inline uint32_t home_of(uintptr_t p, uint32_t mask)
+{
+    return (uint32_t)(addr_hash(p) >> 32) & mask;
+}
+
 /* Rehashes s into a table of new_cap entries. Caller holds the shard lock. */
 static bool shard_rehash(struct shard *s, uint32_t new_cap)
 {
-    struct entry *nt = hpc_mmap((size_t)new_cap * sizeof(*nt));
-    if (!nt)
+    uintptr_t *nk = hpc_mmap((size_t)new_cap * (sizeof(*nk) + sizeof(struct val)));
+    if (!nk)
         return false;
+    struct val *nv = (struct val *)(nk + new_cap);
+    uint32_t mask = new_cap - 1;
     for (uint32_t i = 0; i < s->cap; i++) {
-        struct entry *e = &s->tab[i];
-        if (e->key <= KEY_TOMB)
+        if (s->keys[i] == KEY_EMPTY)
             continue;
-        uint32_t j = (uint32_t)(addr_hash(e->key) >> 32) & (new_cap - 1);
-        while (nt[j].key != KEY_EMPTY)
-            j = (j + 1) & (new_cap - 1);
-        nt[j] = *e;
+        uint32_t j = home_of(s->keys[i], mask);
+        while (nk[j] != KEY_EMPTY)
+            j = (j + 1) & mask;
+        nk[j] = s->keys[i];
+        nv[j] = s->vals[i];
     }
-    hpc_munmap(s->tab, (size_t)s->cap * sizeof(*nt));
-    s->tab = nt;
+    hpc_munmap(s->keys, (size_t)s->cap * (sizeof(*nk) + sizeof(struct val)));
+    s->keys = nk;
+    s->vals = nv;
     s->cap = new_cap;
-    s->tombs = 0;
     return true;
 }
 
 static void shard_insert(struct shard *s, uintptr_t p, struct hpc_bucket *b, size_t size)
 {
-    if ((s->used + s->tombs + 1) * 4 > s->cap * 3) {
-        uint32_t nc = s->cap;
-        if ((s->used + 1) * 2 > s->cap)
-            nc *= 2;
-        if (!shard_rehash(s, nc) && s->used + s->tombs + 2 >= s->cap)
-            return; /* out of memory: the block stays unrecorded */
-    }
+    if ((s->used + 1) * 2 > s->cap && !shard_rehash(s, s->cap * 2) && s->used + 2 >= s->cap)
+        return; /* out of memory: the block stays unrecorded */
     uint32_t mask = s->cap - 1;
-    uint32_t j = (uint32_t)(addr_hash(p) >> 32) & mask;
-    int64_t tomb = -1;
-    for (;;) {
-        struct entry *e = &s->tab[j];
-        if (e->key == KEY_EMPTY)
-            break;
-        if (e->key == KEY_TOMB) {
-            if (tomb < 0)
-                tomb = j;
-        } else if (e->key == p) {
+    uint32_t j = home_of(p, mask);
+    while (s->keys[j] != KEY_EMPTY) {
+        if (s->keys[j] == p) {
             /* stale entry (a free we never saw): replace it */
-            e->b = b;
-            e->size = size;
+            s->vals[j] = (struct val){b, size};
             return;
         }
         j = (j + 1) & mask;
     }
-    if (tomb >= 0) {
-        j = (uint32_t)tomb;
-        s->tombs--;
-    }
-    s->tab[j].key = p;
-    s->tab[j].b = b;
-    s->tab[j].size = size;
+    s->keys[j] = p;
+    s->vals[j] = (struct val){b, size};
     s->used++;
+}
+
+static int64_t shard_find(const struct shard *s, uintptr_t p)
+{
+    uint32_t mask = s->cap - 1;
+    for (uint32_t j = home_of(p, mask); s->keys[j] != KEY_EMPTY; j = (j + 1) & mask)
+        if (s->keys[j] == p)
+            return (int64_t)j;
+    return -1;
 }
 
 static bool shard_remove(struct shard *s, uintptr_t p, struct hpc_bucket **b, size_t *size)
 {
-    uint32_t mask = s->cap - 1;
-    uint32_t j = (uint32_t)(addr_hash(p) >> 32) & mask;
-    for (uint32_t n = 0; n <= mask; n++) {
-        struct entry *e = &s->tab[j];
-        if (e->key == KEY_EMPTY)
-            return false;
-        if (e->key == p) {
-            *b = e->b;
-            *size = e->size;
-            e->key = KEY_TOMB;
-            s->used--;
-            s->tombs++;
-            return true;
+    int64_t found = shard_find(s, p);
+    if (found < 0)
+        return false;
+    uint32_t mask = s->cap - 1, i = (uint32_t)found;
+    *b = s->vals[i].b;
+    *size = s->vals[i].size;
+    s->used--;
+    /* backward-shift deletion: no tombstones, probe chains stay short */
+    for (uint32_t k = (i + 1) & mask; s->keys[k] != KEY_EMPTY; k = (k + 1) & mask) {
+        uint32_t h = home_of(s->keys[k], mask);
+        /* the entry at k may move to i iff its home is not cyclically in (i, k] */
+        if (((k - h) & mask) >= ((k - i) & mask)) {
+            s->keys[i] = s->keys[k];
+            s->vals[i] = s->vals[k];
+            i = k;
         }
-        j = (j + 1) & mask;
     }
-    return false;
+    s->keys[i] = KEY_EMPTY;
+    return true;
 }
 
 static void put(struct hpc_rec *r, uintptr_t p, struct hpc_bucket *b, size_t size)
@@ -399,16 +401,9 @@ bool hpc_rec_take(struct hpc_rec *r, uintptr_t p, struct hpc_bucket **b, size_t 
 int64_t hpc_rec_find(struct hpc_rec *r, uintptr_t p)
 {
     struct shard *s = shard_of(r, p);
-    int64_t res = -1;
     hpc_lock_take(&s->lock);
-    uint32_t mask = s->cap - 1;
-    uint32_t j = (uint32_t)(addr_hash(p) >> 32) & mask;
-    for (uint32_t n = 0; n <= mask && s->tab[j].key != KEY_EMPTY; n++, j = (j + 1) & mask) {
-        if (s->tab[j].key == p) {
-            res = (int64_t)s->tab[j].size;
-            break;
-        }
-    }
+    int64_t j = shard_find(s, p);
+    int64_t res = j < 0 ? -1 : (int64_t)s->vals[j].size;
     hpc_lock_drop(&s->lock);
     return res;
 }
@@ -442,8 +437,8 @@ void hpc_rec_each_live(struct hpc_rec *r,
         struct shard *s = &r->shards[i];
         hpc_lock_take(&s->lock);
         for (uint32_t j = 0; j < s->cap; j++)
-            if (s->tab[j].key > KEY_TOMB)
-                fn(ctx, s->tab[j].key, s->tab[j].size, s->tab[j].b);
+            if (s->keys[j] != KEY_EMPTY)
+                fn(ctx, s->keys[j], s->vals[j].size, s->vals[j].b);
         hpc_lock_drop(&s->lock);
     }
 }

@@ -69,7 +69,16 @@ int hp_render_leak_report(const hp_report *r, FILE *out);
 /** hp_render_collapsed - folded stacks for flamegraph.pl ("a;b;c 123"). */
 int hp_render_collapsed(const hp_report *r, FILE *out);
 
-/** hp_render_traces - Go pprof's -traces listing. */
+/** hp_fmt_go_value - Go pprof's auto-scaled value ("19.53kB", "512B", "100"). */
+void hp_fmt_go_value(double value, bool bytes, char *out, size_t size);
+
+/** hp_render_callgrind - callgrind format, every caller -> callee pair counted. */
+int hp_render_callgrind(const hp_report *r, FILE *out);
+
+/** hp_render_raw - a symbolized profile readable without the binaries. */
+int hp_render_raw(const hp_report *r, const hp_render_options *o, FILE *out);
+
+/** hp_render_traces - Go pprof's -traces listing (needs keep_stack_keys). */
 int hp_render_traces(const hp_report *r, const hp_render_options *o, FILE *out);
 
 #endif

@@ -17,16 +17,9 @@
 #include "dwarf_compat.h"
 #include "hp_buf.h"
 #include "hp_demangle.h"
-#include "hp_hash.h"
 #include "symbolizer-internal.h"
 
 #define HP_DW_MAX_ERRORS 64
-
-typedef struct name_slot {
-    uint64_t off; /* DIE offset + 1; 0 = empty */
-    const char *name;
-    int linkage; /* NAME_PLAIN, NAME_LINKAGE or NAME_QUALIFIED */
-} name_slot;
 
 enum { NAME_PLAIN, NAME_LINKAGE, NAME_QUALIFIED };
 
@@ -50,8 +43,7 @@ typedef struct hp_dw_ctx {
     size_t file_base; /* index in out->files of the CU's file number file_lo */
     Dwarf_Signed file_lo, file_hi;
     /* abstract-origin name cache */
-    name_slot *names;
-    size_t nnames, names_cap;
+    hp_dw_names names;
     hp_buf tmp;
     int nerrors;
     bool oom;
@@ -164,32 +156,12 @@ static const char *demangled_intern(dw_ctx *c, const char *linkage)
 
 /* ---- names -------------------------------------------------------------- */
 
-static name_slot *name_find(dw_ctx *c, Dwarf_Off off, bool *found)
+static hp_dw_name *name_find(dw_ctx *c, Dwarf_Off off, bool *found)
 {
-    if ((c->nnames + 1) * 2 > c->names_cap) {
-        size_t cap = c->names_cap ? c->names_cap * 2 : 1024;
-        name_slot *ns = hp_new0(name_slot, cap);
-        if (!ns) {
-            c->oom = true;
-            return NULL;
-        }
-        for (size_t i = 0; i < c->names_cap; i++) {
-            if (!c->names[i].off)
-                continue;
-            size_t h = hp_hash_u64(c->names[i].off) & (cap - 1);
-            while (ns[h].off)
-                h = (h + 1) & (cap - 1);
-            ns[h] = c->names[i];
-        }
-        free(c->names);
-        c->names = ns;
-        c->names_cap = cap;
-    }
-    size_t h = hp_hash_u64(off + 1) & (c->names_cap - 1);
-    while (c->names[h].off && c->names[h].off != off + 1)
-        h = (h + 1) & (c->names_cap - 1);
-    *found = c->names[h].off == off + 1;
-    return &c->names[h];
+    hp_dw_name *slot = hp_dw_name_find(&c->names, off, found);
+    if (!slot)
+        c->oom = true;
+    return slot;
 }
 
 static const char *name_from_die(dw_ctx *c, Dwarf_Die die, int hops, int *ret_linkage);
@@ -198,7 +170,7 @@ static const char *name_from_die(dw_ctx *c, Dwarf_Die die, int hops, int *ret_li
 static const char *name_from_off(dw_ctx *c, Dwarf_Off off, int hops, int *ret_linkage)
 {
     bool found;
-    name_slot *slot = name_find(c, off, &found);
+    hp_dw_name *slot = name_find(c, off, &found);
     if (!slot)
         return NULL;
     if (found) {
@@ -222,7 +194,7 @@ static const char *name_from_off(dw_ctx *c, Dwarf_Off off, int hops, int *ret_li
         slot->off = off + 1;
         slot->name = name;
         slot->linkage = linkage;
-        c->nnames++;
+        c->names.n++;
     }
     *ret_linkage = linkage;
     return name;
@@ -456,7 +428,7 @@ static void note_qualified(dw_ctx *c, Dwarf_Die die, const char *ns)
     if (!n || dwarf_dieoffset(die, &off, &err) != DW_DLV_OK)
         return;
     bool found;
-    name_slot *slot = name_find(c, off, &found);
+    hp_dw_name *slot = name_find(c, off, &found);
     if (!slot || found)
         return;
     hp_buf_reset(&c->tmp);
@@ -466,7 +438,7 @@ static void note_qualified(dw_ctx *c, Dwarf_Die die, const char *ns)
     slot->off = off + 1;
     slot->name = intern(c, c->tmp.buf, c->tmp.len);
     slot->linkage = NAME_QUALIFIED; /* final: not to be qualified again */
-    c->nnames++;
+    c->names.n++;
 }
 
 static void visit(dw_ctx *c, Dwarf_Die die, int32_t scope, uint32_t depth, unsigned level,
@@ -554,37 +526,13 @@ static void walk(dw_ctx *c, Dwarf_Die parent, int32_t scope, uint32_t depth, uns
 
 /* ---- line tables -------------------------------------------------------- */
 
-static bool is_abs(const char *p)
-{
-    return p && p[0] == '/';
-}
-
-/* File name of entry (name, dir) joined like binutils' concat_filename. */
 static const char *join_file(dw_ctx *c, const char *name, const char *subdir)
 {
-    if (!name)
-        return NULL;
-    if (is_abs(name))
-        return intern(c, name, SIZE_MAX);
-    const char *dir = NULL;
-    if (!subdir || !is_abs(subdir))
-        dir = c->comp_dir;
-    if (!dir) {
-        dir = subdir;
-        subdir = NULL;
-    }
-    if (!dir)
-        return intern(c, name, SIZE_MAX);
-    hp_buf_reset(&c->tmp);
-    if (subdir)
-        hp_buf_addf(&c->tmp, "%s/%s/%s", dir, subdir, name);
-    else
-        hp_buf_addf(&c->tmp, "%s/%s", dir, name);
-    if (!hp_buf_ok(&c->tmp)) {
+    bool oom = false;
+    const char *r = hp_dw_join_file(c->strs, &c->tmp, c->comp_dir, name, subdir, &oom);
+    if (oom)
         c->oom = true;
-        return NULL;
-    }
-    return intern(c, c->tmp.buf, c->tmp.len);
+    return r;
 }
 
 static void cu_files(dw_ctx *c, Dwarf_Line_Context lctx, Dwarf_Unsigned lversion)
@@ -777,41 +725,6 @@ void hp_dwarf_decode_cu(hp_dwarf_info *d, size_t i)
     set_warning(c);
 }
 
-/* Index extents of a CU decoded at once: its scope segments and line sequences. */
-static void add_decoded_extents(dw_ctx *c, size_t i)
-{
-    const hp_dw_cu *cu = &c->out->cus[i];
-    for (size_t k = 0; k + 1 < cu->nsegs && !c->oom; k++) {
-        if (cu->segs[k].scope < 0)
-            continue;
-        size_t e = k + 1;
-        while (e + 1 < cu->nsegs && cu->segs[e].scope >= 0)
-            e++;
-        if (HP_GROW(c->cuext, c->cuext_alloc, c->ncuext + 1) < 0) {
-            c->oom = true;
-            return;
-        }
-        c->cuext[c->ncuext++] = (hp_dw_range){cu->segs[k].lo, cu->segs[e].lo, (int32_t)i, 0};
-        k = e - 1;
-    }
-    for (size_t k = 0; k < cu->nrows && !c->oom; k++) {
-        size_t e = k;
-        while (e < cu->nrows && cu->rows[e].file != UINT32_MAX)
-            e++;
-        if (e == cu->nrows)
-            break;
-        if (cu->rows[e].addr > cu->rows[k].addr) {
-            if (HP_GROW(c->cuext, c->cuext_alloc, c->ncuext + 1) < 0) {
-                c->oom = true;
-                return;
-            }
-            c->cuext[c->ncuext++] =
-                (hp_dw_range){cu->rows[k].addr, cu->rows[e].addr, (int32_t)i, 0};
-        }
-        k = e;
-    }
-}
-
 /* Registers the CU whose DIE is cu_die: its address ranges from the CU DIE
  * (low/high pc, else DW_AT_ranges); decoded at once when it has none. */
 static void index_cu(dw_ctx *c, Dwarf_Die cu_die, Dwarf_Half version)
@@ -878,8 +791,9 @@ static void index_cu(dw_ctx *c, Dwarf_Die cu_die, Dwarf_Half version)
     c->nranges = 0;
     /* no CU ranges (or none usable): decode it now and index what it holds */
     decode_cu(c, i, cu_die);
-    if (d->cus[i].state == HP_DW_CU_DONE)
-        add_decoded_extents(c, i);
+    if (d->cus[i].state == HP_DW_CU_DONE &&
+        hp_dw_cu_extents(&d->cus[i], (int32_t)i, &c->cuext, &c->ncuext, &c->cuext_alloc) < 0)
+        c->oom = true;
 }
 
 /* ---- entry points --------------------------------------------------------- */
@@ -892,7 +806,7 @@ static void ctx_free(dw_ctx *c)
         hp_dwarf_finish(c->dbg);
     free(c->ranges);
     free(c->cuext);
-    free(c->names);
+    free(c->names.slots);
     hp_buf_release(&c->tmp);
     free(c);
 }

@@ -1,14 +1,16 @@
 /*
  * dwarf_tables.c - the libdwarf-free half of DWARF decoding: flattens the
  * nested scope ranges decoded by dwarf.c into disjoint "innermost scope"
- * segments, sorts the line rows, answers lookups by bisection, and checks
- * the DWARF 5 list sections with libelf before libdwarf sees them.
+ * segments, sorts the line rows, keeps the CU index, the DIE name cache and
+ * file-name joining, answers lookups by bisection, and checks
+ * .debug_rnglists with libelf before libdwarf sees it.
  */
 #include "hp_common.h"
 
 #include <gelf.h>
 #include <libelf.h>
 
+#include "hp_hash.h"
 #include "symbolizer-internal.h"
 
 /* ---- guards against libdwarf 20210528 bugs ------------------------------- */
@@ -69,11 +71,24 @@ const char *hp_dw_precheck(int fd)
         const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
         if (!name || strncmp(name, ".debug_", 7) != 0)
             continue;
-        if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0) {
-            why = "cannot decompress a debug section";
-            break;
+        /* Only .debug_rnglists is read through the buggy path (the symbolizer
+         * never asks libdwarf for location lists), and decompressing the other
+         * sections here would double the cost of opening a compressed debug
+         * file: libdwarf decompresses what it reads itself. Their compression
+         * headers are still checked. */
+        bool lists = !strcmp(name, ".debug_rnglists");
+        if (sh.sh_flags & SHF_COMPRESSED) {
+            GElf_Chdr ch;
+            if (!gelf_getchdr(scn, &ch) || ch.ch_type != ELFCOMPRESS_ZLIB ||
+                ch.ch_size / 1100 > sh.sh_size) {
+                why = "bad compressed debug section";
+                break;
+            }
+            if (lists && elf_compress(scn, 0, 0) < 0) {
+                why = "cannot decompress a debug section";
+                break;
+            }
         }
-        bool lists = !strcmp(name, ".debug_rnglists") || !strcmp(name, ".debug_loclists");
         if (!lists)
             continue;
         Elf_Data *d = elf_getdata(scn, NULL);
@@ -221,6 +236,36 @@ int hp_dw_build_index(hp_dwarf_info *d, const hp_dw_range *ranges, size_t nrange
     return 0;
 }
 
+int hp_dw_cu_extents(const hp_dw_cu *cu, int32_t cu_no, hp_dw_range **arr, size_t *n,
+                     size_t *alloc)
+{
+    for (size_t k = 0; k + 1 < cu->nsegs; k++) {
+        if (cu->segs[k].scope < 0)
+            continue;
+        size_t e = k + 1;
+        while (e + 1 < cu->nsegs && cu->segs[e].scope >= 0)
+            e++;
+        if (HP_GROW(*arr, *alloc, *n + 1) < 0)
+            return -ENOMEM;
+        (*arr)[(*n)++] = (hp_dw_range){cu->segs[k].lo, cu->segs[e].lo, cu_no, 0};
+        k = e - 1;
+    }
+    for (size_t k = 0; k < cu->nrows; k++) {
+        size_t e = k;
+        while (e < cu->nrows && cu->rows[e].file != UINT32_MAX)
+            e++;
+        if (e == cu->nrows)
+            break;
+        if (cu->rows[e].addr > cu->rows[k].addr) {
+            if (HP_GROW(*arr, *alloc, *n + 1) < 0)
+                return -ENOMEM;
+            (*arr)[(*n)++] = (hp_dw_range){cu->rows[k].addr, cu->rows[e].addr, cu_no, 0};
+        }
+        k = e;
+    }
+    return 0;
+}
+
 void hp_dw_cu_release(hp_dw_cu *cu)
 {
     free(cu->scopes);
@@ -230,6 +275,72 @@ void hp_dw_cu_release(hp_dw_cu *cu)
     cu->segs = NULL;
     cu->rows = NULL;
     cu->nscopes = cu->nsegs = cu->nrows = 0;
+}
+
+/* ---- names and files ---------------------------------------------------------- */
+
+hp_dw_name *hp_dw_name_find(hp_dw_names *t, uint64_t off, bool *found)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        hp_dw_name *ns = hp_new0(hp_dw_name, cap);
+        if (!ns)
+            return NULL;
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->slots[i].off)
+                continue;
+            size_t h = hp_hash_u64(t->slots[i].off) & (cap - 1);
+            while (ns[h].off)
+                h = (h + 1) & (cap - 1);
+            ns[h] = t->slots[i];
+        }
+        free(t->slots);
+        t->slots = ns;
+        t->cap = cap;
+    }
+    size_t h = hp_hash_u64(off + 1) & (t->cap - 1);
+    while (t->slots[h].off && t->slots[h].off != off + 1)
+        h = (h + 1) & (t->cap - 1);
+    *found = t->slots[h].off == off + 1;
+    return &t->slots[h];
+}
+
+static bool is_abs(const char *p)
+{
+    return p && p[0] == '/';
+}
+
+const char *hp_dw_join_file(hp_strtab *strs, hp_buf *tmp, const char *comp_dir,
+                            const char *name, const char *subdir, bool *oom)
+{
+    if (!name)
+        return NULL;
+    const char *r;
+    if (is_abs(name)) {
+        r = hp_sym_intern(strs, name, SIZE_MAX);
+        goto out;
+    }
+    const char *dir = NULL;
+    if (!subdir || !is_abs(subdir))
+        dir = comp_dir;
+    if (!dir) {
+        dir = subdir;
+        subdir = NULL;
+    }
+    if (!dir) {
+        r = hp_sym_intern(strs, name, SIZE_MAX);
+        goto out;
+    }
+    hp_buf_reset(tmp);
+    if (subdir)
+        hp_buf_addf(tmp, "%s/%s/%s", dir, subdir, name);
+    else
+        hp_buf_addf(tmp, "%s/%s", dir, name);
+    r = hp_buf_ok(tmp) ? hp_sym_intern(strs, tmp->buf, tmp->len) : NULL;
+out:
+    if (!r)
+        *oom = true;
+    return r;
 }
 
 /* ---- lookups ------------------------------------------------------------------ */
@@ -294,6 +405,19 @@ static size_t covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus,
         if (!dup)
             cus[n++] = d->index[i].cu;
     }
+    if (n || !lo || !max)
+        return n;
+    /* In a gap: the line table of the CU ending last before addr may still
+     * cover it (gcc's sequences include the alignment padding that the CU's
+     * ranges leave out). */
+    size_t best = lo - 1;
+    for (size_t i = lo, k = 0; i-- > 0 && k < 16; k++) {
+        if (d->index[i].hi == d->index[lo - 1].maxhi) {
+            best = i;
+            break;
+        }
+    }
+    cus[n++] = d->index[best].cu;
     return n;
 }
 

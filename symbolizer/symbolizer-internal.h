@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hp_buf.h"
 #include "hp_error.h"
 #include "hp_strtab.h"
 #include "hp_symbolizer.h"
@@ -192,12 +193,48 @@ int hp_dw_build_tables(hp_dw_cu *cu, hp_dw_range *ranges, size_t nranges);
  */
 int hp_dw_build_index(hp_dwarf_info *d, const hp_dw_range *ranges, size_t nranges);
 
+/**
+ * hp_dw_cu_extents - append to *arr the address ranges a decoded CU covers
+ * (runs of its scope segments, its line sequences), with scope = cu.
+ * Returns: 0 or -ENOMEM.
+ */
+int hp_dw_cu_extents(const hp_dw_cu *cu, int32_t cu_no, hp_dw_range **arr, size_t *n,
+                     size_t *alloc);
+
+/* Names cache of dwarf.c: DIE offset -> name, open addressing. */
+typedef struct hp_dw_name {
+    uint64_t off; /* DIE offset + 1; 0 = empty */
+    const char *name;
+    int linkage; /* NAME_PLAIN, NAME_LINKAGE or NAME_QUALIFIED of dwarf.c */
+} hp_dw_name;
+
+typedef struct hp_dw_names {
+    hp_dw_name *slots;
+    size_t n, cap;
+} hp_dw_names;
+
+/**
+ * hp_dw_name_find - the slot of DIE offset off (*found says whether it is
+ * filled; a new one is filled by the caller, who then increments t->n).
+ * Returns: the slot, NULL on allocation failure.
+ */
+hp_dw_name *hp_dw_name_find(hp_dw_names *t, uint64_t off, bool *found);
+
+/**
+ * hp_dw_join_file - file name of a line-table entry (name, directory subdir)
+ * joined like binutils' concat_filename, interned; tmp is scratch space.
+ * Returns: the name, NULL when name is NULL or on allocation failure (*oom set).
+ */
+const char *hp_dw_join_file(hp_strtab *strs, hp_buf *tmp, const char *comp_dir,
+                            const char *name, const char *subdir, bool *oom);
+
 /** hp_dw_cu_release - free the tables of one CU. */
 void hp_dw_cu_release(hp_dw_cu *cu);
 
 /**
  * hp_dw_precheck - sanity checks libdwarf 20210528 needs before it is given
- * the ELF file at fd (it double-frees on bad .debug_rnglists headers).
+ * the ELF file at fd (it double-frees on bad .debug_rnglists headers;
+ * compressed sections must have sane compression headers).
  * Returns: NULL when safe, else a static one-line reason.
  */
 const char *hp_dw_precheck(int fd);
