@@ -361,7 +361,7 @@ static int symbolize_native(ctx *c)
     }
     for (size_t i = 1; i < p->nlocations; i++) {
         hp_location *L = &p->locations[i];
-        uint64_t pc = L->address ? L->address - 1 : 0;
+        uint64_t pc = L->address && !o->exact_addresses ? L->address - 1 : L->address;
         uint32_t m = hp_profile_mapping_of(p, pc);
         L->mapping = m;
         if (!m || p->mappings[m].perms[2] != 'x') {

@@ -60,6 +60,12 @@ typedef struct hp_cli_opts {
  */
 int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr);
 
+/**
+ * hp_cli_symbols - the --symbols mode: maps and addresses on in, one name per
+ * address on out. Returns: 0 or a negative errno with reterr set.
+ */
+int hp_cli_symbols(const char *program, FILE *in, FILE *out, hp_error *reterr);
+
 /** hp_cli_usage - the generated usage text. */
 void hp_cli_usage(FILE *out);
 

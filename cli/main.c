@@ -12,6 +12,7 @@
 #include "hp_symbolize.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <unistd.h>
 
 enum { EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
@@ -43,7 +44,7 @@ static int load(const char *path, hp_profile **ret, hp_error *err)
 
 /* Reads every profile argument (summed) and the base (subtracted). */
 static int load_profiles(const hp_cli_opts *o, char **profiles, int n, hp_profile **ret,
-                         hp_error *err)
+                         double *ret_base_total, hp_error *err)
 {
     hp_profile *main_prof = NULL;
     int r = load(profiles[0], &main_prof, err);
@@ -62,6 +63,10 @@ static int load_profiles(const hp_cli_opts *o, char **profiles, int n, hp_profil
         r = load(base, &b, err);
         if (r == 0)
             r = hp_profile_merge(main_prof, b, -1.0, o->drop_negative);
+        /* Go's -diff_base: percentages are of the base's total */
+        int metric = o->metric >= 0 ? o->metric : HP_INUSE_SPACE;
+        for (size_t i = 0; r == 0 && o->diff_base && i < b->nsamples; i++)
+            *ret_base_total += fabs(b->samples[i].value[metric]);
         hp_profile_free(b);
     }
     if (r < 0) {
@@ -172,6 +177,8 @@ static int render_graph(const hp_cli_opts *o, const hp_report *rep, hp_render_op
 
 static int run(const hp_cli_opts *o, hp_error *err)
 {
+    if (o->mode == HP_OUT_SYMBOLS)
+        return hp_cli_symbols(o->nargs ? o->args[0] : NULL, stdin, stdout, err);
     if (o->nargs < 1)
         return hp_error_set(err, -EINVAL, "did not specify a profile file");
     /* pprof PROGRAM PROFILE...; the program may be left out (Go pprof) */
@@ -192,7 +199,10 @@ static int run(const hp_cli_opts *o, hp_error *err)
     hp_profile *prof = NULL;
     hp_report *rep = NULL;
     FILE *out = stdout;
-    int r = load_profiles(o, profiles, nprofiles, &prof, err);
+    double base_total = 0;
+    if (o->base && o->diff_base)
+        return hp_error_set(err, -EINVAL, "--base and --diff_base cannot both be given");
+    int r = load_profiles(o, profiles, nprofiles, &prof, &base_total, err);
     if (r < 0)
         return r;
 
@@ -220,6 +230,7 @@ static int run(const hp_cli_opts *o, hp_error *err)
         .show = o->show,
         .hide = o->hide,
         .keep_stack_keys = o->mode != HP_OUT_TEXT && o->mode != HP_OUT_NONE,
+        .percent_base = base_total,
     };
     r = hp_report_build(prof, &ro, &rep, err);
     if (r < 0)

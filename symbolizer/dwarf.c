@@ -606,10 +606,6 @@ static void cu_lines(dw_ctx *c, Dwarf_Die cu_die)
                 dw_note_error(c, err, "line table row");
                 break;
             }
-            if (!in_seq) {
-                seq_start = o->nrows;
-                in_seq = true;
-            }
             uint32_t file = UINT32_MAX - 1;
             if ((Dwarf_Signed)fileno >= c->file_lo && (Dwarf_Signed)fileno < c->file_hi)
                 file = (uint32_t)(c->file_base + (size_t)(fileno - (Dwarf_Unsigned)c->file_lo));
@@ -617,25 +613,8 @@ static void cu_lines(dw_ctx *c, Dwarf_Die cu_die)
                 file = UINT32_MAX;
             hp_dw_row row = {
                 .addr = addr, .file = file, .line = lineno > UINT32_MAX ? 0 : (uint32_t)lineno};
-            if (o->nrows > seq_start && o->rows[o->nrows - 1].addr > addr && !endseq)
-                continue; /* non-monotonic row: ignore it */
-            if (o->nrows > seq_start && o->rows[o->nrows - 1].addr == addr) {
-                /* same address twice in a sequence: binutils keeps the last
-                 * row; a row at the end address of its sequence is empty */
-                o->rows[o->nrows - 1] = row;
-            } else {
-                if (HP_GROW(o->rows, c->rows_alloc, o->nrows + 1) < 0) {
-                    c->oom = true;
-                    break;
-                }
-                o->rows[o->nrows++] = row;
-            }
-            if (endseq) {
-                in_seq = false;
-                /* sequences of removed code start at 0: drop them */
-                if (o->rows[seq_start].addr == 0 || o->nrows - seq_start < 2)
-                    o->nrows = seq_start;
-            }
+            if (hp_dw_add_row(o, &c->rows_alloc, row, &seq_start, &in_seq) < 0)
+                c->oom = true;
         }
         if (in_seq)
             o->nrows = seq_start; /* unterminated sequence */

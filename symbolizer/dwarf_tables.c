@@ -236,6 +236,34 @@ int hp_dw_build_index(hp_dwarf_info *d, const hp_dw_range *ranges, size_t nrange
     return 0;
 }
 
+int hp_dw_add_row(hp_dw_cu *o, size_t *alloc, hp_dw_row row, size_t *seq_start, bool *in_seq)
+{
+    bool endseq = row.file == UINT32_MAX;
+    if (!*in_seq) {
+        *seq_start = o->nrows;
+        *in_seq = true;
+    }
+    size_t start = *seq_start;
+    if (o->nrows > start && o->rows[o->nrows - 1].addr > row.addr && !endseq)
+        return 0; /* non-monotonic row: ignore it */
+    if (o->nrows > start && o->rows[o->nrows - 1].addr == row.addr) {
+        /* same address twice in a sequence: binutils keeps the last row; a
+         * row at the end address of its sequence is empty */
+        o->rows[o->nrows - 1] = row;
+    } else {
+        if (HP_GROW(o->rows, *alloc, o->nrows + 1) < 0)
+            return -ENOMEM;
+        o->rows[o->nrows++] = row;
+    }
+    if (endseq) {
+        *in_seq = false;
+        /* sequences of removed code start at 0: drop them */
+        if (o->rows[start].addr == 0 || o->nrows - start < 2)
+            o->nrows = start;
+    }
+    return 0;
+}
+
 int hp_dw_cu_extents(const hp_dw_cu *cu, int32_t cu_no, hp_dw_range **arr, size_t *n,
                      size_t *alloc)
 {

@@ -228,6 +228,16 @@ hp_dw_name *hp_dw_name_find(hp_dw_names *t, uint64_t off, bool *found);
 const char *hp_dw_join_file(hp_strtab *strs, hp_buf *tmp, const char *comp_dir,
                             const char *name, const char *subdir, bool *oom);
 
+/**
+ * hp_dw_add_row - append one line-table row (file UINT32_MAX: end of
+ * sequence) to cu->rows as binutils keeps them: rows going backwards are
+ * ignored, the last of several rows at one address wins, sequences starting
+ * at 0 (removed code) or holding a single row are dropped. *seq_start and
+ * *in_seq track the current sequence (start with *in_seq false).
+ * Returns: 0 or -ENOMEM.
+ */
+int hp_dw_add_row(hp_dw_cu *cu, size_t *alloc, hp_dw_row row, size_t *seq_start, bool *in_seq);
+
 /** hp_dw_cu_release - free the tables of one CU. */
 void hp_dw_cu_release(hp_dw_cu *cu);
 
