@@ -300,8 +300,7 @@ int main(int argc, char **argv)
     int r = hp_cli_parse(argc, argv, &o, &err);
     if (r <= 0) {
         if (r < 0) {
-            fprintf(stderr, "pprof: %s\n", err.msg);
-            fprintf(stderr, "Try 'pprof --help' for more information.\n");
+            fprintf(stderr, "pprof: %s (see pprof --help)\n", err.msg);
             return EXIT_USAGE;
         }
         return 0;

@@ -79,6 +79,15 @@ static size_t usable(void *p)
     return real_usable_size ? real_usable_size(p) : 0;
 }
 
+/* glibc's malloc_usable_size of a live block without the call and its checks: the chunk's
+ * size field precedes p (low 3 bits are flags; bit 1: mmapped chunk, two words of overhead
+ * instead of one). The sampled hot path uses it for the interval totals. */
+static inline size_t chunk_usable(const void *p)
+{
+    size_t sz = ((const size_t *)p)[-1];
+    return (sz & ~(size_t)7) - ((sz & 2) ? 2 * sizeof(size_t) : sizeof(size_t));
+}
+
 size_t hpc_usable_size(void *p)
 {
     return usable(p);
@@ -92,7 +101,7 @@ static void record_alloc_busy(struct hpc_thread *t, void *p, size_t size, void *
     int64_t acct = (int64_t)size;
 
     if (prof && hpc_sample_period) {
-        acct = (int64_t)usable(p);
+        acct = (int64_t)chunk_usable(p);
         if (!sample_hit(t, size))
             prof = NULL;
     }
@@ -135,7 +144,7 @@ static void record_free(void *p)
             size = s2;
     }
     if (prof && hpc_sample_period)
-        size = (int64_t)usable(p);
+        size = (int64_t)chunk_usable(p);
     if (size > 0)
         hpc_after_free(size);
     t->busy = 0;
@@ -198,7 +207,7 @@ static void *realloc_impl(void *p, size_t n, void *ra)
         }
     }
     if (recs[0] && hpc_sample_period)
-        old_acct = (int64_t)usable(p);
+        old_acct = (int64_t)chunk_usable(p);
     t->busy = 0;
 
     void *q = __libc_realloc(p, n);

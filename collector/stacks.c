@@ -259,11 +259,13 @@ static inline struct shard *shard_of(struct hpc_rec *r, uintptr_t p)
     return &r->shards[mix64(p >> REGION_BITS) & (NSHARDS - 1)];
 }
 
-/* Indexed by address bits, not by hash: neighbouring blocks share cache lines. Counters
+/* Indexed by address bits (256-byte granules), not by hash: a thread's heap maps to a few
+ * kB of filter, which stays in its cache; sampled blocks are rare, so a granule shared by
+ * several blocks only costs an occasional locked lookup. Counters
  * saturate at 255 and then stay there (the slot just always says "maybe"). */
 static inline _Atomic uint8_t *filter_slot(struct hpc_rec *r, uintptr_t p)
 {
-    return &r->filter[(p >> 4) & (((size_t)1 << FILTER_BITS) - 1)];
+    return &r->filter[(p >> 8) & (((size_t)1 << FILTER_BITS) - 1)];
 }
 
 static void filter_add(_Atomic uint8_t *f, int d)

@@ -1,0 +1,1 @@
+--text bin/seed heap/no-such.heap

@@ -1,0 +1,1 @@
+--text --dot bin/seed heap/seed.0001.heap

@@ -1,0 +1,1 @@
+--text --bogus bin/seed heap/seed.0001.heap

@@ -1,0 +1,1 @@
+--symbolize=none --text --show_bytes heap/jemalloc.heap

@@ -1,0 +1,1 @@
+--text --show_bytes --focus=PhaseTwo bin/phases heap/phases.0002.heap

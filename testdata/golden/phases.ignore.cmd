@@ -1,0 +1,1 @@
+--text --show_bytes --ignore=PhaseTwo bin/phases heap/phases.0002.heap

@@ -1,0 +1,1 @@
+--symbolize=none --text --inuse_objects heap/sampled.heap

@@ -1,0 +1,1 @@
+--callgrind bin/seed heap/seed.0001.heap

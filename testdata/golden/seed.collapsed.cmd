@@ -1,0 +1,1 @@
+--collapsed bin/seed heap/seed.0001.heap

@@ -1,0 +1,1 @@
+--dot bin/seed heap/seed.0001.heap

@@ -1,0 +1,1 @@
+--text --show_bytes heap/seed.0001.heap

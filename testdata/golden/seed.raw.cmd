@@ -1,0 +1,1 @@
+--raw bin/seed heap/seed.0001.heap

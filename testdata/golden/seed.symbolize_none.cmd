@@ -1,0 +1,1 @@
+--symbolize=none --text --show_bytes heap/seed.0001.heap

@@ -1,0 +1,1 @@
+--text bin/seed heap/seed.0001.heap

@@ -1,0 +1,1 @@
+--text --addresses bin/seed heap/seed.0001.heap

@@ -1,0 +1,1 @@
+--text --alloc_space bin/seed heap/seed.0001.heap

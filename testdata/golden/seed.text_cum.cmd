@@ -1,0 +1,1 @@
+--text --cum bin/seed heap/seed.0001.heap

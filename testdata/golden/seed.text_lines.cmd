@@ -1,0 +1,1 @@
+--text --lines bin/seed heap/seed.0001.heap

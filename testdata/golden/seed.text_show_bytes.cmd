@@ -1,0 +1,1 @@
+--text --show_bytes bin/seed heap/seed.0001.heap

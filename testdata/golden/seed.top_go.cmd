@@ -1,0 +1,1 @@
+-top -sample_index=alloc_objects bin/seed heap/seed.0001.heap

@@ -1,0 +1,1 @@
+-traces bin/seed heap/seed.0001.heap
