@@ -8,11 +8,11 @@
  *
  * Address table: 256 shards chosen by a hash of the address's 2 MiB region (glibc gives
  * each thread its own arena, so threads mostly use disjoint shards and their locks stay in
- * their own caches), each an open-addressing
- * table (linear probing, keys apart from values, backward-shift deletion, load <= 1/2)
- * under its own spinlock; a shard grows by rehashing into a fresh mapping. With sampling, most frees concern unsampled blocks: a counting
- * filter (a saturating byte counter per address slot, incremented before the allocation is
- * returned and decremented when it is removed) lets them skip the shard lock.
+ * their own caches), each an open-addressing table (linear probing, keys apart from values,
+ * backward-shift deletion, load <= 1/2) under its own spinlock; a shard grows by rehashing
+ * into a fresh mapping. With sampling, most frees concern unsampled blocks: a counting
+ * filter (a saturating byte counter per 256-byte granule, incremented before the allocation
+ * is returned and decremented when it is removed) lets them skip the shard lock.
  */
 #include <execinfo.h>
 #ifdef HPC_USE_LIBUNWIND
