@@ -13,6 +13,7 @@
 
 #include "hp_error.h"
 #include "hp_profile.h"
+#include "hp_symbolizer.h"
 
 typedef struct hp_symbolize_options {
     const char *program;     /* program from the command line: replaces the main executable */
@@ -21,11 +22,35 @@ typedef struct hp_symbolize_options {
     bool exact_addresses;    /* look addresses up as given (--symbols), not as return - 1 */
 } hp_symbolize_options;
 
+typedef struct hp_symbolize_session hp_symbolize_session;
+
 /**
  * hp_symbolize_profile - symbolize every location of p in place.
  * One warning per object that could not be used is added to p->warnings.
+ * ret_session, when not NULL, receives the session (objects stay open for
+ * --list; free with hp_symbolize_session_free); it is left untouched for
+ * symbolized ("--- symbol") profiles, which need no objects.
  * Returns: 0, or -ENOMEM (reterr set). Missing files are not errors.
  */
-int hp_symbolize_profile(hp_profile *p, const hp_symbolize_options *o, hp_error *reterr);
+int hp_symbolize_profile(hp_profile *p, const hp_symbolize_options *o,
+                         hp_symbolize_session **ret_session, hp_error *reterr);
+
+/**
+ * hp_symbolize_session_new - find objects for p's mappings on demand.
+ * Returns: 0 and *ret, or -ENOMEM. Ownership: p and o are borrowed.
+ */
+int hp_symbolize_session_new(hp_profile *p, const hp_symbolize_options *o,
+                             hp_symbolize_session **ret, hp_error *reterr);
+/** hp_symbolize_session_free - accepts NULL; returns NULL. */
+hp_symbolize_session *hp_symbolize_session_free(hp_symbolize_session *s);
+
+/**
+ * hp_symbolize_session_object - the object of mapping m, opened on first use
+ * (the command-line program stands in for the main executable).
+ * Returns: 0 and *ret (borrowed, valid until the session is freed); -ENOENT
+ *          when its file could not be used (a warning was added to the
+ *          profile), -ENOEXEC for anonymous mappings, -ENOMEM.
+ */
+int hp_symbolize_session_object(hp_symbolize_session *s, uint32_t m, hp_symobj **ret);
 
 #endif

@@ -332,30 +332,107 @@ static char *search_path(const hp_symbolize_options *o)
     return hp_buf_detach(&b, NULL);
 }
 
-static int symbolize_native(ctx *c)
+struct hp_symbolize_session {
+    hp_profile *p;
+    const hp_symbolize_options *o;
+    hp_symbolizer *s;
+    const char *main_path;
+    uint8_t *state; /* per mapping: 0 not tried, 1 usable, 2 unusable */
+    hp_symobj **objs;
+};
+
+int hp_symbolize_session_new(hp_profile *p, const hp_symbolize_options *o,
+                             hp_symbolize_session **ret, hp_error *reterr)
+{
+    hp_symbolize_session *ss = hp_new0(hp_symbolize_session, 1);
+    char *path = search_path(o);
+    if (!ss || !path) {
+        free(ss);
+        free(path);
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    }
+    ss->p = p;
+    ss->o = o;
+    hp_symbolizer_config cfg = {.search_path = path};
+    int r = hp_symbolizer_new(&cfg, &ss->s, reterr);
+    free(path);
+    ss->state = hp_new0(uint8_t, p->nmappings);
+    ss->objs = hp_new0(hp_symobj *, p->nmappings);
+    if (r == 0 && (!ss->state || !ss->objs))
+        r = hp_error_set(reterr, -ENOMEM, "out of memory");
+    if (r < 0) {
+        hp_symbolize_session_free(ss);
+        return r;
+    }
+    uint32_t main_map = main_mapping(p);
+    ss->main_path = main_map ? hp_profile_str(p, p->mappings[main_map].path) : NULL;
+    *ret = ss;
+    return 0;
+}
+
+hp_symbolize_session *hp_symbolize_session_free(hp_symbolize_session *ss)
+{
+    if (!ss)
+        return NULL;
+    free(ss->state);
+    free(ss->objs);
+    hp_symbolizer_free(ss->s);
+    free(ss);
+    return NULL;
+}
+
+int hp_symbolize_session_object(hp_symbolize_session *ss, uint32_t m, hp_symobj **ret)
+{
+    hp_profile *p = ss->p;
+    const hp_mapping *M = &p->mappings[m];
+    const char *recorded = hp_profile_str(p, M->path);
+    if (!ss->state[m]) {
+        ss->state[m] = 2;
+        if (*recorded && recorded[0] != '[') {
+            bool is_main = ss->main_path && !strcmp(recorded, ss->main_path);
+            hp_error oerr = {0};
+            int e = hp_symbolizer_open(ss->s, recorded, is_main ? ss->o->program : NULL,
+                                       &ss->objs[m], &oerr);
+            if (e == 0) {
+                ss->state[m] = 1;
+                const char *w = hp_symobj_warning(ss->objs[m]);
+                /* one line per distinct object */
+                bool said = false;
+                for (size_t k = 1; k < m && !said; k++)
+                    said = ss->state[k] == 1 && ss->objs[k] == ss->objs[m];
+                if (w && !said)
+                    hp_profile_warn(p, "warning: %s: %s", hp_symobj_path(ss->objs[m]), w);
+            } else if (e == -ENOMEM) {
+                return e;
+            } else {
+                bool said = false;
+                for (size_t k = 1; k < m && !said; k++)
+                    said = p->mappings[k].path == M->path && ss->state[k] == 2;
+                if (!said)
+                    hp_profile_warn(p, "warning: cannot symbolize %s", oerr.msg);
+            }
+        }
+    }
+    if (ss->state[m] != 1)
+        return *recorded && recorded[0] != '[' ? -ENOENT : -ENOEXEC;
+    *ret = ss->objs[m];
+    return 0;
+}
+
+static int symbolize_native(ctx *c, hp_symbolize_session **ret_session)
 {
     hp_profile *p = c->p;
     const hp_symbolize_options *o = c->o;
-    char *path = search_path(o);
-    if (!path)
-        return -ENOMEM;
-    hp_symbolizer *s = NULL;
-    hp_symbolizer_config cfg = {.search_path = path};
-    int r = hp_symbolizer_new(&cfg, &s, c->err);
-    free(path);
+    hp_symbolize_session *ss = NULL;
+    int r = hp_symbolize_session_new(p, o, &ss, c->err);
     if (r < 0)
         return r;
-    uint32_t main_map = main_mapping(p);
-    const char *main_path = main_map ? hp_profile_str(p, p->mappings[main_map].path) : NULL;
-    if (o->program && main_path && strcmp(base_name(o->program), base_name(main_path)) != 0) {
+    if (o->program && ss->main_path && strcmp(base_name(o->program), base_name(ss->main_path))) {
         hp_profile_warn(p, "warning: program '%s' is not the profile's executable '%s': using '%s'",
-                        o->program, main_path, o->program);
+                        o->program, ss->main_path, o->program);
     }
-    /* per mapping: 0 not tried, 1 usable, 2 unusable */
-    uint8_t *state = hp_new0(uint8_t, p->nmappings);
-    hp_symobj **objs = hp_new0(hp_symobj *, p->nmappings);
     hp_sym_result *res = hp_malloc(sizeof(*res));
-    if (!state || !objs || !res) {
+    if (!res) {
         r = -ENOMEM;
         goto out;
     }
@@ -368,57 +445,37 @@ static int symbolize_native(ctx *c)
             L->state = HP_LOC_UNSYMBOLIZED;
             continue;
         }
-        const hp_mapping *M = &p->mappings[m];
-        const char *recorded = hp_profile_str(p, M->path);
-        if (!state[m]) {
-            state[m] = 2;
-            if (*recorded && recorded[0] != '[') {
-                bool is_main = main_path && !strcmp(recorded, main_path);
-                hp_error oerr = {0};
-                int e = hp_symbolizer_open(s, recorded, is_main ? o->program : NULL, &objs[m],
-                                           &oerr);
-                if (e == 0) {
-                    state[m] = 1;
-                    const char *w = hp_symobj_warning(objs[m]);
-                    if (w)
-                        hp_profile_warn(p, "warning: %s: %s", hp_symobj_path(objs[m]), w);
-                } else if (e == -ENOMEM) {
-                    r = hp_error_set(c->err, e, "out of memory");
-                    goto out;
-                } else {
-                    /* one line per distinct file */
-                    bool said = false;
-                    for (size_t k = 1; k < m && !said; k++)
-                        said = p->mappings[k].path == M->path && state[k] == 2;
-                    if (!said)
-                        hp_profile_warn(p, "warning: cannot symbolize %s", oerr.msg);
-                }
-            }
-        }
-        if (state[m] != 1) {
-            L->state = *recorded && recorded[0] != '[' ? HP_LOC_NO_OBJECT : HP_LOC_UNSYMBOLIZED;
-            continue;
-        }
-        memset(res, 0, sizeof(*res));
-        hp_symobj_lookup(objs[m], M->start, M->offset, pc, res);
-        if ((r = fill_location(c, L, res, m)) < 0) {
-            hp_error_set(c->err, r, "out of memory");
+        hp_symobj *obj = NULL;
+        int e = hp_symbolize_session_object(ss, m, &obj);
+        if (e == -ENOMEM) {
+            r = e;
             goto out;
         }
+        if (e < 0) {
+            L->state = e == -ENOENT ? HP_LOC_NO_OBJECT : HP_LOC_UNSYMBOLIZED;
+            continue;
+        }
+        const hp_mapping *M = &p->mappings[m];
+        memset(res, 0, sizeof(*res));
+        hp_symobj_lookup(obj, M->start, M->offset, pc, res);
+        if ((r = fill_location(c, L, res, m)) < 0)
+            goto out;
     }
     r = disambiguate(c);
 out:
-    free(state);
-    free(objs);
     free(res);
-    hp_symbolizer_free(s);
+    if (r == 0 && ret_session)
+        *ret_session = ss;
+    else
+        hp_symbolize_session_free(ss);
     return r;
 }
 
-int hp_symbolize_profile(hp_profile *p, const hp_symbolize_options *o, hp_error *reterr)
+int hp_symbolize_profile(hp_profile *p, const hp_symbolize_options *o,
+                         hp_symbolize_session **ret_session, hp_error *reterr)
 {
     ctx c = {.p = p, .o = o, .err = reterr, .tmp = HP_BUF_INIT, .tmp2 = HP_BUF_INIT};
-    int r = p->ngiven || p->binary ? symbolize_given(&c) : symbolize_native(&c);
+    int r = p->ngiven || p->binary ? symbolize_given(&c) : symbolize_native(&c, ret_session);
     hp_buf_release(&c.tmp);
     hp_buf_release(&c.tmp2);
     free(c.fn_by_name);

@@ -198,6 +198,7 @@ static int run(const hp_cli_opts *o, hp_error *err)
     }
     hp_profile *prof = NULL;
     hp_report *rep = NULL;
+    hp_symbolize_session *session = NULL;
     FILE *out = stdout;
     double base_total = 0;
     if (o->base && o->diff_base)
@@ -214,7 +215,7 @@ static int run(const hp_cli_opts *o, hp_error *err)
             .strip_templates = !o->no_strip_temp,
         };
         size_t seen = prof->nwarnings;
-        r = hp_symbolize_profile(prof, &so, err);
+        r = hp_symbolize_profile(prof, &so, o->mode == HP_OUT_LIST ? &session : NULL, err);
         print_warnings(prof, seen);
         if (r < 0)
             goto out;
@@ -266,6 +267,21 @@ static int run(const hp_cli_opts *o, hp_error *err)
     case HP_OUT_RAW:
         r = hp_render_raw(rep, &rnd, out);
         break;
+    case HP_OUT_LIST: {
+        if (!session) {
+            r = hp_error_set(err, -EINVAL, "--list needs the binaries (not a symbolized profile)");
+            break;
+        }
+        hp_listing *l = NULL;
+        /* objects opened only to look for matching names warn nothing */
+        r = hp_listing_build(rep, session, o->mode_arg, o->source_path, &l, err);
+        for (size_t i = 0; r == 0 && i < l->nwarnings; i++)
+            fprintf(stderr, "%s\n", l->warnings[i]);
+        if (r == 0)
+            r = hp_render_list(rep, l, &rnd, out);
+        hp_listing_free(l);
+        break;
+    }
     case HP_OUT_TRACES:
         r = hp_render_traces(rep, &rnd, out);
         break;
@@ -289,6 +305,7 @@ out:
     if (out != stdout && fclose(out) != 0 && r == 0)
         r = hp_error_set(err, -EIO, "error writing '%s'", o->output);
     hp_report_free(rep);
+    hp_symbolize_session_free(session);
     hp_profile_free(prof);
     return r;
 }

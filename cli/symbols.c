@@ -71,7 +71,7 @@ int hp_cli_symbols(const char *program, FILE *in, FILE *out, hp_error *err)
     if (r == 0) {
         hp_symbolize_options so = {
             .program = program, .strip_templates = true, .exact_addresses = true};
-        r = hp_symbolize_profile(p, &so, err);
+        r = hp_symbolize_profile(p, &so, NULL, err);
     }
     for (size_t i = 0; r == 0 && i < naddrs; i++) {
         int64_t loc = hp_profile_location(p, addrs[i]);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "hp_graph.h"
+#include "hp_listing.h"
 #include "hp_report.h"
 
 typedef struct hp_render_options {
@@ -71,6 +72,9 @@ int hp_render_collapsed(const hp_report *r, FILE *out);
 
 /** hp_fmt_go_value - Go pprof's auto-scaled value ("19.53kB", "512B", "100"). */
 void hp_fmt_go_value(double value, bool bytes, char *out, size_t size);
+
+/** hp_render_list - Perl pprof's --list source listing. */
+int hp_render_list(const hp_report *r, const hp_listing *l, const hp_render_options *o, FILE *out);
 
 /** hp_render_callgrind - callgrind format, every caller -> callee pair counted. */
 int hp_render_callgrind(const hp_report *r, FILE *out);

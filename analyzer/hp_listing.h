@@ -1,0 +1,52 @@
+/*
+ * hp_listing.h - the data of Perl pprof's --list: for every function whose
+ * name matches a regular expression and that holds a sampled address, the
+ * source lines around it with the flat and cumulative values attributed to
+ * each line (SPEC 4.8). Addresses are attributed to their top-level
+ * (non-inlined) line; values of addresses outside the routine's own lines
+ * move to the next address inside them, as Perl does.
+ */
+#ifndef HP_LISTING_H
+#define HP_LISTING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hp_error.h"
+#include "hp_report.h"
+#include "hp_symbolize.h"
+
+typedef struct hp_listing_line {
+    uint32_t number;
+    char *text; /* without its newline */
+    double flat, cum;
+} hp_listing_line;
+
+typedef struct hp_listing_routine {
+    char *name; /* short name */
+    char *file; /* as printed: "/proc/self/cwd/" and a leading "./" removed */
+    double flat, cum; /* totals over the routine's addresses */
+    uint32_t first, last; /* the routine's own lines (printed between "---" markers) */
+    hp_listing_line *lines;
+    size_t nlines;
+} hp_listing_routine;
+
+typedef struct hp_listing {
+    hp_listing_routine *routines;
+    size_t nroutines;
+    char **warnings; /* "<file>: No such file or directory", one per unreadable source */
+    size_t nwarnings;
+} hp_listing;
+
+/**
+ * hp_listing_build - list the routines matching regex.
+ * source_path: ':'-separated directories to look for sources in (may be NULL).
+ * Returns: 0 and *ret (hp_listing_free); -EINVAL for a bad expression; -ENOMEM.
+ */
+int hp_listing_build(const hp_report *r, hp_symbolize_session *ss, const char *regex,
+                     const char *source_path, hp_listing **ret, hp_error *reterr);
+
+/** hp_listing_free - accepts NULL; returns NULL. */
+hp_listing *hp_listing_free(hp_listing *l);
+
+#endif
