@@ -22,7 +22,7 @@ struct checker {
 
 static struct checker main_checker = {.name = "_main_"};
 
-/* ---- ignore list and cleanups --------------------------------------------------------------- */
+/* ---- ignore list and cleanups --------------------------------------------------------- */
 
 static uintptr_t *ignored;
 static size_t nignored, capignored;
@@ -45,7 +45,7 @@ void hpc_run_cleanups(void)
             cleanups[i]();
 }
 
-/* ---- entry points ------------------------------------------------------------------------------ */
+/* ---- entry points --------------------------------------------------------------------- */
 
 #define GUARD_ON()                                                                             \
     struct hpc_thread *t_ = &hpc_tls;                                                          \

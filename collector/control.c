@@ -4,7 +4,8 @@
  * dump triggers (allocation / deallocation / in-use / time intervals, signal, exit),
  * file naming (PREFIX.NNNN.heap, PREFIX_<pid> in children) and fork handling.
  * HEAPROFILE (sic, as spelt in a widely copied how-to) is accepted for HEAPPROFILE, which
- * wins when both are set; either way one line on stderr says so.
+ * wins when both are set; either way one line on stderr says so. HEAP_PROFILE_MMAP starts
+ * the mapping recorder of mmaphook.c together with the profiler.
  *
  * Global totals for the triggers are kept per thread and added to shared atomics in
  * batches (flush_threshold bytes), so threads do not fight over one cache line; dumps
@@ -30,6 +31,8 @@ struct hpc_rec *_Atomic hpc_prof_rec;
 struct hpc_rec *_Atomic hpc_check_rec;
 int hpc_max_depth = 64;
 int64_t hpc_sample_period;
+bool hpc_only_mmap;
+static bool profile_mmap; /* HEAP_PROFILE_MMAP (or ONLY_MMAP) */
 
 static hpc_lock ctl_lock;
 static char base_prefix[4096]; /* prefix as configured (HEAPPROFILE or HeapProfilerStart) */
@@ -182,6 +185,8 @@ HPC_EXPORT void HeapProfilerStart(const char *pfx)
             last_dump_alloc = last_dump_free = high_water_mark = last_dump_time = 0;
             update_next();
             hpc_log(0, "Starting tracking the heap");
+            if (profile_mmap && !atomic_load(&hpc_mmap_rec))
+                atomic_store(&hpc_mmap_rec, hpc_rec_new(false, false, true));
             atomic_store(&hpc_prof_rec, r);
             set_enabled();
         }
@@ -200,6 +205,7 @@ HPC_EXPORT void HeapProfilerStop(void)
     hpc_lock_take(&ctl_lock);
     /* The old recorder is abandoned, not unmapped: other threads may still hold it. */
     atomic_store(&hpc_prof_rec, NULL);
+    atomic_store(&hpc_mmap_rec, NULL);
     set_enabled();
     hpc_lock_drop(&ctl_lock);
 }
@@ -339,6 +345,9 @@ static void fork_prepare(void)
         hpc_rec_lock_all(r);
     if (c)
         hpc_rec_lock_all(c);
+    struct hpc_rec *m = atomic_load(&hpc_mmap_rec);
+    if (m)
+        hpc_rec_lock_all(m);
     hpc_count_lock_all();
 }
 
@@ -346,6 +355,9 @@ static void fork_parent(void)
 {
     struct hpc_rec *r = atomic_load(&hpc_prof_rec), *c = atomic_load(&hpc_check_rec);
     hpc_count_unlock_all();
+    struct hpc_rec *m = atomic_load(&hpc_mmap_rec);
+    if (m)
+        hpc_rec_unlock_all(m);
     if (c)
         hpc_rec_unlock_all(c);
     if (r)
@@ -394,6 +406,8 @@ void hpc_init(void)
     dealloc_interval = hpc_env_ll("HEAP_PROFILE_DEALLOCATION_INTERVAL", 0);
     inuse_interval = hpc_env_ll("HEAP_PROFILE_INUSE_INTERVAL", 100LL << 20);
     time_interval = hpc_env_ll("HEAP_PROFILE_TIME_INTERVAL", 0);
+    hpc_only_mmap = hpc_env_bool("HEAP_PROFILE_ONLY_MMAP", false);
+    profile_mmap = hpc_only_mmap || hpc_env_bool("HEAP_PROFILE_MMAP", false);
     /* batch the shared totals, but never by more than 1/16 of the smallest interval */
     flush_threshold = 256 << 10;
     long long iv[3] = {alloc_interval, dealloc_interval, inuse_interval};
@@ -448,6 +462,7 @@ __attribute__((destructor)) static void hpc_dtor(void)
 {
     struct hpc_thread *t = &hpc_tls;
     t->busy = 1;
+    hpc_heapcheck_wipe(); /* before our frames cover the program's dead ones */
     struct hpc_rec *r = atomic_load(&hpc_prof_rec);
     if (r) {
         long long inuse;

@@ -361,10 +361,17 @@ static bool in_base(const struct hpc_check *c, const struct hpc_blk *b)
            c->base[lo].b == b->b;
 }
 
+/* Zeroes up to 32 KiB of dead stack below the caller, so frames called next do not carry
+ * stale block addresses (conservative scanning would take them for references). */
 __attribute__((noinline)) static void wipe_stack(void)
 {
-    volatile char buf[32768];
-    memset((char *)buf, 0, sizeof(buf));
+    char here;
+    uintptr_t sp = (uintptr_t)&here, lo, hi;
+    size_t n = 32768;
+    if (hpc_thread_self(&lo, &hi) && sp > lo && sp - lo < n + 8192)
+        n = sp - lo > 8192 ? sp - lo - 8192 : 0;
+    char *buf = __builtin_alloca(n + 1);
+    memset(buf, 0, n + 1);
     __asm__ volatile("" : : "r"(buf) : "memory");
 }
 
@@ -411,6 +418,14 @@ void hpc_heapcheck_cancel(void)
         hpc_log(0, "Canceling the automatic at-exit whole-program memory leak check");
 }
 
+static void at_exit_check(void);
+
+void hpc_heapcheck_wipe(void)
+{
+    if (atomic_load(&hpc_check_rec))
+        wipe_stack();
+}
+
 void hpc_heapcheck_at_exit(void)
 {
     if (!atomic_load(&hpc_check_rec) || !global_check || atomic_load(&canceled))
@@ -419,6 +434,12 @@ void hpc_heapcheck_at_exit(void)
     hpc_tls.busy = 0; /* the cleanups' frees must be seen */
     hpc_run_cleanups();
     hpc_tls.busy = busy;
+    wipe_stack(); /* residue of the program's last frames, the cleanups and the dump */
+    at_exit_check();
+}
+
+__attribute__((noinline)) static void at_exit_check(void)
+{
     hpc_lock_take(&hpc_check_lock);
     struct hpc_check c = {.name = "_main_", .symbolize = true};
     bool ok = hpc_check_run(&c);

@@ -63,6 +63,12 @@ extern HPC_TLS struct hpc_thread hpc_tls;
 
 /* ---- memory --------------------------------------------------------------------------- */
 void *hpc_mmap(size_t n);       /* zeroed pages or NULL */
+/* The kernel's calls, bypassing the interposed mmap family (mmaphook.c). */
+void *hpc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int hpc_sys_munmap(void *addr, size_t len);
+void *hpc_sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr);
+extern struct hpc_rec *_Atomic hpc_mmap_rec; /* HEAP_PROFILE_MMAP regions, NULL if off */
+extern bool hpc_only_mmap;                   /* HEAP_PROFILE_ONLY_MMAP */
 void hpc_munmap(void *p, size_t n);
 
 /* ---- recorder (stacks.c) ------------------------------------------------------------ */
@@ -187,6 +193,7 @@ void hpc_heapcheck_cancel(void); /* HeapLeakChecker::CancelGlobalCheck */
 void hpc_heapcheck_setup(void); /* reads HEAPCHECK; may create hpc_check_rec */
 bool hpc_heapcheck_global(void); /* HEAPCHECK asked for the "_main_" check */
 void hpc_heapcheck_at_exit(void);
+void hpc_heapcheck_wipe(void); /* zero dead stack below the caller (checker on only) */
 /* Runs a check now (caller holds hpc_check_lock and set the recursion guard); reports on
  * stderr and writes <dir>/<prog>.<pid>.<name>-end.heap. Returns true iff no leaks. */
 bool hpc_check_run(struct hpc_check *c);

@@ -99,6 +99,8 @@ static void record_alloc_busy(struct hpc_thread *t, void *p, size_t size, void *
     struct hpc_rec *prof = atomic_load_explicit(&hpc_prof_rec, memory_order_acquire);
     struct hpc_rec *check = atomic_load_explicit(&hpc_check_rec, memory_order_acquire);
     int64_t acct = (int64_t)size;
+    if (HPC_UNLIKELY(hpc_only_mmap))
+        prof = NULL;
 
     if (prof && hpc_sample_period) {
         acct = (int64_t)chunk_usable(p);
@@ -136,6 +138,8 @@ static void record_free(void *p)
     struct hpc_rec *prof = atomic_load_explicit(&hpc_prof_rec, memory_order_acquire);
     struct hpc_rec *check = atomic_load_explicit(&hpc_check_rec, memory_order_acquire);
     int64_t size = -1;
+    if (HPC_UNLIKELY(hpc_only_mmap))
+        prof = NULL;
     if (prof)
         size = hpc_rec_free(prof, (uintptr_t)p);
     if (check) {

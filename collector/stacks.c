@@ -29,14 +29,14 @@
 
 void *hpc_mmap(size_t n)
 {
-    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *p = hpc_sys_mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
 void hpc_munmap(void *p, size_t n)
 {
     if (p)
-        munmap(p, n);
+        hpc_sys_munmap(p, n);
 }
 
 void hpc_lock_slow(hpc_lock *l)
@@ -357,6 +357,19 @@ static bool shard_remove(struct shard *s, uintptr_t p, struct hpc_bucket **b, si
     return true;
 }
 
+/* Starts loading p's home key and value lines before the shard lock is taken, so the two
+ * cache misses overlap each other and the caller's work. Reads the shard without its lock:
+ * a stale table pointer only makes a useless prefetch (prefetches never fault). */
+static inline void shard_prefetch(struct shard *s, uintptr_t p)
+{
+    const volatile struct shard *vs = s;
+    uintptr_t *keys = vs->keys;
+    struct val *vals = vs->vals;
+    uint32_t j = home_of(p, vs->cap - 1);
+    __builtin_prefetch(&keys[j], 1);
+    __builtin_prefetch(&vals[j], 1);
+}
+
 static void put(struct hpc_rec *r, uintptr_t p, struct hpc_bucket *b, size_t size)
 {
     if (r->filter)
@@ -375,6 +388,7 @@ void hpc_rec_alloc(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t 
 void hpc_rec_alloc_key(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t *pcs,
                        int depth, uint64_t key)
 {
+    shard_prefetch(shard_of(r, p), p); /* overlaps with the bucket lookup */
     struct hpc_bucket *b = find_bucket(r, pcs, depth, key);
     if (!b)
         return;
@@ -392,6 +406,7 @@ bool hpc_rec_take(struct hpc_rec *r, uintptr_t p, struct hpc_bucket **b, size_t 
             return false;
     }
     struct shard *s = shard_of(r, p);
+    shard_prefetch(s, p);
     hpc_lock_take(&s->lock);
     bool found = shard_remove(s, p, b, size);
     hpc_lock_drop(&s->lock);

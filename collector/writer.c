@@ -229,7 +229,7 @@ static bool out_room(struct hpc_out *o, size_t n)
     size_t nc = o->cap;
     while (nc < o->len + n)
         nc *= 2;
-    void *p = mremap(o->buf, o->cap, nc, MREMAP_MAYMOVE);
+    void *p = hpc_sys_mremap(o->buf, o->cap, nc, MREMAP_MAYMOVE, NULL);
     if (p == MAP_FAILED) {
         o->err = ENOMEM;
         return false;
@@ -377,35 +377,56 @@ static void write_header(struct hpc_out *o, long long t[4], const char *type)
     hpc_out_str(o, "\n");
 }
 
-void hpc_write_profile(struct hpc_out *o, struct hpc_rec *r, const char *type)
+/* Snapshots of r's buckets sorted by in-use bytes (mmap'd, *bytes long), or NULL. */
+static struct snap *snapshot(struct hpc_rec *r, size_t *n, size_t *bytes, long long t[4])
 {
-    hpc_count_sync(); /* exact counts: every thread's pending deltas into the buckets */
-    size_t n = 0;
+    size_t cnt = 0;
     const struct hpc_bucket *head = hpc_rec_buckets(r);
     for (const struct hpc_bucket *b = head; b; b = b->all_next)
-        n++;
-    size_t bytes = (n ? n : 1) * sizeof(struct snap);
-    struct snap *a = hpc_mmap(bytes);
-    long long t[4] = {0, 0, 0, 0};
-    if (!a) {
-        o->err = ENOMEM;
-        return;
-    }
+        cnt++;
+    *bytes = (cnt ? cnt : 1) * sizeof(struct snap);
+    struct snap *a = hpc_mmap(*bytes);
+    if (!a)
+        return NULL;
     size_t i = 0;
-    for (const struct hpc_bucket *b = head; b && i < n; b = b->all_next, i++) {
+    for (const struct hpc_bucket *b = head; b && i < cnt; b = b->all_next, i++) {
         snap_of(b, &a[i]);
         t[0] += a[i].n1;
         t[1] += a[i].s1;
         t[2] += a[i].n2;
         t[3] += a[i].s2;
     }
-    sort_desc(a, n);
+    sort_desc(a, cnt);
+    *n = cnt;
+    return a;
+}
+
+void hpc_write_profile(struct hpc_out *o, struct hpc_rec *r, const char *type)
+{
+    hpc_count_sync(); /* exact counts: every thread's pending deltas into the buckets */
+    long long t[4] = {0, 0, 0, 0}, mt[4] = {0, 0, 0, 0};
+    size_t n = 0, bytes = 0, mn = 0, mbytes = 0;
+    struct snap *a = snapshot(r, &n, &bytes, t);
+    /* HEAP_PROFILE_MMAP: mapping buckets first, outside the header totals (as tcmalloc) */
+    struct hpc_rec *mr = atomic_load(&hpc_mmap_rec);
+    struct snap *m = mr ? snapshot(mr, &mn, &mbytes, mt) : NULL;
+    if (!a || (mr && !m)) {
+        o->err = ENOMEM;
+        hpc_munmap(a, bytes);
+        hpc_munmap(m, mbytes);
+        return;
+    }
     write_header(o, t, type);
-    for (i = 0; i < n; i++) {
+    for (size_t i = 0; i < mn; i++) {
+        hpc_write_sample(o, m[i].n1, m[i].s1, m[i].n2, m[i].s2, m[i].b);
+        hpc_out_str(o, "\n");
+    }
+    for (size_t i = 0; i < n; i++) {
         hpc_write_sample(o, a[i].n1, a[i].s1, a[i].n2, a[i].s2, a[i].b);
         hpc_out_str(o, "\n");
     }
     hpc_munmap(a, bytes);
+    hpc_munmap(m, mbytes);
     hpc_write_maps(o);
 }
 
@@ -489,7 +510,7 @@ void hpc_write_maps_lines(struct hpc_out *o)
     char *buf = hpc_mmap(cap);
     while (buf) {
         if (len == cap) {
-            void *nb = mremap(buf, cap, cap * 2, MREMAP_MAYMOVE);
+            void *nb = hpc_sys_mremap(buf, cap, cap * 2, MREMAP_MAYMOVE, NULL);
             if (nb == MAP_FAILED)
                 break;
             buf = nb;

@@ -244,6 +244,21 @@ SH
         grep -Pq '^\t@ [0-9a-f]+ Leak20000Func$' err || fail "cpprof --symbols: $(cat err)"
     fi
     ;;
+mmap)
+    pre HEAPPROFILE="$tmp/mm" HEAP_PROFILE_MMAP=true "$target" mmap 2>err || fail "exit status $?: $(cat err)"
+    f=mm.0001.heap
+    sed -n 2p "$f" | grep -Eq '^     1:  1048576 \[     1:  1048576\] @' || fail "1 MiB mapping not first: $(head -3 "$f")"
+    grep -Eq '^     0:        0 \[     1:    65536\] @' "$f" || fail "unmapped 64 KiB region"
+    grep -Eq '^     1:     4321 \[     1:     4321\] @' "$f" || fail "malloc bucket missing"
+    inuse=$(header "$f" | cut -d' ' -f2)
+    [ "$inuse" -lt 1048576 ] || fail "mappings counted in the header: $inuse"
+    pre HEAPPROFILE="$tmp/mo" HEAP_PROFILE_ONLY_MMAP=1 "$target" mmap 2>err || fail "only: exit status $?"
+    [ "$(header mo.0001.heap)" = "0 0 0 0" ] || fail "only-mmap header: $(header mo.0001.heap)"
+    grep -Eq '^     1:  1048576 \[' mo.0001.heap || fail "only-mmap: no mapping"
+    pre HEAPPROFILE="$tmp/mn" "$target" mmap 2>err || fail "plain: exit status $?"
+    wellformed mn.0001.heap
+    grep -q ' 1048576 \[' mn.0001.heap && fail "mapping recorded without HEAP_PROFILE_MMAP"
+    ;;
 *)
     fail "unknown scenario"
     ;;

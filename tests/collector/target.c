@@ -8,6 +8,7 @@
  *   edge        realloc(p, 0), huge and failing allocations, memalign family; exits 1 on a
  *               wrong libc result; leaks exactly 777 bytes from EdgeLeak
  *   churn       allocate and free 64 MiB in 1 MiB blocks (interval triggers)
+ *   mmap        MmapRegion maps 1 MiB (kept) and 64 KiB (unmapped); mallocs 4321 bytes (kept)
  * Built with the project's default -O2 and no frame pointers.
  */
 #include <dlfcn.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -192,6 +194,21 @@ static int do_churn(void)
     return 0;
 }
 
+__attribute__((noinline)) static void *MmapRegion(size_t n)
+{
+    return mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+static int do_mmap(void)
+{
+    g_keep = MmapRegion(1 << 20);
+    void *q = MmapRegion(1 << 16);
+    if (g_keep == MAP_FAILED || q == MAP_FAILED || munmap(q, 1 << 16) != 0)
+        return 1;
+    g_keep = malloc(4321);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -209,5 +226,7 @@ int main(int argc, char **argv)
         return do_edge();
     if (!strcmp(m, "churn"))
         return do_churn();
+    if (!strcmp(m, "mmap"))
+        return do_mmap();
     return 2;
 }

@@ -17,7 +17,7 @@
 
 static sem_t g_ready;
 static uintptr_t g_hidden;
-static __thread void *t_block;
+static __thread void *volatile t_block; /* volatile: gcc drops stores to a write-only static */
 
 __attribute__((noinline)) static void *LeakFromThread(size_t n)
 {
@@ -39,7 +39,7 @@ static void *hold_in_tls(void *arg)
 {
     (void)arg;
     t_block = malloc(5432);
-    memset(t_block, 2, 5432);
+    memset((void *)t_block, 2, 5432);
     sem_post(&g_ready);
     for (;;)
         pause();
@@ -57,7 +57,8 @@ static int do_hold(void)
 {
     pthread_t a, b, c;
     sem_init(&g_ready, 0, 0);
-    if (pthread_create(&a, NULL, hold_on_stack, NULL) || pthread_create(&b, NULL, hold_in_tls, NULL))
+    if (pthread_create(&a, NULL, hold_on_stack, NULL) ||
+        pthread_create(&b, NULL, hold_in_tls, NULL))
         return 2;
     sem_wait(&g_ready);
     sem_wait(&g_ready);
