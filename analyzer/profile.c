@@ -168,7 +168,7 @@ static int64_t find_sample(hp_profile *p, const uint32_t *locs, uint32_t depth, 
     while ((id = p->sample_slots[h])) {
         const hp_sample *s = &p->samples[id - 1];
         if (s->depth == depth &&
-            memcmp(p->stack_locs + s->stack, locs, depth * sizeof(*locs)) == 0)
+            (!depth || memcmp(p->stack_locs + s->stack, locs, depth * sizeof(*locs)) == 0))
             return id - 1;
         h = (h + 1) & mask;
     }
@@ -184,7 +184,8 @@ static int64_t find_sample(hp_profile *p, const uint32_t *locs, uint32_t depth, 
     memset(s, 0, sizeof(*s));
     s->stack = (uint32_t)p->nstack_locs;
     s->depth = depth;
-    memcpy(p->stack_locs + p->nstack_locs, locs, depth * sizeof(*locs));
+    if (depth)
+        memcpy(p->stack_locs + p->nstack_locs, locs, depth * sizeof(*locs));
     p->nstack_locs += depth;
     p->sample_slots[h] = idx + 1;
     return idx;

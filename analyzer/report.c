@@ -360,7 +360,8 @@ static int add_stack(hp_report *r, size_t *alloc, size_t *frames_alloc, double v
     hp_report_stack *st = &r->stacks[r->nstacks++];
     *st = (hp_report_stack){
         .value = value, .frames = (uint32_t)r->nframe_locs, .nframes = n, .sample = sample};
-    memcpy(r->frame_locs + r->nframe_locs, frames, n * sizeof(*frames));
+    if (n)
+        memcpy(r->frame_locs + r->nframe_locs, frames, n * sizeof(*frames));
     r->nframe_locs += n;
     return 0;
 }
@@ -394,7 +395,9 @@ static int process_stacks(builder *b)
             hp_report_stack *st = &r->stacks[r->nstacks++];
             *st = (hp_report_stack){.value = s->value[metric], .frames = s->stack,
                                     .nframes = s->depth, .sample = (uint32_t)i};
-            memcpy(r->frame_locs + s->stack, p->stack_locs + s->stack, s->depth * sizeof(uint32_t));
+            if (s->depth)
+                memcpy(r->frame_locs + s->stack, p->stack_locs + s->stack,
+                       s->depth * sizeof(uint32_t));
             if (s->depth)
                 r->frame_locs[s->stack] |= HP_FRAME_LEAF;
         }
@@ -498,7 +501,8 @@ static int sum_keys(builder *b)
                     rc = -ENOMEM;
                     goto out;
                 }
-                memcpy(r->stack_keys + r->nstack_keys, ks, nk * sizeof(*ks));
+                if (nk)
+                    memcpy(r->stack_keys + r->nstack_keys, ks, nk * sizeof(*ks));
                 r->nstack_keys += nk;
             }
         }

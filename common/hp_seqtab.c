@@ -63,7 +63,8 @@ int64_t hp_seqtab_intern(hp_seqtab *t, const uint32_t *seq, uint32_t n)
     uint32_t id;
     while ((id = t->slots[h])) {
         id--;
-        if (t->len[id] == n && memcmp(t->data + t->start[id], seq, (size_t)n * sizeof(*seq)) == 0)
+        if (t->len[id] == n &&
+            (!n || memcmp(t->data + t->start[id], seq, (size_t)n * sizeof(*seq)) == 0))
             return id;
         h = (h + 1) & mask;
     }
@@ -91,5 +92,5 @@ size_t hp_seqtab_count(const hp_seqtab *t)
 const uint32_t *hp_seqtab_get(const hp_seqtab *t, uint32_t id, uint32_t *ret_n)
 {
     *ret_n = t->len[id];
-    return t->data + t->start[id];
+    return t->data ? t->data + t->start[id] : NULL;
 }

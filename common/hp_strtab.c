@@ -66,7 +66,7 @@ int64_t hp_strtab_intern(hp_strtab *t, const char *s, size_t n)
     size_t h = hp_hash_bytes(s, n, 0) & mask;
     while (t->slots[h]) {
         uint32_t id = t->slots[h] - 1;
-        if (t->lens[id] == n && memcmp(t->strs[id], s, n) == 0)
+        if (t->lens[id] == n && (!n || memcmp(t->strs[id], s, n) == 0))
             return id;
         h = (h + 1) & mask;
     }

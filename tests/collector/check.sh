@@ -166,7 +166,11 @@ howto7)
     HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal "$howto7" >out 2>err
     rc=$?
     [ $rc = 1 ] || fail "HEAPCHECK exit status $rc, want 1: $(cat err)"
-    grep -q '^Leak check _main_ detected leaks of 20000 bytes in 100 objects$' err || fail "summary: $(cat err)"
+    # The how-to's program keeps its last pointer in a local that may survive
+    # in a dead stack slot or register: a conservative scan (gperftools' too)
+    # may then see 99 of the 100 blocks as reachable.
+    grep -Eq '^Leak check _main_ detected leaks of (20000 bytes in 100|19800 bytes in 99) objects$' err ||
+        fail "summary: $(cat err)"
     ;;
 checkapi)
     [ "$checkapi" = none ] && { echo "skip: no C++ compiler"; exit 77; }
