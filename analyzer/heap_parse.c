@@ -205,31 +205,70 @@ static void adjust(const hp_profile *prof, const int64_t raw[HP_NVALUES], double
 /* ---- stacks and samples ------------------------------------------------ */
 
 /* Reads the addresses from s to end into ps->stack; returns depth or <0. */
+/* Character classes of the address scanner: 0..15 hex digit, CH_BLANK, CH_OTHER. */
+enum { CH_BLANK = 16, CH_OTHER = 17 };
+static unsigned char char_class[256];
+
+static void init_char_class(void)
+{
+    if (char_class[0])
+        return;
+    for (int c = 0; c < 256; c++)
+        char_class[c] = CH_OTHER;
+    for (int c = '0'; c <= '9'; c++)
+        char_class[c] = (unsigned char)(c - '0');
+    for (int c = 'a'; c <= 'f'; c++)
+        char_class[c] = (unsigned char)(c - 'a' + 10);
+    for (int c = 'A'; c <= 'F'; c++)
+        char_class[c] = (unsigned char)(c - 'A' + 10);
+    const char blanks[] = " \t\r\v\f";
+    for (const char *b = blanks; *b; b++)
+        char_class[(unsigned char)*b] = CH_BLANK;
+}
+
+static int bad_address(parser *ps, const char *tok, const char *end, int r)
+{
+    const char *e = tok;
+    while (e < end && !is_ws(*e))
+        e++;
+    char buf[48], msg[96];
+    snprintf(msg, sizeof(msg), "%s '%s'",
+             r == -EOVERFLOW ? "address does not fit in 64 bits" : "bad address",
+             excerpt(tok, (size_t)(e - tok), buf, sizeof(buf)));
+    return fail(ps, r, msg);
+}
+
+/* Reads the addresses from s to end into ps->stack in one pass over the
+ * characters ([0x]hex tokens separated by blanks); returns depth or <0. */
 static int64_t parse_stack(parser *ps, const char *s, const char *end)
 {
     size_t depth = 0;
     for (;;) {
-        skip_ws(&s, end);
+        while (s < end && char_class[(unsigned char)*s] == CH_BLANK)
+            s++;
         if (s >= end)
             break;
         const char *tok = s;
-        while (s < end && !is_ws(*s))
+        if (end - s >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+            s += 2;
+        uint64_t v = 0;
+        const char *digits = s;
+        unsigned c;
+        while (s < end && (c = char_class[(unsigned char)*s]) < 16) {
+            if (hp_unlikely(v >> 60))
+                return bad_address(ps, tok, end, -EOVERFLOW);
+            v = (v << 4) | c;
             s++;
-        uint64_t addr;
-        int r = parse_address(tok, (size_t)(s - tok), &addr);
-        if (r < 0) {
-            char buf[48], msg[96];
-            snprintf(msg, sizeof(msg), "%s '%s'",
-                     r == -EOVERFLOW ? "address does not fit in 64 bits" : "bad address",
-                     excerpt(tok, (size_t)(s - tok), buf, sizeof(buf)));
-            return fail(ps, r, msg);
         }
-        if (depth >= HP_HEAP_MAX_DEPTH)
+        if (hp_unlikely(s == digits || (s < end && char_class[(unsigned char)*s] != CH_BLANK)))
+            return bad_address(ps, tok, end, -EBADMSG);
+        if (hp_unlikely(depth >= HP_HEAP_MAX_DEPTH))
             return fail(ps, -EBADMSG, "stack deeper than 4096 frames");
-        if (HP_GROW(ps->stack, ps->stack_alloc, depth + 1) < 0)
+        if (hp_unlikely(depth >= ps->stack_alloc) &&
+            HP_GROW(ps->stack, ps->stack_alloc, depth + 1) < 0)
             return hp_error_set(ps->err, -ENOMEM, "out of memory");
-        int64_t loc = hp_profile_location(ps->prof, addr);
-        if (loc < 0)
+        int64_t loc = hp_profile_location(ps->prof, v);
+        if (hp_unlikely(loc < 0))
             return hp_error_set(ps->err, (int)loc, "out of memory");
         ps->stack[depth++] = (uint32_t)loc;
     }
@@ -639,6 +678,7 @@ int hp_heap_parse(const char *name, const char *data, size_t len, hp_profile **r
         hp_profile_free(prof);
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }
+    init_char_class();
     r = parse_all(&ps);
     free(ps.stack);
     if (r < 0) {
