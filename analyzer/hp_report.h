@@ -78,6 +78,7 @@ typedef struct hp_report {
     size_t nframe_locs;
     uint32_t *stack_keys; /* only with opts.keep_stack_keys */
     size_t nstack_keys;
+    uint8_t *dropped; /* per profile sample: 1 when --focus/--ignore dropped it; NULL: none */
 } hp_report;
 
 /**

@@ -418,8 +418,14 @@ static int process_stacks(builder *b)
         double v = s->value[metric];
         r->total += v;
         uint32_t n = sample_frames(b, s, frames);
-        if (!filter_frames(b, frames, &n))
+        if (!filter_frames(b, frames, &n)) {
+            if (!r->dropped && !(r->dropped = hp_new0(uint8_t, p->nsamples))) {
+                rc = -ENOMEM;
+                break;
+            }
+            r->dropped[i] = 1;
             continue;
+        }
         int64_t id = hp_seqtab_intern(seqs, frames, n);
         if (id < 0) {
             rc = (int)id;
@@ -643,6 +649,7 @@ hp_report *hp_report_free(hp_report *r)
     free(r->stacks);
     free(r->frame_locs);
     free(r->stack_keys);
+    free(r->dropped);
     free(r);
     return NULL;
 }

@@ -147,6 +147,8 @@ int hp_render_leak_report(const hp_report *r, FILE *out)
     for (size_t i = 0; i < p->nrecords; i++) {
         const hp_record *rec = &p->records[order[i]];
         const hp_sample *s = &p->samples[rec->sample];
+        if (r->dropped && r->dropped[rec->sample])
+            continue; /* --focus/--ignore apply to the leak report too (DECISIONS 9) */
         fputs("Leak of ", out);
         perl_number(out, rec->value[HP_INUSE_SPACE]);
         fputs(" bytes in ", out);

@@ -1,0 +1,1 @@
+--text --stacks --focus=NoLeak bin/seed heap/seed.0001.heap
