@@ -13,8 +13,7 @@ static bool is_objects(const hp_report *r)
     return r->opts.metric == HP_INUSE_OBJECTS || r->opts.metric == HP_ALLOC_OBJECTS;
 }
 
-/* Perl's sprintf("%d", v): truncation toward zero, clamped to the IV range. */
-static long long perl_int(double v)
+long long hp_fmt_perl_int(double v)
 {
     if (isnan(v))
         return 0;
@@ -29,7 +28,7 @@ void hp_fmt_value(const hp_report *r, const hp_render_options *o, double v, char
                   size_t size)
 {
     if (is_objects(r) || o->show_bytes)
-        snprintf(out, size, "%lld", perl_int(v));
+        snprintf(out, size, "%lld", hp_fmt_perl_int(v));
     else
         snprintf(out, size, "%.1f", v / 1048576.0);
 }

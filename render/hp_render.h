@@ -25,6 +25,9 @@ typedef struct hp_render_options {
     bool min_line_width; /* SVG and web: edges at least 1 wide */
 } hp_render_options;
 
+/* Perl's sprintf("%d", v): truncation toward zero, clamped to the 64-bit range. */
+long long hp_fmt_perl_int(double v);
+
 /* Perl pprof's Unparse / Units / Percent. */
 void hp_fmt_value(const hp_report *r, const hp_render_options *o, double v, char *out,
                   size_t size);

@@ -36,18 +36,6 @@ static void frame_symbol(const hp_profile *p, uint32_t loc, uint64_t addr, frame
     }
 }
 
-/* Perl's "%d" of a value. */
-static long long as_int(double v)
-{
-    if (isnan(v))
-        return 0;
-    if (v >= 9223372036854775807.0)
-        return INT64_MAX;
-    if (v <= -9223372036854775808.0)
-        return INT64_MIN;
-    return (long long)v;
-}
-
 static const hp_report *sort_report;
 
 static int stack_cmp(const void *pa, const void *pb)
@@ -89,7 +77,7 @@ int hp_render_stacks(const hp_report *r, const hp_render_options *o, FILE *out)
         return -ENOMEM;
     for (size_t i = 0; i < r->nstacks; i++) {
         const hp_report_stack *st = &r->stacks[order[i]];
-        fprintf(out, "%-8lld ", as_int(st->value));
+        fprintf(out, "%-8lld ", hp_fmt_perl_int(st->value));
         for (uint32_t j = 0; j < st->nframes; j++) {
             uint32_t f = r->frame_locs[st->frames + j];
             uint64_t a = hp_report_frame_address(r, f);
@@ -209,7 +197,7 @@ int hp_render_collapsed(const hp_report *r, FILE *out)
                 first = false;
             }
         }
-        fprintf(out, " %lld\n", as_int(st->value));
+        fprintf(out, " %lld\n", hp_fmt_perl_int(st->value));
     }
     free(order);
     return ferror(out) ? -EIO : 0;
