@@ -6,7 +6,10 @@
  * the first HEAP_CHECK_MAX_POINTER_OFFSET bytes of a block). Roots:
  *   - writable PT_LOAD segments of all loaded objects except this library;
  *   - the checking thread's stack (from its stack pointer, callee-saved registers spilled),
- *     its static TLS blocks (dl_iterate_phdr) and its thread control block;
+ *     its static TLS blocks (dl_iterate_phdr) and its thread control block; in the at-exit
+ *     check after main has returned, the main thread's stack is not a root: only exit
+ *     machinery runs there, over dead frames whose block addresses linger in its
+ *     uninitialised slots (false negatives that made gperftools' and our results vary);
  *   - the whole stack block of every other thread started through pthread_create and still
  *     alive (threads.c): in glibc that block also holds the thread's static TLS and its
  *     control block (whose DTV leads to dynamically allocated TLS). Their registers are not
@@ -37,6 +40,7 @@ static bool draconian;
 static bool global_check; /* run "_main_" at exit (not HEAPCHECK=local) */
 static long long max_offset = 1024;
 static size_t tcb_size = 0x700; /* sizeof(struct pthread), refined from libthread_db's hint */
+static bool exit_check;         /* the at-exit "_main_" check is running */
 
 void hpc_heapcheck_setup(void)
 {
@@ -246,6 +250,12 @@ static int scan_object(struct dl_phdr_info *info, size_t sz, void *ctx)
     return 0;
 }
 
+/* At exit after main returned, the main thread's stack holds no program frame. */
+static bool main_stack_dead(void)
+{
+    return exit_check && atomic_load(&hpc_main_returned);
+}
+
 __attribute__((noinline)) static void scan_own_stack(struct state *st)
 {
     __builtin_unwind_init(); /* spill callee-saved registers into this frame */
@@ -255,8 +265,8 @@ __attribute__((noinline)) static void scan_own_stack(struct state *st)
         /* a registered thread: up to the top of its block (TLS and TCB included) */
     } else {
         top = (uintptr_t)__libc_stack_end;
-        if (!(sp < top && top - sp < (256u << 20)))
-            return;
+        if (!(sp < top && top - sp < (256u << 20)) || main_stack_dead())
+            top = sp; /* nothing to scan */
     }
     scan_range(st, sp, top);
     drain(st);
@@ -279,7 +289,7 @@ static void scan_thread(void *ctx, int tid, uintptr_t lo, uintptr_t hi)
 static void scan_main_stack(struct state *st)
 {
     uintptr_t lo, hi;
-    if (hpc_thread_self(&lo, &hi) == false)
+    if (hpc_thread_self(&lo, &hi) == false || main_stack_dead())
         return; /* we are the main thread (or unregistered): scan_own_stack covered it */
     uintptr_t top = (uintptr_t)__libc_stack_end;
     /* the main stack is at most RLIMIT_STACK below its top; unmapped pages are skipped */
@@ -375,6 +385,27 @@ __attribute__((noinline)) static void wipe_stack(void)
     __asm__ volatile("" : : "r"(buf) : "memory");
 }
 
+__attribute__((noinline)) static void wipe_below(size_t n)
+{
+    char *buf = __builtin_alloca(n + 1);
+    memset(buf, 0, n + 1);
+    __asm__ volatile("" : : "r"(buf) : "memory");
+}
+
+/* exit() from anywhere: zero the whole dead part of the stack below the caller, so the exit
+ * handlers' and destructors' frames laid over it hold no stale block addresses. */
+void hpc_heapcheck_wipe_deep(void)
+{
+    if (!atomic_load(&hpc_check_rec))
+        return;
+    char here;
+    uintptr_t sp = (uintptr_t)&here;
+    uintptr_t lo = hpc_stack_floor(sp);
+    const size_t margin = 16384; /* memset's frame (and a signal frame) stay below the wipe */
+    if (lo && sp > lo && sp - lo > 2 * margin)
+        wipe_below(sp - lo - margin); /* else hpc_dtor's shallow wipe is all there is */
+}
+
 bool hpc_check_run(struct hpc_check *c)
 {
     struct state st = {0};
@@ -442,7 +473,9 @@ __attribute__((noinline)) static void at_exit_check(void)
 {
     hpc_lock_take(&hpc_check_lock);
     struct hpc_check c = {.name = "_main_", .symbolize = true};
+    exit_check = true;
     bool ok = hpc_check_run(&c);
+    exit_check = false;
     atomic_store(&hpc_check_rec, NULL); /* stop recording */
     hpc_lock_drop(&hpc_check_lock);
     if (ok)

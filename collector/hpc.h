@@ -194,6 +194,7 @@ void hpc_heapcheck_setup(void); /* reads HEAPCHECK; may create hpc_check_rec */
 bool hpc_heapcheck_global(void); /* HEAPCHECK asked for the "_main_" check */
 void hpc_heapcheck_at_exit(void);
 void hpc_heapcheck_wipe(void); /* zero dead stack below the caller (checker on only) */
+void hpc_heapcheck_wipe_deep(void); /* same, down to the bottom of the caller's stack */
 /* Runs a check now (caller holds hpc_check_lock and set the recursion guard); reports on
  * stderr and writes <dir>/<prog>.<pid>.<name>-end.heap. Returns true iff no leaks. */
 bool hpc_check_run(struct hpc_check *c);
@@ -212,6 +213,8 @@ void hpc_scan_foreign(uintptr_t lo, uintptr_t hi, void (*fn)(void *, const uintp
                       void *ctx);
 void hpc_each_thread(void (*fn)(void *ctx, int tid, uintptr_t lo, uintptr_t hi), void *ctx);
 bool hpc_thread_self(uintptr_t *lo, uintptr_t *hi);
+uintptr_t hpc_stack_floor(uintptr_t sp); /* lowest address of the caller's stack, or 0 */
+extern atomic_bool hpc_main_returned;    /* main has returned (__libc_start_main wrapper) */
 
 /* ---- libc helpers without allocation (util in writer.c) --------------------------------- */
 size_t hpc_strlen(const char *s);

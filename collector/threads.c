@@ -10,11 +10,17 @@
  *
  * The trampoline is only used while the heap checker is on; otherwise pthread_create
  * forwards at once.
+ *
+ * The main thread's end: an interposed __libc_start_main runs main through a wrapper that
+ * notes when main has returned (from then on the main stack holds only exit machinery, whose
+ * uninitialised slots still carry the dead frames' block addresses), and an interposed exit
+ * zeroes the dead stack below its caller before the exit handlers' frames are laid over it.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -121,6 +127,106 @@ HPC_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(
     if (rc != 0)
         __libc_free(s);
     return rc;
+}
+
+/* ---- the main thread's end ---------------------------------------------------------------- */
+
+atomic_bool hpc_main_returned;
+static int (*real_main)(int, char **, char **);
+
+typedef int (*start_main_fn)(int (*)(int, char **, char **), int, char **, void (*)(void),
+                             void (*)(void), void (*)(void), void *);
+
+static int main_wrapper(int argc, char **argv, char **envp)
+{
+    int rc = real_main(argc, argv, envp);
+    atomic_store(&hpc_main_returned, true);
+    return rc;
+}
+
+int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+                      void (*init)(void), void (*fini)(void), void (*rtld_fini)(void),
+                      void *stack_end);
+HPC_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+                                 void (*init)(void), void (*fini)(void), void (*rtld_fini)(void),
+                                 void *stack_end)
+{
+    struct hpc_thread *t = &hpc_tls;
+    t->busy++;
+    start_main_fn real = (start_main_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+    t->busy--;
+    if (!real)
+        _exit(127);
+    real_main = main;
+    return real(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+HPC_EXPORT void exit(int status)
+{
+    static void (*real_exit)(int);
+    if (!real_exit) {
+        struct hpc_thread *t = &hpc_tls;
+        t->busy++;
+        real_exit = (void (*)(int))dlsym(RTLD_NEXT, "exit");
+        t->busy--;
+    }
+    hpc_heapcheck_wipe_deep();
+    if (real_exit)
+        real_exit(status);
+    _exit(status);
+}
+
+static bool is_stack_line(const char *l, size_t n)
+{
+    return n >= 7 && memcmp(l + n - 7, "[stack]", 7) == 0;
+}
+
+/* Lowest address of the calling thread's stack: its registered block, or for the main thread
+ * the "[stack]" mapping of /proc/self/maps that holds sp; 0 if unknown (never a mapping that
+ * might be anything else, such as a user-supplied stack inside the heap). */
+uintptr_t hpc_stack_floor(uintptr_t sp)
+{
+    uintptr_t lo, hi;
+    if (hpc_thread_self(&lo, &hi))
+        return sp >= lo && sp < hi ? lo : 0;
+    if (my_tid() != getpid())
+        return 0;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[4096];
+    size_t len = 0;
+    uintptr_t found = 0;
+    for (;;) {
+        ssize_t got = read(fd, buf + len, sizeof(buf) - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+        size_t start = 0;
+        for (size_t i = 0; i < len && !found; i++) {
+            if (buf[i] != '\n')
+                continue;
+            uintptr_t a = 0, b = 0;
+            size_t k = start;
+            for (; k < i && buf[k] != '-'; k++)
+                a = a * 16 + (uintptr_t)(buf[k] <= '9' ? buf[k] - '0' : (buf[k] | 32) - 'a' + 10);
+            for (k++; k < i && buf[k] != ' '; k++)
+                b = b * 16 + (uintptr_t)(buf[k] <= '9' ? buf[k] - '0' : (buf[k] | 32) - 'a' + 10);
+            if (sp >= a && sp < b && is_stack_line(buf + start, i - start))
+                found = a;
+            start = i + 1;
+        }
+        if (found)
+            break;
+        memmove(buf, buf + start, len - start); /* keep the partial last line */
+        len -= start;
+        if (len == sizeof(buf))
+            len = 0; /* a line longer than the buffer cannot be a stack's: drop it */
+    }
+    close(fd);
+    return found;
 }
 
 /* ---- reading other threads' memory ------------------------------------------------------ */

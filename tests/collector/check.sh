@@ -222,6 +222,16 @@ heapcheck-threads)
         || fail "noleak: exit status $?: $(cat err)"
     grep -q '^No leaks found for check "_main_"' err || fail "noleak message: $(cat err)"
     ;;
+heapcheck-stale)
+    # the only references to the block are in dead stack slots under the exit path's frames
+    for mode in stale stale-exit; do
+        HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal pre "$threadcheck" $mode >out 2>err
+        rc=$?
+        [ $rc = 1 ] || fail "$mode: exit status $rc, want 1: $(cat err)"
+        grep -q '^Leak check _main_ detected leaks of 777 bytes in 1 objects$' err \
+            || fail "$mode: want exactly the 777-byte leak: $(grep -A3 'Leak check' err)"
+    done
+    ;;
 heapcheck-symbolize)
     # a stand-in for "pprof --symbols": records its input, names each address
     cat >fakepprof <<'SH'

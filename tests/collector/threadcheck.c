@@ -5,6 +5,10 @@
  *            leaked 999 bytes (pointer stored XOR-masked): exactly that one is a leak
  *   noleak   4 threads allocate, pass blocks to each other through a shared slot array and
  *            free everything before they are joined: no leaks
+ *   stale    a function fills 512 dead stack slots with the address of a 777-byte block it
+ *            then drops; main returns: the exit handlers' frames laid over those slots must
+ *            not make the block reachable (exactly that one is a leak)
+ *   stale-exit  the same, but main calls exit(0)
  * Built with the project's default -O2 and no frame pointers.
  */
 #include <pthread.h>
@@ -102,6 +106,16 @@ static int do_noleak(void)
     return 0;
 }
 
+/* Leaves p's address in many stack slots that are dead once this returns. */
+__attribute__((noinline)) static void drop_block(void)
+{
+    void *p = malloc(777);
+    volatile uintptr_t slots[512];
+    for (int i = 0; i < 512; i++)
+        slots[i] = (uintptr_t)p;
+    (void)slots;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -110,5 +124,11 @@ int main(int argc, char **argv)
         return do_hold();
     if (!strcmp(argv[1], "noleak"))
         return do_noleak();
+    if (!strncmp(argv[1], "stale", 5)) {
+        drop_block();
+        if (!strcmp(argv[1], "stale-exit"))
+            exit(0);
+        return 0;
+    }
     return 2;
 }
