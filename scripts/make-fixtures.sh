@@ -13,6 +13,21 @@
 #                 testdata/sysroot/.build-id/fe/ed...debug (use debug_root = testdata/sysroot)
 #   fx-stripped   fx-O2 linked -rdynamic, strip --strip-all: .dynsym only
 #   fx-dwarf4     C, -O2 -gdwarf-4 (.debug_ranges / DWARF 4 line table)
+#   fxv, v2/fxv   fx.c built twice with different fixed build-ids (search path
+#                 rules); store*/<build-id>/fxv: Go pprof's build-id layout
+#                 (store-amb: two builds, store-bad: directory name != build-id);
+#                 store/<fx-buildid's id>/fx-buildid: its debug file
+#   fx-bidmis     stripped, build-id ba5e...; the sysroot's .build-id file for
+#                 it is the debug file of another build (build-id mismatch)
+#   fx-crcmis     stripped, no build-id, .gnu_debuglink to fx-crcmis.debug of
+#                 another build (CRC mismatch)
+#   fxdwz-a, -b   C++ (src/fxdwz*.cc), stripped; debug files run through
+#                 `dwz -m`: fxdwz-a's in sysroot/.build-id with
+#                 .gnu_debugaltlink -> /usr/lib/debug/.dwz/fxdwz.debug
+#                 (DW_FORM_GNU_ref_alt / strp_alt), fxdwz-b's next to it via
+#                 .gnu_debuglink with DWARF 5 .debug_sup ->
+#                 /usr/lib/debug/.dwz/fxdwz5.debug (ref_sup4 / strp_sup); the
+#                 common files are in sysroot/.dwz. Needs dwz (0.15).
 set -eu
 unset DEBUGINFOD_URLS
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,6 +57,56 @@ strip --strip-all "$out/fx-buildid"
 
 gcc -O2 -g $map -rdynamic -o "$out/fx-stripped" fx.c
 strip --strip-all "$out/fx-stripped"
+
+# search path by build-id
+v1=f0f0000000000000000000000000000000000001
+v2=f0f0000000000000000000000000000000000002
+gcc -O2 -g $map -Wl,--build-id=0x$v1 -o "$out/fxv" fx.c
+mkdir -p "$out/v2" "$out/store/$v1" "$out/store/$id" "$out/store-amb/$v1" "$out/store-amb/$v2" \
+    "$out/store-bad/f0f0000000000000000000000000000000000003"
+gcc -O2 -g $map -Wl,--build-id=0x$v2 -o "$out/v2/fxv" fx.c
+strip --strip-all "$out/fxv" "$out/v2/fxv"
+cp "$out/fxv" "$out/store/$v1/fxv"
+cp "$out/fxv" "$out/store-amb/$v1/fxv"
+cp "$out/v2/fxv" "$out/store-amb/$v2/fxv"
+cp "$out/fxv" "$out/store-bad/f0f0000000000000000000000000000000000003/fxv"
+cp "$sys/.build-id/fe/${id#fe}.debug" "$out/store/$id/fx-buildid"
+
+# debug files of another build
+bad=ba5e000000000000000000000000000000000001
+gcc -O2 -g $map -rdynamic -Wl,--build-id=0x$bad -o "$out/fx-bidmis" fx.c
+mkdir -p "$sys/.build-id/ba"
+gcc -O2 -g $map -Wl,--build-id=0x$v2 -o /tmp/fxv-full.$$ fx.c
+objcopy --only-keep-debug /tmp/fxv-full.$$ "$sys/.build-id/ba/${bad#ba}.debug"
+rm -f /tmp/fxv-full.$$
+strip --strip-all "$out/fx-bidmis"
+gcc -O2 -g $map -rdynamic -Wl,--build-id=none -o "$out/fx-crcmis" fx.c
+objcopy --only-keep-debug "$out/fx-crcmis" "$out/fx-crcmis.debug"
+strip --strip-all "$out/fx-crcmis"
+(cd "$out" && objcopy --add-gnu-debuglink=fx-crcmis.debug fx-crcmis)
+gcc -O1 -g $map -Wl,--build-id=none -o /tmp/fx-other.$$ fx.c
+objcopy --only-keep-debug /tmp/fx-other.$$ "$out/fx-crcmis.debug"
+rm -f /tmp/fx-other.$$
+
+# dwz: two programs sharing fxdwz.h, their debug files run through dwz -m
+tmp=$(mktemp -d)
+da=d0d0aaaa00000000000000000000000000000001
+db=d0d0bbbb00000000000000000000000000000002
+g++ -O2 -g $map -Wl,--build-id=0x$da -o "$out/fxdwz-a" fxdwz-a.cc
+g++ -O2 -g $map -Wl,--build-id=0x$db -o "$out/fxdwz-b" fxdwz-b.cc
+for p in a b; do
+    objcopy --only-keep-debug "$out/fxdwz-$p" "$tmp/$p.debug"
+    cp "$tmp/$p.debug" "$tmp/$p.5.debug"
+    strip --strip-all "$out/fxdwz-$p"
+done
+mkdir -p "$sys/.dwz" "$sys/.build-id/d0"
+dwz -m "$sys/.dwz/fxdwz.debug" -M /usr/lib/debug/.dwz/fxdwz.debug "$tmp/a.debug" "$tmp/b.debug"
+dwz -5 -m "$sys/.dwz/fxdwz5.debug" -M /usr/lib/debug/.dwz/fxdwz5.debug \
+    "$tmp/a.5.debug" "$tmp/b.5.debug"
+cp "$tmp/a.debug" "$sys/.build-id/d0/${da#d0}.debug"
+cp "$tmp/b.5.debug" "$out/fxdwz-b.debug"
+(cd "$out" && objcopy --add-gnu-debuglink=fxdwz-b.debug fxdwz-b)
+rm -rf "$tmp"
 
 # fuzz seeds: a small object and truncated / patched copies of it
 seeds=$top/testdata/fuzz/fuzz-symbolize-elf

@@ -7,12 +7,17 @@
  * rnglists) flattened into disjoint "innermost scope" segments, scope names
  * (linkage name demangled with parameters, following abstract_origin and
  * specification), call_file/call_line, and the line tables (DWARF 2-5) with
- * file names joined the way binutils' addr2line joins them.
+ * file names joined the way binutils' addr2line joins them. A dwz
+ * supplementary file is opened as a second session, tied to the first so
+ * that DW_FORM_GNU_strp_alt / strp_sup strings resolve; DW_FORM_GNU_ref_alt /
+ * ref_sup4/8 references are followed into it by name_from_off.
  */
 #include "hp_common.h"
 
+#include <fcntl.h>
 #include <libdwarf/dwarf.h>
 #include <libdwarf/libdwarf.h>
+#include <unistd.h>
 
 #include "dwarf_compat.h"
 #include "hp_buf.h"
@@ -20,11 +25,15 @@
 #include "symbolizer-internal.h"
 
 #define HP_DW_MAX_ERRORS 64
+#define HP_DW_ALT_OFF    (1ull << 62) /* names cache: offset in the dwz file */
 
 enum { NAME_PLAIN, NAME_LINKAGE, NAME_QUALIFIED };
 
 typedef struct hp_dw_ctx {
     Dwarf_Debug dbg;
+    Dwarf_Debug alt; /* dwz supplementary file, NULL if none */
+    Dwarf_Debug cur; /* the session of the DIE being read (dbg or alt) */
+    int alt_fd;
     hp_strtab *strs;
     hp_dwarf_info *out;
     hp_dw_cu *cu; /* the CU being decoded */
@@ -56,7 +65,7 @@ static void dw_note_error(dw_ctx *c, Dwarf_Error err, const char *what)
         snprintf(c->first_error, sizeof(c->first_error), "%s: %s", what,
                  err ? dwarf_errmsg(err) : "unknown error");
     if (err)
-        hp_dwarf_dealloc_error(c->dbg, err);
+        hp_dwarf_dealloc_error(c->cur, err);
 }
 
 /* Error handler for calls made without an error pointer: record, never abort. */
@@ -77,6 +86,9 @@ static const char *die_str(dw_ctx *c, Dwarf_Die die, Dwarf_Half attr)
         dw_note_error(c, err, "attribute string");
         return NULL;
     }
+    /* libdwarf's stand-in for an alternate-file string it cannot read */
+    if (r == DW_DLV_OK && s[0] == '<' && strstr(s, "-no-tied-file>"))
+        return NULL;
     return r == DW_DLV_OK ? s : NULL;
 }
 
@@ -107,13 +119,30 @@ static bool die_udata(dw_ctx *c, Dwarf_Die die, Dwarf_Half attrnum, Dwarf_Unsign
         if (r == DW_DLV_ERROR)
             dw_note_error(c, err, "attribute value");
     }
-    dwarf_dealloc(c->dbg, attr, DW_DLA_ATTR);
+    dwarf_dealloc(c->cur, attr, DW_DLA_ATTR);
     return r == DW_DLV_OK;
 }
 
-/* Global .debug_info offset referenced by attrnum; false for none or an
- * alternate-file (dwz) reference, which is not followed. */
-static bool die_ref(dw_ctx *c, Dwarf_Die die, Dwarf_Half attrnum, Dwarf_Off *ret)
+/* DW_FORM_ref_sup4/8, which libdwarf 20210528 does not decode: the value
+ * read from .debug_info at the attribute's offset. */
+static int ref_sup(dw_ctx *c, Dwarf_Die die, Dwarf_Attribute attr, unsigned size, Dwarf_Off *ret,
+                   Dwarf_Error *err)
+{
+    Dwarf_Off at = 0;
+    uint64_t v = 0;
+    int r = dwarf_attr_offset(die, attr, &at, err);
+    if (r != DW_DLV_OK)
+        return r;
+    if (c->cur != c->dbg || !c->out->read || c->out->read(c->out->hook_arg, at, size, &v) < 0)
+        return DW_DLV_NO_ENTRY;
+    *ret = v;
+    return DW_DLV_OK;
+}
+
+/* Global .debug_info offset referenced by attrnum, *alt set when it is one of
+ * the dwz file (every reference of a DIE of that file is); false for none or
+ * for an alternate-file reference without that file. */
+static bool die_ref(dw_ctx *c, Dwarf_Die die, Dwarf_Half attrnum, Dwarf_Off *ret, bool *alt)
 {
     Dwarf_Attribute attr = NULL;
     Dwarf_Error err = NULL;
@@ -127,14 +156,20 @@ static bool die_ref(dw_ctx *c, Dwarf_Die die, Dwarf_Half attrnum, Dwarf_Off *ret
     bool ok = false;
     if (dwarf_whatform(attr, &form, &err) != DW_DLV_OK) {
         dw_note_error(c, err, "reference form");
-    } else if (form != DW_FORM_GNU_ref_alt && form != DW_FORM_ref_sup4 &&
-               form != DW_FORM_ref_sup8) {
-        r = dwarf_global_formref(attr, ret, &err);
+    } else {
+        *alt = c->cur == c->alt || form == DW_FORM_GNU_ref_alt || form == DW_FORM_ref_sup4 ||
+               form == DW_FORM_ref_sup8;
+        if (*alt && !c->alt)
+            r = DW_DLV_NO_ENTRY;
+        else if (form == DW_FORM_ref_sup4 || form == DW_FORM_ref_sup8)
+            r = ref_sup(c, die, attr, form == DW_FORM_ref_sup4 ? 4 : 8, ret, &err);
+        else
+            r = dwarf_global_formref(attr, ret, &err);
         if (r == DW_DLV_ERROR)
             dw_note_error(c, err, "reference value");
         ok = r == DW_DLV_OK;
     }
-    dwarf_dealloc(c->dbg, attr, DW_DLA_ATTR);
+    dwarf_dealloc(c->cur, attr, DW_DLA_ATTR);
     return ok;
 }
 
@@ -166,10 +201,13 @@ static hp_dw_name *name_find(dw_ctx *c, Dwarf_Off off, bool *found)
 
 static const char *name_from_die(dw_ctx *c, Dwarf_Die die, int hops, int *ret_linkage);
 
-/* Name of the DIE at a global offset, cached. */
-static const char *name_from_off(dw_ctx *c, Dwarf_Off off, int hops, int *ret_linkage)
+/* Name of the DIE at a global offset (of the dwz file when alt), cached. */
+static const char *name_from_off(dw_ctx *c, Dwarf_Off off, bool alt, int hops, int *ret_linkage)
 {
     bool found;
+    if (off >= HP_DW_ALT_OFF)
+        return NULL;
+    off |= alt ? HP_DW_ALT_OFF : 0; /* cache key */
     hp_dw_name *slot = name_find(c, off, &found);
     if (!slot)
         return NULL;
@@ -181,13 +219,16 @@ static const char *name_from_off(dw_ctx *c, Dwarf_Off off, int hops, int *ret_li
     Dwarf_Error err = NULL;
     const char *name = NULL;
     int linkage = NAME_PLAIN;
-    int r = dwarf_offdie_b(c->dbg, off, 1, &die, &err);
+    Dwarf_Debug save = c->cur;
+    c->cur = alt ? c->alt : c->dbg;
+    int r = dwarf_offdie_b(c->cur, off & ~HP_DW_ALT_OFF, 1, &die, &err);
     if (r == DW_DLV_OK) {
         name = name_from_die(c, die, hops + 1, &linkage);
         dwarf_dealloc_die(die);
     } else if (r == DW_DLV_ERROR) {
-        dw_note_error(c, err, "bad DIE reference");
+        dw_note_error(c, err, alt ? "bad DIE reference into the dwz file" : "bad DIE reference");
     }
+    c->cur = save;
     /* the table may have grown meanwhile: look the slot up again */
     slot = name_find(c, off, &found);
     if (slot && !found) {
@@ -213,11 +254,12 @@ static const char *name_from_die(dw_ctx *c, Dwarf_Die die, int hops, int *ret_li
     *ret_linkage = NAME_PLAIN;
     if (hops < HP_DW_MAX_REF_HOPS) {
         Dwarf_Off off;
+        bool alt = false;
         int linkage = NAME_PLAIN;
         const char *via = NULL;
-        if (die_ref(c, die, DW_AT_abstract_origin, &off) ||
-            die_ref(c, die, DW_AT_specification, &off))
-            via = name_from_off(c, off, hops, &linkage);
+        if (die_ref(c, die, DW_AT_abstract_origin, &off, &alt) ||
+            die_ref(c, die, DW_AT_specification, &off, &alt))
+            via = name_from_off(c, off, alt, hops, &linkage);
         if (via && (linkage || !plain)) {
             *ret_linkage = linkage;
             return via;
@@ -783,6 +825,10 @@ static void ctx_free(dw_ctx *c)
         return;
     if (c->dbg)
         hp_dwarf_finish(c->dbg);
+    if (c->alt)
+        hp_dwarf_finish(c->alt);
+    if (c->alt_fd >= 0)
+        close(c->alt_fd);
     free(c->ranges);
     free(c->cuext);
     free(c->names.slots);
@@ -803,18 +849,45 @@ void hp_dwarf_release(hp_dwarf_info *d)
     *d = (hp_dwarf_info){0};
 }
 
-int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_cu_hook *hook,
-                  void *hook_arg, hp_dwarf_info *ret, hp_error *reterr)
+/* Opens the dwz file as c->alt, tied to c->dbg; a failure is a DWARF warning. */
+static void open_alt(dw_ctx *c, const char *path)
 {
-    (void)alt_path;
-    *ret = (hp_dwarf_info){.hook = hook, .hook_arg = hook_arg};
+    Dwarf_Error err = NULL;
+    const char *why = NULL;
+    c->alt_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (c->alt_fd < 0)
+        why = strerror(errno);
+    else
+        why = hp_dw_precheck(c->alt_fd);
+    Dwarf_Debug errdbg = NULL;
+    if (!why && hp_dwarf_init_fd(c->alt_fd, dw_errhand, NULL, &c->alt, &err) != DW_DLV_OK) {
+        c->alt = NULL;
+        why = err ? dwarf_errmsg(err) : "no DWARF";
+    } else if (!why && dwarf_set_tied_dbg(c->dbg, c->alt, &err) != DW_DLV_OK) {
+        why = err ? dwarf_errmsg(err) : "cannot tie";
+        errdbg = c->dbg;
+    }
+    if (why && c->nerrors++ == 0)
+        snprintf(c->first_error, sizeof(c->first_error), "dwz file '%s': %s", path, why);
+    if (err)
+        hp_dwarf_dealloc_error(errdbg, err);
+    if (why && c->alt) {
+        hp_dwarf_finish(c->alt);
+        c->alt = NULL;
+    }
+}
+
+int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_cu_hook *hook,
+                  hp_dw_read_hook *read, void *hook_arg, hp_dwarf_info *ret, hp_error *reterr)
+{
+    *ret = (hp_dwarf_info){.hook = hook, .read = read, .hook_arg = hook_arg};
     const char *why = hp_dw_precheck(fd);
     if (why)
         return hp_error_set(reterr, -EBADMSG, "corrupt DWARF: %s", why);
     dw_ctx *c = hp_new0(dw_ctx, 1);
     if (!c)
         return hp_error_set(reterr, -ENOMEM, "out of memory decoding DWARF");
-    *c = (dw_ctx){.strs = strs, .out = ret, .tmp = HP_BUF_INIT};
+    *c = (dw_ctx){.strs = strs, .out = ret, .tmp = HP_BUF_INIT, .alt_fd = -1};
     ret->ctx = c;
     Dwarf_Error err = NULL;
     int r = hp_dwarf_init_fd(fd, dw_errhand, NULL, &c->dbg, &err);
@@ -828,6 +901,9 @@ int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_cu_hook *
         }
         return hp_error_set(reterr, -EBADMSG, "no DWARF");
     }
+    c->cur = c->dbg;
+    if (alt_path)
+        open_alt(c, alt_path);
     for (unsigned ncu = 0; !c->oom && c->nerrors < HP_DW_MAX_ERRORS; ncu++) {
         Dwarf_Unsigned hdrlen = 0, typeoff = 0, next = 0;
         Dwarf_Half version = 0, asize = 0, osize = 0, esize = 0, cutype = 0;

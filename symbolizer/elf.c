@@ -1,7 +1,8 @@
 /*
  * elf.c - libelf side of the symbolizer: opens an object file, reads its
  * program headers (PT_LOAD, for address translation), build-id note,
- * .gnu_debuglink and .gnu_debugaltlink, and decodes the function symbols of
+ * .gnu_debuglink, .gnu_debugaltlink and DWARF 5 .debug_sup (dwz supplementary
+ * files), and decodes the function symbols of
  * .symtab or .dynsym (with "@@VER"/"@VER" suffixes like `nm -D`) into a sorted
  * array holding one symbol per address.
  */
@@ -82,6 +83,38 @@ static void read_links(hp_elf_file *f, Elf_Scn *scn, bool alt, hp_strtab *strs)
     }
 }
 
+/* DWARF 5 .debug_sup: version (2), is_supplementary (1), file name (NUL
+ * terminated), checksum length (ULEB128), checksum (dwz puts the build-id
+ * there). A supplementary file records its own checksum in f->sup_checksum. */
+static void read_sup(hp_elf_file *f, Elf_Scn *scn, hp_strtab *strs)
+{
+    Elf_Data *d = elf_getdata(scn, NULL);
+    if (!d || !d->d_buf || d->d_size < 4)
+        return;
+    const unsigned char *p = d->d_buf, *end = p + d->d_size;
+    bool is_sup = p[2] != 0;
+    const char *name = (const char *)p + 3;
+    size_t len = strnlen(name, d->d_size - 3);
+    if (3 + len >= d->d_size)
+        return;
+    p += 3 + len + 1;
+    uint64_t n = 0;
+    for (unsigned shift = 0; p < end && shift < 64; shift += 7) {
+        n |= (uint64_t)(*p & 0x7f) << shift;
+        if (!(*p++ & 0x80))
+            break;
+    }
+    if (n > (uint64_t)(end - p))
+        return;
+    const char *sum = hex_intern(strs, p, (size_t)n);
+    if (is_sup) {
+        f->sup_checksum = sum;
+    } else if (len) {
+        f->altlink = hp_sym_intern(strs, name, len);
+        f->altlink_build_id = sum;
+    }
+}
+
 static int read_headers(hp_elf_file *f, hp_strtab *strs)
 {
     Elf *elf = f->elf;
@@ -143,6 +176,8 @@ static int read_headers(hp_elf_file *f, hp_strtab *strs)
             read_links(f, scn, false, strs);
         } else if (!strcmp(name, ".gnu_debugaltlink")) {
             read_links(f, scn, true, strs);
+        } else if (!strcmp(name, ".debug_sup")) {
+            read_sup(f, scn, strs);
         } else if (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")) {
             info = sh.sh_size > 0;
         } else if (!strcmp(name, ".debug_line") || !strcmp(name, ".zdebug_line")) {
@@ -193,6 +228,35 @@ int hp_elf_open(const char *path, hp_strtab *strs, hp_elf_file **ret, hp_error *
 fail:
     hp_elf_close(f);
     return r;
+}
+
+int hp_elf_read_uint(hp_elf_file *f, const char *name, uint64_t off, unsigned size,
+                     uint64_t *ret)
+{
+    size_t shstrndx;
+    if (!f || !f->elf || size == 0 || size > 8 || elf_getshdrstrndx(f->elf, &shstrndx) != 0)
+        return -ENOENT;
+    Elf_Scn *scn = NULL;
+    while ((scn = elf_nextscn(f->elf, scn))) {
+        GElf_Shdr sh;
+        const char *n;
+        if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(f->elf, shstrndx, sh.sh_name)) ||
+            strcmp(n, name) != 0 || sh.sh_type == SHT_NOBITS)
+            continue;
+        if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+            return -ERANGE;
+        Elf_Data *d = elf_getdata(scn, NULL);
+        if (!d || !d->d_buf || off > d->d_size || d->d_size - off < size)
+            return -ERANGE;
+        const unsigned char *p = (const unsigned char *)d->d_buf + off;
+        bool msb = elf_getident(f->elf, NULL)[EI_DATA] == ELFDATA2MSB;
+        uint64_t v = 0;
+        for (unsigned i = 0; i < size; i++)
+            v |= (uint64_t)p[msb ? size - 1 - i : i] << (8 * i);
+        *ret = v;
+        return 0;
+    }
+    return -ENOENT;
 }
 
 hp_elf_file *hp_elf_close(hp_elf_file *f)

@@ -57,8 +57,9 @@ typedef struct hp_elf_file {
     const char *build_id;  /* hex, interned, NULL if none */
     const char *debuglink; /* .gnu_debuglink file name, interned */
     uint32_t debuglink_crc;
-    const char *altlink; /* .gnu_debugaltlink file name, interned */
-    const char *altlink_build_id;
+    const char *altlink; /* .gnu_debugaltlink or .debug_sup file name, interned */
+    const char *altlink_build_id; /* hex, the build-id (checksum) it must have */
+    const char *sup_checksum;     /* .debug_sup checksum of a supplementary file */
     bool has_debug_info; /* .debug_info and .debug_line present */
     bool has_symtab, has_dynsym;
 } hp_elf_file;
@@ -82,8 +83,48 @@ hp_elf_file *hp_elf_close(hp_elf_file *f);
 int hp_elf_symbols(hp_elf_file *f, hp_strtab *strs, bool dynsym, hp_elfsym **ret_syms,
                    size_t *ret_n);
 
+/**
+ * hp_elf_read_uint - the size-byte (1..8) unsigned value at offset off of
+ * section name of f, in the file's byte order (decompressed if needed).
+ * Returns: 0, or -ENOENT (no such section) / -ERANGE (out of bounds).
+ */
+int hp_elf_read_uint(hp_elf_file *f, const char *name, uint64_t off, unsigned size,
+                     uint64_t *ret);
+
 /** hp_crc32 - the CRC-32 used by .gnu_debuglink, of the whole file at fd; -EIO on failure. */
 int hp_file_crc32(int fd, uint32_t *ret_crc);
+
+/* ---- search.c ------------------------------------------------------------ */
+
+typedef struct hp_sym_search {
+    hp_strtab *strs;
+    const char *search_path; /* ':'-separated, may be NULL */
+    const char *debug_root;
+} hp_sym_search;
+
+/**
+ * hp_sym_find_object - find and open the object recorded as recorded (or the
+ * override), by the rules at the top of search.c.
+ * Returns: 0 and *ret (hp_elf_close), *ret_note an interned one-line note or
+ *          NULL; -ENOENT, -ENOEXEC or -ENOMEM with reterr set.
+ */
+int hp_sym_find_object(const hp_sym_search *ss, const char *recorded, const char *override,
+                       hp_elf_file **ret, const char **ret_note, hp_error *reterr);
+
+/**
+ * hp_sym_find_debug - the separate debug file of obj, or NULL; then
+ * *ret_note says why a candidate found was not used (build-id or CRC
+ * mismatch), else NULL.
+ */
+hp_elf_file *hp_sym_find_debug(const hp_sym_search *ss, const hp_elf_file *obj,
+                               const char **ret_note);
+
+/**
+ * hp_sym_find_alt - path (interned) of the dwz supplementary file f names,
+ * checked against its build-id; NULL with *ret_note saying why when f names
+ * one that cannot be used.
+ */
+const char *hp_sym_find_alt(const hp_sym_search *ss, const hp_elf_file *f, const char **ret_note);
 
 /* ---- dwarf.c ------------------------------------------------------------ */
 
@@ -133,6 +174,9 @@ struct hp_dw_ctx; /* libdwarf session of dwarf.c, open while CUs are pending */
 
 /* Called after each CU is decoded (symbolizer.c names "plain" scopes). */
 typedef void hp_dw_cu_hook(void *arg, hp_dw_cu *cu);
+/* Reads a size-byte unsigned value at offset off of .debug_info of the DWARF
+ * source (for forms libdwarf cannot decode); 0 or negative errno. */
+typedef int hp_dw_read_hook(void *arg, uint64_t off, unsigned size, uint64_t *ret);
 
 typedef struct hp_dwarf_info {
     hp_dw_cu *cus;
@@ -144,6 +188,7 @@ typedef struct hp_dwarf_info {
     bool has_lines;      /* some CU has a line table */
     const char *warning; /* interned, NULL if the DWARF decoded cleanly so far */
     hp_dw_cu_hook *hook;
+    hp_dw_read_hook *read;
     void *hook_arg;
     struct hp_dw_ctx *ctx;
 } hp_dwarf_info;
@@ -153,14 +198,15 @@ typedef struct hp_dwarf_info {
  * object itself or its separate debug file) by address, reading only CU
  * headers and CU DIEs; CUs without address ranges are decoded at once. fd must
  * stay open until hp_dwarf_release. alt_path, when not NULL, is the dwz
- * supplementary file named by .gnu_debugaltlink. hook (may be NULL) is called
- * for each decoded CU.
+ * supplementary file named by .gnu_debugaltlink or .debug_sup. hook (may be
+ * NULL) is called for each decoded CU, read (may be NULL) reads .debug_info;
+ * both get hook_arg.
  * Returns: 0 and *ret filled (release with hp_dwarf_release), possibly with a
  *          warning for partly corrupt DWARF; -EBADMSG when nothing could be
  *          decoded; -ENOMEM.
  */
 int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_cu_hook *hook,
-                  void *hook_arg, hp_dwarf_info *ret, hp_error *reterr);
+                  hp_dw_read_hook *read, void *hook_arg, hp_dwarf_info *ret, hp_error *reterr);
 /** hp_dwarf_release - free the tables and end the libdwarf session. */
 void hp_dwarf_release(hp_dwarf_info *d);
 

@@ -1,10 +1,11 @@
 /*
- * symbolizer.c - the symbolization session: finds object files (override,
- * recorded path, " (deleted)", search path) and their separate debug files
- * (build-id, .gnu_debuglink, /usr/lib/debug<path>), caches one hp_symobj per
+ * symbolizer.c - the symbolization session: finds object files, their
+ * separate debug files and dwz files (search.c), caches one hp_symobj per
  * recorded path, indexes DWARF on the first lookup (CUs decoded as lookups
- * fall in them), and answers
- * lookups from the sorted tables of elf.c and dwarf.c.
+ * fall in them), and answers lookups from the sorted tables of elf.c and
+ * dwarf.c. An object's warning is its search note (search.c: build-id
+ * mismatch, another build in the search path, missing dwz file), then "; ",
+ * then what degraded its symbols (no debug info, corrupt DWARF).
  */
 #include "hp_common.h"
 
@@ -24,6 +25,8 @@ struct hp_symobj {
     hp_symbolizer *s;
     const char *key;
     const char *path, *debug_path, *alt_path, *build_id, *warning;
+    const char *note;    /* from the file search, kept in front of every warning */
+    const char *dw_warn; /* the DWARF warning the current warning was made from */
     bool is_dyn, is_exec;
     hp_phdr *phdrs;
     size_t nphdrs;
@@ -41,6 +44,7 @@ struct hp_symobj {
 
 struct hp_symbolizer {
     hp_strtab *strs;
+    hp_sym_search search;
     char *search_path;
     char *debug_root;
     bool nearest_symbol;
@@ -63,6 +67,8 @@ int hp_symbolizer_new(const hp_symbolizer_config *cfg, hp_symbolizer **ret, hp_e
         hp_symbolizer_free(s);
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }
+    s->search = (hp_sym_search){
+        .strs = s->strs, .search_path = s->search_path, .debug_root = s->debug_root};
     *ret = s;
     return 0;
 }
@@ -97,180 +103,32 @@ hp_symbolizer *hp_symbolizer_free(hp_symbolizer *s)
     return NULL;
 }
 
-/* ---- finding files -------------------------------------------------------- */
-
-static bool is_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static const char *base_name(const char *p)
-{
-    const char *b = strrchr(p, '/');
-    return b ? b + 1 : p;
-}
-
-/* Opens the first candidate that is a regular file; ENOEXEC wins over ENOENT. */
-static int try_open(hp_symbolizer *s, const char *path, hp_elf_file **ret, int *worst,
-                    hp_error *reterr)
-{
-    if (!is_file(path))
-        return -ENOENT;
-    hp_error e = {0};
-    int r = hp_elf_open(path, s->strs, ret, &e);
-    if (r < 0 && (*worst == -ENOENT || r == -ENOMEM)) {
-        *worst = r;
-        if (reterr)
-            *reterr = e;
-    }
-    return r;
-}
-
-static int find_object(hp_symbolizer *s, const char *recorded, const char *override,
-                       hp_elf_file **ret, hp_error *reterr)
-{
-    int worst = -ENOENT;
-    hp_buf b = HP_BUF_INIT;
-    int r = -ENOENT;
-    const char *want = override ? override : recorded;
-    static const char deleted[] = " (deleted)";
-    size_t len = strlen(want), dl = sizeof(deleted) - 1;
-
-    if ((r = try_open(s, want, ret, &worst, reterr)) == 0)
-        goto out;
-    if (len > dl && !strcmp(want + len - dl, deleted)) {
-        hp_buf_add(&b, want, len - dl);
-        if (hp_buf_ok(&b) && (r = try_open(s, b.buf, ret, &worst, reterr)) == 0)
-            goto out;
-    } else {
-        hp_buf_add(&b, want, len);
-    }
-    if (!override && s->search_path && hp_buf_ok(&b)) {
-        char *stripped = hp_buf_detach(&b, NULL);
-        const char *sp = s->search_path;
-        while (stripped && *sp) {
-            const char *colon = strchr(sp, ':');
-            size_t n = colon ? (size_t)(colon - sp) : strlen(sp);
-            if (n) {
-                hp_buf_reset(&b);
-                hp_buf_addf(&b, "%.*s/%s", (int)n, sp, base_name(stripped));
-                if (hp_buf_ok(&b) && (r = try_open(s, b.buf, ret, &worst, reterr)) == 0)
-                    break;
-                if (stripped[0] == '/') {
-                    hp_buf_reset(&b);
-                    hp_buf_addf(&b, "%.*s%s", (int)n, sp, stripped);
-                    if (hp_buf_ok(&b) && (r = try_open(s, b.buf, ret, &worst, reterr)) == 0)
-                        break;
-                }
-            }
-            sp += n + (colon ? 1 : 0);
-        }
-        free(stripped);
-        if (r == 0)
-            goto out;
-    }
-    if (worst == -ENOENT)
-        hp_error_set(reterr, -ENOENT, "cannot find '%s'%s", want,
-                     !override && s->search_path ? " (also searched the binary path)" : "");
-    r = worst;
-out:
-    hp_buf_release(&b);
-    return r;
-}
-
-/* A debug-file candidate matches when its build-id equals the object's, or,
- * without build-ids, when the debuglink CRC matches (crc_check). */
-static hp_elf_file *try_debug(hp_symbolizer *s, const char *path, const hp_elf_file *obj,
-                              bool crc_check)
-{
-    hp_elf_file *d = NULL;
-    if (!is_file(path) || hp_elf_open(path, s->strs, &d, NULL) < 0)
-        return NULL;
-    bool ok;
-    if (obj->build_id && d->build_id)
-        ok = obj->build_id == d->build_id; /* interned: pointer equality */
-    else if (crc_check) {
-        uint32_t crc;
-        ok = hp_file_crc32(d->fd, &crc) == 0 && crc == obj->debuglink_crc;
-    } else
-        ok = true;
-    if (!ok || (!d->has_debug_info && !d->has_symtab))
-        return hp_elf_close(d);
-    return d;
-}
-
-static hp_elf_file *find_debug(hp_symbolizer *s, const hp_elf_file *obj)
-{
-    hp_buf b = HP_BUF_INIT;
-    hp_elf_file *d = NULL;
-    const char *root = s->debug_root;
-    if (obj->build_id && strlen(obj->build_id) > 2) {
-        hp_buf_addf(&b, "%s/.build-id/%.2s/%s.debug", root, obj->build_id, obj->build_id + 2);
-        if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, false)))
-            goto out;
-    }
-    const char *slash = strrchr(obj->path, '/');
-    int dirlen = slash ? (int)(slash - obj->path) : 1;
-    const char *dir = slash ? obj->path : ".";
-    if (obj->debuglink && strcmp(obj->debuglink, base_name(obj->path)) != 0) {
-        hp_buf_reset(&b);
-        hp_buf_addf(&b, "%.*s/%s", dirlen, dir, obj->debuglink);
-        if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, true)))
-            goto out;
-    }
-    if (obj->debuglink) {
-        hp_buf_reset(&b);
-        hp_buf_addf(&b, "%.*s/.debug/%s", dirlen, dir, obj->debuglink);
-        if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, true)))
-            goto out;
-        hp_buf_reset(&b);
-        hp_buf_addf(&b, "%s%s%.*s/%s", root, dir[0] == '/' ? "" : "/", dirlen, dir, obj->debuglink);
-        if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, true)))
-            goto out;
-    }
-    if (obj->path[0] == '/') {
-        /* Perl pprof: /usr/lib/debug<path> and /usr/lib/debug<path>.debug */
-        hp_buf_reset(&b);
-        hp_buf_addf(&b, "%s%s", root, obj->path);
-        if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, false)))
-            goto out;
-        hp_buf_adds(&b, ".debug");
-        if (hp_buf_ok(&b) && (d = try_debug(s, b.buf, obj, false)))
-            goto out;
-    }
-out:
-    hp_buf_release(&b);
-    return d;
-}
-
-/* dwz supplementary file named by .gnu_debugaltlink of f. */
-static const char *find_alt(hp_symbolizer *s, const hp_elf_file *f)
-{
-    if (!f->altlink)
-        return NULL;
-    hp_buf b = HP_BUF_INIT;
-    const char *r = NULL;
-    if (f->altlink[0] == '/') {
-        hp_buf_adds(&b, f->altlink);
-    } else {
-        const char *slash = strrchr(f->path, '/');
-        hp_buf_addf(&b, "%.*s%s", slash ? (int)(slash - f->path + 1) : 0, f->path, f->altlink);
-    }
-    if (hp_buf_ok(&b) && is_file(b.buf))
-        r = hp_sym_intern(s->strs, b.buf, b.len);
-    if (!r && f->altlink_build_id && strlen(f->altlink_build_id) > 2) {
-        hp_buf_reset(&b);
-        hp_buf_addf(&b, "%s/.build-id/%.2s/%s.debug", s->debug_root, f->altlink_build_id,
-                    f->altlink_build_id + 2);
-        if (hp_buf_ok(&b) && is_file(b.buf))
-            r = hp_sym_intern(s->strs, b.buf, b.len);
-    }
-    hp_buf_release(&b);
-    return r;
-}
-
 /* ---- opening -------------------------------------------------------------- */
+
+/* o->warning = note, "; ", msg (either may be NULL). */
+static void set_warning(hp_symobj *o, const char *msg)
+{
+    if (!o->note || !msg) {
+        o->warning = o->note ? o->note : msg;
+        return;
+    }
+    hp_buf b = HP_BUF_INIT;
+    hp_buf_addf(&b, "%s; %s", o->note, msg);
+    o->warning = hp_buf_ok(&b) ? hp_sym_intern(o->s->strs, b.buf, b.len) : o->note;
+    hp_buf_release(&b);
+}
+
+/* Appends n to o->note. */
+static void add_note(hp_symobj *o, const char *n)
+{
+    if (!n)
+        return;
+    if (o->note)
+        set_warning(o, n); /* "note; n" */
+    else
+        o->warning = n;
+    o->note = o->warning;
+}
 
 static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error *reterr)
 {
@@ -283,8 +141,10 @@ static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error
     f->phdrs = NULL;
 
     hp_elf_file *dbg = NULL;
+    const char *n = NULL;
     if (!f->has_debug_info || !f->has_symtab)
-        dbg = find_debug(s, f);
+        dbg = hp_sym_find_debug(&s->search, f, &n);
+    add_note(o, n);
     if (dbg)
         o->debug_path = dbg->path;
 
@@ -327,7 +187,8 @@ static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error
     hp_elf_file *src = f->has_debug_info ? f : dbg && dbg->has_debug_info ? dbg : NULL;
     if (src) {
         o->has_dwarf = true;
-        o->alt_path = find_alt(s, src);
+        o->alt_path = hp_sym_find_alt(&s->search, src, &n);
+        add_note(o, n);
         o->dwarf_src = src;
         if (src == f)
             hp_elf_close(dbg);
@@ -339,12 +200,12 @@ static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error
     hp_elf_close(f);
     o->dwarf_done = true;
     if (o->nsyms)
-        o->warning = hp_sym_intern(s->strs,
-                                   symsrc[1] == 'd' ? "no debug info, using .dynsym"
-                                                    : "no debug info, using .symtab",
-                                   SIZE_MAX);
+        set_warning(o, hp_sym_intern(s->strs,
+                                     symsrc[1] == 'd' ? "no debug info, using .dynsym"
+                                                      : "no debug info, using .symtab",
+                                     SIZE_MAX));
     else
-        o->warning = hp_sym_intern(s->strs, "no debug info and no symbols", SIZE_MAX);
+        set_warning(o, hp_sym_intern(s->strs, "no debug info and no symbols", SIZE_MAX));
     return 0;
 }
 
@@ -369,7 +230,8 @@ int hp_symbolizer_open(hp_symbolizer *s, const char *recorded_path, const char *
         }
     }
     hp_elf_file *f = NULL;
-    int r = find_object(s, recorded_path, override_path, &f, reterr);
+    const char *found_note = NULL;
+    int r = hp_sym_find_object(&s->search, recorded_path, override_path, &f, &found_note, reterr);
     if (r < 0)
         return r;
     hp_symobj *o = hp_new0(hp_symobj, 1);
@@ -380,6 +242,7 @@ int hp_symbolizer_open(hp_symbolizer *s, const char *recorded_path, const char *
     }
     o->s = s;
     o->key = key;
+    add_note(o, found_note);
     r = build_symobj(s, o, f, reterr);
     if (r < 0) {
         symobj_free(o);
@@ -412,6 +275,12 @@ static void name_plain_scopes(void *arg, hp_dw_cu *cu)
     }
 }
 
+static int read_debug_info(void *arg, uint64_t off, unsigned size, uint64_t *ret)
+{
+    hp_symobj *o = arg;
+    return hp_elf_read_uint(o->dwarf_src, ".debug_info", off, size, ret);
+}
+
 /* Indexes the DWARF CUs on the first lookup; the CUs are decoded as lookups
  * fall in them, the debug file staying open meanwhile. */
 static void load_dwarf(hp_symobj *o)
@@ -420,14 +289,15 @@ static void load_dwarf(hp_symobj *o)
         return;
     o->dwarf_done = true;
     hp_error e = {0};
-    int r = hp_dwarf_load(o->dwarf_src->fd, o->alt_path, o->s->strs, name_plain_scopes, o, &o->dw,
-                          &e);
+    int r = hp_dwarf_load(o->dwarf_src->fd, o->alt_path, o->s->strs, name_plain_scopes,
+                          read_debug_info, o, &o->dw, &e);
     if (r < 0) {
         o->has_dwarf = false;
-        o->warning = hp_sym_intern(o->s->strs, e.msg, SIZE_MAX);
+        set_warning(o, hp_sym_intern(o->s->strs, e.msg, SIZE_MAX));
         o->dwarf_src = hp_elf_close(o->dwarf_src);
     } else {
-        o->warning = o->dw.warning;
+        set_warning(o, o->dw.warning);
+        o->dw_warn = o->dw.warning;
         if (!o->dw.has_lines)
             o->has_dwarf = false;
     }
@@ -502,7 +372,10 @@ int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
     ret->nframes = 0;
     if (o->has_dwarf) {
         ret->nframes = hp_dwarf_lookup(&o->dw, obj_addr, ret->frames, HP_SYM_MAX_FRAMES);
-        o->warning = o->dw.warning;
+        if (o->dw.warning != o->dw_warn) {
+            o->dw_warn = o->dw.warning;
+            set_warning(o, o->dw_warn);
+        }
     }
     hp_elfsym *sym = find_symbol_in(o, o->syms, o->nsyms, obj_addr);
     hp_elfsym *nm = o->nm_syms == o->syms ? sym : find_symbol_in(o, o->nm_syms, o->nm_nsyms, obj_addr);

@@ -3,7 +3,8 @@
  * testdata/bin (built by scripts/make-fixtures.sh from testdata/bin/src):
  * names, files, lines and inline chains from DWARF 4 and 5, PIE / non-PIE /
  * shared-library address translation, .gnu_debuglink and build-id debug
- * files, .dynsym fallback, file search, corrupt input, demangling.
+ * files, build-id and CRC mismatches, dwz supplementary files, .dynsym
+ * fallback, file search by name and by build-id, corrupt input, demangling.
  * Usage: test-symbolizer TESTDATA_DIR
  */
 #include <setjmp.h>
@@ -266,6 +267,85 @@ static void test_versioned_dynsym(void **state)
     hp_symbolizer_free(s);
 }
 
+static void expect_warning(hp_symobj *o, const char *part)
+{
+    const char *w = hp_symobj_warning(o);
+    if (!w || !strstr(w, part))
+        fail_msg("warning '%s' lacks '%s'", w ? w : "(null)", part);
+}
+
+/* A debug file of another build is never used: one warning line, ELF symbols. */
+static void test_debug_mismatch(void **state)
+{
+    (void)state;
+    hp_symbolizer *s = new_session(td("sysroot"), NULL);
+    hp_symobj *o = open_obj(s, "bin/fx-bidmis");
+    assert_null(hp_symobj_debug_path(o));
+    assert_false(hp_symobj_has_dwarf(o));
+    expect_warning(o, "build-id mismatch: debug file '");
+    expect_warning(o, "; no debug info, using .dynsym");
+    assert_null(strchr(hp_symobj_warning(o), '\n'));
+    o = open_obj(s, "bin/fx-crcmis");
+    assert_null(hp_symobj_debug_path(o));
+    assert_false(hp_symobj_has_dwarf(o));
+    expect_warning(o, "CRC mismatch: debug file '");
+    uint64_t leaf = fn_start(o, "fx_leaf");
+    assert_int_equal(hp_symobj_lookup_obj(o, leaf + 1, &res), 0);
+    assert_int_equal(res.nframes, 0);
+    assert_string_equal(res.symbol, "fx_leaf");
+    hp_symbolizer_free(s);
+}
+
+/* Use_x (fxdwz-x.cc:14) inlines TakeTwice (fxdwz.h:23), which inlines Take
+ * (fxdwz.h:18); the abstract instances and most strings are in the dwz file. */
+static void check_dwz(hp_symbolizer *s, const char *rel, const char *use, const char *file)
+{
+    hp_symobj *o = open_obj(s, rel);
+    assert_true(hp_symobj_has_dwarf(o));
+    bool seen = false;
+    for (uint64_t a = fn_start(o, use), end = a + 64; a < end && !seen; a++) {
+        assert_int_equal(hp_symobj_lookup_obj(o, a, &res), 0);
+        if (res.nframes != 3 || res.frames[1].line != 23)
+            continue;
+        seen = true;
+        assert_string_equal(res.frames[0].function, "fxdz::Take(fxdz::Pool*, unsigned long)");
+        assert_true(ends_with(res.frames[0].file, "/fxdwz.h"));
+        assert_int_equal(res.frames[0].line, 18);
+        assert_string_equal(res.frames[1].function, "fxdz::TakeTwice(fxdz::Pool*, unsigned long)");
+        assert_true(ends_with(res.frames[2].function, "(fxdz::Pool*, unsigned long)"));
+        assert_true(ends_with(res.frames[2].file, file));
+        assert_int_equal(res.frames[2].line, 14);
+    }
+    assert_true(seen);
+    /* Grab's DIE takes its names from the dwz file's strings */
+    expect_frame(o, fn_start(o, "fxdz::Grab") + 1, "fxdz::Grab(fxdz::Pool*, unsigned long)", file,
+                 0);
+    assert_null(hp_symobj_warning(o));
+}
+
+static void test_dwz(void **state)
+{
+    (void)state;
+    hp_symbolizer *s = new_session(td("sysroot"), NULL);
+    /* .gnu_debugaltlink, DW_FORM_GNU_ref_alt / strp_alt; debug file by build-id */
+    check_dwz(s, "bin/fxdwz-a", "Use_a", "fxdwz-a.cc");
+    assert_non_null(strstr(hp_symobj_debug_path(open_obj(s, "bin/fxdwz-a")), "/.build-id/d0/"));
+    /* DWARF 5 .debug_sup, DW_FORM_ref_sup4 / strp_sup; debug file by .gnu_debuglink */
+    check_dwz(s, "bin/fxdwz-b", "Use_b", "fxdwz-b.cc");
+    hp_symbolizer_free(s);
+
+    /* without the dwz file: a warning, inline levels unnamed, never libdwarf's stand-ins */
+    s = new_session("/nonexistent", NULL);
+    hp_symobj *o = open_obj(s, "bin/fxdwz-b");
+    expect_warning(o, "dwz file '/usr/lib/debug/.dwz/fxdwz5.debug' not found");
+    for (uint64_t a = fn_start(o, "Use_b"), end = a + 64; a < end; a++) {
+        assert_int_equal(hp_symobj_lookup_obj(o, a, &res), 0);
+        for (size_t i = 0; i < res.nframes; i++)
+            assert_true(!res.frames[i].function || res.frames[i].function[0] != '<');
+    }
+    hp_symbolizer_free(s);
+}
+
 /* ---- finding files --------------------------------------------------------- */
 
 static void test_file_search(void **state)
@@ -296,6 +376,61 @@ static void test_file_search(void **state)
     assert_null(o2);
     hp_symbolizer_free(s);
     assert_null(hp_symbolizer_free(NULL));
+}
+
+/* bin/fxv and bin/v2/fxv: two builds of fx.c (build-ids f0f0...1 and ...2) */
+static void test_search_build_id(void **state)
+{
+    (void)state;
+    static const char v1[] = "f0f0000000000000000000000000000000000001";
+    static const char v2[] = "f0f0000000000000000000000000000000000002";
+    hp_symobj *o = NULL;
+    hp_error err = {0};
+    /* Go pprof's DIR/<build-id>/basename when the recorded path is missing */
+    hp_symbolizer *s = new_session("/nonexistent", td("bin/store"));
+    assert_int_equal(hp_symbolizer_open(s, "/gone/fxv", NULL, &o, &err), 0);
+    assert_string_equal(hp_symobj_build_id(o), v1);
+    assert_non_null(strstr(hp_symobj_path(o), "bin/store/f0f0000000000000000000000000000000000001/fxv"));
+    hp_symbolizer_free(s);
+    s = new_session("/nonexistent", td("bin/store-amb"));
+    assert_int_equal(hp_symbolizer_open(s, "/gone/fxv", NULL, &o, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "several builds of 'fxv'"));
+    hp_symbolizer_free(s);
+    s = new_session("/nonexistent", td("bin/store-bad"));
+    assert_int_equal(hp_symbolizer_open(s, "/gone/fxv", NULL, &o, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "build-id mismatch"));
+    hp_symbolizer_free(s);
+
+    /* the recorded file exists, the search path holds another build: that one wins */
+    s = new_session("/nonexistent", td("bin/v2"));
+    o = open_obj(s, "bin/fxv");
+    assert_string_equal(hp_symobj_build_id(o), v2);
+    expect_warning(o, "from the search path");
+    hp_symbolizer_free(s);
+    /* ... the same build: the recorded file, silently */
+    s = new_session("/nonexistent", td("bin"));
+    o = open_obj(s, "bin/fxv");
+    assert_true(ends_with(hp_symobj_path(o), "bin/fxv"));
+    expect_warning(o, "no debug info and no symbols");
+    assert_null(strstr(hp_symobj_warning(o), "search path"));
+    hp_symbolizer_free(s);
+    /* recorded file missing, two builds by name: the first, the other named */
+    hp_buf b = HP_BUF_INIT;
+    hp_buf_addf(&b, "%s:%s", td("bin/v2"), td("bin"));
+    s = new_session("/nonexistent", b.buf);
+    hp_buf_release(&b);
+    assert_int_equal(hp_symbolizer_open(s, "/gone/fxv", NULL, &o, &err), 0);
+    assert_string_equal(hp_symobj_build_id(o), v2);
+    expect_warning(o, "the search path also holds '");
+    hp_symbolizer_free(s);
+
+    /* debug file in the search path: DIR/<build-id>/basename */
+    s = new_session("/nonexistent", td("bin/store"));
+    o = open_obj(s, "bin/fx-buildid");
+    assert_non_null(hp_symobj_debug_path(o));
+    assert_true(ends_with(hp_symobj_debug_path(o), "/fx-buildid"));
+    expect_frame(o, fn_start(o, "fx_outer"), "fx_outer", "fx.c", 0);
+    hp_symbolizer_free(s);
 }
 
 /* ---- corrupt input ----------------------------------------------------------- */
@@ -385,7 +520,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_build_id_sysroot),
         cmocka_unit_test(test_dynsym_only),
         cmocka_unit_test(test_versioned_dynsym),
+        cmocka_unit_test(test_debug_mismatch),
+        cmocka_unit_test(test_dwz),
         cmocka_unit_test(test_file_search),
+        cmocka_unit_test(test_search_build_id),
         cmocka_unit_test(test_corrupt_objects),
         cmocka_unit_test(test_demangle),
     };

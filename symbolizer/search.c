@@ -1,0 +1,383 @@
+/*
+ * search.c - finding the files of one object: the object itself (override,
+ * recorded path, " (deleted)", search path by basename and by build-id
+ * directory), its separate debug file (build-id, .gnu_debuglink, search path
+ * build-id directories, /usr/lib/debug<path>) and its dwz supplementary file
+ * (.gnu_debugaltlink or .debug_sup). Candidates are checked against the
+ * object's build-id (or the .gnu_debuglink CRC); a candidate that belongs to
+ * another build is never used, and the first one rejected is reported in a
+ * one-line note (hp_symobj_warning).
+ *
+ * Search path rules (legacy heap profiles carry no build-ids):
+ *  - the recorded path is used when it exists, unless the first search-path
+ *    candidate by name (DIR/basename, DIR/<recorded path>) is a different
+ *    build (both have build-ids and they differ): an explicit search path
+ *    means "these are the binaries of the profile", so that copy is used and
+ *    the note says so;
+ *  - when the recorded path does not exist, the first candidate by name is
+ *    used; a later candidate of another build is named in the note;
+ *  - failing those, Go pprof's layout DIR/<build-id>/basename: used when the
+ *    directories of the search path hold exactly one build of that name whose
+ *    build-id equals its directory name; several builds are ambiguous (error,
+ *    naming two of them).
+ */
+#include "hp_common.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#include "hp_buf.h"
+#include "symbolizer-internal.h"
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static const char *base_name(const char *p)
+{
+    const char *b = strrchr(p, '/');
+    return b ? b + 1 : p;
+}
+
+static const char *note(const hp_sym_search *ss, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static const char *note(const hp_sym_search *ss, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return hp_sym_intern(ss->strs, msg, SIZE_MAX);
+}
+
+#define ID(f) ((f)->build_id ? (f)->build_id : "none")
+
+/* Opens path when it is a regular file; ENOEXEC and ENOMEM win over ENOENT in *worst. */
+static hp_elf_file *try_open(const hp_sym_search *ss, const char *path, int *worst,
+                             hp_error *reterr)
+{
+    if (!is_file(path))
+        return NULL;
+    hp_elf_file *f = NULL;
+    hp_error e = {0};
+    int r = hp_elf_open(path, ss->strs, &f, &e);
+    if (r < 0 && (*worst == -ENOENT || r == -ENOMEM)) {
+        *worst = r;
+        if (reterr)
+            *reterr = e;
+    }
+    return r < 0 ? NULL : f;
+}
+
+static bool other_build(const hp_elf_file *a, const hp_elf_file *b)
+{
+    return a->build_id && b->build_id && a->build_id != b->build_id; /* interned */
+}
+
+/* Search-path candidates by name, in order: DIR/basename, DIR/<recorded path>. */
+static hp_elf_file *search_by_name(const hp_sym_search *ss, const char *stripped,
+                                   const hp_elf_file *have, int *worst, const char **ret_note,
+                                   hp_error *reterr)
+{
+    hp_buf b = HP_BUF_INIT;
+    hp_elf_file *found = NULL;
+    for (const char *sp = ss->search_path; *sp;) {
+        const char *colon = strchr(sp, ':');
+        size_t n = colon ? (size_t)(colon - sp) : strlen(sp);
+        for (int k = 0; k < 2 && n; k++) {
+            if (k == 1 && stripped[0] != '/')
+                break;
+            hp_buf_reset(&b);
+            hp_buf_addf(&b, k ? "%.*s%s" : "%.*s/%s", (int)n, sp,
+                        k ? stripped : base_name(stripped));
+            hp_elf_file *c = hp_buf_ok(&b) ? try_open(ss, b.buf, worst, reterr) : NULL;
+            if (!c)
+                continue;
+            const hp_elf_file *ref = found ? found : have;
+            if (!ref) {
+                found = c; /* recorded path missing: the first one, then look for others */
+                continue;
+            }
+            if (other_build(ref, c))
+                *ret_note = found ? note(ss, "the search path also holds '%s', another build "
+                                             "(build-id %s)", c->path, ID(c))
+                                  : note(ss, "using '%s' from the search path: '%s' is another "
+                                             "build (build-id %s)", c->path, ref->path, ID(ref));
+            if (!found && *ret_note) {
+                found = c;
+                goto out;
+            }
+            hp_elf_close(c);
+            if (!found || *ret_note)
+                goto out; /* the first candidate decides */
+        }
+        sp += n + (colon ? 1 : 0);
+    }
+out:
+    hp_buf_release(&b);
+    return found;
+}
+
+static bool is_hex_name(const char *s)
+{
+    size_t n = strspn(s, "0123456789abcdef");
+    return n >= 8 && !s[n];
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Go pprof's DIR/<build-id>/basename: the one build of that name in the search path. */
+static hp_elf_file *search_by_build_id(const hp_sym_search *ss, const char *base, int *worst,
+                                       hp_error *reterr)
+{
+    hp_buf b = HP_BUF_INIT;
+    hp_elf_file *found = NULL;
+    const char *other = NULL, *mismatch = NULL;
+    for (const char *sp = ss->search_path; *sp && !other;) {
+        const char *colon = strchr(sp, ':');
+        size_t n = colon ? (size_t)(colon - sp) : strlen(sp);
+        struct dirent **ents = NULL;
+        int nents = -1;
+        hp_buf_reset(&b);
+        hp_buf_add(&b, sp, n);
+        if (n && hp_buf_ok(&b))
+            nents = scandir(b.buf, &ents, NULL, by_name);
+        for (int i = 0; i < nents; i++) {
+            if (!other && is_hex_name(ents[i]->d_name)) {
+                hp_buf_reset(&b);
+                hp_buf_addf(&b, "%.*s/%s/%s", (int)n, sp, ents[i]->d_name, base);
+                hp_elf_file *c = hp_buf_ok(&b) ? try_open(ss, b.buf, worst, reterr) : NULL;
+                if (c && (!c->build_id || strcmp(c->build_id, ents[i]->d_name))) {
+                    if (!mismatch)
+                        mismatch = note(ss, "'%s' has build-id %s, not that of its directory",
+                                        c->path, ID(c));
+                    hp_elf_close(c);
+                } else if (c && found && found->build_id != c->build_id) {
+                    other = c->path;
+                    hp_elf_close(c);
+                } else if (c && !found) {
+                    found = c;
+                } else {
+                    hp_elf_close(c);
+                }
+            }
+            free(ents[i]);
+        }
+        free(ents);
+        sp += n + (colon ? 1 : 0);
+    }
+    hp_buf_release(&b);
+    if (other) {
+        hp_error_set(reterr, -ENOENT, "the search path holds several builds of '%s' ('%s', '%s'):"
+                     " the profile does not say which one ran", base, found->path, other);
+        *worst = -EEXIST; /* error already set */
+        return hp_elf_close(found);
+    }
+    if (!found && mismatch && *worst == -ENOENT) {
+        hp_error_set(reterr, -ENOENT, "build-id mismatch: %s", mismatch);
+        *worst = -EEXIST;
+    }
+    return found;
+}
+
+int hp_sym_find_object(const hp_sym_search *ss, const char *recorded, const char *override,
+                       hp_elf_file **ret, const char **ret_note, hp_error *reterr)
+{
+    int worst = -ENOENT;
+    hp_buf b = HP_BUF_INIT;
+    const char *want = override ? override : recorded;
+    static const char deleted[] = " (deleted)";
+    size_t len = strlen(want), dl = sizeof(deleted) - 1;
+    *ret_note = NULL;
+
+    hp_elf_file *f = try_open(ss, want, &worst, reterr);
+    bool del = len > dl && !strcmp(want + len - dl, deleted);
+    hp_buf_add(&b, want, del ? len - dl : len);
+    if (!hp_buf_ok(&b)) {
+        hp_buf_release(&b);
+        hp_elf_close(f);
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    }
+    if (!f && del)
+        f = try_open(ss, b.buf, &worst, reterr);
+    if (!override && ss->search_path && *ss->search_path && worst != -ENOMEM) {
+        hp_elf_file *c = search_by_name(ss, b.buf, f, &worst, ret_note, reterr);
+        if (c) {
+            hp_elf_close(f);
+            f = c;
+        }
+        if (!f && worst != -ENOMEM)
+            f = search_by_build_id(ss, base_name(b.buf), &worst, reterr);
+    }
+    hp_buf_release(&b);
+    if (f) {
+        *ret = f;
+        return 0;
+    }
+    if (worst == -EEXIST)
+        return -ENOENT;
+    if (worst == -ENOENT)
+        hp_error_set(reterr, -ENOENT, "cannot find '%s'%s", want,
+                     !override && ss->search_path ? " (also searched the binary path)" : "");
+    return worst;
+}
+
+/* ---- debug files ------------------------------------------------------------ */
+
+typedef struct dbg_search {
+    const hp_sym_search *ss;
+    const hp_elf_file *obj;
+    const char *rejected; /* note on the first candidate of another build */
+} dbg_search;
+
+/* A debug-file candidate matches when its build-id equals the object's; when
+ * neither has one, the .gnu_debuglink CRC decides (crc_check), else it is
+ * taken on trust (Perl pprof's /usr/lib/debug<path>). */
+static hp_elf_file *try_debug(dbg_search *ds, const char *path, bool crc_check)
+{
+    hp_elf_file *d = NULL;
+    const hp_elf_file *obj = ds->obj;
+    if (!is_file(path) || hp_elf_open(path, ds->ss->strs, &d, NULL) < 0)
+        return NULL;
+    if (d == obj || d->path == obj->path) /* the object itself */
+        return hp_elf_close(d);
+    const char *why = NULL;
+    if (obj->build_id || d->build_id) {
+        if (obj->build_id != d->build_id)
+            why = note(ds->ss, "build-id mismatch: debug file '%s' has build-id %s, the object %s",
+                       d->path, ID(d), ID(obj));
+    } else if (crc_check) {
+        uint32_t crc;
+        if (hp_file_crc32(d->fd, &crc) < 0 || crc != obj->debuglink_crc)
+            why = note(ds->ss, "CRC mismatch: debug file '%s' is not the one .gnu_debuglink "
+                               "names (another build)", d->path);
+    }
+    if (why && !ds->rejected)
+        ds->rejected = why;
+    if (why || (!d->has_debug_info && !d->has_symtab))
+        return hp_elf_close(d);
+    return d;
+}
+
+hp_elf_file *hp_sym_find_debug(const hp_sym_search *ss, const hp_elf_file *obj,
+                               const char **ret_note)
+{
+    dbg_search ds = {.ss = ss, .obj = obj};
+    hp_buf b = HP_BUF_INIT;
+    hp_elf_file *d = NULL;
+    const char *root = ss->debug_root, *id = obj->build_id;
+    if (id && strlen(id) > 2) {
+        hp_buf_addf(&b, "%s/.build-id/%.2s/%s.debug", root, id, id + 2);
+        if (hp_buf_ok(&b) && (d = try_debug(&ds, b.buf, false)))
+            goto out;
+        /* search path: DIR/<build-id>/basename, DIR/.build-id/xx/rest.debug */
+        for (const char *sp = ss->search_path ? ss->search_path : ""; *sp;) {
+            const char *colon = strchr(sp, ':');
+            int n = colon ? (int)(colon - sp) : (int)strlen(sp);
+            for (int k = 0; k < 2 && n; k++) {
+                hp_buf_reset(&b);
+                if (k == 0)
+                    hp_buf_addf(&b, "%.*s/%s/%s", n, sp, id, base_name(obj->path));
+                else
+                    hp_buf_addf(&b, "%.*s/.build-id/%.2s/%s.debug", n, sp, id, id + 2);
+                if (hp_buf_ok(&b) && (d = try_debug(&ds, b.buf, false)))
+                    goto out;
+            }
+            sp += n + (colon ? 1 : 0);
+        }
+    }
+    const char *slash = strrchr(obj->path, '/');
+    int dirlen = slash ? (int)(slash - obj->path) : 1;
+    const char *dir = slash ? obj->path : ".";
+    if (obj->debuglink && strcmp(obj->debuglink, base_name(obj->path)) != 0) {
+        hp_buf_reset(&b);
+        hp_buf_addf(&b, "%.*s/%s", dirlen, dir, obj->debuglink);
+        if (hp_buf_ok(&b) && (d = try_debug(&ds, b.buf, true)))
+            goto out;
+    }
+    if (obj->debuglink) {
+        hp_buf_reset(&b);
+        hp_buf_addf(&b, "%.*s/.debug/%s", dirlen, dir, obj->debuglink);
+        if (hp_buf_ok(&b) && (d = try_debug(&ds, b.buf, true)))
+            goto out;
+        hp_buf_reset(&b);
+        hp_buf_addf(&b, "%s%s%.*s/%s", root, dir[0] == '/' ? "" : "/", dirlen, dir, obj->debuglink);
+        if (hp_buf_ok(&b) && (d = try_debug(&ds, b.buf, true)))
+            goto out;
+    }
+    if (obj->path[0] == '/') {
+        /* Perl pprof: /usr/lib/debug<path> and /usr/lib/debug<path>.debug */
+        hp_buf_reset(&b);
+        hp_buf_addf(&b, "%s%s", root, obj->path);
+        if (hp_buf_ok(&b) && (d = try_debug(&ds, b.buf, false)))
+            goto out;
+        hp_buf_adds(&b, ".debug");
+        if (hp_buf_ok(&b) && (d = try_debug(&ds, b.buf, false)))
+            goto out;
+    }
+out:
+    hp_buf_release(&b);
+    *ret_note = d ? NULL : ds.rejected;
+    return d;
+}
+
+/* ---- dwz supplementary files -------------------------------------------------- */
+
+/* Accepts path when it is an ELF file whose build-id (or .debug_sup checksum)
+ * is the one f names, or when either side has none. */
+static const char *try_alt(const hp_sym_search *ss, const hp_elf_file *f, const char *path,
+                           const char **rejected)
+{
+    hp_elf_file *a = NULL;
+    if (!is_file(path) || hp_elf_open(path, ss->strs, &a, NULL) < 0)
+        return NULL;
+    const char *id = a->sup_checksum ? a->sup_checksum : a->build_id, *r = a->path;
+    if (f->altlink_build_id && id && id != f->altlink_build_id) {
+        if (!*rejected)
+            *rejected = note(ss, "build-id mismatch: dwz file '%s' has build-id %s, %s wants %s",
+                             a->path, id, f->path, f->altlink_build_id);
+        r = NULL;
+    }
+    hp_elf_close(a);
+    return r;
+}
+
+const char *hp_sym_find_alt(const hp_sym_search *ss, const hp_elf_file *f, const char **ret_note)
+{
+    *ret_note = NULL;
+    if (!f->altlink)
+        return NULL;
+    hp_buf b = HP_BUF_INIT;
+    const char *r = NULL, *rejected = NULL, *link = f->altlink, *id = f->altlink_build_id;
+    static const char deb[] = "/usr/lib/debug/";
+    if (link[0] == '/') {
+        r = try_alt(ss, f, link, &rejected);
+        /* Debian's /usr/lib/debug/.dwz/...: also under another debug root */
+        if (!r && !strncmp(link, deb, sizeof(deb) - 1)) {
+            hp_buf_addf(&b, "%s/%s", ss->debug_root, link + sizeof(deb) - 1);
+            r = hp_buf_ok(&b) ? try_alt(ss, f, b.buf, &rejected) : NULL;
+        }
+    } else {
+        const char *slash = strrchr(f->path, '/');
+        hp_buf_addf(&b, "%.*s%s", slash ? (int)(slash - f->path + 1) : 0, f->path, link);
+        r = hp_buf_ok(&b) ? try_alt(ss, f, b.buf, &rejected) : NULL;
+    }
+    if (!r && id && strlen(id) > 2) {
+        hp_buf_reset(&b);
+        hp_buf_addf(&b, "%s/.build-id/%.2s/%s.debug", ss->debug_root, id, id + 2);
+        r = hp_buf_ok(&b) ? try_alt(ss, f, b.buf, &rejected) : NULL;
+    }
+    hp_buf_release(&b);
+    if (!r)
+        *ret_note = rejected ? rejected
+                             : note(ss, "dwz file '%s' not found: names from it are missing", link);
+    return r;
+}
