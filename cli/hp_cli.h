@@ -49,6 +49,8 @@ typedef struct hp_cli_opts {
     const char *symbolize; /* "none", "local", ... */
     const char *binary_path;
     const char *source_path;
+    double fail_inuse_above; /* -1 = no gate */
+    bool fail_on_leaks;
     char **args; /* positional arguments (borrowed from argv) */
     int nargs;
 } hp_cli_opts;

@@ -15,7 +15,7 @@
 #include <math.h>
 #include <unistd.h>
 
-enum { EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
+enum { EXIT_BAD_INPUT = 1, EXIT_USAGE = 2, EXIT_GATE = 3 };
 
 static void print_warnings(const hp_profile *p, size_t from)
 {
@@ -175,6 +175,22 @@ static int render_graph(const hp_cli_opts *o, const hp_report *rep, hp_render_op
     return r;
 }
 
+/* The CI gates, checked after the report is printed: -ECANCELED when crossed. */
+static int check_gates(const hp_cli_opts *o, const hp_profile *p, hp_error *err)
+{
+    double bytes = 0, objects = 0;
+    for (size_t i = 0; i < p->nsamples; i++) {
+        bytes += p->samples[i].value[HP_INUSE_SPACE];
+        objects += p->samples[i].value[HP_INUSE_OBJECTS];
+    }
+    if (o->fail_inuse_above >= 0 && bytes > o->fail_inuse_above)
+        return hp_error_set(err, -ECANCELED, "%.0f bytes in use, above the limit of %.0f",
+                            bytes, o->fail_inuse_above);
+    if (o->fail_on_leaks && objects > 0)
+        return hp_error_set(err, -ECANCELED, "%.0f leaked objects (%.0f bytes)", objects, bytes);
+    return 0;
+}
+
 static int run(const hp_cli_opts *o, hp_error *err)
 {
     if (o->mode == HP_OUT_SYMBOLS)
@@ -301,6 +317,8 @@ static int run(const hp_cli_opts *o, hp_error *err)
     }
     if (r == -EIO)
         hp_error_set(err, r, "error writing the report");
+    if (r == 0)
+        r = check_gates(o, prof, err);
 out:
     if (out != stdout && fclose(out) != 0 && r == 0)
         r = hp_error_set(err, -EIO, "error writing '%s'", o->output);
@@ -329,6 +347,8 @@ int main(int argc, char **argv)
     }
     if (r < 0) {
         fprintf(stderr, "pprof: %s\n", err.msg[0] ? err.msg : strerror(-r));
+        if (r == -ECANCELED)
+            return EXIT_GATE;
         return r == -EINVAL ? EXIT_USAGE : EXIT_BAD_INPUT;
     }
     return 0;

@@ -64,6 +64,8 @@ enum {
     ARG_SYMBOLIZE,
     ARG_BINARY_PATH,
     ARG_SOURCE_PATH,
+    ARG_FAIL_INUSE,
+    ARG_FAIL_LEAKS,
     ARG_IGNORED,
     ARG_HELP,
     ARG_VERSION,
@@ -136,6 +138,9 @@ static const opt_def options[] = {
     {"symbolize", K_VALUE, ARG_SYMBOLIZE, "MODE", "none: do not symbolize; local (default)"},
     {"binary_path", K_VALUE, ARG_BINARY_PATH, "DIRS", "':'-separated directories to find binaries in"},
     {"source_path", K_VALUE, ARG_SOURCE_PATH, "DIRS", "':'-separated directories to find sources in"},
+    /* CI gates: exit status 3 when crossed */
+    {"fail-if-inuse-above", K_VALUE, ARG_FAIL_INUSE, "BYTES", "exit 3 when the in-use bytes exceed BYTES (k, M, G suffixes)"},
+    {"fail-on-leaks", K_FLAG, ARG_FAIL_LEAKS, NULL, "exit 3 when the profile holds any in-use object (heap-checker files)"},
     /* accepted for compatibility, no effect on heap profiles */
     {"lib_prefix", K_VALUE, ARG_IGNORED, NULL, NULL},
     {"tools", K_VALUE, ARG_IGNORED, NULL, NULL},
@@ -320,6 +325,25 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
         return 0;
     case ARG_BINARY_PATH: o->binary_path = v; return 0;
     case ARG_SOURCE_PATH: o->source_path = v; return 0;
+    case ARG_FAIL_LEAKS: o->fail_on_leaks = true; return 0;
+    case ARG_FAIL_INUSE: {
+        char *end;
+        errno = 0;
+        double n = strtod(v, &end);
+        double unit = 1;
+        if (*end == 'k' || *end == 'K')
+            unit = 1024, end++;
+        else if (*end == 'M')
+            unit = 1024.0 * 1024, end++;
+        else if (*end == 'G')
+            unit = 1024.0 * 1024 * 1024, end++;
+        if (*end == 'B')
+            end++;
+        if (errno || end == v || *end || n < 0 || n != n)
+            return hp_error_set(err, -EINVAL, "invalid --fail-if-inuse-above '%s' (bytes, with an optional k, M or G)", v);
+        o->fail_inuse_above = n * unit;
+        return 0;
+    }
     case ARG_IGNORED: return 0;
     }
     return hp_error_set(err, -EINVAL, "unhandled option --%s", d->name);
@@ -339,7 +363,7 @@ int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr)
     longopts[HP_ARRAY_SIZE(options)] = (struct option){0};
 
     *o = (hp_cli_opts){.granularity = -1, .metric = -1, .nodecount = -1, .nodefraction = 0.005,
-                       .edgefraction = 0.001, .maxdegree = 8};
+                       .edgefraction = 0.001, .maxdegree = 8, .fail_inuse_above = -1};
     /* getopt prints nothing: every error goes through reterr, once */
     opterr = 0;
     optind = 1;
