@@ -74,8 +74,11 @@ typedef struct hp_report {
 
     hp_report_stack *stacks;
     size_t nstacks;
-    uint32_t *frame_locs;
+    uint32_t *frame_locs;  /* encoded frames (see hp_report_frame); NULL when
+                              frames_are_samples: then stack i is sample i and its
+                              frames are the profile's stack_locs */
     size_t nframe_locs;
+    bool frames_are_samples;
     uint32_t *stack_keys; /* only with opts.keep_stack_keys */
     size_t nstack_keys;
     uint8_t *dropped; /* per profile sample: 1 when --focus/--ignore dropped it; NULL: none */
@@ -106,6 +109,16 @@ static inline const char *hp_report_key(const hp_report *r, uint32_t key)
 static inline const char *hp_report_label(const hp_report *r, uint32_t key)
 {
     return r->display[key] ? hp_strtab_get(r->labels, r->display[key]) : hp_strtab_get(r->keys, key);
+}
+
+/** hp_report_frame - frame j (leaf first) of a processed stack, encoded as above. */
+static inline uint32_t hp_report_frame(const hp_report *r, const hp_report_stack *st, uint32_t j)
+{
+    if (r->frames_are_samples) {
+        uint32_t f = r->profile->stack_locs[st->frames + j];
+        return j == 0 ? f | HP_FRAME_LEAF : f;
+    }
+    return r->frame_locs[st->frames + j];
 }
 
 /** hp_report_frame_address - the address Perl pprof shows for a frame (leaf raw, callers - 1). */

@@ -38,7 +38,7 @@ static int address_values(const hp_report *r, addr_value **ret, size_t *ret_n)
     for (size_t i = 0; i < r->nstacks; i++) {
         const hp_report_stack *st = &r->stacks[i];
         for (uint32_t j = 0; j < st->nframes; j++) {
-            uint32_t loc = HP_FRAME_LOC(r->frame_locs[st->frames + j]);
+            uint32_t loc = HP_FRAME_LOC(hp_report_frame(r, st, j));
             if (!index[loc]) {
                 if (HP_GROW(av, alloc, n + 1) < 0)
                     goto oom;

@@ -384,24 +384,19 @@ static int process_stacks(builder *b)
         changed = sample_frames(b, &p->samples[i], frames) != p->samples[i].depth;
     }
     if (!changed) {
-        /* every sample is its own processed stack */
-        if (HP_GROW(r->stacks, stacks_alloc, p->nsamples + 1) < 0 ||
-            HP_GROW(r->frame_locs, frames_alloc, p->nstack_locs + 1) < 0) {
+        /* every sample is its own processed stack: frames are read in place */
+        if (HP_GROW(r->stacks, stacks_alloc, p->nsamples + 1) < 0) {
             rc = -ENOMEM;
             goto out;
         }
         for (size_t i = 0; i < p->nsamples; i++) {
             const hp_sample *s = &p->samples[i];
-            hp_report_stack *st = &r->stacks[r->nstacks++];
-            *st = (hp_report_stack){.value = s->value[metric], .frames = s->stack,
-                                    .nframes = s->depth, .sample = (uint32_t)i};
-            if (s->depth)
-                memcpy(r->frame_locs + s->stack, p->stack_locs + s->stack,
-                       s->depth * sizeof(uint32_t));
-            if (s->depth)
-                r->frame_locs[s->stack] |= HP_FRAME_LEAF;
+            r->stacks[r->nstacks++] = (hp_report_stack){.value = s->value[metric],
+                                                        .frames = s->stack,
+                                                        .nframes = s->depth,
+                                                        .sample = (uint32_t)i};
         }
-        r->nframe_locs = p->nstack_locs;
+        r->frames_are_samples = true;
         goto out;
     }
     r->total = 0;
@@ -470,13 +465,12 @@ static int sum_keys(builder *b)
     int rc = 0;
     for (size_t i = 0; i < r->nstacks; i++) {
         hp_report_stack *st = &r->stacks[i];
-        const uint32_t *fr = r->frame_locs + st->frames;
         bool first = true;
         st->keys = (uint32_t)r->nstack_keys;
         for (uint32_t j = 0; j < st->nframes; j++) {
             const uint32_t *ks;
             uint32_t nk;
-            if ((rc = frame_keys(b, fr[j], &ks, &nk)) < 0)
+            if ((rc = frame_keys(b, hp_report_frame(r, st, j), &ks, &nk)) < 0)
                 goto out;
             if (r->nkeys > vals_alloc) {
                 size_t old = vals_alloc, old2 = vals_alloc;

@@ -156,7 +156,7 @@ int hp_render_callgrind(const hp_report *r, FILE *out)
         const hp_report_stack *st = &r->stacks[i];
         c.nlocs = 0;
         for (uint32_t j = 0; rc == 0 && j < st->nframes; j++)
-            rc = frame_locs(&c, r->frame_locs[st->frames + j]);
+            rc = frame_locs(&c, hp_report_frame(r, st, j));
         if (rc == 0 && c.nlocs)
             rc = add_call(&c, &c.locs[0], &none, st->value);
         for (size_t j = 1; rc == 0 && j < c.nlocs; j++)

@@ -47,8 +47,8 @@ static int stack_cmp(const void *pa, const void *pb)
         return a->value > b->value ? -1 : 1;
     uint32_t n = a->nframes < b->nframes ? a->nframes : b->nframes;
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t x = hp_report_frame_address(r, r->frame_locs[a->frames + i]);
-        uint64_t y = hp_report_frame_address(r, r->frame_locs[b->frames + i]);
+        uint64_t x = hp_report_frame_address(r, hp_report_frame(r, a, i));
+        uint64_t y = hp_report_frame_address(r, hp_report_frame(r, b, i));
         if (x != y)
             return x < y ? -1 : 1;
     }
@@ -79,7 +79,7 @@ int hp_render_stacks(const hp_report *r, const hp_render_options *o, FILE *out)
         const hp_report_stack *st = &r->stacks[order[i]];
         fprintf(out, "%-8lld ", hp_fmt_perl_int(st->value));
         for (uint32_t j = 0; j < st->nframes; j++) {
-            uint32_t f = r->frame_locs[st->frames + j];
+            uint32_t f = hp_report_frame(r, st, j);
             uint64_t a = hp_report_frame_address(r, f);
             frame_sym fs;
             frame_symbol(p, HP_FRAME_LOC(f), a, &fs);
@@ -174,7 +174,7 @@ int hp_render_collapsed(const hp_report *r, FILE *out)
         const hp_report_stack *st = &r->stacks[order[i]];
         bool first = true;
         for (uint32_t j = st->nframes; j-- > 0;) { /* root first */
-            uint32_t f = r->frame_locs[st->frames + j];
+            uint32_t f = hp_report_frame(r, st, j);
             uint64_t a = hp_report_frame_address(r, f);
             const hp_location *L = &p->locations[HP_FRAME_LOC(f)];
             if (L->state != HP_LOC_SYMBOLIZED || !L->nlines) {
