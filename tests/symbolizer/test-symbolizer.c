@@ -14,6 +14,7 @@
 
 #include "hp_common.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hp_buf.h"
@@ -444,9 +445,11 @@ static void test_corrupt_objects(void **state)
     size_t n = fread(orig, 1, sizeof(orig), f);
     fclose(f);
     assert_true(n > 4096);
-    char tmp[] = "/tmp/hp-test-corrupt-XXXXXX";
-    int fd = mkstemp(tmp);
+    /* an anonymous file, opened by path through /proc */
+    int fd = memfd_create("hp-test-corrupt", 0);
     assert_true(fd >= 0);
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), "/proc/self/fd/%d", fd);
     uint32_t rng = 12345;
     for (int iter = 0; iter < 300; iter++) {
         memcpy(buf, orig, n);
@@ -471,7 +474,6 @@ static void test_corrupt_objects(void **state)
         hp_symbolizer_free(s);
     }
     close(fd);
-    unlink(tmp);
 }
 
 /* ---- demangling ---------------------------------------------------------------- */

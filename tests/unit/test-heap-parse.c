@@ -173,12 +173,12 @@ static void test_maps_odd_lines(void **state)
     hp_profile *p = parse_ok("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [1: 2] @ 0x1\n"
                              "--- Memory map: ---\n"
                              "\n# comment\njunk line\nzzzz-yyyy r-xp 0 00:00 0 /x\n"
-                             "1000-2000 r-xp 00000000 00:00 5 /tmp/path with spaces/lib.so\n"
+                             "1000-2000 r-xp 00000000 00:00 5 /opt/path with spaces/lib.so\n"
                              "3000-4000 r-xp 00001000 00:00 6 /usr/lib/x.so (deleted)\n"
                              "5000-6000 r--p 00000000 00:00 0\n"
                              "7000-8000 r-xp 0000");
     assert_int_equal(p->nmappings, 4);
-    assert_string_equal(hp_profile_str(p, p->mappings[1].path), "/tmp/path with spaces/lib.so");
+    assert_string_equal(hp_profile_str(p, p->mappings[1].path), "/opt/path with spaces/lib.so");
     assert_string_equal(hp_profile_str(p, p->mappings[2].path), "/usr/lib/x.so (deleted)");
     assert_string_equal(hp_profile_str(p, p->mappings[3].path), "");
     hp_profile_free(p);
