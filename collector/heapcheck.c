@@ -96,33 +96,10 @@ static void collect(void *ctx, uintptr_t p, size_t size, struct hpc_bucket *b)
         st->v[st->n++] = (struct hpc_blk){p, size, b, false};
 }
 
-static void sift_addr(struct hpc_blk *a, size_t i, size_t n)
+static bool addr_before(const void *x, const void *y, void *arg)
 {
-    for (;;) {
-        size_t m = i, l = 2 * i + 1, r = l + 1;
-        if (l < n && a[l].addr > a[m].addr)
-            m = l;
-        if (r < n && a[r].addr > a[m].addr)
-            m = r;
-        if (m == i)
-            return;
-        struct hpc_blk t = a[i];
-        a[i] = a[m];
-        a[m] = t;
-        i = m;
-    }
-}
-
-static void sort_addr(struct hpc_blk *a, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        sift_addr(a, i, n);
-    for (size_t end = n; end > 1; end--) {
-        struct hpc_blk t = a[0];
-        a[0] = a[end - 1];
-        a[end - 1] = t;
-        sift_addr(a, 0, end - 1);
-    }
+    (void)arg;
+    return ((const struct hpc_blk *)x)->addr < ((const struct hpc_blk *)y)->addr;
 }
 
 bool hpc_check_collect(struct hpc_blk **v, size_t *n, size_t *cap)
@@ -136,7 +113,8 @@ bool hpc_check_collect(struct hpc_blk **v, size_t *n, size_t *cap)
     if (!st.v)
         return false;
     hpc_rec_each_live(r, collect, &st);
-    sort_addr(st.v, st.n);
+    _Static_assert(sizeof(struct hpc_blk) <= 64, "hpc_heapsort sorts elements of at most 64 bytes");
+    hpc_heapsort(st.v, st.n, sizeof(*st.v), addr_before, NULL);
     *v = st.v;
     *n = st.n;
     *cap = st.cap;

@@ -71,6 +71,11 @@ extern struct hpc_rec *_Atomic hpc_mmap_rec; /* HEAP_PROFILE_MMAP regions, NULL 
 extern bool hpc_only_mmap;                   /* HEAP_PROFILE_ONLY_MMAP */
 void hpc_munmap(void *p, size_t n);
 
+/* Allocation-free heap sort (glibc's qsort may malloc): afterwards before(a[i], a[j])
+ * is false for every i > j. Elements of at most 64 bytes. */
+typedef bool (*hpc_before_fn)(const void *a, const void *b, void *arg);
+void hpc_heapsort(void *base, size_t n, size_t size, hpc_before_fn before, void *arg);
+
 /* ---- recorder (stacks.c) ------------------------------------------------------------ */
 struct hpc_bucket {
     struct hpc_bucket *_Atomic next; /* hash chain */

@@ -68,39 +68,17 @@ static bool group_before(const struct group *a, const struct group *b)
     return a->b->depth < b->b->depth;
 }
 
-/* Heap sorts; mode 0: by bucket pointer, mode 1: by group_before. */
-static bool less(const struct group *a, const struct group *b, int mode)
+/* Sort orders for hpc_heapsort: by bucket pointer, and by group_before. */
+static bool bucket_before(const void *x, const void *y, void *arg)
 {
-    return mode ? group_before(a, b) : (uintptr_t)a->b < (uintptr_t)b->b;
+    (void)arg;
+    return (uintptr_t)((const struct group *)x)->b < (uintptr_t)((const struct group *)y)->b;
 }
 
-static void sift(struct group *a, size_t i, size_t n, int mode)
+static bool report_before(const void *x, const void *y, void *arg)
 {
-    for (;;) {
-        size_t m = i, l = 2 * i + 1, r = l + 1;
-        if (l < n && less(&a[m], &a[l], mode))
-            m = l;
-        if (r < n && less(&a[m], &a[r], mode))
-            m = r;
-        if (m == i)
-            return;
-        struct group t = a[i];
-        a[i] = a[m];
-        a[m] = t;
-        i = m;
-    }
-}
-
-static void sort_groups(struct group *a, size_t n, int mode)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        sift(a, i, n, mode);
-    for (size_t end = n; end > 1; end--) {
-        struct group t = a[0];
-        a[0] = a[end - 1];
-        a[end - 1] = t;
-        sift(a, 0, end - 1, mode);
-    }
+    (void)arg;
+    return group_before(x, y);
 }
 
 /* One entry per leaked block, then merged in place into one per bucket. */
@@ -110,7 +88,8 @@ static size_t make_groups(const struct leaks *l, struct group *g)
     for (size_t i = 0; i < l->n; i++)
         if (!l->v[i].marked)
             g[n++] = (struct group){l->v[i].b, (long long)l->v[i].size, 1};
-    sort_groups(g, n, 0);
+    _Static_assert(sizeof(struct group) <= 64, "hpc_heapsort sorts elements of at most 64 bytes");
+    hpc_heapsort(g, n, sizeof(*g), bucket_before, NULL);
     size_t ng = 0;
     for (size_t i = 0; i < n; i++) {
         if (ng && g[ng - 1].b == g[i].b) {
@@ -120,7 +99,7 @@ static size_t make_groups(const struct leaks *l, struct group *g)
             g[ng++] = g[i];
         }
     }
-    sort_groups(g, ng, 1);
+    hpc_heapsort(g, ng, sizeof(*g), report_before, NULL);
     return ng;
 }
 

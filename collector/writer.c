@@ -314,34 +314,47 @@ struct snap {
     long long n1, s1, n2, s2;
 };
 
-static void sift(struct snap *a, size_t i, size_t n)
+/* Heap sort (allocation-free, unlike glibc's qsort): afterwards before(a[i], a[j])
+ * never holds for i > j. Elements are at most 64 bytes. */
+static void heap_sift(char *base, size_t size, size_t i, size_t n, hpc_before_fn before,
+                      void *arg)
 {
-    /* min-heap on s1, so the heap sort leaves the array in descending order */
+    char t[64];
     for (;;) {
         size_t m = i, l = 2 * i + 1, r = l + 1;
-        if (l < n && a[l].s1 < a[m].s1)
+        if (l < n && before(base + m * size, base + l * size, arg))
             m = l;
-        if (r < n && a[r].s1 < a[m].s1)
+        if (r < n && before(base + m * size, base + r * size, arg))
             m = r;
         if (m == i)
             return;
-        struct snap t = a[i];
-        a[i] = a[m];
-        a[m] = t;
+        memcpy(t, base + i * size, size);
+        memcpy(base + i * size, base + m * size, size);
+        memcpy(base + m * size, t, size);
         i = m;
     }
 }
 
-static void sort_desc(struct snap *a, size_t n)
+void hpc_heapsort(void *base, size_t n, size_t size, hpc_before_fn before, void *arg)
 {
+    char *a = base, t[64];
+    if (size > sizeof(t))
+        return;
     for (size_t i = n / 2; i-- > 0;)
-        sift(a, i, n);
+        heap_sift(a, size, i, n, before, arg);
     for (size_t end = n; end > 1; end--) {
-        struct snap t = a[0];
-        a[0] = a[end - 1];
-        a[end - 1] = t;
-        sift(a, 0, end - 1);
+        memcpy(t, a, size);
+        memcpy(a, a + (end - 1) * size, size);
+        memcpy(a + (end - 1) * size, t, size);
+        heap_sift(a, size, 0, end - 1, before, arg);
     }
+}
+
+/* buckets by in-use bytes, descending */
+static bool snap_before(const void *x, const void *y, void *arg)
+{
+    (void)arg;
+    return ((const struct snap *)x)->s1 > ((const struct snap *)y)->s1;
 }
 
 static void snap_of(const struct hpc_bucket *b, struct snap *s)
@@ -396,7 +409,8 @@ static struct snap *snapshot(struct hpc_rec *r, size_t *n, size_t *bytes, long l
         t[2] += a[i].n2;
         t[3] += a[i].s2;
     }
-    sort_desc(a, cnt);
+    _Static_assert(sizeof(struct snap) <= 64, "hpc_heapsort sorts elements of at most 64 bytes");
+    hpc_heapsort(a, cnt, sizeof(*a), snap_before, NULL);
     *n = cnt;
     return a;
 }
