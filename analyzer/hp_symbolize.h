@@ -36,6 +36,17 @@ int hp_symbolize_profile(hp_profile *p, const hp_symbolize_options *o,
                          hp_symbolize_session **ret_session, hp_error *reterr);
 
 /**
+ * hp_symbolize_profile_with - symbolize p, another profile of the same
+ * program (the next dump of a series), with an existing session: objects
+ * already opened and decoded are reused, not read again. The session is
+ * rebound to p (the profile it was made for is no longer referenced) and
+ * keeps the options it was made with. Symbolized ("--- symbol") profiles take
+ * their names from the file. Warnings go to p->warnings, as above.
+ * Returns: 0, or -ENOMEM (reterr set).
+ */
+int hp_symbolize_profile_with(hp_symbolize_session *ss, hp_profile *p, hp_error *reterr);
+
+/**
  * hp_symbolize_session_new - find objects for p's mappings on demand.
  * Returns: 0 and *ret, or -ENOMEM. Ownership: p and o are borrowed.
  */

@@ -341,6 +341,26 @@ struct hp_symbolize_session {
     hp_symobj **objs;
 };
 
+/* Points the session at p: per-mapping state is reset, opened objects are kept. */
+static int session_bind(hp_symbolize_session *ss, hp_profile *p, hp_error *reterr)
+{
+    uint8_t *state = hp_new0(uint8_t, p->nmappings);
+    hp_symobj **objs = hp_new0(hp_symobj *, p->nmappings);
+    if (!state || !objs) {
+        free(state);
+        free(objs);
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    }
+    free(ss->state);
+    free(ss->objs);
+    ss->state = state;
+    ss->objs = objs;
+    ss->p = p;
+    uint32_t main_map = main_mapping(p);
+    ss->main_path = main_map ? hp_profile_str(p, p->mappings[main_map].path) : NULL;
+    return 0;
+}
+
 int hp_symbolize_session_new(hp_profile *p, const hp_symbolize_options *o,
                              hp_symbolize_session **ret, hp_error *reterr)
 {
@@ -351,21 +371,16 @@ int hp_symbolize_session_new(hp_profile *p, const hp_symbolize_options *o,
         free(path);
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }
-    ss->p = p;
     ss->o = o;
     hp_symbolizer_config cfg = {.search_path = path};
     int r = hp_symbolizer_new(&cfg, &ss->s, reterr);
     free(path);
-    ss->state = hp_new0(uint8_t, p->nmappings);
-    ss->objs = hp_new0(hp_symobj *, p->nmappings);
-    if (r == 0 && (!ss->state || !ss->objs))
-        r = hp_error_set(reterr, -ENOMEM, "out of memory");
+    if (r == 0)
+        r = session_bind(ss, p, reterr);
     if (r < 0) {
         hp_symbolize_session_free(ss);
         return r;
     }
-    uint32_t main_map = main_mapping(p);
-    ss->main_path = main_map ? hp_profile_str(p, p->mappings[main_map].path) : NULL;
     *ret = ss;
     return 0;
 }
@@ -419,14 +434,12 @@ int hp_symbolize_session_object(hp_symbolize_session *ss, uint32_t m, hp_symobj 
     return 0;
 }
 
-static int symbolize_native(ctx *c, hp_symbolize_session **ret_session)
+/* Looks every location of c->p up through the session's objects. */
+static int symbolize_with(ctx *c, hp_symbolize_session *ss)
 {
     hp_profile *p = c->p;
     const hp_symbolize_options *o = c->o;
-    hp_symbolize_session *ss = NULL;
-    int r = hp_symbolize_session_new(p, o, &ss, c->err);
-    if (r < 0)
-        return r;
+    int r = 0;
     if (o->program && ss->main_path && strcmp(base_name(o->program), base_name(ss->main_path))) {
         hp_profile_warn(p, "warning: program '%s' is not the profile's executable '%s': using '%s'",
                         o->program, ss->main_path, o->program);
@@ -464,6 +477,16 @@ static int symbolize_native(ctx *c, hp_symbolize_session **ret_session)
     r = disambiguate(c);
 out:
     free(res);
+    return r;
+}
+
+static int symbolize_native(ctx *c, hp_symbolize_session **ret_session)
+{
+    hp_symbolize_session *ss = NULL;
+    int r = hp_symbolize_session_new(c->p, c->o, &ss, c->err);
+    if (r < 0)
+        return r;
+    r = symbolize_with(c, ss);
     if (r == 0 && ret_session)
         *ret_session = ss;
     else
@@ -476,6 +499,22 @@ int hp_symbolize_profile(hp_profile *p, const hp_symbolize_options *o,
 {
     ctx c = {.p = p, .o = o, .err = reterr, .tmp = HP_BUF_INIT, .tmp2 = HP_BUF_INIT};
     int r = p->ngiven || p->binary ? symbolize_given(&c) : symbolize_native(&c, ret_session);
+    hp_buf_release(&c.tmp);
+    hp_buf_release(&c.tmp2);
+    free(c.fn_by_name);
+    if (r == -ENOMEM)
+        hp_error_set(reterr, r, "out of memory");
+    return r;
+}
+
+int hp_symbolize_profile_with(hp_symbolize_session *ss, hp_profile *p, hp_error *reterr)
+{
+    ctx c = {.p = p, .o = ss->o, .err = reterr, .tmp = HP_BUF_INIT, .tmp2 = HP_BUF_INIT};
+    int r = 0;
+    if (p->ngiven || p->binary)
+        r = symbolize_given(&c);
+    else if ((r = session_bind(ss, p, reterr)) == 0)
+        r = symbolize_with(&c, ss);
     hp_buf_release(&c.tmp);
     hp_buf_release(&c.tmp2);
     free(c.fn_by_name);

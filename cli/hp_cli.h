@@ -31,6 +31,7 @@ typedef enum hp_output_mode {
     HP_OUT_RAW,
     HP_OUT_COLLAPSED,
     HP_OUT_INTERACTIVE,
+    HP_OUT_TREND,
 } hp_output_mode;
 
 typedef struct hp_cli_opts {
@@ -51,6 +52,9 @@ typedef struct hp_cli_opts {
     const char *source_path;
     double fail_inuse_above; /* -1 = no gate */
     bool fail_on_leaks;
+    bool trend_svg;  /* --trend --svg: the plot instead of the table */
+    bool trend_all;  /* --trend_all: every stack, not only growing ones */
+    int trend_ascii; /* --trend_ascii: 1 ASCII, 0 Unicode, -1 from the locale */
     char **args; /* positional arguments (borrowed from argv) */
     int nargs;
 } hp_cli_opts;
@@ -67,6 +71,15 @@ int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr);
  * address on out. Returns: 0 or a negative errno with reterr set.
  */
 int hp_cli_symbols(const char *program, FILE *in, FILE *out, hp_error *reterr);
+
+/**
+ * hp_cli_trend - the --trend mode: each profile of the series is read,
+ * symbolized (one symbolizer session for all) and reported on its own, then
+ * the growing stacks are printed (or plotted, with --svg).
+ * Returns: 0 or a negative errno with reterr set.
+ */
+int hp_cli_trend(const hp_cli_opts *o, const char *program, char **profiles, int nprofiles,
+                 hp_error *reterr);
 
 /** hp_cli_usage - the generated usage text. */
 void hp_cli_usage(FILE *out);

@@ -212,6 +212,8 @@ static int run(const hp_cli_opts *o, hp_error *err)
             nprofiles--;
         }
     }
+    if (o->mode == HP_OUT_TREND) /* several profiles, not summed */
+        return hp_cli_trend(o, program, profiles, nprofiles, err);
     hp_profile *prof = NULL;
     hp_report *rep = NULL;
     hp_symbolize_session *session = NULL;

@@ -66,6 +66,9 @@ enum {
     ARG_SOURCE_PATH,
     ARG_FAIL_INUSE,
     ARG_FAIL_LEAKS,
+    ARG_TREND,
+    ARG_TREND_ALL,
+    ARG_TREND_ASCII,
     ARG_IGNORED,
     ARG_HELP,
     ARG_VERSION,
@@ -103,6 +106,9 @@ static const opt_def options[] = {
     {"web", K_FLAG, ARG_WEB, NULL, "call graph shown in a web browser"},
     {"raw", K_FLAG, ARG_RAW, NULL, "symbolized profile, readable without the binary"},
     {"interactive", K_FLAG, ARG_INTERACTIVE, NULL, "interactive shell"},
+    {"trend", K_FLAG, ARG_TREND, NULL, "stacks growing over a dump series (with --svg: a plot)"},
+    {"trend_all", K_FLAG, ARG_TREND_ALL, NULL, "with --trend: list every stack, not only growing ones"},
+    {"trend_ascii", K_FLAG, ARG_TREND_ASCII, NULL, "with --trend: ASCII sparklines (default in a non-UTF-8 locale)"},
     /* granularity */
     {"functions", K_FLAG, ARG_FUNCTIONS, NULL, "aggregate by function (default)"},
     {"lines", K_FLAG, ARG_LINES, NULL, "aggregate by source line"},
@@ -243,6 +249,8 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
         case ARG_HEAPCHECK: o->heapcheck = false; return 0;
         case ARG_SHOW_ADDRESSES: o->show_addresses = false; return 0;
         case ARG_NO_STRIP_TEMP: o->no_strip_temp = false; return 0;
+        case ARG_TREND_ALL: o->trend_all = false; return 0;
+        case ARG_TREND_ASCII: o->trend_ascii = 0; return 0;
         default: return 0;
         }
     }
@@ -255,7 +263,12 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
     case ARG_DISASM: o->mode_arg = v; return set_mode(o, HP_OUT_DISASM, d->name, err);
     case ARG_SYMBOLS: return set_mode(o, HP_OUT_SYMBOLS, d->name, err);
     case ARG_DOT: return set_mode(o, HP_OUT_DOT, d->name, err);
-    case ARG_SVG: return set_mode(o, HP_OUT_SVG, d->name, err);
+    case ARG_SVG:
+        if (o->mode == HP_OUT_TREND) { /* --trend --svg: the trend's plot */
+            o->trend_svg = true;
+            return 0;
+        }
+        return set_mode(o, HP_OUT_SVG, d->name, err);
     case ARG_PDF: return set_mode(o, HP_OUT_PDF, d->name, err);
     case ARG_PNG: return set_mode(o, HP_OUT_PNG, d->name, err);
     case ARG_PS: return set_mode(o, HP_OUT_PS, d->name, err);
@@ -265,6 +278,14 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
     case ARG_WEB: return set_mode(o, HP_OUT_WEB, d->name, err);
     case ARG_RAW: return set_mode(o, HP_OUT_RAW, d->name, err);
     case ARG_INTERACTIVE: return set_mode(o, HP_OUT_INTERACTIVE, d->name, err);
+    case ARG_TREND:
+        if (o->mode == HP_OUT_SVG) { /* --svg --trend */
+            o->mode = HP_OUT_NONE;
+            o->trend_svg = true;
+        }
+        return set_mode(o, HP_OUT_TREND, d->name, err);
+    case ARG_TREND_ALL: o->trend_all = true; return 0;
+    case ARG_TREND_ASCII: o->trend_ascii = 1; return 0;
     case ARG_STACKS: o->stacks = true; return 0;
     case ARG_FUNCTIONS: return set_gran(o, HP_GRAN_FUNCTIONS, d->name, err);
     case ARG_LINES: return set_gran(o, HP_GRAN_LINES, d->name, err);
@@ -363,7 +384,7 @@ int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr)
     longopts[HP_ARRAY_SIZE(options)] = (struct option){0};
 
     *o = (hp_cli_opts){.granularity = -1, .metric = -1, .nodecount = -1, .nodefraction = 0.005,
-                       .edgefraction = 0.001, .maxdegree = 8, .fail_inuse_above = -1};
+                       .edgefraction = 0.001, .maxdegree = 8, .fail_inuse_above = -1, .trend_ascii = -1};
     /* getopt prints nothing: every error goes through reterr, once */
     opterr = 0;
     optind = 1;

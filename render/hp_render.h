@@ -13,6 +13,7 @@
 #include "hp_graph.h"
 #include "hp_listing.h"
 #include "hp_report.h"
+#include "hp_trend.h"
 
 typedef struct hp_render_options {
     bool show_bytes;    /* --show_bytes: space as integer bytes */
@@ -23,6 +24,7 @@ typedef struct hp_render_options {
     bool heapcheck;      /* --heapcheck: shade nodes with positive flat values */
     bool page_size;      /* graphs for paper (PDF, PS): size="8,11" */
     bool min_line_width; /* SVG and web: edges at least 1 wide */
+    bool ascii;          /* --trend: ASCII sparklines instead of Unicode blocks */
 } hp_render_options;
 
 /* Perl's sprintf("%d", v): truncation toward zero, clamped to the 64-bit range. */
@@ -87,5 +89,22 @@ int hp_render_raw(const hp_report *r, const hp_render_options *o, FILE *out);
 
 /** hp_render_traces - Go pprof's -traces listing (needs keep_stack_keys). */
 int hp_render_traces(const hp_report *r, const hp_render_options *o, FILE *out);
+
+/**
+ * hp_render_trend_text - the --trend table: a header (dumps, first and last
+ * total), then one row per ranked stack (at most nodecount): growth, last
+ * value, monotonicity, a sparkline (one character per dump, scaled between
+ * the row's minimum and maximum) and the stack, leaf first, joined by " < ".
+ * Returns: 0, -ENOMEM, or -EIO when writing failed.
+ */
+int hp_render_trend_text(const hp_trend *t, const hp_render_options *o, FILE *out);
+
+/**
+ * hp_render_trend_svg - a self-contained SVG line plot of the total over the
+ * series (axes, value ticks, dump numbers) with the top 5 ranked stacks (at
+ * most nodecount) as extra lines and a legend.
+ * Returns: 0, -ENOMEM, or -EIO when writing failed.
+ */
+int hp_render_trend_svg(const hp_trend *t, const hp_render_options *o, FILE *out);
 
 #endif

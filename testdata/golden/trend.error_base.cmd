@@ -1,0 +1,1 @@
+--trend --base=heap/phases.0001.heap bin/phases heap/phases.0002.heap

@@ -1,0 +1,1 @@
+--trend -sample_index=inuse_objects --trend_all --nodecount=1 bin/phases heap/phases.000*.heap

@@ -1,0 +1,1 @@
+--trend --svg bin/phases heap/phases.000*.heap
