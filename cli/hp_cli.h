@@ -49,6 +49,9 @@ typedef struct hp_cli_opts {
     const char *symbolize; /* "none", "local", ... */
     const char *binary_path;
     const char *source_path;
+    int debuginfod;        /* after parsing: 1 = ask debuginfod (--debuginfod=on, or auto with
+                              DEBUGINFOD_URLS set), 0 = not */
+    const char *build_id;  /* --buildid, lowercase hex, or NULL */
     double fail_inuse_above; /* -1 = no gate */
     bool fail_on_leaks;
     char **args; /* positional arguments (borrowed from argv) */
@@ -66,7 +69,7 @@ int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr);
  * hp_cli_symbols - the --symbols mode: maps and addresses on in, one name per
  * address on out. Returns: 0 or a negative errno with reterr set.
  */
-int hp_cli_symbols(const char *program, FILE *in, FILE *out, hp_error *reterr);
+int hp_cli_symbols(const char *program, bool debuginfod, FILE *in, FILE *out, hp_error *reterr);
 
 /** hp_cli_usage - the generated usage text. */
 void hp_cli_usage(FILE *out);
