@@ -20,6 +20,8 @@ typedef struct hp_symbolize_options {
     const char *binary_path; /* --binary_path; PPROF_BINARY_PATH is appended */
     bool strip_templates;    /* false for --no_strip_temp */
     bool exact_addresses;    /* look addresses up as given (--symbols), not as return - 1 */
+    bool debuginfod;         /* ask debuginfod for what is missing (hp_symbolizer_config) */
+    const char *build_id;    /* --buildid: the main executable's build-id (hex), or NULL */
 } hp_symbolize_options;
 
 typedef struct hp_symbolize_session hp_symbolize_session;

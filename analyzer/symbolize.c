@@ -372,7 +372,7 @@ int hp_symbolize_session_new(hp_profile *p, const hp_symbolize_options *o,
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }
     ss->o = o;
-    hp_symbolizer_config cfg = {.search_path = path};
+    hp_symbolizer_config cfg = {.search_path = path, .debuginfod = o->debuginfod};
     int r = hp_symbolizer_new(&cfg, &ss->s, reterr);
     free(path);
     if (r == 0)
@@ -406,8 +406,10 @@ int hp_symbolize_session_object(hp_symbolize_session *ss, uint32_t m, hp_symobj 
         if (*recorded && recorded[0] != '[') {
             bool is_main = ss->main_path && !strcmp(recorded, ss->main_path);
             hp_error oerr = {0};
-            int e = hp_symbolizer_open(ss->s, recorded, is_main ? ss->o->program : NULL,
-                                       &ss->objs[m], &oerr);
+            int e = hp_symbolizer_open_build_id(ss->s, recorded,
+                                                is_main ? ss->o->program : NULL,
+                                                is_main ? ss->o->build_id : NULL, &ss->objs[m],
+                                                &oerr);
             if (e == 0) {
                 ss->state[m] = 1;
                 const char *w = hp_symobj_warning(ss->objs[m]);

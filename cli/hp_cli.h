@@ -50,6 +50,9 @@ typedef struct hp_cli_opts {
     const char *symbolize; /* "none", "local", ... */
     const char *binary_path;
     const char *source_path;
+    int debuginfod;        /* after parsing: 1 = ask debuginfod (--debuginfod=on, or auto with
+                              DEBUGINFOD_URLS set), 0 = not */
+    const char *build_id;  /* --buildid, lowercase hex, or NULL */
     double fail_inuse_above; /* -1 = no gate */
     bool fail_on_leaks;
     bool trend_svg;  /* --trend --svg: the plot instead of the table */
@@ -70,7 +73,7 @@ int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr);
  * hp_cli_symbols - the --symbols mode: maps and addresses on in, one name per
  * address on out. Returns: 0 or a negative errno with reterr set.
  */
-int hp_cli_symbols(const char *program, FILE *in, FILE *out, hp_error *reterr);
+int hp_cli_symbols(const char *program, bool debuginfod, FILE *in, FILE *out, hp_error *reterr);
 
 /**
  * hp_cli_trend - the --trend mode: each profile of the series is read,

@@ -194,7 +194,7 @@ static int check_gates(const hp_cli_opts *o, const hp_profile *p, hp_error *err)
 static int run(const hp_cli_opts *o, hp_error *err)
 {
     if (o->mode == HP_OUT_SYMBOLS)
-        return hp_cli_symbols(o->nargs ? o->args[0] : NULL, stdin, stdout, err);
+        return hp_cli_symbols(o->nargs ? o->args[0] : NULL, o->debuginfod, stdin, stdout, err);
     if (o->nargs < 1)
         return hp_error_set(err, -EINVAL, "did not specify a profile file");
     /* pprof PROGRAM PROFILE...; the program may be left out (Go pprof) */
@@ -231,6 +231,8 @@ static int run(const hp_cli_opts *o, hp_error *err)
             .program = program,
             .binary_path = o->binary_path,
             .strip_templates = !o->no_strip_temp,
+            .debuginfod = o->debuginfod,
+            .build_id = o->build_id,
         };
         size_t seen = prof->nwarnings;
         r = hp_symbolize_profile(prof, &so, o->mode == HP_OUT_LIST ? &session : NULL, err);

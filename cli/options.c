@@ -10,7 +10,10 @@
 #include "hp_profile.h"
 #include "hp_report.h"
 
+#include <ctype.h>
 #include <getopt.h>
+
+#include "hp_symbolizer.h"
 
 enum {
     ARG_FIRST = 256,
@@ -64,6 +67,8 @@ enum {
     ARG_SYMBOLIZE,
     ARG_BINARY_PATH,
     ARG_SOURCE_PATH,
+    ARG_DEBUGINFOD,
+    ARG_BUILDID,
     ARG_FAIL_INUSE,
     ARG_FAIL_LEAKS,
     ARG_TREND,
@@ -144,6 +149,8 @@ static const opt_def options[] = {
     {"symbolize", K_VALUE, ARG_SYMBOLIZE, "MODE", "none: do not symbolize; local (default)"},
     {"binary_path", K_VALUE, ARG_BINARY_PATH, "DIRS", "':'-separated directories to find binaries in"},
     {"source_path", K_VALUE, ARG_SOURCE_PATH, "DIRS", "':'-separated directories to find sources in"},
+    {"debuginfod", K_VALUE, ARG_DEBUGINFOD, "WHEN", "ask the DEBUGINFOD_URLS servers for missing debug info: auto (when set), on, off"},
+    {"buildid", K_VALUE, ARG_BUILDID, "HEX", "build-id of the main executable (fetched with debuginfod when missing)"},
     /* CI gates: exit status 3 when crossed */
     {"fail-if-inuse-above", K_VALUE, ARG_FAIL_INUSE, "BYTES", "exit 3 when the in-use bytes exceed BYTES (k, M, G suffixes)"},
     {"fail-on-leaks", K_FLAG, ARG_FAIL_LEAKS, NULL, "exit 3 when the profile holds any in-use object (heap-checker files)"},
@@ -171,7 +178,8 @@ void hp_cli_usage(FILE *out)
                  d->metavar ? d->metavar : "");
         fprintf(out, "  %-26s %s\n", left, d->help);
     }
-    fprintf(out, "\nEnvironment: PPROF_BINARY_PATH (like --binary_path).\n");
+    fprintf(out, "\nEnvironment: PPROF_BINARY_PATH (like --binary_path); DEBUGINFOD_URLS,\n"
+                 "DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT (libdebuginfod's, for --debuginfod).\n");
 }
 
 static int parse_bool(const char *v, bool *ret)
@@ -346,6 +354,26 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
         return 0;
     case ARG_BINARY_PATH: o->binary_path = v; return 0;
     case ARG_SOURCE_PATH: o->source_path = v; return 0;
+    case ARG_DEBUGINFOD:
+        if (!strcmp(v, "auto"))
+            o->debuginfod = -1;
+        else if (!strcmp(v, "on"))
+            o->debuginfod = 1;
+        else if (!strcmp(v, "off"))
+            o->debuginfod = 0;
+        else
+            return hp_error_set(err, -EINVAL, "invalid --debuginfod '%s' (auto, on or off)", v);
+        return 0;
+    case ARG_BUILDID: {
+        char *id = (char *)v; /* argv is writable: lowercased in place */
+        size_t n = strspn(id, "0123456789abcdefABCDEF");
+        if (!n || n % 2 || id[n])
+            return hp_error_set(err, -EINVAL, "invalid --buildid '%s' (an even number of hex digits)", v);
+        for (char *c = id; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        o->build_id = id;
+        return 0;
+    }
     case ARG_FAIL_LEAKS: o->fail_on_leaks = true; return 0;
     case ARG_FAIL_INUSE: {
         char *end;
@@ -384,7 +412,8 @@ int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr)
     longopts[HP_ARRAY_SIZE(options)] = (struct option){0};
 
     *o = (hp_cli_opts){.granularity = -1, .metric = -1, .nodecount = -1, .nodefraction = 0.005,
-                       .edgefraction = 0.001, .maxdegree = 8, .fail_inuse_above = -1, .trend_ascii = -1};
+                       .edgefraction = 0.001, .maxdegree = 8, .fail_inuse_above = -1,
+                       .trend_ascii = -1, .debuginfod = -1};
     /* getopt prints nothing: every error goes through reterr, once */
     opterr = 0;
     optind = 1;
@@ -415,5 +444,14 @@ int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr)
     }
     o->args = argv + optind;
     o->nargs = argc - optind;
+    /* libdebuginfod's convention: DEBUGINFOD_URLS set and non-empty means "ask" */
+    const char *urls = getenv("DEBUGINFOD_URLS");
+    bool have_urls = urls && urls[strspn(urls, " \t")];
+    if (o->debuginfod == 1 && !have_urls)
+        return hp_error_set(reterr, -EINVAL, "--debuginfod=on needs DEBUGINFOD_URLS (the servers to ask)");
+    if (o->debuginfod == 1 && !hp_symbolizer_debuginfod_supported())
+        return hp_error_set(reterr, -EINVAL, "--debuginfod=on: this pprof was built without libdebuginfod");
+    if (o->debuginfod < 0)
+        o->debuginfod = have_urls && hp_symbolizer_debuginfod_supported();
     return 1;
 }

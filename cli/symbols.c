@@ -33,7 +33,7 @@ static bool find_address(const char *line, uint64_t *ret)
     return false;
 }
 
-int hp_cli_symbols(const char *program, FILE *in, FILE *out, hp_error *err)
+int hp_cli_symbols(const char *program, bool debuginfod, FILE *in, FILE *out, hp_error *err)
 {
     hp_buf maps = HP_BUF_INIT, prof = HP_BUF_INIT;
     uint64_t *addrs = NULL;
@@ -69,8 +69,10 @@ int hp_cli_symbols(const char *program, FILE *in, FILE *out, hp_error *err)
     if (r == 0)
         r = hp_heap_parse("<stdin>", prof.buf, prof.len, &p, err);
     if (r == 0) {
-        hp_symbolize_options so = {
-            .program = program, .strip_templates = true, .exact_addresses = true};
+        hp_symbolize_options so = {.program = program,
+                                   .strip_templates = true,
+                                   .exact_addresses = true,
+                                   .debuginfod = debuginfod};
         r = hp_symbolize_profile(p, &so, NULL, err);
     }
     for (size_t i = 0; r == 0 && i < naddrs; i++) {

@@ -4,7 +4,8 @@
  * The symbolizer knows nothing about profiles. A session (hp_symbolizer) finds
  * object files (recorded path, explicit override, a search path matched by
  * basename and build-id, separate debug files by build-id and .gnu_debuglink,
- * dwz supplementary files), opens each at most once, decodes its ELF symbol
+ * dwz supplementary files; optionally, by build-id, from debuginfod servers),
+ * opens each at most once, decodes its ELF symbol
  * table and DWARF (functions, inline chains, line tables) once into sorted
  * arrays, and answers lookups by binary search.
  *
@@ -39,6 +40,12 @@ typedef struct hp_symbolizer_config {
      * no symbol; true: the nearest preceding function symbol whatever its size,
      * as Perl pprof's `nm` tables and addr2line answer. */
     bool nearest_symbol;
+    /* true: ask the debuginfod servers of DEBUGINFOD_URLS (libdebuginfod,
+     * with its cache) by build-id for what is not found locally: the debug
+     * file of an object without DWARF, a dwz file, an object opened by
+     * build-id. The caller decides; pprof: --debuginfod and DEBUGINFOD_URLS.
+     * Each object's warning says what debuginfod answered. */
+    bool debuginfod;
 } hp_symbolizer_config;
 
 /* One level of a (possibly inlined) call chain. */
@@ -96,6 +103,25 @@ hp_symbolizer *hp_symbolizer_free(hp_symbolizer *s);
  */
 int hp_symbolizer_open(hp_symbolizer *s, const char *recorded_path, const char *override_path,
                        hp_symobj **ret, hp_error *reterr);
+
+/**
+ * hp_symbolizer_open_build_id - hp_symbolizer_open for an object whose
+ * build-id is known (hex; NULL: unknown, as hp_symbolizer_open). A local file
+ * of another build is not used; when no local file fits, the object is
+ * fetched from debuginfod (when on). A file without a build-id is taken on
+ * trust.
+ * Returns: as hp_symbolizer_open; -EINVAL when build_id is not hex.
+ */
+int hp_symbolizer_open_build_id(hp_symbolizer *s, const char *recorded_path,
+                                const char *override_path, const char *build_id, hp_symobj **ret,
+                                hp_error *reterr);
+
+/**
+ * hp_symbolizer_debuginfod_supported - false when built without libdebuginfod
+ * support (then the debuginfod option only adds a note). The library itself
+ * is loaded on first use and may still be missing then.
+ */
+bool hp_symbolizer_debuginfod_supported(void);
 
 /**
  * hp_symobj_lookup - resolve one runtime address of a mapping of this object.

@@ -6,7 +6,10 @@
  * (.gnu_debugaltlink or .debug_sup). Candidates are checked against the
  * object's build-id (or the .gnu_debuglink CRC); a candidate that belongs to
  * another build is never used, and the first one rejected is reported in a
- * one-line note (hp_symobj_warning).
+ * one-line note (hp_symobj_warning). When debuginfod is on (ss->dbgd), it is
+ * asked last, by build-id, for the debug file of an object without DWARF,
+ * for a dwz file and for an object given by build-id; what it serves is
+ * checked like any other candidate, and its answer goes into the note.
  *
  * Search path rules (legacy heap profiles carry no build-ids):
  *  - the recorded path is used when it exists, unless the first search-path
@@ -230,6 +233,40 @@ int hp_sym_find_object(const hp_sym_search *ss, const char *recorded, const char
     return worst;
 }
 
+int hp_sym_find_object_by_id(const hp_sym_search *ss, const char *recorded, const char *build_id,
+                             const char *local, hp_elf_file **ret, const char **ret_note,
+                             hp_error *reterr)
+{
+    *ret_note = NULL;
+    const char *path = NULL, *why = NULL;
+    int r =
+        ss->dbgd ? hp_sym_dbgd_fetch(ss->dbgd, HP_DBGD_EXECUTABLE, build_id, &path, &why) : -ENOENT;
+    if (r == -ENOMEM)
+        return hp_error_set(reterr, r, "out of memory");
+    if (r < 0)
+        return hp_error_set(reterr, -ENOENT, "cannot find '%s' (build-id %s)%s%s%s%s", recorded,
+                            build_id, local || why ? ": " : "", local ? local : "",
+                            local && why ? "; " : "", why ? why : "");
+    hp_elf_file *f = NULL;
+    hp_error e = {0};
+    r = hp_elf_open(path, ss->strs, &f, &e);
+    if (r < 0)
+        return hp_error_set(reterr, r == -ENOMEM ? r : -ENOENT, "%s (from debuginfod)", e.msg);
+    if (!f->build_id || strcmp(f->build_id, build_id)) {
+        hp_error_set(reterr, -ENOENT, "build-id mismatch: debuginfod served '%s' for build-id %s",
+                     f->path, build_id);
+        hp_elf_close(f);
+        return -ENOENT;
+    }
+    if (local)
+        *ret_note = note(ss, "%s; executable of build-id %s from debuginfod", local, build_id);
+    else
+        *ret_note = note(ss, "'%s' not found; executable of build-id %s from debuginfod", recorded,
+                         build_id);
+    *ret = f;
+    return 0;
+}
+
 /* ---- debug files ------------------------------------------------------------ */
 
 typedef struct dbg_search {
@@ -273,6 +310,7 @@ hp_elf_file *hp_sym_find_debug(const hp_sym_search *ss, const hp_elf_file *obj,
     dbg_search ds = {.ss = ss, .obj = obj};
     hp_buf b = HP_BUF_INIT;
     hp_elf_file *d = NULL;
+    const char *fetched = NULL;
     const char *root = ss->debug_root, *id = obj->build_id;
     if (id && strlen(id) > 2) {
         hp_buf_addf(&b, "%s/.build-id/%.2s/%s.debug", root, id, id + 2);
@@ -323,9 +361,19 @@ hp_elf_file *hp_sym_find_debug(const hp_sym_search *ss, const hp_elf_file *obj,
         if (hp_buf_ok(&b) && (d = try_debug(&ds, b.buf, false)))
             goto out;
     }
+    if (ss->dbgd && id && !obj->has_debug_info) {
+        const char *path = NULL, *why = NULL;
+        if (hp_sym_dbgd_fetch(ss->dbgd, HP_DBGD_DEBUGINFO, id, &path, &why) == 0 &&
+            (d = try_debug(&ds, path, false))) {
+            fetched = note(ss, "debug info from debuginfod: '%s'", path);
+            goto out;
+        }
+        if (why)
+            ds.rejected = ds.rejected ? note(ss, "%s; %s", ds.rejected, why) : why;
+    }
 out:
     hp_buf_release(&b);
-    *ret_note = d ? NULL : ds.rejected;
+    *ret_note = d ? fetched : ds.rejected;
     return d;
 }
 
@@ -376,8 +424,16 @@ const char *hp_sym_find_alt(const hp_sym_search *ss, const hp_elf_file *f, const
         r = hp_buf_ok(&b) ? try_alt(ss, f, b.buf, &rejected) : NULL;
     }
     hp_buf_release(&b);
+    const char *path = NULL, *why = NULL;
+    if (!r && id && ss->dbgd &&
+        hp_sym_dbgd_fetch(ss->dbgd, HP_DBGD_DEBUGINFO, id, &path, &why) == 0 &&
+        (r = try_alt(ss, f, path, &rejected))) {
+        *ret_note = note(ss, "dwz file from debuginfod: '%s'", r);
+        return r;
+    }
     if (!r)
         *ret_note = rejected ? rejected
-                             : note(ss, "dwz file '%s' not found: names from it are missing", link);
+                             : note(ss, "dwz file '%s' not found%s%s%s: names from it are missing",
+                                    link, why ? " (" : "", why ? why : "", why ? ")" : "");
     return r;
 }

@@ -94,12 +94,45 @@ int hp_elf_read_uint(hp_elf_file *f, const char *name, uint64_t off, unsigned si
 /** hp_crc32 - the CRC-32 used by .gnu_debuglink, of the whole file at fd; -EIO on failure. */
 int hp_file_crc32(int fd, uint32_t *ret_crc);
 
+/* ---- debuginfod.c -------------------------------------------------------- */
+
+typedef struct hp_sym_dbgd hp_sym_dbgd;
+
+typedef enum hp_dbgd_kind {
+    HP_DBGD_DEBUGINFO,  /* separate debug file, or a dwz file by its own build-id */
+    HP_DBGD_EXECUTABLE, /* the object itself */
+} hp_dbgd_kind;
+
+/** hp_sym_dbgd_supported - false when built without libdebuginfod's header. */
+bool hp_sym_dbgd_supported(void);
+
+/**
+ * hp_sym_dbgd_new - a debuginfod session; nothing is loaded or asked until
+ * the first hp_sym_dbgd_fetch. Messages are interned in strs.
+ * Returns: the session (hp_sym_dbgd_free), NULL when out of memory.
+ */
+hp_sym_dbgd *hp_sym_dbgd_new(hp_strtab *strs);
+/** hp_sym_dbgd_free - ends the client. Accepts NULL; returns NULL. */
+hp_sym_dbgd *hp_sym_dbgd_free(hp_sym_dbgd *d);
+
+/**
+ * hp_sym_dbgd_fetch - the file of this kind for build_id (lowercase hex),
+ * from the library's cache or the servers of DEBUGINFOD_URLS.
+ * Returns: 0 and *ret_path (interned, a file in the cache); a negative errno
+ *          (-ENOENT: no server has it; -ECANCELED: not asked, the servers were
+ *          found unreachable or the library is missing) with *ret_why an
+ *          interned one-line reason, or NULL when that reason was given before.
+ */
+int hp_sym_dbgd_fetch(hp_sym_dbgd *d, hp_dbgd_kind kind, const char *build_id,
+                      const char **ret_path, const char **ret_why);
+
 /* ---- search.c ------------------------------------------------------------ */
 
 typedef struct hp_sym_search {
     hp_strtab *strs;
     const char *search_path; /* ':'-separated, may be NULL */
     const char *debug_root;
+    hp_sym_dbgd *dbgd; /* asked last, by build-id; NULL: debuginfod off */
 } hp_sym_search;
 
 /**
@@ -112,9 +145,22 @@ int hp_sym_find_object(const hp_sym_search *ss, const char *recorded, const char
                        hp_elf_file **ret, const char **ret_note, hp_error *reterr);
 
 /**
+ * hp_sym_find_object_by_id - the object with this build-id (hex) from
+ * debuginfod, for a recorded path that has no usable local file; local, when
+ * not NULL, says why the local file was not used (both go into the messages).
+ * Returns: 0 and *ret (hp_elf_close), *ret_note saying where it came from;
+ *          -ENOENT with reterr saying why (debuginfod off, not found, another
+ *          build served), -ENOMEM.
+ */
+int hp_sym_find_object_by_id(const hp_sym_search *ss, const char *recorded, const char *build_id,
+                             const char *local, hp_elf_file **ret, const char **ret_note,
+                             hp_error *reterr);
+
+/**
  * hp_sym_find_debug - the separate debug file of obj, or NULL; then
  * *ret_note says why a candidate found was not used (build-id or CRC
- * mismatch), else NULL.
+ * mismatch, debuginfod's answer), else NULL. One fetched from debuginfod
+ * comes with a note saying so.
  */
 hp_elf_file *hp_sym_find_debug(const hp_sym_search *ss, const hp_elf_file *obj,
                                const char **ret_note);

@@ -4,8 +4,9 @@
  * recorded path, indexes DWARF on the first lookup (CUs decoded as lookups
  * fall in them), and answers lookups from the sorted tables of elf.c and
  * dwarf.c. An object's warning is its search note (search.c: build-id
- * mismatch, another build in the search path, missing dwz file), then "; ",
- * then what degraded its symbols (no debug info, corrupt DWARF).
+ * mismatch, another build in the search path, missing dwz file, what
+ * debuginfod answered), then "; ", then what degraded its symbols (no debug
+ * info, corrupt DWARF).
  */
 #include "hp_common.h"
 
@@ -48,6 +49,7 @@ struct hp_symbolizer {
     char *search_path;
     char *debug_root;
     bool nearest_symbol;
+    hp_sym_dbgd *dbgd; /* NULL: debuginfod off */
     hp_symobj **objs;
     size_t nobjs, objs_alloc;
 };
@@ -63,12 +65,17 @@ int hp_symbolizer_new(const hp_symbolizer_config *cfg, hp_symbolizer **ret, hp_e
     s->nearest_symbol = cfg && cfg->nearest_symbol;
     if (cfg && cfg->search_path)
         s->search_path = hp_strdup(cfg->search_path);
-    if (!s->strs || !s->debug_root || (cfg && cfg->search_path && !s->search_path)) {
+    if (cfg && cfg->debuginfod && s->strs)
+        s->dbgd = hp_sym_dbgd_new(s->strs);
+    if (!s->strs || !s->debug_root || (cfg && cfg->search_path && !s->search_path) ||
+        (cfg && cfg->debuginfod && !s->dbgd)) {
         hp_symbolizer_free(s);
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }
-    s->search = (hp_sym_search){
-        .strs = s->strs, .search_path = s->search_path, .debug_root = s->debug_root};
+    s->search = (hp_sym_search){.strs = s->strs,
+                                .search_path = s->search_path,
+                                .debug_root = s->debug_root,
+                                .dbgd = s->dbgd};
     *ret = s;
     return 0;
 }
@@ -96,6 +103,7 @@ hp_symbolizer *hp_symbolizer_free(hp_symbolizer *s)
     for (size_t i = 0; i < s->nobjs; i++)
         symobj_free(s->objs[i]);
     free(s->objs);
+    hp_sym_dbgd_free(s->dbgd);
     hp_strtab_free(s->strs);
     free(s->search_path);
     free(s->debug_root);
@@ -209,15 +217,61 @@ static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error
     return 0;
 }
 
+/* A local file of another build than build_id (when given) is not used:
+ * debuginfod is asked for the right one. */
+static int find_object(hp_symbolizer *s, const char *recorded, const char *override,
+                       const char *build_id, hp_elf_file **ret, const char **ret_note,
+                       hp_error *reterr)
+{
+    hp_elf_file *f = NULL;
+    int r = hp_sym_find_object(&s->search, recorded, override, &f, ret_note, reterr);
+    if (!build_id || (r < 0 && r != -ENOENT))
+        goto out;
+    const char *local = NULL;
+    if (r == 0 && f->build_id && strcmp(f->build_id, build_id) != 0) {
+        char msg[1024];
+        snprintf(msg, sizeof(msg), "'%s' is another build (build-id %s)", f->path, f->build_id);
+        local = hp_sym_intern(s->strs, msg, SIZE_MAX);
+        f = hp_elf_close(f);
+        if (!local)
+            return hp_error_set(reterr, -ENOMEM, "out of memory");
+    }
+    if (!f)
+        r = hp_sym_find_object_by_id(&s->search, override ? override : recorded, build_id, local,
+                                     &f, ret_note, reterr);
+out:
+    if (r == 0)
+        *ret = f;
+    return r;
+}
+
 int hp_symbolizer_open(hp_symbolizer *s, const char *recorded_path, const char *override_path,
                        hp_symobj **ret, hp_error *reterr)
 {
+    return hp_symbolizer_open_build_id(s, recorded_path, override_path, NULL, ret, reterr);
+}
+
+bool hp_symbolizer_debuginfod_supported(void)
+{
+    return hp_sym_dbgd_supported();
+}
+
+int hp_symbolizer_open_build_id(hp_symbolizer *s, const char *recorded_path,
+                                const char *override_path, const char *build_id, hp_symobj **ret,
+                                hp_error *reterr)
+{
     hp_return_if_fail(s && recorded_path && ret, -EINVAL);
+    if (build_id && (!*build_id || build_id[strspn(build_id, "0123456789abcdef")]))
+        return hp_error_set(reterr, -EINVAL, "'%s' is not a build-id (lowercase hex)", build_id);
     hp_buf k = HP_BUF_INIT;
     hp_buf_adds(&k, recorded_path);
     if (override_path) {
         hp_buf_addc(&k, '\0');
         hp_buf_adds(&k, override_path);
+    }
+    if (build_id) {
+        hp_buf_addc(&k, '\1');
+        hp_buf_adds(&k, build_id);
     }
     const char *key = hp_buf_ok(&k) ? hp_sym_intern(s->strs, k.buf, k.len) : NULL;
     hp_buf_release(&k);
@@ -231,7 +285,7 @@ int hp_symbolizer_open(hp_symbolizer *s, const char *recorded_path, const char *
     }
     hp_elf_file *f = NULL;
     const char *found_note = NULL;
-    int r = hp_sym_find_object(&s->search, recorded_path, override_path, &f, &found_note, reterr);
+    int r = find_object(s, recorded_path, override_path, build_id, &f, &found_note, reterr);
     if (r < 0)
         return r;
     hp_symobj *o = hp_new0(hp_symobj, 1);

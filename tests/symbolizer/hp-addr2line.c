@@ -14,9 +14,9 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: hp-addr2line [-a] -e OBJ [--map START:OFFSET] [--symbol] [--info]\n"
-            "                    [--debug-root DIR] [--search-path DIRS] [--nearest] [ADDR...]\n");
+    fprintf(f, "usage: hp-addr2line [-a] -e OBJ [--map START:OFFSET] [--symbol] [--info]\n"
+               "                    [--debug-root DIR] [--search-path DIRS] [--nearest]\n"
+               "                    [--debuginfod] [--build-id HEX] [ADDR...]\n");
 }
 
 static bool parse_u64(const char *s, uint64_t *ret)
@@ -76,12 +76,15 @@ int main(int argc, char **argv)
         {"debug-root", required_argument, NULL, 'd'},
         {"search-path", required_argument, NULL, 'p'},
         {"nearest", no_argument, NULL, 'N'},
+        {"debuginfod", no_argument, NULL, 'D'},
+        {"build-id", required_argument, NULL, 'B'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     const char *obj = NULL, *map = NULL;
     bool symbol_mode = false, info = false;
     bool addresses = false;
+    const char *build_id = NULL;
     hp_symbolizer_config cfg = {0};
     int c;
     /* addr2line compatibility: -f -i -C are accepted and always on */
@@ -107,6 +110,12 @@ int main(int argc, char **argv)
             break;
         case 'N':
             cfg.nearest_symbol = true;
+            break;
+        case 'D':
+            cfg.debuginfod = true;
+            break;
+        case 'B':
+            build_id = optarg;
             break;
         case 'a':
             addresses = true;
@@ -138,7 +147,8 @@ int main(int argc, char **argv)
     hp_error err = {0};
     hp_symbolizer *s = NULL;
     hp_symobj *o = NULL;
-    if (hp_symbolizer_new(&cfg, &s, &err) < 0 || hp_symbolizer_open(s, obj, NULL, &o, &err) < 0) {
+    if (hp_symbolizer_new(&cfg, &s, &err) < 0 ||
+        hp_symbolizer_open_build_id(s, obj, NULL, build_id, &o, &err) < 0) {
         fprintf(stderr, "hp-addr2line: %s\n", err.msg);
         hp_symbolizer_free(s);
         return 1;

@@ -4,7 +4,8 @@
  * names, files, lines and inline chains from DWARF 4 and 5, PIE / non-PIE /
  * shared-library address translation, .gnu_debuglink and build-id debug
  * files, build-id and CRC mismatches, dwz supplementary files, .dynsym
- * fallback, file search by name and by build-id, corrupt input, demangling.
+ * fallback, file search by name and by build-id, corrupt input, demangling,
+ * debuginfod without servers.
  * Usage: test-symbolizer TESTDATA_DIR
  */
 #include <setjmp.h>
@@ -380,6 +381,43 @@ static void test_file_search(void **state)
 }
 
 /* bin/fxv and bin/v2/fxv: two builds of fx.c (build-ids f0f0...1 and ...2) */
+/* debuginfod on, no servers (nothing reaches the network): the first object
+ * that would ask says why, once; a build-id given to open rejects a local
+ * file of another build. tests/debuginfod.sh covers a real server. */
+static void test_debuginfod_offline(void **state)
+{
+    (void)state;
+    const char *env = getenv("DEBUGINFOD_URLS");
+    char *saved = env ? hp_strdup(env) : NULL;
+    unsetenv("DEBUGINFOD_URLS");
+    hp_symbolizer_config cfg = {.debug_root = "/nonexistent", .debuginfod = true};
+    hp_symbolizer *s = NULL;
+    hp_error err = {0};
+    assert_int_equal(hp_symbolizer_new(&cfg, &s, &err), 0);
+    hp_symobj *o = open_obj(s, "bin/fx-stripped");
+    expect_warning(o, hp_symbolizer_debuginfod_supported()
+                          ? "debuginfod: DEBUGINFOD_URLS is not set"
+                          : "built without libdebuginfod");
+    expect_warning(o, "; no debug info");
+    o = open_obj(s, "bin/fxdwz-a");
+    assert_true(!hp_symobj_warning(o) || !strstr(hp_symobj_warning(o), "debuginfod"));
+
+    assert_int_equal(hp_symbolizer_open_build_id(s, td("bin/fx-stripped"), NULL,
+                                                 "5be7dfeec3ea947a7d4b1e466b986ef0efa75e85", &o,
+                                                 &err),
+                     0);
+    assert_int_equal(
+        hp_symbolizer_open_build_id(s, td("bin/fx-stripped"), NULL, "00112233", &o, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "(build-id 00112233): '"));
+    assert_non_null(strstr(err.msg, "fx-stripped' is another build (build-id 5be7dfee"));
+    assert_int_equal(hp_symbolizer_open_build_id(s, td("bin/fx-stripped"), NULL, "5BE7", &o, &err),
+                     -EINVAL);
+    hp_symbolizer_free(s);
+    if (saved)
+        setenv("DEBUGINFOD_URLS", saved, 1);
+    free(saved);
+}
+
 static void test_search_build_id(void **state)
 {
     (void)state;
@@ -526,6 +564,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_dwz),
         cmocka_unit_test(test_file_search),
         cmocka_unit_test(test_search_build_id),
+        cmocka_unit_test(test_debuginfod_offline),
         cmocka_unit_test(test_corrupt_objects),
         cmocka_unit_test(test_demangle),
     };
