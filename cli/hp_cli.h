@@ -31,7 +31,18 @@ typedef enum hp_output_mode {
     HP_OUT_RAW,
     HP_OUT_COLLAPSED,
     HP_OUT_INTERACTIVE,
+    HP_OUT_TREE, /* Go pprof's -tree */
+    HP_OUT_PEEK, /* Go pprof's -peek=RE (regex in mode_arg) */
+    HP_OUT_JSON, /* not an option: what main.c renders when --json is given */
 } hp_output_mode;
+
+/* --json[=PARTS]: which parts of the JSON document to write */
+enum {
+    HP_JSON_ROWS = 1,
+    HP_JSON_STACKS = 2,
+    HP_JSON_GRAPH = 4,
+    HP_JSON_AUTO = 8, /* --json alone: the parts follow the output mode */
+};
 
 typedef struct hp_cli_opts {
     hp_output_mode mode;
@@ -51,6 +62,8 @@ typedef struct hp_cli_opts {
     const char *source_path;
     double fail_inuse_above; /* -1 = no gate */
     bool fail_on_leaks;
+    unsigned json;  /* HP_JSON_* bits; 0 = no JSON */
+    long thread;    /* --thread=N for jemalloc profiles; -1 = all threads */
     char **args; /* positional arguments (borrowed from argv) */
     int nargs;
 } hp_cli_opts;
