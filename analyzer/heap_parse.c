@@ -7,6 +7,7 @@
 #include "hp_common.h"
 #include "hp_heap.h"
 
+#include <inttypes.h>
 #include <math.h>
 
 typedef struct parser {
@@ -21,6 +22,8 @@ typedef struct parser {
     uint32_t *stack;
     size_t stack_alloc;
     int64_t raw_total[HP_NVALUES];
+    int64_t thread;   /* jemalloc thread to keep, -1 = all (the t* lines) */
+    bool thread_seen; /* a "t<thread>:" line was met */
 } parser;
 
 /* ---- small lexing helpers ---------------------------------------------- */
@@ -476,8 +479,8 @@ static int parse_maps(parser *ps)
 
 /* ---- jemalloc heap_v2 dumps -------------------------------------------- */
 
-/* "t*: n1: s1 [n2: s2]" or "t7: ..."; sets *all for the t* line. */
-static int parse_thread_line(parser *ps, bool *all, int64_t raw[HP_NVALUES])
+/* "t*: n1: s1 [n2: s2]" or "t7: ..."; sets *all for the t* line, else *tid. */
+static int parse_thread_line(parser *ps, bool *all, int64_t *tid, int64_t raw[HP_NVALUES])
 {
     const char *s = ps->line, *end = ps->line + ps->len;
     skip_ws(&s, end);
@@ -486,8 +489,7 @@ static int parse_thread_line(parser *ps, bool *all, int64_t raw[HP_NVALUES])
     if (*all) {
         s++;
     } else {
-        int64_t tid;
-        if (parse_count(&s, end, &tid) < 0)
+        if (parse_count(&s, end, tid) < 0)
             return fail(ps, -EBADMSG, "bad thread line");
     }
     if (s >= end || *s++ != ':')
@@ -520,12 +522,15 @@ static int parse_jemalloc(parser *ps)
         if (*s != 't')
             return fail(ps, -EBADMSG, "bad line in a jemalloc profile");
         bool all;
-        int64_t raw[HP_NVALUES];
-        int r = parse_thread_line(ps, &all, raw);
+        int64_t raw[HP_NVALUES], tid = -1;
+        int r = parse_thread_line(ps, &all, &tid, raw);
         if (r < 0)
             return r;
-        if (depth < 0 || !all)
-            continue; /* per-thread detail: the t* line already sums the threads */
+        if (!all && tid == ps->thread)
+            ps->thread_seen = true;
+        /* the t* line sums the threads; --thread=N keeps the tN lines instead */
+        if (depth < 0 || (ps->thread < 0 ? !all : tid != ps->thread))
+            continue;
         if ((r = add_sample(ps, raw, (uint32_t)depth)) < 0)
             return r;
     }
@@ -643,13 +648,15 @@ static int parse_all(parser *ps)
         snprintf(prof->type, sizeof(prof->type), "heap_v2");
         const char *p = ps->line + 8, *e = ps->line + ps->len;
         int64_t rate;
-        if (parse_count(&p, e, &rate) < 0 || rate <= 1)
+        if (parse_count(&p, e, &rate) < 0 || rate < 1)
             return fail(ps, -EBADMSG, "bad jemalloc header: expected heap_v2/RATE");
         skip_ws(&p, e);
         if (p != e)
             return fail(ps, -EBADMSG, "bad jemalloc header: unexpected text after the rate");
-        prof->sampling = HP_SAMPLING_V2;
-        prof->sampling_rate = (double)rate;
+        if (rate > 1) { /* heap_v2/1 (lg_prof_sample:0): every allocation, nothing to scale */
+            prof->sampling = HP_SAMPLING_V2;
+            prof->sampling_rate = (double)rate;
+        }
         return parse_jemalloc(ps);
     }
     return fail(ps, -EBADMSG, "not a heap profile: the first line is not 'heap profile: ...'");
@@ -657,6 +664,12 @@ static int parse_all(parser *ps)
 
 int hp_heap_parse(const char *name, const char *data, size_t len, hp_profile **ret,
                   hp_error *reterr)
+{
+    return hp_heap_parse_ex(name, data, len, NULL, ret, reterr);
+}
+
+int hp_heap_parse_ex(const char *name, const char *data, size_t len, const hp_heap_options *opts,
+                     hp_profile **ret, hp_error *reterr)
 {
     hp_profile *prof = NULL;
     int r = hp_profile_new(name, &prof);
@@ -668,6 +681,7 @@ int hp_heap_parse(const char *name, const char *data, size_t len, hp_profile **r
         .end = data + len,
         .prof = prof,
         .err = reterr,
+        .thread = opts && opts->thread >= 0 ? opts->thread : -1,
     };
     /* Reserve by the file size: a sample line takes at least 12 bytes and an
      * address 2, so these never move while parsing (untouched pages of
@@ -681,6 +695,14 @@ int hp_heap_parse(const char *name, const char *data, size_t len, hp_profile **r
     init_char_class();
     r = parse_all(&ps);
     free(ps.stack);
+    if (r == 0 && ps.thread >= 0) {
+        if (prof->kind != HP_KIND_JEMALLOC)
+            r = hp_error_set(reterr, -ENOTSUP, "%s: --thread needs a jemalloc heap profile "
+                             "(per-thread 't<N>:' lines)", name);
+        else if (!ps.thread_seen)
+            r = hp_error_set(reterr, -ENOENT, "%s: no thread %" PRId64 " in this profile", name,
+                             ps.thread);
+    }
     if (r < 0) {
         hp_profile_free(prof);
         return r;

@@ -104,6 +104,12 @@ static int inflate_all(const char *path, const unsigned char *in, size_t in_len,
 
 int hp_heap_read_file(const char *path, hp_profile **ret, hp_error *reterr)
 {
+    return hp_heap_read_file_ex(path, NULL, ret, reterr);
+}
+
+int hp_heap_read_file_ex(const char *path, const hp_heap_options *opts, hp_profile **ret,
+                         hp_error *reterr)
+{
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
@@ -151,11 +157,11 @@ int hp_heap_read_file(const char *path, hp_profile **ret, hp_error *reterr)
         size_t plain_len = 0;
         r = inflate_all(path, (const unsigned char *)data, len, &plain, &plain_len, reterr);
         if (r == 0) {
-            r = hp_heap_parse(path, plain, plain_len, ret, reterr);
+            r = hp_heap_parse_ex(path, plain, plain_len, opts, ret, reterr);
             free(plain);
         }
     } else {
-        r = hp_heap_parse(path, data, len, ret, reterr);
+        r = hp_heap_parse_ex(path, data, len, opts, ret, reterr);
     }
     if (mapped != MAP_FAILED)
         munmap(mapped, len);

@@ -12,6 +12,7 @@
 #define HP_HEAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hp_error.h"
 #include "hp_profile.h"
@@ -31,11 +32,28 @@
 int hp_heap_parse(const char *name, const char *data, size_t len, hp_profile **ret,
                   hp_error *reterr);
 
+/* Reading options; a NULL pointer means the defaults. */
+typedef struct hp_heap_options {
+    int64_t thread; /* jemalloc heap_v2 dumps: keep only thread N's "tN:" lines; -1 = all */
+} hp_heap_options;
+
+/**
+ * hp_heap_parse_ex - hp_heap_parse with options.
+ * Returns: as hp_heap_parse; with opts->thread >= 0 also -ENOTSUP when the
+ *          profile is not a jemalloc dump and -ENOENT when it has no such thread.
+ */
+int hp_heap_parse_ex(const char *name, const char *data, size_t len, const hp_heap_options *opts,
+                     hp_profile **ret, hp_error *reterr);
+
 /**
  * hp_heap_read_file - read and parse a file; gzip input is inflated.
  * Returns: as hp_heap_parse; -ENOENT and friends when the file cannot be
  *          opened ("cannot open 'x.heap': No such file or directory").
  */
 int hp_heap_read_file(const char *path, hp_profile **ret, hp_error *reterr);
+
+/** hp_heap_read_file_ex - hp_heap_read_file with options (NULL: defaults). */
+int hp_heap_read_file_ex(const char *path, const hp_heap_options *opts, hp_profile **ret,
+                         hp_error *reterr);
 
 #endif

@@ -32,7 +32,18 @@ typedef enum hp_output_mode {
     HP_OUT_COLLAPSED,
     HP_OUT_INTERACTIVE,
     HP_OUT_TREND,
+    HP_OUT_TREE, /* Go pprof's -tree */
+    HP_OUT_PEEK, /* Go pprof's -peek=RE (regex in mode_arg) */
+    HP_OUT_JSON, /* not an option: what main.c renders when --json is given */
 } hp_output_mode;
+
+/* --json[=PARTS]: which parts of the JSON document to write */
+enum {
+    HP_JSON_ROWS = 1,
+    HP_JSON_STACKS = 2,
+    HP_JSON_GRAPH = 4,
+    HP_JSON_AUTO = 8, /* --json alone: the parts follow the output mode */
+};
 
 typedef struct hp_cli_opts {
     hp_output_mode mode;
@@ -58,6 +69,8 @@ typedef struct hp_cli_opts {
     bool trend_svg;  /* --trend --svg: the plot instead of the table */
     bool trend_all;  /* --trend_all: every stack, not only growing ones */
     int trend_ascii; /* --trend_ascii: 1 ASCII, 0 Unicode, -1 from the locale */
+    unsigned json;  /* HP_JSON_* bits; 0 = no JSON */
+    long thread;    /* --thread=N for jemalloc profiles; -1 = all threads */
     char **args; /* positional arguments (borrowed from argv) */
     int nargs;
 } hp_cli_opts;

@@ -34,9 +34,10 @@ static bool is_elf_file(const char *path)
     return elf;
 }
 
-static int load(const char *path, hp_profile **ret, hp_error *err)
+static int load(const hp_cli_opts *o, const char *path, hp_profile **ret, hp_error *err)
 {
-    int r = hp_heap_read_file(path, ret, err);
+    hp_heap_options ho = {.thread = o->thread};
+    int r = hp_heap_read_file_ex(path, &ho, ret, err);
     if (r == 0)
         print_warnings(*ret, 0);
     return r;
@@ -47,12 +48,12 @@ static int load_profiles(const hp_cli_opts *o, char **profiles, int n, hp_profil
                          double *ret_base_total, hp_error *err)
 {
     hp_profile *main_prof = NULL;
-    int r = load(profiles[0], &main_prof, err);
+    int r = load(o, profiles[0], &main_prof, err);
     if (r < 0)
         return r;
     for (int i = 1; i < n && r == 0; i++) {
         hp_profile *extra = NULL;
-        r = load(profiles[i], &extra, err);
+        r = load(o, profiles[i], &extra, err);
         if (r == 0)
             r = hp_profile_merge(main_prof, extra, 1.0, false);
         hp_profile_free(extra);
@@ -60,7 +61,7 @@ static int load_profiles(const hp_cli_opts *o, char **profiles, int n, hp_profil
     const char *base = o->base ? o->base : o->diff_base;
     if (r == 0 && base) {
         hp_profile *b = NULL;
-        r = load(base, &b, err);
+        r = load(o, base, &b, err);
         if (r == 0)
             r = hp_profile_merge(main_prof, b, -1.0, o->drop_negative);
         /* Go's -diff_base: percentages are of the base's total */
@@ -175,6 +176,56 @@ static int render_graph(const hp_cli_opts *o, const hp_report *rep, hp_render_op
     return r;
 }
 
+/* --json[=PARTS]: one JSON document with the parts asked for (or, for a bare
+ * --json, those of the output mode: rows, --stacks/--traces, --dot's graph). */
+static int render_json(const hp_cli_opts *o, hp_report *rep, const hp_render_options *rnd,
+                       const char *program, char **profiles, int nprofiles, FILE *out,
+                       hp_error *err)
+{
+    unsigned parts = o->json & (HP_JSON_ROWS | HP_JSON_STACKS | HP_JSON_GRAPH);
+    switch (o->mode) {
+    case HP_OUT_NONE:
+    case HP_OUT_TEXT:
+        parts |= o->json & HP_JSON_AUTO ? HP_JSON_ROWS | (o->stacks ? HP_JSON_STACKS : 0) : 0;
+        break;
+    case HP_OUT_TRACES:
+        parts |= o->json & HP_JSON_AUTO ? HP_JSON_STACKS : 0;
+        break;
+    case HP_OUT_DOT:
+        parts |= o->json & HP_JSON_AUTO ? HP_JSON_GRAPH : 0;
+        break;
+    default:
+        return hp_error_set(err, -EINVAL, "--json goes with --text, --stacks, --traces or --dot, "
+                                          "or names its parts (--json=rows,stacks,graph)");
+    }
+    hp_graph *g = NULL;
+    if (parts & HP_JSON_GRAPH) {
+        hp_graph_options go = {
+            .nodecount = o->nodecount >= 0 ? o->nodecount : 80,
+            .nodefraction = o->nodefraction,
+            .edgefraction = o->edgefraction,
+            .maxdegree = o->maxdegree,
+        };
+        int r = hp_graph_build(rep, &go, &g, err);
+        if (r < 0 && r != -ENODATA)
+            return r;
+    }
+    hp_json_info ji = {
+        .parts = (parts & HP_JSON_ROWS ? HP_RENDER_JSON_ROWS : 0) |
+                 (parts & HP_JSON_STACKS ? HP_RENDER_JSON_STACKS : 0) |
+                 (parts & HP_JSON_GRAPH ? HP_RENDER_JSON_GRAPH : 0),
+        .program = program,
+        .profiles = profiles,
+        .nprofiles = nprofiles,
+        .base = o->base ? o->base : o->diff_base,
+        .diff_base = o->diff_base != NULL,
+        .thread = o->thread,
+    };
+    int r = hp_render_json(rep, g, rnd, &ji, out);
+    hp_graph_free(g);
+    return r;
+}
+
 /* The CI gates, checked after the report is printed: -ECANCELED when crossed. */
 static int check_gates(const hp_cli_opts *o, const hp_profile *p, hp_error *err)
 {
@@ -250,7 +301,7 @@ static int run(const hp_cli_opts *o, hp_error *err)
         .ignore = o->ignore,
         .show = o->show,
         .hide = o->hide,
-        .keep_stack_keys = o->mode != HP_OUT_TEXT && o->mode != HP_OUT_NONE,
+        .keep_stack_keys = (o->mode != HP_OUT_TEXT && o->mode != HP_OUT_NONE) || o->json,
         .percent_base = base_total,
     };
     r = hp_report_build(prof, &ro, &rep, err);
@@ -273,7 +324,10 @@ static int run(const hp_cli_opts *o, hp_error *err)
         .program = program ? program : profiles[0],
         .heapcheck = o->heapcheck,
     };
-    switch (o->mode) {
+    switch (o->json ? HP_OUT_JSON : o->mode) {
+    case HP_OUT_JSON:
+        r = render_json(o, rep, &rnd, program, profiles, nprofiles, out, err);
+        break;
     case HP_OUT_NONE:
     case HP_OUT_TEXT:
         r = hp_render_text(rep, &rnd, out);
@@ -305,6 +359,20 @@ static int run(const hp_cli_opts *o, hp_error *err)
     case HP_OUT_TRACES:
         r = hp_render_traces(rep, &rnd, out);
         break;
+    case HP_OUT_TREE:
+    case HP_OUT_PEEK: {
+        hp_callers_options co = {
+            .program = rnd.program,
+            .peek = o->mode == HP_OUT_PEEK ? o->mode_arg : NULL,
+            .nodecount = o->nodecount >= 0 ? o->nodecount : 80,
+            .nodefraction = o->nodefraction,
+            .edgefraction = o->edgefraction,
+            .cum = o->cum,
+            .focus = o->focus, .ignore = o->ignore, .hide = o->hide, .show = o->show,
+        };
+        r = hp_render_callers(rep, &co, out, err);
+        break;
+    }
     case HP_OUT_DOT:
     case HP_OUT_SVG:
     case HP_OUT_PDF:

@@ -74,12 +74,16 @@ enum {
     ARG_TREND,
     ARG_TREND_ALL,
     ARG_TREND_ASCII,
+    ARG_JSON,
+    ARG_TREE,
+    ARG_PEEK,
+    ARG_THREAD,
     ARG_IGNORED,
     ARG_HELP,
     ARG_VERSION,
 };
 
-enum arg_kind { K_FLAG, K_VALUE };
+enum arg_kind { K_FLAG, K_VALUE, K_OPTIONAL /* --name or --name=VALUE */ };
 
 typedef struct opt_def {
     const char *name;
@@ -114,6 +118,9 @@ static const opt_def options[] = {
     {"trend", K_FLAG, ARG_TREND, NULL, "stacks growing over a dump series (with --svg: a plot)"},
     {"trend_all", K_FLAG, ARG_TREND_ALL, NULL, "with --trend: list every stack, not only growing ones"},
     {"trend_ascii", K_FLAG, ARG_TREND_ASCII, NULL, "with --trend: ASCII sparklines (default in a non-UTF-8 locale)"},
+    {"tree", K_FLAG, ARG_TREE, NULL, "callers and callees of every function (Go pprof's -tree)"},
+    {"peek", K_VALUE, ARG_PEEK, "RE", "callers and callees of functions matching RE (Go pprof's -peek)"},
+    {"json", K_OPTIONAL, ARG_JSON, "PARTS", "one JSON document (docs/json-schema.md): the rows; with --stacks or --traces the stacks, with --dot the graph; PARTS: rows,stacks,graph"},
     /* granularity */
     {"functions", K_FLAG, ARG_FUNCTIONS, NULL, "aggregate by function (default)"},
     {"lines", K_FLAG, ARG_LINES, NULL, "aggregate by source line"},
@@ -126,6 +133,7 @@ static const opt_def options[] = {
     {"alloc_objects", K_FLAG, ARG_ALLOC_OBJECTS, NULL, "objects allocated since the start"},
     {"sample_index", K_VALUE, ARG_SAMPLE_INDEX, "NAME", "inuse_space|inuse_objects|alloc_space|alloc_objects"},
     {"show_bytes", K_FLAG, ARG_SHOW_BYTES, NULL, "print space as bytes rather than MB"},
+    {"thread", K_VALUE, ARG_THREAD, "N", "jemalloc profiles: only thread N's allocations"},
     /* comparison */
     {"base", K_VALUE, ARG_BASE, "FILE", "subtract this profile"},
     {"diff_base", K_VALUE, ARG_DIFF_BASE, "FILE", "subtract this profile, percentages of its total"},
@@ -174,8 +182,9 @@ void hp_cli_usage(FILE *out)
         if (!d->help)
             continue;
         char left[64];
-        snprintf(left, sizeof(left), "--%s%s%s", d->name, d->metavar ? "=" : "",
-                 d->metavar ? d->metavar : "");
+        snprintf(left, sizeof(left), "--%s%s%s%s", d->name,
+                 d->metavar ? (d->kind == K_OPTIONAL ? "[=" : "=") : "",
+                 d->metavar ? d->metavar : "", d->kind == K_OPTIONAL ? "]" : "");
         fprintf(out, "  %-26s %s\n", left, d->help);
     }
     fprintf(out, "\nEnvironment: PPROF_BINARY_PATH (like --binary_path); DEBUGINFOD_URLS,\n"
@@ -393,6 +402,34 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
         o->fail_inuse_above = n * unit;
         return 0;
     }
+    case ARG_TREE: return set_mode(o, HP_OUT_TREE, d->name, err);
+    case ARG_PEEK: o->mode_arg = v; return set_mode(o, HP_OUT_PEEK, d->name, err);
+    case ARG_JSON: {
+        if (!v) {
+            o->json = HP_JSON_AUTO;
+            return 0;
+        }
+        static const char *const parts[] = {"rows", "stacks", "graph"};
+        o->json = 0;
+        for (const char *p = v; *p;) {
+            size_t n = strcspn(p, ",");
+            unsigned bit = 0;
+            for (size_t i = 0; i < HP_ARRAY_SIZE(parts); i++)
+                if (n == strlen(parts[i]) && !strncmp(p, parts[i], n))
+                    bit = 1u << i;
+            if (!bit)
+                return hp_error_set(err, -EINVAL, "invalid --json part '%.*s' (rows, stacks, graph)", (int)n, p);
+            o->json |= bit;
+            p += n + (p[n] == ',');
+        }
+        if (!o->json)
+            return hp_error_set(err, -EINVAL, "--json= needs parts: rows, stacks, graph");
+        return 0;
+    }
+    case ARG_THREAD:
+        if (parse_long(v, &o->thread) < 0)
+            return hp_error_set(err, -EINVAL, "invalid --thread '%s' (a thread number)", v);
+        return 0;
     case ARG_IGNORED: return 0;
     }
     return hp_error_set(err, -EINVAL, "unhandled option --%s", d->name);
@@ -404,7 +441,7 @@ int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr)
     for (size_t i = 0; i < HP_ARRAY_SIZE(options); i++) {
         longopts[i] = (struct option){
             .name = options[i].name,
-            .has_arg = options[i].kind == K_FLAG ? optional_argument : required_argument,
+            .has_arg = options[i].kind == K_VALUE ? required_argument : optional_argument,
             .flag = NULL,
             .val = (int)i + ARG_FIRST,
         };
@@ -413,7 +450,7 @@ int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr)
 
     *o = (hp_cli_opts){.granularity = -1, .metric = -1, .nodecount = -1, .nodefraction = 0.005,
                        .edgefraction = 0.001, .maxdegree = 8, .fail_inuse_above = -1,
-                       .trend_ascii = -1, .debuginfod = -1};
+                       .trend_ascii = -1, .debuginfod = -1, .thread = -1};
     /* getopt prints nothing: every error goes through reterr, once */
     opterr = 0;
     optind = 1;

@@ -106,5 +106,54 @@ int hp_render_trend_text(const hp_trend *t, const hp_render_options *o, FILE *ou
  * Returns: 0, -ENOMEM, or -EIO when writing failed.
  */
 int hp_render_trend_svg(const hp_trend *t, const hp_render_options *o, FILE *out);
+/* Go pprof's -tree and -peek reports (render/callers.c). */
+typedef struct hp_callers_options {
+    const char *program;  /* "File:" line (its base name) */
+    const char *peek;     /* -peek: only nodes whose name matches (POSIX ERE); NULL for -tree */
+    long nodecount;       /* -tree: at most N nodes, by flat value (Go's default 80) */
+    double nodefraction;  /* -tree: drop nodes with |cum| below F of the total */
+    double edgefraction;  /* -tree: drop edges below F of the total */
+    bool cum;             /* order nodes by cum instead of flat */
+    const char *focus, *ignore, *hide, *show; /* for the "Active filters:" lines */
+} hp_callers_options;
+
+/**
+ * hp_render_callers - Go pprof's -tree (every node with its callers above
+ * and callees below) or -peek (only nodes matching o->peek, nothing trimmed),
+ * in Go's block format. r must be built with keep_stack_keys.
+ * Returns: 0; -EINVAL for a bad -peek regular expression and -ENODATA when
+ *          it matches no node (then nothing is printed; reterr says so);
+ *          -EIO when writing failed; -ENOMEM.
+ */
+int hp_render_callers(const hp_report *r, const hp_callers_options *o, FILE *out,
+                      hp_error *reterr);
+
+/* --json: the parts of the document (render/json.c, docs/json-schema.md). */
+enum {
+    HP_RENDER_JSON_ROWS = 1,   /* "rows": the --text table */
+    HP_RENDER_JSON_STACKS = 2, /* "stacks": the processed stacks with their frames */
+    HP_RENDER_JSON_GRAPH = 4,  /* "graph": the --dot graph's nodes and edges */
+};
+
+typedef struct hp_json_info {
+    unsigned parts;            /* HP_RENDER_JSON_* */
+    const char *program;       /* program argument, NULL when none was given */
+    char *const *profiles;     /* the profile arguments */
+    int nprofiles;
+    const char *base;          /* --base or --diff_base file, NULL when none */
+    bool diff_base;
+    long thread;               /* --thread, -1 when not given */
+} hp_json_info;
+
+/**
+ * hp_render_json - one JSON document ("schema": "cpprof/1") with the profile's
+ * description and the parts asked for; keys in a fixed order, numbers as
+ * integers when integral, strings escaped (invalid UTF-8 bytes as \u00XX).
+ * g may be NULL (no node survived): the graph part is then empty.
+ * r must be built with keep_stack_keys.
+ * Returns: 0, -EIO when writing failed, -ENOMEM.
+ */
+int hp_render_json(hp_report *r, const hp_graph *g, const hp_render_options *o,
+                   const hp_json_info *ji, FILE *out);
 
 #endif

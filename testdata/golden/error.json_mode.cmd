@@ -1,0 +1,1 @@
+--json --svg bin/seed heap/seed.0001.heap

@@ -1,0 +1,1 @@
+'-peek=(' bin/seed heap/seed.0001.heap

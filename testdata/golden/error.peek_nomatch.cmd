@@ -1,0 +1,1 @@
+-peek=NoSuchFunction bin/seed heap/seed.0001.heap

@@ -1,0 +1,1 @@
+--symbolize=none --text --thread=0 heap/seed.0001.heap

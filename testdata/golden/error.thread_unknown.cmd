@@ -1,0 +1,1 @@
+--symbolize=none --text --thread=9 heap/jemalloc-split.heap

@@ -1,0 +1,1 @@
+--json=rows,stacks,graph heap/escapes.sym.heap

@@ -1,0 +1,1 @@
+-tree heap/escapes.sym.heap

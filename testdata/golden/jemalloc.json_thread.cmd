@@ -1,0 +1,1 @@
+--symbolize=none --json=rows,stacks --thread=2 heap/jemalloc-split.heap

@@ -1,0 +1,1 @@
+--symbolize=none --text --show_bytes --thread=1 heap/jemalloc-split.heap

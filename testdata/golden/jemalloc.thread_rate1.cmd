@@ -1,0 +1,1 @@
+--symbolize=none --text --show_bytes --thread=0 heap/jemalloc-rate1.heap

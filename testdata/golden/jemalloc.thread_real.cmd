@@ -1,0 +1,1 @@
+--symbolize=none --text --show_bytes --thread=7 heap/jemalloc-threads.heap

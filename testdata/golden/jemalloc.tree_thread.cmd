@@ -1,0 +1,1 @@
+--symbolize=none -tree --thread=0 heap/jemalloc-split.heap

@@ -1,0 +1,1 @@
+--json=rows,stacks --lines --alloc_space bin/phases heap/phases.0003.heap

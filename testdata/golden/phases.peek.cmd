@@ -1,0 +1,1 @@
+-peek=Phase bin/phases heap/phases.0002.heap

@@ -1,0 +1,1 @@
+--symbolize=none -tree -nodecount=3 heap/sampled.heap

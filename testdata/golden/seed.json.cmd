@@ -1,0 +1,1 @@
+--json bin/seed heap/seed.0001.heap

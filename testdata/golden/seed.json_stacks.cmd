@@ -1,0 +1,1 @@
+--json --text --stacks bin/seed heap/seed.0001.heap

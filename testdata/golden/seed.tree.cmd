@@ -1,0 +1,1 @@
+-tree bin/seed heap/seed.0001.heap
