@@ -152,6 +152,13 @@ int hp_profile_new(const char *path, hp_profile **ret);
 hp_profile *hp_profile_free(hp_profile *p);
 
 /**
+ * hp_profile_copy - deep copy of src (warnings excepted: the copy has none).
+ * A field added to hp_profile must be copied there too (profile_copy.c).
+ * Returns: 0 and *ret (free with hp_profile_free), or -ENOMEM (*ret untouched).
+ */
+int hp_profile_copy(const hp_profile *src, hp_profile **ret);
+
+/**
  * hp_profile_location - index of the location for address, created if new.
  * Returns: index >= 1, or -ENOMEM.
  */

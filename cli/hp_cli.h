@@ -10,6 +10,9 @@
 #include <stdio.h>
 
 #include "hp_error.h"
+#include "hp_render.h"
+#include "hp_report.h"
+#include "hp_symbolize.h"
 
 typedef enum hp_output_mode {
     HP_OUT_NONE = 0,
@@ -99,5 +102,99 @@ int hp_cli_trend(const hp_cli_opts *o, const char *program, char **profiles, int
 
 /** hp_cli_usage - the generated usage text. */
 void hp_cli_usage(FILE *out);
+
+/**
+ * hp_cli_set_option - set one option of o by its command-line name (no
+ * dashes), as the shell's `name=value` does. Later values replace earlier
+ * ones (granularity, sample_index). An empty or NULL value resets a
+ * filter (focus, ignore, show, hide), nodecount or sample_index to its default.
+ * Returns: 0; -EINVAL with reterr for an unknown option, a bad value or an
+ *          option that only the command line can give (modes, files, paths).
+ * Ownership: value is borrowed and must outlive o.
+ */
+int hp_cli_set_option(hp_cli_opts *o, const char *name, const char *value, hp_error *reterr);
+
+/** hp_cli_option_names - the names hp_cli_set_option accepts, NULL-terminated (completion). */
+const char *const *hp_cli_option_names(void);
+
+/* ---- session.c: profiles loaded and symbolized once, reported many times ---- */
+
+typedef struct hp_cli_session hp_cli_session;
+
+/**
+ * hp_cli_session_open - classify the arguments of o (program, profiles),
+ * read and sum the profiles, subtract o->base or o->diff_base, symbolize.
+ * Warnings go to stderr. interactive: keep the summed profiles (for
+ * hp_cli_session_set_base) and the open objects (for list).
+ * Returns: 0 and *ret (hp_cli_session_free); -EINVAL for bad arguments,
+ *          another negative errno for unreadable input; reterr set.
+ * Ownership: o's strings are borrowed and must outlive the session.
+ */
+int hp_cli_session_open(const hp_cli_opts *o, bool interactive, hp_cli_session **ret,
+                        hp_error *reterr);
+/** hp_cli_session_free - accepts NULL; returns NULL. */
+hp_cli_session *hp_cli_session_free(hp_cli_session *s);
+
+/**
+ * hp_cli_session_set_base - subtract the profile at base (NULL: none) from
+ * the summed profiles instead of the current base (Perl's --base; with
+ * drop_negative, --drop_negative), and symbolize the result. Only for sessions opened as interactive.
+ * Returns: 0; a negative errno with reterr set, the session unchanged.
+ */
+int hp_cli_session_set_base(hp_cli_session *s, const char *base, bool drop_negative,
+                            hp_error *reterr);
+
+/** hp_cli_session_base - the base file subtracted (borrowed), NULL for none. */
+const char *hp_cli_session_base(const hp_cli_session *s);
+/** hp_cli_session_profile - the profile reported from (borrowed). */
+const hp_profile *hp_cli_session_profile(const hp_cli_session *s);
+/**
+ * hp_cli_split_args - classify the positional arguments of o: an ELF program
+ * first (optional, Go pprof style), then the profiles (borrowed from o).
+ * Returns: 0; -EINVAL without a profile, -ENOENT when the first of several
+ *          arguments does not exist (reterr set).
+ */
+int hp_cli_split_args(const hp_cli_opts *o, const char **program, char ***profiles,
+                      int *nprofiles, hp_error *reterr);
+/** hp_cli_session_args - the program argument (NULL when left out) and the profiles. */
+void hp_cli_session_args(const hp_cli_session *s, const char **program, char ***profiles,
+                         int *nprofiles);
+/** hp_cli_session_program - the program argument, else the first profile (graph legends). */
+const char *hp_cli_session_program(const hp_cli_session *s);
+/** hp_cli_session_objects - the open objects (borrowed), NULL unless kept. */
+hp_symbolize_session *hp_cli_session_objects(hp_cli_session *s);
+
+/**
+ * hp_cli_session_report - the report of the session's profile with the
+ * options of o (metric, granularity, filters).
+ * Returns: 0 and *ret (hp_report_free); -EINVAL for a bad regular expression.
+ */
+int hp_cli_session_report(const hp_cli_session *s, const hp_cli_opts *o, hp_report **ret,
+                          hp_error *reterr);
+
+/* ---- main.c: the render dispatch, shared by one-shot runs and the shell ---- */
+
+/** hp_cli_render_options - the renderer options o asks for. */
+void hp_cli_render_options(const hp_cli_opts *o, const hp_cli_session *s,
+                           hp_render_options *ret);
+
+/**
+ * hp_cli_render - write rep in o->mode to out (or show it in a viewer for
+ * --web, --gv, --evince), with the renderer options rnd.
+ * Returns: 0 or a negative errno with reterr set.
+ */
+int hp_cli_render(const hp_cli_opts *o, hp_cli_session *s, hp_report *rep,
+                  hp_render_options *rnd, FILE *out, hp_error *reterr);
+
+/* ---- shell.c ---- */
+
+/**
+ * hp_cli_shell - the interactive shell: reads commands from in (with line
+ * editing and history when it is a terminal), prints reports on out, the
+ * prompt and messages on stderr, until `quit` or end of input. A failing
+ * command prints one line and the shell goes on. o holds the initial settings.
+ * Returns: 0, or -ENOMEM / -EIO with reterr set.
+ */
+int hp_cli_shell(hp_cli_session *s, const hp_cli_opts *o, FILE *in, FILE *out, hp_error *reterr);
 
 #endif

@@ -1,84 +1,20 @@
 /*
- * main.c - `pprof`: parse the command line, load the profiles (summing
- * several, subtracting --base), symbolize, build the report and render it.
- * The only place that prints errors; maps them to exit codes:
- * 0 success, 1 bad or unreadable input, 2 usage error.
+ * main.c - `pprof`: parse the command line, open a session (the profiles
+ * loaded, summed, --base subtracted and symbolized once: session.c), then
+ * either build one report and render it, or run the interactive shell
+ * (shell.c), which renders through the same dispatch (hp_cli_render).
+ * Errors are printed here (the shell prints those of its commands itself),
+ * and mapped to exit codes:
+ * 0 success, 1 bad or unreadable input, 2 usage error, 3 a CI gate crossed.
  */
 #include "hp_common.h"
 #include "hp_cli.h"
-#include "hp_heap.h"
 #include "hp_render.h"
 #include "hp_report.h"
-#include "hp_symbolize.h"
 
-#include <fcntl.h>
-#include <math.h>
 #include <unistd.h>
 
 enum { EXIT_BAD_INPUT = 1, EXIT_USAGE = 2, EXIT_GATE = 3 };
-
-static void print_warnings(const hp_profile *p, size_t from)
-{
-    for (size_t i = from; i < p->nwarnings; i++)
-        fprintf(stderr, "pprof: %s\n", p->warnings[i]);
-}
-
-static bool is_elf_file(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    unsigned char magic[4];
-    bool elf = read(fd, magic, 4) == 4 && !memcmp(magic, "\177ELF", 4);
-    close(fd);
-    return elf;
-}
-
-static int load(const hp_cli_opts *o, const char *path, hp_profile **ret, hp_error *err)
-{
-    hp_heap_options ho = {.thread = o->thread};
-    int r = hp_heap_read_file_ex(path, &ho, ret, err);
-    if (r == 0)
-        print_warnings(*ret, 0);
-    return r;
-}
-
-/* Reads every profile argument (summed) and the base (subtracted). */
-static int load_profiles(const hp_cli_opts *o, char **profiles, int n, hp_profile **ret,
-                         double *ret_base_total, hp_error *err)
-{
-    hp_profile *main_prof = NULL;
-    int r = load(o, profiles[0], &main_prof, err);
-    if (r < 0)
-        return r;
-    for (int i = 1; i < n && r == 0; i++) {
-        hp_profile *extra = NULL;
-        r = load(o, profiles[i], &extra, err);
-        if (r == 0)
-            r = hp_profile_merge(main_prof, extra, 1.0, false);
-        hp_profile_free(extra);
-    }
-    const char *base = o->base ? o->base : o->diff_base;
-    if (r == 0 && base) {
-        hp_profile *b = NULL;
-        r = load(o, base, &b, err);
-        if (r == 0)
-            r = hp_profile_merge(main_prof, b, -1.0, o->drop_negative);
-        /* Go's -diff_base: percentages are of the base's total */
-        int metric = o->metric >= 0 ? o->metric : HP_INUSE_SPACE;
-        for (size_t i = 0; r == 0 && o->diff_base && i < b->nsamples; i++)
-            *ret_base_total += fabs(b->samples[i].value[metric]);
-        hp_profile_free(b);
-    }
-    if (r < 0) {
-        if (r == -ENOMEM)
-            hp_error_set(err, r, "out of memory");
-        hp_profile_free(main_prof);
-        return r;
-    }
-    *ret = main_prof;
-    return 0;
-}
 
 /* --web, --gv, --evince: the graph goes to a temporary file opened with a viewer
  * ($BROWSER or xdg-open for SVG, gv for PostScript, evince for PDF). */
@@ -178,9 +114,8 @@ static int render_graph(const hp_cli_opts *o, const hp_report *rep, hp_render_op
 
 /* --json[=PARTS]: one JSON document with the parts asked for (or, for a bare
  * --json, those of the output mode: rows, --stacks/--traces, --dot's graph). */
-static int render_json(const hp_cli_opts *o, hp_report *rep, const hp_render_options *rnd,
-                       const char *program, char **profiles, int nprofiles, FILE *out,
-                       hp_error *err)
+static int render_json(const hp_cli_opts *o, const hp_cli_session *s, hp_report *rep,
+                       const hp_render_options *rnd, FILE *out, hp_error *err)
 {
     unsigned parts = o->json & (HP_JSON_ROWS | HP_JSON_STACKS | HP_JSON_GRAPH);
     switch (o->mode) {
@@ -214,13 +149,11 @@ static int render_json(const hp_cli_opts *o, hp_report *rep, const hp_render_opt
         .parts = (parts & HP_JSON_ROWS ? HP_RENDER_JSON_ROWS : 0) |
                  (parts & HP_JSON_STACKS ? HP_RENDER_JSON_STACKS : 0) |
                  (parts & HP_JSON_GRAPH ? HP_RENDER_JSON_GRAPH : 0),
-        .program = program,
-        .profiles = profiles,
-        .nprofiles = nprofiles,
         .base = o->base ? o->base : o->diff_base,
         .diff_base = o->diff_base != NULL,
         .thread = o->thread,
     };
+    hp_cli_session_args(s, &ji.program, (char ***)&ji.profiles, &ji.nprofiles);
     int r = hp_render_json(rep, g, rnd, &ji, out);
     hp_graph_free(g);
     return r;
@@ -242,95 +175,30 @@ static int check_gates(const hp_cli_opts *o, const hp_profile *p, hp_error *err)
     return 0;
 }
 
-static int run(const hp_cli_opts *o, hp_error *err)
+void hp_cli_render_options(const hp_cli_opts *o, const hp_cli_session *s,
+                           hp_render_options *ret)
 {
-    if (o->mode == HP_OUT_SYMBOLS)
-        return hp_cli_symbols(o->nargs ? o->args[0] : NULL, o->debuginfod, stdin, stdout, err);
-    if (o->nargs < 1)
-        return hp_error_set(err, -EINVAL, "did not specify a profile file");
-    /* pprof PROGRAM PROFILE...; the program may be left out (Go pprof) */
-    const char *program = NULL;
-    char **profiles = o->args;
-    int nprofiles = o->nargs;
-    if (o->nargs >= 2) {
-        if (access(o->args[0], F_OK) != 0) {
-            return hp_error_set(err, -ENOENT, "cannot open '%s': %s", o->args[0],
-                                strerror(ENOENT));
-        }
-        if (is_elf_file(o->args[0])) {
-            program = o->args[0];
-            profiles++;
-            nprofiles--;
-        }
-    }
-    if (o->mode == HP_OUT_TREND) /* several profiles, not summed */
-        return hp_cli_trend(o, program, profiles, nprofiles, err);
-    hp_profile *prof = NULL;
-    hp_report *rep = NULL;
-    hp_symbolize_session *session = NULL;
-    FILE *out = stdout;
-    double base_total = 0;
-    if (o->base && o->diff_base)
-        return hp_error_set(err, -EINVAL, "--base and --diff_base cannot both be given");
-    int r = load_profiles(o, profiles, nprofiles, &prof, &base_total, err);
-    if (r < 0)
-        return r;
-
-    bool symbolize = !o->symbolize || strncmp(o->symbolize, "none", 4) != 0;
-    if (symbolize) {
-        hp_symbolize_options so = {
-            .program = program,
-            .binary_path = o->binary_path,
-            .strip_templates = !o->no_strip_temp,
-            .debuginfod = o->debuginfod,
-            .build_id = o->build_id,
-        };
-        size_t seen = prof->nwarnings;
-        r = hp_symbolize_profile(prof, &so, o->mode == HP_OUT_LIST ? &session : NULL, err);
-        print_warnings(prof, seen);
-        if (r < 0)
-            goto out;
-    }
-
-    hp_report_options ro = {
-        .metric = o->metric >= 0 ? o->metric : HP_INUSE_SPACE,
-        .granularity = o->granularity >= 0 ? (hp_granularity)o->granularity : HP_GRAN_FUNCTIONS,
-        .show_addresses = o->show_addresses,
-        .drop_allocator_frames = true,
-        .focus = o->focus,
-        .ignore = o->ignore,
-        .show = o->show,
-        .hide = o->hide,
-        .keep_stack_keys = (o->mode != HP_OUT_TEXT && o->mode != HP_OUT_NONE) || o->json,
-        .percent_base = base_total,
-    };
-    r = hp_report_build(prof, &ro, &rep, err);
-    if (r < 0)
-        goto out;
-
-    if (o->output) {
-        out = fopen(o->output, "w");
-        if (!out) {
-            r = hp_error_set(err, -errno, "cannot write '%s': %s", o->output, strerror(errno));
-            out = stdout;
-            goto out;
-        }
-    }
-    hp_render_options rnd = {
+    *ret = (hp_render_options){
         .show_bytes = o->show_bytes,
         .cum = o->cum,
         .nodecount = o->nodecount,
         .stacks = o->stacks,
-        .program = program ? program : profiles[0],
+        .program = hp_cli_session_program(s),
         .heapcheck = o->heapcheck,
     };
+}
+
+int hp_cli_render(const hp_cli_opts *o, hp_cli_session *s, hp_report *rep,
+                  hp_render_options *rnd, FILE *out, hp_error *err)
+{
+    int r;
     switch (o->json ? HP_OUT_JSON : o->mode) {
     case HP_OUT_JSON:
-        r = render_json(o, rep, &rnd, program, profiles, nprofiles, out, err);
+        r = render_json(o, s, rep, rnd, out, err);
         break;
     case HP_OUT_NONE:
     case HP_OUT_TEXT:
-        r = hp_render_text(rep, &rnd, out);
+        r = hp_render_text(rep, rnd, out);
         break;
     case HP_OUT_COLLAPSED:
         r = hp_render_collapsed(rep, out);
@@ -339,9 +207,10 @@ static int run(const hp_cli_opts *o, hp_error *err)
         r = hp_render_callgrind(rep, out);
         break;
     case HP_OUT_RAW:
-        r = hp_render_raw(rep, &rnd, out);
+        r = hp_render_raw(rep, rnd, out);
         break;
     case HP_OUT_LIST: {
+        hp_symbolize_session *session = hp_cli_session_objects(s);
         if (!session) {
             r = hp_error_set(err, -EINVAL, "--list needs the binaries (not a symbolized profile)");
             break;
@@ -352,17 +221,17 @@ static int run(const hp_cli_opts *o, hp_error *err)
         for (size_t i = 0; r == 0 && i < l->nwarnings; i++)
             fprintf(stderr, "%s\n", l->warnings[i]);
         if (r == 0)
-            r = hp_render_list(rep, l, &rnd, out);
+            r = hp_render_list(rep, l, rnd, out);
         hp_listing_free(l);
         break;
     }
     case HP_OUT_TRACES:
-        r = hp_render_traces(rep, &rnd, out);
+        r = hp_render_traces(rep, rnd, out);
         break;
     case HP_OUT_TREE:
     case HP_OUT_PEEK: {
         hp_callers_options co = {
-            .program = rnd.program,
+            .program = rnd->program,
             .peek = o->mode == HP_OUT_PEEK ? o->mode_arg : NULL,
             .nodecount = o->nodecount >= 0 ? o->nodecount : 80,
             .nodefraction = o->nodefraction,
@@ -381,7 +250,7 @@ static int run(const hp_cli_opts *o, hp_error *err)
     case HP_OUT_WEB:
     case HP_OUT_GV:
     case HP_OUT_EVINCE:
-        r = render_graph(o, rep, &rnd, out, err);
+        r = render_graph(o, rep, rnd, out, err);
         break;
     default:
         r = hp_error_set(err, -ENOTSUP, "this output mode is not implemented yet");
@@ -389,14 +258,55 @@ static int run(const hp_cli_opts *o, hp_error *err)
     }
     if (r == -EIO)
         hp_error_set(err, r, "error writing the report");
+    return r;
+}
+
+/* One report, rendered once, then the CI gates. */
+static int report_once(const hp_cli_opts *o, hp_cli_session *s, hp_error *err)
+{
+    hp_report *rep = NULL;
+    FILE *out = stdout;
+    int r = hp_cli_session_report(s, o, &rep, err);
+    if (r < 0)
+        return r;
+    if (o->output) {
+        out = fopen(o->output, "w");
+        if (!out) {
+            hp_report_free(rep);
+            return hp_error_set(err, -errno, "cannot write '%s': %s", o->output, strerror(errno));
+        }
+    }
+    hp_render_options rnd;
+    hp_cli_render_options(o, s, &rnd);
+    r = hp_cli_render(o, s, rep, &rnd, out, err);
     if (r == 0)
-        r = check_gates(o, prof, err);
-out:
+        r = check_gates(o, hp_cli_session_profile(s), err);
     if (out != stdout && fclose(out) != 0 && r == 0)
         r = hp_error_set(err, -EIO, "error writing '%s'", o->output);
     hp_report_free(rep);
-    hp_symbolize_session_free(session);
-    hp_profile_free(prof);
+    return r;
+}
+
+static int run(const hp_cli_opts *o, hp_error *err)
+{
+    if (o->mode == HP_OUT_SYMBOLS)
+        return hp_cli_symbols(o->nargs ? o->args[0] : NULL, o->debuginfod, stdin, stdout, err);
+    if (o->mode == HP_OUT_TREND) { /* several profiles, not summed */
+        const char *program;
+        char **profiles;
+        int nprofiles;
+        int r = hp_cli_split_args(o, &program, &profiles, &nprofiles, err);
+        return r < 0 ? r : hp_cli_trend(o, program, profiles, nprofiles, err);
+    }
+    /* Perl pprof: no output mode means the shell when stdout is a terminal */
+    bool shell = o->mode == HP_OUT_INTERACTIVE ||
+                 (o->mode == HP_OUT_NONE && isatty(STDOUT_FILENO));
+    hp_cli_session *s = NULL;
+    int r = hp_cli_session_open(o, shell, &s, err);
+    if (r < 0)
+        return r;
+    r = shell ? hp_cli_shell(s, o, stdin, stdout, err) : report_once(o, s, err);
+    hp_cli_session_free(s);
     return r;
 }
 

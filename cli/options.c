@@ -492,3 +492,63 @@ int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr)
         o->debuginfod = have_urls && hp_symbolizer_debuginfod_supported();
     return 1;
 }
+
+/* Options the shell may change: not output modes, files, paths or gates,
+ * which only make sense once, on the command line. */
+static bool settable(int id)
+{
+    switch (id) {
+    case ARG_STACKS:
+    case ARG_FUNCTIONS: case ARG_LINES: case ARG_FILES: case ARG_ADDRESSES:
+    case ARG_INUSE_SPACE: case ARG_INUSE_OBJECTS: case ARG_ALLOC_SPACE: case ARG_ALLOC_OBJECTS:
+    case ARG_SAMPLE_INDEX: case ARG_SHOW_BYTES: case ARG_DROP_NEGATIVE:
+    case ARG_CUM: case ARG_FLAT: case ARG_FOCUS: case ARG_IGNORE: case ARG_SHOW: case ARG_HIDE:
+    case ARG_NODECOUNT: case ARG_NODEFRACTION: case ARG_EDGEFRACTION: case ARG_MAXDEGREE:
+    case ARG_HEAPCHECK: case ARG_SHOW_ADDRESSES: case ARG_SOURCE_PATH:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int hp_cli_set_option(hp_cli_opts *o, const char *name, const char *value, hp_error *reterr)
+{
+    const opt_def *d = NULL;
+    for (size_t i = 0; i < HP_ARRAY_SIZE(options) && !d; i++)
+        if (!strcmp(options[i].name, name))
+            d = &options[i];
+    if (!d)
+        return hp_error_set(reterr, -EINVAL, "unknown option '%s'", name);
+    if (!settable(d->id))
+        return hp_error_set(reterr, -EINVAL, "'%s' can only be given on the command line", name);
+    if (d->kind == K_VALUE && (!value || !*value)) {
+        switch (d->id) {
+        case ARG_FOCUS: o->focus = NULL; return 0;
+        case ARG_IGNORE: o->ignore = NULL; return 0;
+        case ARG_SHOW: o->show = NULL; return 0;
+        case ARG_HIDE: o->hide = NULL; return 0;
+        case ARG_SOURCE_PATH: o->source_path = NULL; return 0;
+        case ARG_NODECOUNT: o->nodecount = -1; return 0;
+        case ARG_SAMPLE_INDEX: o->metric = -1; return 0;
+        default: return hp_error_set(reterr, -EINVAL, "option '%s' needs a value", name);
+        }
+    }
+    /* a new granularity or value replaces the current one */
+    if (d->id >= ARG_FUNCTIONS && d->id <= ARG_ADDRESSES)
+        o->granularity = -1;
+    if (d->id >= ARG_INUSE_SPACE && d->id <= ARG_SAMPLE_INDEX)
+        o->metric = -1;
+    return apply(o, d, value, reterr);
+}
+
+const char *const *hp_cli_option_names(void)
+{
+    static const char *names[HP_ARRAY_SIZE(options) + 1];
+    if (!names[0]) {
+        size_t n = 0;
+        for (size_t i = 0; i < HP_ARRAY_SIZE(options); i++)
+            if (settable(options[i].id))
+                names[n++] = options[i].name;
+    }
+    return names;
+}

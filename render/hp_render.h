@@ -25,6 +25,7 @@ typedef struct hp_render_options {
     bool page_size;      /* graphs for paper (PDF, PS): size="8,11" */
     bool min_line_width; /* SVG and web: edges at least 1 wide */
     bool ascii;          /* --trend: ASCII sparklines instead of Unicode blocks */
+    bool omit_total;     /* text: the caller printed the "Total:" line (interactive top) */
 } hp_render_options;
 
 /* Perl's sprintf("%d", v): truncation toward zero, clamped to the 64-bit range. */

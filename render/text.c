@@ -31,7 +31,7 @@ static void print_table(hp_report *r, const hp_render_options *o, FILE *out)
 
 int hp_render_text(hp_report *r, const hp_render_options *o, FILE *out)
 {
-    if (r->total != 0) {
+    if (r->total != 0 && !o->omit_total) {
         char tv[64];
         hp_fmt_value(r, o, r->total, tv, sizeof(tv));
         fprintf(out, "Total: %s %s\n", tv, hp_fmt_units(r, o));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Golden tests: testdata/golden/NAME.cmd holds pprof's arguments (run from
 # testdata/, with PPROF_BINARY_PATH=bin); NAME.out the expected stdout,
-# NAME.err the expected stderr and NAME.rc the exit status (0 when absent).
+# NAME.err the expected stderr and NAME.rc the exit status (0 when absent);
+# NAME.stdin, when present, is pprof's standard input (shell transcripts).
 #   golden.sh --list          names of the cases
 #   golden.sh --run NAME      run one case (diff -u on mismatch)
 #   HP_UPDATE_GOLDEN=1 golden.sh --run NAME   rewrite the expected files
@@ -18,7 +19,8 @@ esac
 pprof=${PPROF:-$here/build/cli/pprof}
 args=$(cat "$gold/$name.cmd")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-( cd "$here/testdata" && eval "LC_ALL=C TZ=UTC PPROF_BINARY_PATH=bin \"$pprof\" $args" ) \
+stdin=; [ -f "$gold/$name.stdin" ] && stdin=$gold/$name.stdin
+( cd "$here/testdata" && { [ -z "$stdin" ] || exec <"$stdin"; } && eval "LC_ALL=C TZ=UTC PPROF_BINARY_PATH=bin \"$pprof\" $args" ) \
   >"$tmp/out" 2>"$tmp/err"
 echo $? >"$tmp/rc"
 if [ -n "${HP_UPDATE_GOLDEN:-}" ]; then

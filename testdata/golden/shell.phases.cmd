@@ -1,0 +1,1 @@
+--interactive --show_bytes bin/phases heap/phases.0002.heap

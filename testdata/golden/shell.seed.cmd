@@ -1,0 +1,1 @@
+--interactive --source_path=src bin/seed heap/seed.0001.heap
