@@ -1,16 +1,14 @@
 /*
  * dwarf_tables.c - the libdwarf-free half of DWARF decoding: flattens the
  * nested scope ranges decoded by dwarf.c into disjoint "innermost scope"
- * segments, sorts the line rows, keeps the CU index, the DIE name cache and
- * file-name joining, answers lookups by bisection, and checks
- * .debug_rnglists with libelf before libdwarf sees it.
+ * segments, sorts the line rows, keeps the CU index, answers lookups by
+ * bisection, and checks .debug_rnglists with libelf before libdwarf sees it.
  */
 #include "hp_common.h"
 
 #include <gelf.h>
 #include <libelf.h>
 
-#include "hp_hash.h"
 #include "symbolizer-internal.h"
 
 /* ---- guards against libdwarf 20210528 bugs ------------------------------- */
@@ -128,6 +126,19 @@ static int row_cmp(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* qsort, skipped when the array is in order already (ranges come in DIE
+ * order and rows in line-table order, which usually are address order). */
+static void sort_unless_sorted(void *base, size_t n, size_t size,
+                               int (*cmp)(const void *, const void *))
+{
+    const char *p = base;
+    size_t i = 1;
+    while (i < n && cmp(p + (i - 1) * size, p + i * size) <= 0)
+        i++;
+    if (i < n)
+        qsort(base, n, size, cmp);
+}
+
 typedef struct flat_ctx {
     hp_dw_cu *out;
     size_t segs_alloc;
@@ -158,7 +169,7 @@ static void flatten(flat_ctx *c, hp_dw_range *ranges, size_t nranges)
 {
     if (!nranges)
         return;
-    qsort(ranges, nranges, sizeof(*ranges), range_cmp);
+    sort_unless_sorted(ranges, nranges, sizeof(*ranges), range_cmp);
     hp_dw_range *stack = hp_new0(hp_dw_range, HP_DW_MAX_DEPTH + 2);
     if (!stack) {
         c->oom = true;
@@ -194,7 +205,7 @@ int hp_dw_build_tables(hp_dw_cu *cu, hp_dw_range *ranges, size_t nranges)
     if (c.oom)
         return -ENOMEM;
     if (cu->nrows)
-        qsort(cu->rows, cu->nrows, sizeof(*cu->rows), row_cmp);
+        sort_unless_sorted(cu->rows, cu->nrows, sizeof(*cu->rows), row_cmp);
     return 0;
 }
 
@@ -303,72 +314,6 @@ void hp_dw_cu_release(hp_dw_cu *cu)
     cu->segs = NULL;
     cu->rows = NULL;
     cu->nscopes = cu->nsegs = cu->nrows = 0;
-}
-
-/* ---- names and files ---------------------------------------------------------- */
-
-hp_dw_name *hp_dw_name_find(hp_dw_names *t, uint64_t off, bool *found)
-{
-    if ((t->n + 1) * 2 > t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 1024;
-        hp_dw_name *ns = hp_new0(hp_dw_name, cap);
-        if (!ns)
-            return NULL;
-        for (size_t i = 0; i < t->cap; i++) {
-            if (!t->slots[i].off)
-                continue;
-            size_t h = hp_hash_u64(t->slots[i].off) & (cap - 1);
-            while (ns[h].off)
-                h = (h + 1) & (cap - 1);
-            ns[h] = t->slots[i];
-        }
-        free(t->slots);
-        t->slots = ns;
-        t->cap = cap;
-    }
-    size_t h = hp_hash_u64(off + 1) & (t->cap - 1);
-    while (t->slots[h].off && t->slots[h].off != off + 1)
-        h = (h + 1) & (t->cap - 1);
-    *found = t->slots[h].off == off + 1;
-    return &t->slots[h];
-}
-
-static bool is_abs(const char *p)
-{
-    return p && p[0] == '/';
-}
-
-const char *hp_dw_join_file(hp_strtab *strs, hp_buf *tmp, const char *comp_dir,
-                            const char *name, const char *subdir, bool *oom)
-{
-    if (!name)
-        return NULL;
-    const char *r;
-    if (is_abs(name)) {
-        r = hp_sym_intern(strs, name, SIZE_MAX);
-        goto out;
-    }
-    const char *dir = NULL;
-    if (!subdir || !is_abs(subdir))
-        dir = comp_dir;
-    if (!dir) {
-        dir = subdir;
-        subdir = NULL;
-    }
-    if (!dir) {
-        r = hp_sym_intern(strs, name, SIZE_MAX);
-        goto out;
-    }
-    hp_buf_reset(tmp);
-    if (subdir)
-        hp_buf_addf(tmp, "%s/%s/%s", dir, subdir, name);
-    else
-        hp_buf_addf(tmp, "%s/%s", dir, name);
-    r = hp_buf_ok(tmp) ? hp_sym_intern(strs, tmp->buf, tmp->len) : NULL;
-out:
-    if (!r)
-        *oom = true;
-    return r;
 }
 
 /* ---- lookups ------------------------------------------------------------------ */

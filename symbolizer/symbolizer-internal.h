@@ -1,6 +1,7 @@
 /*
  * symbolizer-internal.h - types shared by the files of the symbolizer module
- * (elf.c, dwarf.c, symbolizer.c) and by its tests. Not a public header.
+ * (elf.c, search.c, dwarf.c, dwarf_build.c, dwarf_tables.c, symbolizer.c) and by
+ * its tests. Not a public header.
  *
  * Layout of the decoded tables (all sorted by address, searched by bisection):
  *  - hp_elfsym: one function symbol per start address;
@@ -293,33 +294,6 @@ int hp_dw_build_index(hp_dwarf_info *d, const hp_dw_range *ranges, size_t nrange
 int hp_dw_cu_extents(const hp_dw_cu *cu, int32_t cu_no, hp_dw_range **arr, size_t *n,
                      size_t *alloc);
 
-/* Names cache of dwarf.c: DIE offset -> name, open addressing. */
-typedef struct hp_dw_name {
-    uint64_t off; /* DIE offset + 1; 0 = empty */
-    const char *name;
-    int linkage; /* NAME_PLAIN, NAME_LINKAGE or NAME_QUALIFIED of dwarf.c */
-} hp_dw_name;
-
-typedef struct hp_dw_names {
-    hp_dw_name *slots;
-    size_t n, cap;
-} hp_dw_names;
-
-/**
- * hp_dw_name_find - the slot of DIE offset off (*found says whether it is
- * filled; a new one is filled by the caller, who then increments t->n).
- * Returns: the slot, NULL on allocation failure.
- */
-hp_dw_name *hp_dw_name_find(hp_dw_names *t, uint64_t off, bool *found);
-
-/**
- * hp_dw_join_file - file name of a line-table entry (name, directory subdir)
- * joined like binutils' concat_filename, interned; tmp is scratch space.
- * Returns: the name, NULL when name is NULL or on allocation failure (*oom set).
- */
-const char *hp_dw_join_file(hp_strtab *strs, hp_buf *tmp, const char *comp_dir,
-                            const char *name, const char *subdir, bool *oom);
-
 /**
  * hp_dw_add_row - append one line-table row (file UINT32_MAX: end of
  * sequence) to cu->rows as binutils keeps them: rows going backwards are
@@ -340,6 +314,118 @@ void hp_dw_cu_release(hp_dw_cu *cu);
  * Returns: NULL when safe, else a static one-line reason.
  */
 const char *hp_dw_precheck(int fd);
+
+/* ---- dwarf_build.c ------------------------------------------------------------ */
+
+#define HP_DW_ALT_OFF    (1ull << 62) /* cache keys: an offset in the dwz file */
+#define HP_DW_MAX_ERRORS 64           /* DWARF errors after which decoding stops */
+
+/* How a cached name was found: DW_AT_name, a linkage name (demangled), or
+ * DW_AT_name qualified by its namespaces (final). */
+enum { NAME_PLAIN, NAME_LINKAGE, NAME_QUALIFIED };
+
+/* Names cache: DIE offset -> name, open addressing. */
+typedef struct hp_dw_name {
+    uint64_t off; /* key + 1 (key: DIE offset, bit 62 set in the dwz file); 0 = empty */
+    const char *name;
+    int linkage; /* NAME_* */
+} hp_dw_name;
+
+typedef struct hp_dw_names {
+    hp_dw_name *slots;
+    size_t n, cap;
+} hp_dw_names;
+
+/* Which attributes (a bit mask of dwarf.c) an abbreviation declares. */
+typedef struct hp_dw_mask {
+    uint64_t key; /* .debug_abbrev offset + 1 (bit 62 set in the dwz file); 0 = empty */
+    uint32_t mask;
+} hp_dw_mask;
+
+/* What dwarf.c keeps while it decodes, without libdwarf types. Embedded in
+ * its session; zero it, set strs, out and tmp = HP_BUF_INIT, and release
+ * with hp_dw_state_release. Every function below sets oom on allocation
+ * failure instead of returning an error. */
+typedef struct hp_dw_state {
+    hp_strtab *strs;
+    hp_dwarf_info *out;
+    hp_dw_cu *cu; /* the CU being decoded, between hp_dw_cu_begin and _end */
+    size_t cus_alloc, scopes_alloc, rows_alloc;
+    hp_dw_range *ranges; /* of the CU being indexed or decoded */
+    size_t nranges, ranges_alloc;
+    hp_dw_range *cuext; /* CU index ranges, scope = CU number */
+    size_t ncuext, cuext_alloc;
+    const char *comp_dir; /* of the CU being decoded, interned */
+    size_t file_base;     /* index in out->files of the CU's file number file_lo */
+    int64_t file_lo, file_hi;
+    size_t seq_start; /* line sequence being added (hp_dw_add_row) */
+    bool in_seq;
+    hp_dw_names names;
+    hp_dw_mask *masks; /* open addressing */
+    size_t nmasks, masks_cap;
+    hp_buf tmp;
+    int nerrors;
+    bool oom;
+    char first_error[200];
+} hp_dw_state;
+
+/** hp_dw_error - count a DWARF error; the first is kept as "what: msg". */
+void hp_dw_error(hp_dw_state *b, const char *what, const char *msg);
+/** hp_dw_set_warning - out->warning from the first error, once, if any. */
+void hp_dw_set_warning(hp_dw_state *b);
+/** hp_dw_intern - hp_sym_intern, setting oom on failure. */
+const char *hp_dw_intern(hp_dw_state *b, const char *s, size_t n);
+/** hp_dw_demangled - linkage demangled with parameters (as is if it is not mangled), interned. */
+const char *hp_dw_demangled(hp_dw_state *b, const char *linkage);
+/** hp_dw_concat - x y z (NULL for ""), interned; NULL on allocation failure. */
+const char *hp_dw_concat(hp_dw_state *b, const char *x, const char *y, const char *z);
+
+/** hp_dw_name_get - the cached name of the DIE at off (of the dwz file when alt), or NULL. */
+const hp_dw_name *hp_dw_name_get(hp_dw_state *b, uint64_t off, bool alt);
+/** hp_dw_name_put - cache a name for that DIE unless one is cached already. */
+void hp_dw_name_put(hp_dw_state *b, uint64_t off, bool alt, const char *name, int linkage);
+
+/** hp_dw_mask_get - the cached mask of the abbreviation at off; false when none. */
+bool hp_dw_mask_get(hp_dw_state *b, uint64_t off, bool alt, uint32_t *ret);
+/** hp_dw_mask_put - cache the mask of that abbreviation. */
+void hp_dw_mask_put(hp_dw_state *b, uint64_t off, bool alt, uint32_t mask);
+
+/** hp_dw_add_range - gather [lo, hi) of scope (or of CU scope when indexing);
+ * empty, absurd and address-0 (removed code) ranges are skipped. */
+void hp_dw_add_range(hp_dw_state *b, uint64_t lo, uint64_t hi, int32_t scope, uint32_t depth);
+/** hp_dw_add_cu - register a pending CU; its number, -1 on allocation failure. */
+int32_t hp_dw_add_cu(hp_dw_state *b, uint64_t die_off, uint16_t version);
+/** hp_dw_take_cu_ranges - move the ranges gathered to the CU index; false when there were none. */
+bool hp_dw_take_cu_ranges(hp_dw_state *b);
+/** hp_dw_index_decoded - index CU i (decoded while indexing) by what it covers. */
+void hp_dw_index_decoded(hp_dw_state *b, size_t i);
+/** hp_dw_finish_index - build out->index from the CU ranges. Returns: 0 or -ENOMEM. */
+int hp_dw_finish_index(hp_dw_state *b);
+
+/** hp_dw_cu_begin - start decoding CU i (its scopes, ranges, files, rows). */
+void hp_dw_cu_begin(hp_dw_state *b, size_t i);
+/** hp_dw_cu_end - build its tables, mark it done (and call the hook) or failed. */
+void hp_dw_cu_end(hp_dw_state *b);
+/** hp_dw_new_scope - append an unnamed scope to the CU; its index, -1 on failure. */
+int32_t hp_dw_new_scope(hp_dw_state *b, int32_t parent);
+/** hp_dw_drop_scope - remove the last scope and the ranges gathered since ranges_mark. */
+void hp_dw_drop_scope(hp_dw_state *b, size_t ranges_mark);
+
+/** hp_dw_files_begin - the line table numbers its files lo..hi-1; false when unusable. */
+bool hp_dw_files_begin(hp_dw_state *b, int64_t lo, int64_t hi);
+/** hp_dw_add_file - the next file (name in directory dir, either may be NULL),
+ * joined with comp_dir like binutils' concat_filename. */
+void hp_dw_add_file(hp_dw_state *b, const char *name, const char *dir);
+/** hp_dw_file - the joined name of file number fileno of the CU, or NULL. */
+const char *hp_dw_file(const hp_dw_state *b, uint64_t fileno);
+/** hp_dw_add_line - append a line-table row (hp_dw_add_row rules). */
+void hp_dw_add_line(hp_dw_state *b, uint64_t addr, uint64_t fileno, uint64_t line, bool endseq);
+/** hp_dw_lines_end - end of the rows: drop an unterminated sequence. */
+void hp_dw_lines_end(hp_dw_state *b);
+/** hp_dw_state_release - free what the state holds (not out). */
+void hp_dw_state_release(hp_dw_state *b);
+/** hp_dw_info_release - free the tables of d (not its session) and zero it. */
+void hp_dw_info_release(hp_dwarf_info *d);
 
 /**
  * hp_dwarf_lookup - fill frames (innermost first) for addr, decoding the CUs
