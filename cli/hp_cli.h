@@ -31,6 +31,8 @@ typedef enum hp_output_mode {
     HP_OUT_RAW,
     HP_OUT_COLLAPSED,
     HP_OUT_INTERACTIVE,
+    HP_OUT_FLAME,
+    HP_OUT_ICICLE,
 } hp_output_mode;
 
 typedef struct hp_cli_opts {

@@ -277,6 +277,10 @@ static int run(const hp_cli_opts *o, hp_error *err)
     case HP_OUT_COLLAPSED:
         r = hp_render_collapsed(rep, out);
         break;
+    case HP_OUT_FLAME:
+    case HP_OUT_ICICLE:
+        r = hp_render_flame(rep, &rnd, o->mode == HP_OUT_ICICLE, out);
+        break;
     case HP_OUT_CALLGRIND:
         r = hp_render_callgrind(rep, out);
         break;
