@@ -38,6 +38,8 @@ typedef enum hp_output_mode {
     HP_OUT_TREE, /* Go pprof's -tree */
     HP_OUT_PEEK, /* Go pprof's -peek=RE (regex in mode_arg) */
     HP_OUT_JSON, /* not an option: what main.c renders when --json is given */
+    HP_OUT_FLAME,
+    HP_OUT_ICICLE,
 } hp_output_mode;
 
 /* --json[=PARTS]: which parts of the JSON document to write */

@@ -203,6 +203,10 @@ int hp_cli_render(const hp_cli_opts *o, hp_cli_session *s, hp_report *rep,
     case HP_OUT_COLLAPSED:
         r = hp_render_collapsed(rep, out);
         break;
+    case HP_OUT_FLAME:
+    case HP_OUT_ICICLE:
+        r = hp_render_flame(rep, rnd, o->mode == HP_OUT_ICICLE, out);
+        break;
     case HP_OUT_CALLGRIND:
         r = hp_render_callgrind(rep, out);
         break;

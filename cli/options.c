@@ -37,6 +37,8 @@ enum {
     ARG_RAW,
     ARG_COLLAPSED,
     ARG_INTERACTIVE,
+    ARG_FLAME,
+    ARG_ICICLE,
     ARG_FUNCTIONS,
     ARG_LINES,
     ARG_FILES,
@@ -101,6 +103,8 @@ static const opt_def options[] = {
     {"traces", K_FLAG, ARG_TRACES, NULL, "every stack with its value (Go pprof's -traces)"},
     {"callgrind", K_FLAG, ARG_CALLGRIND, NULL, "callgrind format (for kcachegrind)"},
     {"collapsed", K_FLAG, ARG_COLLAPSED, NULL, "folded stacks (for flamegraph.pl)"},
+    {"flame", K_FLAG, ARG_FLAME, NULL, "flame graph as one self-contained SVG (zoom, search)"},
+    {"icicle", K_FLAG, ARG_ICICLE, NULL, "the flame graph upside down: root at the top"},
     {"list", K_VALUE, ARG_LIST, "RE", "annotated source of functions matching RE"},
     {"disasm", K_VALUE, ARG_DISASM, "RE", "annotated disassembly of functions matching RE"},
     {"symbols", K_FLAG, ARG_SYMBOLS, NULL, "symbolize the addresses read from stdin"},
@@ -276,6 +280,8 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
     case ARG_TRACES: return set_mode(o, HP_OUT_TRACES, d->name, err);
     case ARG_CALLGRIND: return set_mode(o, HP_OUT_CALLGRIND, d->name, err);
     case ARG_COLLAPSED: return set_mode(o, HP_OUT_COLLAPSED, d->name, err);
+    case ARG_FLAME: return set_mode(o, HP_OUT_FLAME, d->name, err);
+    case ARG_ICICLE: return set_mode(o, HP_OUT_ICICLE, d->name, err);
     case ARG_LIST: o->mode_arg = v; return set_mode(o, HP_OUT_LIST, d->name, err);
     case ARG_DISASM: o->mode_arg = v; return set_mode(o, HP_OUT_DISASM, d->name, err);
     case ARG_SYMBOLS: return set_mode(o, HP_OUT_SYMBOLS, d->name, err);

@@ -76,6 +76,14 @@ int hp_render_leak_report(const hp_report *r, FILE *out);
 /** hp_render_collapsed - folded stacks for flamegraph.pl ("a;b;c 123"). */
 int hp_render_collapsed(const hp_report *r, FILE *out);
 
+/**
+ * hp_render_flame - a self-contained SVG flame graph of the processed stacks
+ * (icicle: root at the top), with click-to-zoom and search in an embedded
+ * script. r must be built with keep_stack_keys.
+ * Returns: 0; -EINVAL without stack keys; -ENOMEM; -EIO when writing failed.
+ */
+int hp_render_flame(const hp_report *r, const hp_render_options *o, bool icicle, FILE *out);
+
 /** hp_fmt_go_value - Go pprof's auto-scaled value ("19.53kB", "512B", "100"). */
 void hp_fmt_go_value(double value, bool bytes, char *out, size_t size);
 

@@ -1,0 +1,1 @@
+--icicle --lines bin/phases heap/phases.0003.heap

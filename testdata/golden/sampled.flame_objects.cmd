@@ -1,0 +1,1 @@
+--symbolize=none --flame --inuse_objects --focus=401566 heap/sampled.heap

@@ -1,0 +1,1 @@
+--flame bin/seed heap/seed.0001.heap
