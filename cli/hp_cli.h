@@ -31,6 +31,7 @@ typedef enum hp_output_mode {
     HP_OUT_RAW,
     HP_OUT_COLLAPSED,
     HP_OUT_INTERACTIVE,
+    HP_OUT_PROTO,
 } hp_output_mode;
 
 typedef struct hp_cli_opts {

@@ -283,6 +283,9 @@ static int run(const hp_cli_opts *o, hp_error *err)
     case HP_OUT_RAW:
         r = hp_render_raw(rep, &rnd, out);
         break;
+    case HP_OUT_PROTO:
+        r = hp_render_proto(rep, out, err);
+        break;
     case HP_OUT_LIST: {
         if (!session) {
             r = hp_error_set(err, -EINVAL, "--list needs the binaries (not a symbolized profile)");

@@ -34,6 +34,7 @@ enum {
     ARG_RAW,
     ARG_COLLAPSED,
     ARG_INTERACTIVE,
+    ARG_PROTO,
     ARG_FUNCTIONS,
     ARG_LINES,
     ARG_FILES,
@@ -103,6 +104,7 @@ static const opt_def options[] = {
     {"web", K_FLAG, ARG_WEB, NULL, "call graph shown in a web browser"},
     {"raw", K_FLAG, ARG_RAW, NULL, "symbolized profile, readable without the binary"},
     {"interactive", K_FLAG, ARG_INTERACTIVE, NULL, "interactive shell"},
+    {"proto", K_FLAG, ARG_PROTO, NULL, "gzipped profile.proto (Go pprof, Pyroscope, Parca)"},
     /* granularity */
     {"functions", K_FLAG, ARG_FUNCTIONS, NULL, "aggregate by function (default)"},
     {"lines", K_FLAG, ARG_LINES, NULL, "aggregate by source line"},
@@ -265,6 +267,7 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
     case ARG_WEB: return set_mode(o, HP_OUT_WEB, d->name, err);
     case ARG_RAW: return set_mode(o, HP_OUT_RAW, d->name, err);
     case ARG_INTERACTIVE: return set_mode(o, HP_OUT_INTERACTIVE, d->name, err);
+    case ARG_PROTO: return set_mode(o, HP_OUT_PROTO, d->name, err);
     case ARG_STACKS: o->stacks = true; return 0;
     case ARG_FUNCTIONS: return set_gran(o, HP_GRAN_FUNCTIONS, d->name, err);
     case ARG_LINES: return set_gran(o, HP_GRAN_LINES, d->name, err);
