@@ -1,10 +1,12 @@
 /*
  * heap_read.c - getting a profile's bytes into memory: mmap for regular
  * files, read() for pipes, zlib for gzip-compressed files (bounded, so a
- * compression bomb is an error rather than an out-of-memory death).
+ * compression bomb is an error rather than an out-of-memory death); then
+ * the text reader, or the profile.proto reader when the bytes are a protobuf.
  */
 #include "hp_common.h"
 #include "hp_heap.h"
+#include "hp_proto.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -102,6 +104,18 @@ static int inflate_all(const char *path, const unsigned char *in, size_t in_len,
     return 0;
 }
 
+/* profile.proto or text, by content */
+static int parse_any(const char *path, const char *data, size_t len,
+                     const hp_heap_options *opts, hp_profile **ret, hp_error *err)
+{
+    if (hp_proto_detect(data, len)) {
+        if (opts && opts->thread >= 0)
+            return hp_error_set(err, -ENOTSUP, "%s: --thread needs a jemalloc heap profile (per-thread 't<N>:' lines)", path);
+        return hp_proto_parse(path, data, len, ret, err);
+    }
+    return hp_heap_parse_ex(path, data, len, opts, ret, err);
+}
+
 int hp_heap_read_file(const char *path, hp_profile **ret, hp_error *reterr)
 {
     return hp_heap_read_file_ex(path, NULL, ret, reterr);
@@ -157,11 +171,11 @@ int hp_heap_read_file_ex(const char *path, const hp_heap_options *opts, hp_profi
         size_t plain_len = 0;
         r = inflate_all(path, (const unsigned char *)data, len, &plain, &plain_len, reterr);
         if (r == 0) {
-            r = hp_heap_parse_ex(path, plain, plain_len, opts, ret, reterr);
+            r = parse_any(path, plain, plain_len, opts, ret, reterr);
             free(plain);
         }
     } else {
-        r = hp_heap_parse_ex(path, data, len, opts, ret, reterr);
+        r = parse_any(path, data, len, opts, ret, reterr);
     }
     if (mapped != MAP_FAILED)
         munmap(mapped, len);

@@ -46,7 +46,8 @@ int hp_heap_parse_ex(const char *name, const char *data, size_t len, const hp_he
                      hp_profile **ret, hp_error *reterr);
 
 /**
- * hp_heap_read_file - read and parse a file; gzip input is inflated.
+ * hp_heap_read_file - read and parse a file; gzip input is inflated; a
+ * profile.proto message (plain or gzipped) goes to hp_proto_parse.
  * Returns: as hp_heap_parse; -ENOENT and friends when the file cannot be
  *          opened ("cannot open 'x.heap': No such file or directory").
  */

@@ -12,7 +12,7 @@
  *  - samples with identical address stacks are merged when they are added;
  *  - the profile owns one arena and one string table: every string and array
  *    reachable from it is freed by hp_profile_free.
- * Only profile.c, heap_parse.c and symbolize.c write the model; later stages
+ * Only profile.c, heap_parse.c, proto_read.c and symbolize.c write the model; later stages
  * read it directly and build their own structures.
  */
 #ifndef HP_PROFILE_H
@@ -181,7 +181,9 @@ int hp_profile_warn(hp_profile *p, const char *fmt, ...) HP_PRINTF(2, 3);
 /**
  * hp_profile_merge - add every sample of src, multiplied by sign (+1 to sum
  * profiles, -1 to subtract a base), into dst, matching stacks by address.
- * src's mappings are ignored (as Perl pprof does). When drop_negative is set
+ * src's mappings are ignored (as Perl pprof does); the names of src locations
+ * read symbolized (profile.proto) are copied to dst locations that have none.
+ * When drop_negative is set
  * (Perl's --drop_negative with sign -1): stacks that become negative are clamped
  * to 0 and stacks only in src are not added.
  * Returns: 0 or -ENOMEM.

@@ -231,6 +231,49 @@ uint32_t hp_profile_mapping_of(const hp_profile *p, uint64_t address)
 
 /* ---- merging ----------------------------------------------------------- */
 
+static int64_t copy_string(hp_profile *dst, const hp_profile *src, uint32_t id)
+{
+    return id ? hp_profile_intern(dst, hp_profile_str(src, id)) : 0;
+}
+
+/* The inline chain of a location named by its file (profile.proto), copied
+ * into a dst location that has none, so merged profiles keep their names. */
+static int copy_lines(hp_profile *dst, uint32_t to, const hp_profile *src, uint32_t from)
+{
+    const hp_location *S = &src->locations[from];
+    uint32_t first = (uint32_t)dst->nlines;
+    for (uint32_t i = 0; i < S->nlines; i++) {
+        const hp_line *l = &src->lines[S->first_line + i];
+        uint32_t fn = 0;
+        if (l->function) {
+            const hp_function *F = &src->functions[l->function];
+            int64_t name = copy_string(dst, src, F->name);
+            int64_t short_name = copy_string(dst, src, F->short_name);
+            int64_t file = copy_string(dst, src, F->file);
+            if (name < 0 || short_name < 0 || file < 0 ||
+                HP_GROW(dst->functions, dst->functions_alloc, dst->nfunctions + 1) < 0)
+                return -ENOMEM;
+            dst->functions[dst->nfunctions] = (hp_function){
+                .name = (uint32_t)name, .short_name = (uint32_t)short_name,
+                .file = (uint32_t)file, .start = F->start,
+            };
+            fn = (uint32_t)dst->nfunctions++;
+        }
+        int64_t file = copy_string(dst, src, l->file);
+        int64_t fileline = copy_string(dst, src, l->fileline);
+        if (file < 0 || fileline < 0 || HP_GROW(dst->lines, dst->lines_alloc, dst->nlines + 1) < 0)
+            return -ENOMEM;
+        dst->lines[dst->nlines++] = (hp_line){
+            .function = fn, .file = (uint32_t)file, .line = l->line, .fileline = (uint32_t)fileline,
+        };
+    }
+    hp_location *D = &dst->locations[to];
+    D->first_line = first;
+    D->nlines = S->nlines;
+    D->state = HP_LOC_SYMBOLIZED;
+    return 0;
+}
+
 int hp_profile_merge(hp_profile *dst, const hp_profile *src, double sign, bool drop_negative)
 {
     uint32_t *map = hp_new0(uint32_t, src->nlocations);
@@ -246,7 +289,13 @@ int hp_profile_merge(hp_profile *dst, const hp_profile *src, double sign, bool d
             goto out;
         }
         map[i] = (uint32_t)id;
+        const hp_location *S = &src->locations[i];
+        if (S->state == HP_LOC_SYMBOLIZED && S->nlines &&
+            dst->locations[id].state != HP_LOC_SYMBOLIZED &&
+            (r = copy_lines(dst, (uint32_t)id, src, (uint32_t)i)) < 0)
+            goto out;
     }
+    r = -ENOMEM;
     for (size_t i = 0; i < src->nsamples; i++) {
         const hp_sample *s = &src->samples[i];
         if (HP_GROW(stack, stack_alloc, s->depth + 1) < 0)

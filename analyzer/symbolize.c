@@ -453,8 +453,11 @@ static int symbolize_with(ctx *c, hp_symbolize_session *ss)
     }
     for (size_t i = 1; i < p->nlocations; i++) {
         hp_location *L = &p->locations[i];
+        if (L->state == HP_LOC_SYMBOLIZED)
+            continue; /* named by the profile itself (profile.proto lines) */
         uint64_t pc = L->address && !o->exact_addresses ? L->address - 1 : L->address;
-        uint32_t m = hp_profile_mapping_of(p, pc);
+        /* profile.proto names each location's mapping; .heap files do not */
+        uint32_t m = L->mapping ? L->mapping : hp_profile_mapping_of(p, pc);
         L->mapping = m;
         if (!m || p->mappings[m].perms[2] != 'x') {
             L->state = HP_LOC_UNSYMBOLIZED;

@@ -40,6 +40,7 @@ typedef enum hp_output_mode {
     HP_OUT_JSON, /* not an option: what main.c renders when --json is given */
     HP_OUT_FLAME,
     HP_OUT_ICICLE,
+    HP_OUT_PROTO,
 } hp_output_mode;
 
 /* --json[=PARTS]: which parts of the JSON document to write */

@@ -213,6 +213,9 @@ int hp_cli_render(const hp_cli_opts *o, hp_cli_session *s, hp_report *rep,
     case HP_OUT_RAW:
         r = hp_render_raw(rep, rnd, out);
         break;
+    case HP_OUT_PROTO:
+        r = hp_render_proto(rep, out, err);
+        break;
     case HP_OUT_LIST: {
         hp_symbolize_session *session = hp_cli_session_objects(s);
         if (!session) {

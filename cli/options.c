@@ -39,6 +39,7 @@ enum {
     ARG_INTERACTIVE,
     ARG_FLAME,
     ARG_ICICLE,
+    ARG_PROTO,
     ARG_FUNCTIONS,
     ARG_LINES,
     ARG_FILES,
@@ -125,6 +126,7 @@ static const opt_def options[] = {
     {"tree", K_FLAG, ARG_TREE, NULL, "callers and callees of every function (Go pprof's -tree)"},
     {"peek", K_VALUE, ARG_PEEK, "RE", "callers and callees of functions matching RE (Go pprof's -peek)"},
     {"json", K_OPTIONAL, ARG_JSON, "PARTS", "one JSON document (docs/json-schema.md): the rows; with --stacks or --traces the stacks, with --dot the graph; PARTS: rows,stacks,graph"},
+    {"proto", K_FLAG, ARG_PROTO, NULL, "gzipped profile.proto (Go pprof, Pyroscope, Parca)"},
     /* granularity */
     {"functions", K_FLAG, ARG_FUNCTIONS, NULL, "aggregate by function (default)"},
     {"lines", K_FLAG, ARG_LINES, NULL, "aggregate by source line"},
@@ -309,6 +311,7 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
         return set_mode(o, HP_OUT_TREND, d->name, err);
     case ARG_TREND_ALL: o->trend_all = true; return 0;
     case ARG_TREND_ASCII: o->trend_ascii = 1; return 0;
+    case ARG_PROTO: return set_mode(o, HP_OUT_PROTO, d->name, err);
     case ARG_STACKS: o->stacks = true; return 0;
     case ARG_FUNCTIONS: return set_gran(o, HP_GRAN_FUNCTIONS, d->name, err);
     case ARG_LINES: return set_gran(o, HP_GRAN_LINES, d->name, err);

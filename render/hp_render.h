@@ -87,6 +87,13 @@ int hp_render_flame(const hp_report *r, const hp_render_options *o, bool icicle,
 /** hp_fmt_go_value - Go pprof's auto-scaled value ("19.53kB", "512B", "100"). */
 void hp_fmt_go_value(double value, bool bytes, char *out, size_t size);
 
+/**
+ * hp_render_proto - the report's profile as gzipped profile.proto (hp_proto.h):
+ * every sample the report kept (--focus/--ignore applied), all four values.
+ * Returns: 0; -EIO when writing failed; -ENOMEM or -EFBIG with reterr set.
+ */
+int hp_render_proto(const hp_report *r, FILE *out, hp_error *reterr);
+
 /** hp_render_list - Perl pprof's --list source listing. */
 int hp_render_list(const hp_report *r, const hp_listing *l, const hp_render_options *o, FILE *out);
 
