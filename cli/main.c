@@ -159,11 +159,15 @@ static int render_json(const hp_cli_opts *o, const hp_cli_session *s, hp_report 
     return r;
 }
 
-/* The CI gates, checked after the report is printed: -ECANCELED when crossed. */
-static int check_gates(const hp_cli_opts *o, const hp_profile *p, hp_error *err)
+/* The CI gates, checked after the report is printed: -ECANCELED when crossed.
+ * They count the samples the report kept (--focus/--ignore apply). */
+static int check_gates(const hp_cli_opts *o, const hp_report *rep, hp_error *err)
 {
+    const hp_profile *p = rep->profile;
     double bytes = 0, objects = 0;
     for (size_t i = 0; i < p->nsamples; i++) {
+        if (rep->dropped && rep->dropped[i])
+            continue;
         bytes += p->samples[i].value[HP_INUSE_SPACE];
         objects += p->samples[i].value[HP_INUSE_OBJECTS];
     }
@@ -287,7 +291,7 @@ static int report_once(const hp_cli_opts *o, hp_cli_session *s, hp_error *err)
     hp_cli_render_options(o, s, &rnd);
     r = hp_cli_render(o, s, rep, &rnd, out, err);
     if (r == 0)
-        r = check_gates(o, hp_cli_session_profile(s), err);
+        r = check_gates(o, rep, err);
     if (out != stdout && fclose(out) != 0 && r == 0)
         r = hp_error_set(err, -EIO, "error writing '%s'", o->output);
     hp_report_free(rep);
