@@ -62,6 +62,9 @@ static const struct {
     {"ps", HP_OUT_PS, "ps"},             {"gif", HP_OUT_GIF, "gif"},
     {"web", HP_OUT_WEB, NULL},           {"gv", HP_OUT_GV, NULL},
     {"evince", HP_OUT_EVINCE, NULL},
+    {"flame", HP_OUT_FLAME, "svg"},      {"icicle", HP_OUT_ICICLE, "svg"},
+    {"tree", HP_OUT_TREE, NULL},         {"peek", HP_OUT_PEEK, NULL},
+    {"proto", HP_OUT_PROTO, "pb.gz"},
 };
 
 static const char *const other_cmds[] = {"base", "options", "help", "quit", "exit", NULL};
@@ -83,6 +86,10 @@ static void help(void)
           "                      the call graph, to pprofNNN.<format> unless \"> FILE\"\n"
           "  web, gv, evince [focus] [-ignore]\n"
           "                      the call graph in a browser, gv or evince\n"
+          "  flame, icicle [focus] [-ignore]\n"
+          "                      the flame graph, to pprofNNN.svg unless \"> FILE\"\n"
+          "  tree, peek RE       Go pprof's callers/callees of every (matching) function\n"
+          "  proto               gzipped profile.proto, to pprofNNN.pb.gz\n"
           "\n"
           "Settings (kept for the following commands):\n"
           "  base [FILE]         subtract the profile FILE; no FILE: subtract nothing\n"
@@ -245,7 +252,7 @@ static int report_cmd(shell *sh, size_t c, const char *digits, char **w, int n, 
         r = hp_error_set(err, -ENOMEM, "out of memory");
     if (r < 0)
         goto out;
-    if ((mode == HP_OUT_LIST || mode == HP_OUT_DISASM) && !a.focus.len) {
+    if ((mode == HP_OUT_LIST || mode == HP_OUT_DISASM || mode == HP_OUT_PEEK) && !a.focus.len) {
         r = hp_error_set(err, -EINVAL, "%s needs a regular expression", report_cmds[c].name);
         goto out;
     }
@@ -259,7 +266,7 @@ static int report_cmd(shell *sh, size_t c, const char *digits, char **w, int n, 
         o.cum = true;
     if (a.lines)
         o.granularity = HP_GRAN_LINES;
-    if (mode == HP_OUT_LIST || mode == HP_OUT_DISASM)
+    if (mode == HP_OUT_LIST || mode == HP_OUT_DISASM || mode == HP_OUT_PEEK)
         o.mode_arg = a.focus.buf; /* the routines; the settings' focus still applies */
     else if (a.focus.len)
         o.focus = a.focus.buf; /* replaces the settings' focus for this command */

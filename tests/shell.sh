@@ -44,6 +44,10 @@ top7 -Leak|std > $o/ignore
 list ^main\$ > $o/list
 traces > $o/traces
 dot > $o/dot
+flame > $o/flame
+tree > $o/tree
+peek main > $o/peek
+proto > $o/proto
 EOF
   ) || { echo "FAIL $name: shell exit $?"; cat "$o/stderr"; fail=$((fail+1)); return; }
   # top N prints Total, then at most N rows: the one-shot --nodecount gives the same rows
@@ -74,6 +78,14 @@ EOF
   compare "$name traces" "$o/want.traces" "$o/traces"
   oneshot --dot "$@" >"$o/want.dot"
   compare "$name dot" "$o/want.dot" "$o/dot"
+  oneshot --flame "$@" >"$o/want.flame"
+  compare "$name flame" "$o/want.flame" "$o/flame"
+  oneshot -tree "$@" >"$o/want.tree"
+  compare "$name tree" "$o/want.tree" "$o/tree"
+  oneshot -peek=main "$@" >"$o/want.peek"
+  compare "$name peek" "$o/want.peek" "$o/peek"
+  oneshot --proto "$@" >"$o/want.proto"
+  compare "$name proto" "$o/want.proto" "$o/proto"
   [ -s "$o/stdout" ] && { echo "FAIL $name: reports written to stdout despite '>'"; fail=$((fail+1)); }
 }
 
