@@ -4,7 +4,7 @@
  * (hp_dwarf_load), keeps the libdwarf session open, and decodes one CU when a
  * lookup first falls in it (hp_dwarf_decode_cu): subprogram and
  * inlined_subroutine ranges (low/high pc, DWARF 4 .debug_ranges, DWARF 5
- * rnglists), scope names (linkage name demangled with parameters, following
+ * rnglists), scope names (linkage name, demangled on first lookup, following
  * abstract_origin and specification), call_file/call_line, and the line
  * tables (DWARF 2-5). What is kept goes through dwarf_build.c (hp_dw_state),
  * which flattens, joins and interns without libdwarf.
@@ -402,9 +402,9 @@ static const char *name_from_attrs(dw_ctx *c, die_attrs *a, int hops, int *ret_l
     const char *s = attr_str(c, a, A_LINKAGE);
     if (!s)
         s = attr_str(c, a, A_MIPS_LINKAGE);
-    if (s) {
+    if (s) { /* demangled on the scope's first lookup (hp_dw_scope_name) */
         *ret_linkage = NAME_LINKAGE;
-        return hp_dw_demangled(&c->b, s);
+        return s;
     }
     const char *plain = attr_str(c, a, A_NAME);
     *ret_linkage = NAME_PLAIN;
@@ -481,6 +481,7 @@ static void visit_scope(dw_ctx *c, Dwarf_Die die, bool sub, int32_t scope, uint3
     int linkage = NAME_PLAIN;
     hp_dw_scope *sc = &c->b.cu->scopes[s];
     sc->name = scope_name(c, &a, sub ? ns : NULL, &linkage);
+    sc->mangled = sc->name && linkage == NAME_LINKAGE;
     sc->entry = c->b.ranges[mark].lo;
     sc->plain = !inl && linkage != NAME_LINKAGE && c->lang_mangles;
     Dwarf_Unsigned v;
@@ -737,10 +738,10 @@ static void open_alt(dw_ctx *c, const char *path)
     }
 }
 
-int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_cu_hook *hook,
+int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_name_hook *hook,
                   hp_dw_read_hook *read, void *hook_arg, hp_dwarf_info *ret, hp_error *reterr)
 {
-    *ret = (hp_dwarf_info){.hook = hook, .read = read, .hook_arg = hook_arg};
+    *ret = (hp_dwarf_info){.strs = strs, .hook = hook, .read = read, .hook_arg = hook_arg};
     const char *why = hp_dw_precheck(fd);
     if (why)
         return hp_error_set(reterr, -EBADMSG, "corrupt DWARF: %s", why);

@@ -3,9 +3,10 @@
  * registering CUs and gathering their index ranges, collecting the scopes and
  * pc ranges of the CU being decoded, mapping its line table's file numbers
  * to joined file names and appending its rows, the name cache keyed by DIE
- * offset, the attribute masks keyed by abbreviation offset, interning,
- * demangling and namespace qualification of names, and the tally of DWARF
- * errors that becomes the object's one-line warning.
+ * offset, the attribute masks keyed by abbreviation offset, interning and
+ * namespace qualification of names, completing a scope's name on its first
+ * lookup (demangling, the plain-name hook), and the tally of DWARF errors
+ * that becomes the object's one-line warning.
  * dwarf.c reads the DIEs and the line table; everything it keeps goes
  * through here.
  */
@@ -39,14 +40,6 @@ const char *hp_dw_intern(hp_dw_state *b, const char *s, size_t n)
     const char *r = hp_sym_intern(b->strs, s, n);
     if (!r)
         b->oom = true;
-    return r;
-}
-
-const char *hp_dw_demangled(hp_dw_state *b, const char *linkage)
-{
-    char *d = hp_demangle(linkage, HP_DEMANGLE_FULL);
-    const char *r = hp_dw_intern(b, d ? d : linkage, SIZE_MAX);
-    free(d);
     return r;
 }
 
@@ -253,8 +246,6 @@ void hp_dw_cu_end(hp_dw_state *b)
         return;
     }
     cu->state = HP_DW_CU_DONE;
-    if (b->out->hook)
-        b->out->hook(b->out->hook_arg, cu);
 }
 
 int32_t hp_dw_new_scope(hp_dw_state *b, int32_t parent)
@@ -357,6 +348,24 @@ void hp_dw_lines_end(hp_dw_state *b)
     if (b->in_seq)
         b->cu->nrows = b->seq_start; /* unterminated sequence */
     b->in_seq = false;
+}
+
+/* ---- names on first lookup ------------------------------------------------------ */
+
+const char *hp_dw_scope_name(hp_dwarf_info *d, hp_dw_scope *sc)
+{
+    if (sc->mangled) {
+        char *dem = hp_demangle(sc->name, HP_DEMANGLE_FULL);
+        sc->name = hp_sym_intern(d->strs, dem ? dem : sc->name, SIZE_MAX);
+        sc->mangled = false;
+        free(dem);
+    }
+    if (sc->plain) {
+        sc->plain = false;
+        if (d->hook)
+            d->hook(d->hook_arg, sc);
+    }
+    return sc->name;
 }
 
 void hp_dw_state_release(hp_dw_state *b)

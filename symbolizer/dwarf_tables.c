@@ -402,7 +402,7 @@ size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, si
     size_t ncand = covering_cus(d, addr, cand, 8);
     /* Well-formed DWARF has one CU here. Overlapping CUs: the innermost scope
      * and the last row at or before addr over all of them, as if merged. */
-    const hp_dw_cu *scu = NULL;
+    hp_dw_cu *scu = NULL;
     const hp_dw_row *row = NULL;
     int32_t scope = -1;
     uint32_t best_depth = 0;
@@ -427,7 +427,8 @@ size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, si
         row = NULL;
     if (scope < 0 && !row)
         return 0;
-    frames[0] = (hp_sym_frame){.function = scope >= 0 ? scu->scopes[scope].name : NULL};
+    frames[0] =
+        (hp_sym_frame){.function = scope >= 0 ? hp_dw_scope_name(d, &scu->scopes[scope]) : NULL};
     if (row) {
         frames[0].file = row->file < d->nfiles ? d->files[row->file] : NULL;
         frames[0].line = row->line;
@@ -435,7 +436,7 @@ size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, si
     size_t n = 1;
     for (int32_t s = scope; s >= 0 && scu->scopes[s].parent >= 0 && n < max; n++) {
         const hp_dw_scope *sc = &scu->scopes[s];
-        frames[n] = (hp_sym_frame){.function = scu->scopes[sc->parent].name,
+        frames[n] = (hp_sym_frame){.function = hp_dw_scope_name(d, &scu->scopes[sc->parent]),
                                    .file = sc->call_file,
                                    .line = sc->call_line};
         s = sc->parent;

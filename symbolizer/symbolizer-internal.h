@@ -175,12 +175,18 @@ const char *hp_sym_find_alt(const hp_sym_search *ss, const hp_elf_file *f, const
 
 /* ---- dwarf.c ------------------------------------------------------------ */
 
+/* A scope's name is completed on its first lookup (hp_dw_scope_name): most
+ * scopes of a decoded CU are never looked up, and demangling is most of what
+ * naming them costs. */
 typedef struct hp_dw_scope {
-    const char *name;      /* demangled, interned; NULL if DWARF has none */
+    const char *name;      /* NULL if DWARF has none; final (interned) once resolved */
     const char *call_file; /* for inlined scopes: where the parent calls it */
     uint32_t call_line;
     int32_t parent; /* index of the enclosing scope (same CU), -1 for a subprogram */
-    bool plain;     /* C++ subprogram named by DW_AT_name only (no linkage name) */
+    bool mangled;   /* name is a linkage name still to demangle (libdwarf's string,
+                     * valid while the session is open, i.e. until hp_dwarf_release) */
+    bool plain;     /* C++ subprogram named by DW_AT_name only (no linkage name),
+                     * not yet given to the name hook */
     uint64_t entry; /* low_pc, or the first range's start */
 } hp_dw_scope;
 
@@ -219,8 +225,9 @@ typedef struct hp_dw_extent {
 
 struct hp_dw_ctx; /* libdwarf session of dwarf.c, open while CUs are pending */
 
-/* Called after each CU is decoded (symbolizer.c names "plain" scopes). */
-typedef void hp_dw_cu_hook(void *arg, hp_dw_cu *cu);
+/* Called on the first lookup of a "plain" scope (symbolizer.c may rename it
+ * after the ELF symbol at its entry). */
+typedef void hp_dw_name_hook(void *arg, hp_dw_scope *sc);
 /* Reads a size-byte unsigned value at offset off of .debug_info of the DWARF
  * source (for forms libdwarf cannot decode); 0 or negative errno. */
 typedef int hp_dw_read_hook(void *arg, uint64_t off, unsigned size, uint64_t *ret);
@@ -234,7 +241,8 @@ typedef struct hp_dwarf_info {
     size_t nfiles, files_alloc;
     bool has_lines;      /* some CU has a line table */
     const char *warning; /* interned, NULL if the DWARF decoded cleanly so far */
-    hp_dw_cu_hook *hook;
+    hp_strtab *strs;     /* where resolved names are interned */
+    hp_dw_name_hook *hook;
     hp_dw_read_hook *read;
     void *hook_arg;
     struct hp_dw_ctx *ctx;
@@ -246,13 +254,13 @@ typedef struct hp_dwarf_info {
  * headers and CU DIEs; CUs without address ranges are decoded at once. fd must
  * stay open until hp_dwarf_release. alt_path, when not NULL, is the dwz
  * supplementary file named by .gnu_debugaltlink or .debug_sup. hook (may be
- * NULL) is called for each decoded CU, read (may be NULL) reads .debug_info;
- * both get hook_arg.
+ * NULL) is called for each plain scope on its first lookup, read (may be NULL)
+ * reads .debug_info; both get hook_arg.
  * Returns: 0 and *ret filled (release with hp_dwarf_release), possibly with a
  *          warning for partly corrupt DWARF; -EBADMSG when nothing could be
  *          decoded; -ENOMEM.
  */
-int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_cu_hook *hook,
+int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_name_hook *hook,
                   hp_dw_read_hook *read, void *hook_arg, hp_dwarf_info *ret, hp_error *reterr);
 /** hp_dwarf_release - free the tables and end the libdwarf session. */
 void hp_dwarf_release(hp_dwarf_info *d);
@@ -320,8 +328,8 @@ const char *hp_dw_precheck(int fd);
 #define HP_DW_ALT_OFF    (1ull << 62) /* cache keys: an offset in the dwz file */
 #define HP_DW_MAX_ERRORS 64           /* DWARF errors after which decoding stops */
 
-/* How a cached name was found: DW_AT_name, a linkage name (demangled), or
- * DW_AT_name qualified by its namespaces (final). */
+/* How a cached name was found: DW_AT_name, a linkage name (not demangled:
+ * libdwarf's string), or DW_AT_name qualified by its namespaces (final). */
 enum { NAME_PLAIN, NAME_LINKAGE, NAME_QUALIFIED };
 
 /* Names cache: DIE offset -> name, open addressing. */
@@ -375,8 +383,6 @@ void hp_dw_error(hp_dw_state *b, const char *what, const char *msg);
 void hp_dw_set_warning(hp_dw_state *b);
 /** hp_dw_intern - hp_sym_intern, setting oom on failure. */
 const char *hp_dw_intern(hp_dw_state *b, const char *s, size_t n);
-/** hp_dw_demangled - linkage demangled with parameters (as is if it is not mangled), interned. */
-const char *hp_dw_demangled(hp_dw_state *b, const char *linkage);
 /** hp_dw_concat - x y z (NULL for ""), interned; NULL on allocation failure. */
 const char *hp_dw_concat(hp_dw_state *b, const char *x, const char *y, const char *z);
 
@@ -404,7 +410,7 @@ int hp_dw_finish_index(hp_dw_state *b);
 
 /** hp_dw_cu_begin - start decoding CU i (its scopes, ranges, files, rows). */
 void hp_dw_cu_begin(hp_dw_state *b, size_t i);
-/** hp_dw_cu_end - build its tables, mark it done (and call the hook) or failed. */
+/** hp_dw_cu_end - build its tables, mark it done or failed. */
 void hp_dw_cu_end(hp_dw_state *b);
 /** hp_dw_new_scope - append an unnamed scope to the CU; its index, -1 on failure. */
 int32_t hp_dw_new_scope(hp_dw_state *b, int32_t parent);
@@ -422,6 +428,13 @@ const char *hp_dw_file(const hp_dw_state *b, uint64_t fileno);
 void hp_dw_add_line(hp_dw_state *b, uint64_t addr, uint64_t fileno, uint64_t line, bool endseq);
 /** hp_dw_lines_end - end of the rows: drop an unterminated sequence. */
 void hp_dw_lines_end(hp_dw_state *b);
+/**
+ * hp_dw_scope_name - the final name of scope sc of d, completed on first use:
+ * a linkage name is demangled with parameters (kept as is if it is not
+ * mangled) and interned; a plain scope is given to d->hook once.
+ * Returns: the name (interned), NULL when DWARF has none or out of memory.
+ */
+const char *hp_dw_scope_name(hp_dwarf_info *d, hp_dw_scope *sc);
 /** hp_dw_state_release - free what the state holds (not out). */
 void hp_dw_state_release(hp_dw_state *b);
 /** hp_dw_info_release - free the tables of d (not its session) and zero it. */

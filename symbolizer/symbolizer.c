@@ -315,18 +315,13 @@ static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms, ui
 
 /* C++ functions known to DWARF by DW_AT_name only (static functions, main):
  * take the name of the ELF symbol at their entry, as addr2line does. Called
- * for each CU as it is decoded. */
-static void name_plain_scopes(void *arg, hp_dw_cu *cu)
+ * on the first lookup of such a scope. */
+static void name_plain_scope(void *arg, hp_dw_scope *sc)
 {
     hp_symobj *o = arg;
-    for (size_t i = 0; i < cu->nscopes; i++) {
-        hp_dw_scope *sc = &cu->scopes[i];
-        if (!sc->plain)
-            continue;
-        hp_elfsym *sym = find_symbol(o, sc->entry);
-        if (sym && sym->start == sc->entry && !strchr(sym->raw, '@'))
-            sc->name = sym_name(o, sym);
-    }
+    hp_elfsym *sym = find_symbol(o, sc->entry);
+    if (sym && sym->start == sc->entry && !strchr(sym->raw, '@'))
+        sc->name = sym_name(o, sym);
 }
 
 static int read_debug_info(void *arg, uint64_t off, unsigned size, uint64_t *ret)
@@ -343,7 +338,7 @@ static void load_dwarf(hp_symobj *o)
         return;
     o->dwarf_done = true;
     hp_error e = {0};
-    int r = hp_dwarf_load(o->dwarf_src->fd, o->alt_path, o->s->strs, name_plain_scopes,
+    int r = hp_dwarf_load(o->dwarf_src->fd, o->alt_path, o->s->strs, name_plain_scope,
                           read_debug_info, o, &o->dw, &e);
     if (r < 0) {
         o->has_dwarf = false;

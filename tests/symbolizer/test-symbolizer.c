@@ -5,7 +5,7 @@
  * shared-library address translation, .gnu_debuglink and build-id debug
  * files, build-id and CRC mismatches, dwz supplementary files, .dynsym
  * fallback, file search by name and by build-id, corrupt input, demangling,
- * debuginfod without servers.
+ * debuginfod without servers, scope names completed only when looked up.
  * Usage: test-symbolizer TESTDATA_DIR
  */
 #include <setjmp.h>
@@ -18,9 +18,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include "hp_buf.h"
 #include "hp_demangle.h"
+#include "hp_strtab.h"
 #include "hp_symbolizer.h"
+#include "symbolizer-internal.h"
 
 static const char *testdata;
 static char path_buf[4][1024];
@@ -193,6 +197,60 @@ static void test_shared_library_mapping(void **state)
     assert_int_equal(res.obj_addr, fn + 3);
     assert_string_equal(res.frames[res.nframes - 1].function, "fxlib_alloc");
     assert_true(ends_with(res.frames[res.nframes - 1].file, "libfx.c"));
+    hp_symbolizer_free(s);
+}
+
+/* Name hook of test_lazy_names: counts its calls, renames the scope. */
+static void count_plain(void *arg, hp_dw_scope *sc)
+{
+    ++*(int *)arg;
+    sc->name = "plain-hooked";
+}
+
+/* Scopes of the decoded CUs of d whose name is not complete yet. */
+static size_t pending_names(const hp_dwarf_info *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->ncus; i++)
+        for (size_t k = 0; d->cus[i].state == HP_DW_CU_DONE && k < d->cus[i].nscopes; k++)
+            n += d->cus[i].scopes[k].mangled || d->cus[i].scopes[k].plain;
+    return n;
+}
+
+/* A CU's scope names are completed (demangled, given to the plain-name hook)
+ * on their first lookup only, once. */
+static void test_lazy_names(void **state)
+{
+    (void)state;
+    hp_symbolizer *s = new_session("/nonexistent", NULL);
+    hp_symobj *o = open_obj(s, "bin/fxx-O2");
+    uint64_t make = fn_start(o, "fxns::Box<double>::Make"), main_fn = fn_start(o, "main");
+    hp_strtab *strs = hp_strtab_new();
+    int fd = open(td("bin/fxx-O2"), O_RDONLY | O_CLOEXEC), calls = 0;
+    assert_non_null(strs);
+    assert_true(fd >= 0);
+    hp_dwarf_info d;
+    hp_error err = {0};
+    assert_int_equal(hp_dwarf_load(fd, NULL, strs, count_plain, NULL, &calls, &d, &err), 0);
+    hp_sym_frame fr[8];
+    assert_int_equal(hp_dwarf_lookup(&d, make + 1, fr, 8), 1);
+    assert_string_equal(fr[0].function, "fxns::Box<double>::Make(unsigned long)");
+    size_t pending = pending_names(&d);
+    assert_true(pending >= 2); /* at least main (plain) and Helper (plain) */
+    assert_int_equal(calls, 0);
+    assert_int_equal(hp_dwarf_lookup(&d, main_fn + 1, fr, 8), 1);
+    assert_string_equal(fr[0].function, "plain-hooked");
+    assert_int_equal(calls, 1);
+    assert_int_equal(pending_names(&d), pending - 1);
+    /* second lookups: the completed names, no second hook call */
+    assert_int_equal(hp_dwarf_lookup(&d, main_fn + 2, fr, 8), 1);
+    assert_string_equal(fr[0].function, "plain-hooked");
+    assert_int_equal(hp_dwarf_lookup(&d, make + 2, fr, 8), 1);
+    assert_string_equal(fr[0].function, "fxns::Box<double>::Make(unsigned long)");
+    assert_int_equal(calls, 1);
+    hp_dwarf_release(&d);
+    close(fd);
+    hp_strtab_free(strs);
     hp_symbolizer_free(s);
 }
 
@@ -555,6 +613,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_inline_O2_nopie),
         cmocka_unit_test(test_inline_dwarf4),
         cmocka_unit_test(test_cxx_names),
+        cmocka_unit_test(test_lazy_names),
         cmocka_unit_test(test_shared_library_mapping),
         cmocka_unit_test(test_debuglink),
         cmocka_unit_test(test_build_id_sysroot),
