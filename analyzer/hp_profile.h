@@ -35,6 +35,29 @@ enum {
     HP_NVALUES = 4,
 };
 
+/** hp_value_name - Go pprof's sample type name of value v ("inuse_space"), "?" out of range. */
+static inline const char *hp_value_name(int v)
+{
+    static const char *const names[HP_NVALUES] = {"inuse_objects", "inuse_space",
+                                                  "alloc_objects", "alloc_space"};
+    return v >= 0 && v < HP_NVALUES ? names[v] : "?";
+}
+
+/**
+ * hp_value_int64 - a value as an integer: truncated toward zero, clamped to
+ * the int64 range, NaN as 0 (Perl's sprintf("%d")).
+ */
+static inline int64_t hp_value_int64(double v)
+{
+    if (__builtin_isnan(v))
+        return 0;
+    if (v >= 9223372036854775807.0)
+        return INT64_MAX;
+    if (v <= -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)v;
+}
+
 typedef enum hp_sampling {
     HP_SAMPLING_NONE = 0,
     HP_SAMPLING_V2, /* Poisson sampling with mean rate (heap_v2/R, and heap/R as R/2) */

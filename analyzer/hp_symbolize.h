@@ -49,6 +49,14 @@ int hp_symbolize_profile(hp_profile *p, const hp_symbolize_options *o,
 int hp_symbolize_profile_with(hp_symbolize_session *ss, hp_profile *p, hp_error *reterr);
 
 /**
+ * hp_symbolize_main_mapping - Go pprof's rule for the main program: the first
+ * executable mapping of a real file (not "[...]", not empty) whose name does
+ * not look like a shared library (foo.so, foo.so.6, foo.so_1, "foo.so (deleted)").
+ * Returns: its mapping index, 0 when there is none.
+ */
+uint32_t hp_symbolize_main_mapping(const hp_profile *p);
+
+/**
  * hp_symbolize_session_new - find objects for p's mappings on demand.
  * Returns: 0 and *ret, or -ENOMEM. Ownership: p and o are borrowed.
  */

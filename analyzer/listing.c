@@ -11,6 +11,7 @@
 #include "hp_hash.h"
 #include "hp_listing.h"
 #include "hp_names.h"
+#include "hp_str.h"
 
 #include <regex.h>
 
@@ -118,8 +119,7 @@ static FILE *open_source(const char *file, const char *source_path)
     FILE *f = fopen(file, "r");
     if (f || !source_path)
         return f;
-    const char *base = strrchr(file, '/');
-    base = base ? base + 1 : file;
+    const char *base = hp_base_name(file);
     const char *d = source_path;
     while (*d) {
         size_t n = strcspn(d, ":");

@@ -15,19 +15,10 @@
 #include "hp_names.h"
 #include "hp_proto.h"
 #include "hp_proto_wire.h"
+#include "proto-internal.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
-
-enum {
-    PROFILE_SAMPLE_TYPE = 1,
-    PROFILE_SAMPLE = 2,
-    PROFILE_MAPPING = 3,
-    PROFILE_LOCATION = 4,
-    PROFILE_FUNCTION = 5,
-    PROFILE_STRING = 6,
-    PROFILE_PERIOD = 12,
-};
 
 typedef struct slice {
     const uint8_t *data;
@@ -178,6 +169,20 @@ static int64_t idmap_find(const idmap *m, size_t n, uint64_t id)
     return hit ? (int64_t)hit->index : -1;
 }
 
+/* The varint fields 1..n of a nested message into v[0..n-1]; other fields
+ * are skipped, the last of a repeated one wins. Returns: 0, or < 0 when the
+ * message is damaged. */
+static int read_varints(const void *data, size_t len, uint64_t *v, uint32_t n)
+{
+    hp_pbr c = hp_pbr_make(data, len);
+    hp_pbfield f;
+    int e;
+    while ((e = hp_pbr_next(&c, &f)) > 0)
+        if (f.wire == HP_PB_VARINT && f.number >= 1 && f.number <= n)
+            v[f.number - 1] = f.value;
+    return e;
+}
+
 /* ---- the top-level walk ------------------------------------------------ */
 
 static int collect(reader *rd, const void *data, size_t len)
@@ -258,18 +263,11 @@ static int read_sample_types(reader *rd)
     int r = 0;
     for (size_t i = 0; i < n && r == 0; i++) {
         const slice *s = &rd->msgs[PROFILE_SAMPLE_TYPE][i];
-        hp_pbr c = hp_pbr_make(s->data, s->len);
-        hp_pbfield f;
-        int e;
-        uint64_t type = 0, unit = 0;
-        while ((e = hp_pbr_next(&c, &f)) > 0) {
-            if (f.number == 1 && f.wire == HP_PB_VARINT)
-                type = f.value;
-            else if (f.number == 2 && f.wire == HP_PB_VARINT)
-                unit = f.value;
-        }
-        int64_t t = e < 0 ? corrupt(rd, "bad sample type") : string_at(rd, type, "a sample type");
-        int64_t u = t < 0 ? t : string_at(rd, unit, "a sample unit");
+        uint64_t tu[VALUETYPE_UNIT] = {0};
+        int64_t t = read_varints(s->data, s->len, tu, VALUETYPE_UNIT) < 0
+                        ? corrupt(rd, "bad sample type")
+                        : string_at(rd, tu[VALUETYPE_TYPE - 1], "a sample type");
+        int64_t u = t < 0 ? t : string_at(rd, tu[VALUETYPE_UNIT - 1], "a sample unit");
         if (u < 0) {
             r = (int)u;
             break;
@@ -302,35 +300,15 @@ static int read_mappings(reader *rd)
         return oom(rd);
     for (size_t i = 0; i < n; i++) {
         const slice *s = &rd->msgs[PROFILE_MAPPING][i];
-        hp_pbr c = hp_pbr_make(s->data, s->len);
-        hp_pbfield f;
-        int e;
-        uint64_t id = 0, file = 0;
-        hp_mapping m = {.perms = "r-xp"};
-        while ((e = hp_pbr_next(&c, &f)) > 0) {
-            if (f.wire != HP_PB_VARINT)
-                continue;
-            switch (f.number) {
-            case 1:
-                id = f.value;
-                break;
-            case 2:
-                m.start = f.value;
-                break;
-            case 3:
-                m.limit = f.value;
-                break;
-            case 4:
-                m.offset = f.value;
-                break;
-            case 5:
-                file = f.value;
-                break;
-            }
-        }
-        if (e < 0)
+        uint64_t v[MAPPING_FILENAME] = {0};
+        if (read_varints(s->data, s->len, v, MAPPING_FILENAME) < 0)
             return corrupt(rd, "bad mapping");
-        int64_t path = string_at(rd, file, "a mapping");
+        uint64_t id = v[MAPPING_ID - 1];
+        hp_mapping m = {.perms = "r-xp",
+                        .start = v[MAPPING_START - 1],
+                        .limit = v[MAPPING_LIMIT - 1],
+                        .offset = v[MAPPING_OFFSET - 1]};
+        int64_t path = string_at(rd, v[MAPPING_FILENAME - 1], "a mapping");
         if (path < 0)
             return (int)path;
         m.path = (uint32_t)path;
@@ -397,33 +375,13 @@ static int read_functions(reader *rd)
         return oom(rd);
     for (size_t i = 0; i < n; i++) {
         const slice *s = &rd->msgs[PROFILE_FUNCTION][i];
-        hp_pbr c = hp_pbr_make(s->data, s->len);
-        hp_pbfield f;
-        int e;
-        uint64_t id = 0, name = 0, sys = 0, file = 0;
-        while ((e = hp_pbr_next(&c, &f)) > 0) {
-            if (f.wire != HP_PB_VARINT)
-                continue;
-            switch (f.number) {
-            case 1:
-                id = f.value;
-                break;
-            case 2:
-                name = f.value;
-                break;
-            case 3:
-                sys = f.value;
-                break;
-            case 4:
-                file = f.value;
-                break;
-            }
-        }
-        if (e < 0)
+        uint64_t v[FUNCTION_FILENAME] = {0};
+        if (read_varints(s->data, s->len, v, FUNCTION_FILENAME) < 0)
             return corrupt(rd, "bad function");
-        int64_t nm = string_at(rd, name, "a function"),
-                sy = nm < 0 ? nm : string_at(rd, sys, "a function");
-        int64_t fl = sy < 0 ? sy : string_at(rd, file, "a function");
+        uint64_t id = v[FUNCTION_ID - 1];
+        int64_t nm = string_at(rd, v[FUNCTION_NAME - 1], "a function"),
+                sy = nm < 0 ? nm : string_at(rd, v[FUNCTION_SYSTEM_NAME - 1], "a function");
+        int64_t fl = sy < 0 ? sy : string_at(rd, v[FUNCTION_FILENAME - 1], "a function");
         if (fl < 0)
             return (int)fl;
         int64_t idx = add_function(rd, hp_profile_str(rd->p, (uint32_t)nm),
@@ -471,27 +429,11 @@ static int add_line(reader *rd, uint64_t function_id, int64_t line, hp_buf *tmp)
 static int read_location(reader *rd, const slice *s, hp_buf *tmp)
 {
     hp_profile *p = rd->p;
-    hp_pbr c = hp_pbr_make(s->data, s->len);
-    hp_pbfield f;
-    int e;
-    uint64_t id = 0, mapping = 0, address = 0;
-    while ((e = hp_pbr_next(&c, &f)) > 0) {
-        if (f.wire != HP_PB_VARINT)
-            continue;
-        switch (f.number) {
-        case 1:
-            id = f.value;
-            break;
-        case 2:
-            mapping = f.value;
-            break;
-        case 3:
-            address = f.value;
-            break;
-        }
-    }
-    if (e < 0)
+    uint64_t v[LOCATION_ADDRESS] = {0};
+    if (read_varints(s->data, s->len, v, LOCATION_ADDRESS) < 0)
         return corrupt(rd, "bad location");
+    uint64_t id = v[LOCATION_ID - 1], mapping = v[LOCATION_MAPPING_ID - 1],
+             address = v[LOCATION_ADDRESS - 1];
     uint32_t m = 0;
     if (mapping) {
         int64_t i = idmap_find(rd->mappings, rd->nmappings, mapping);
@@ -513,23 +455,15 @@ static int read_location(reader *rd, const slice *s, hp_buf *tmp)
         return 0; /* a second location at the same address: the first one wins */
     L->mapping = m;
     L->first_line = (uint32_t)p->nlines;
-    c = hp_pbr_make(s->data, s->len);
+    hp_pbr c = hp_pbr_make(s->data, s->len);
+    hp_pbfield f;
     while (hp_pbr_next(&c, &f) > 0) {
-        if (f.number != 4 || f.wire != HP_PB_LEN)
+        if (f.number != LOCATION_LINE || f.wire != HP_PB_LEN)
             continue;
-        hp_pbr lc = hp_pbr_make(f.data, f.len);
-        hp_pbfield lf;
-        uint64_t fn = 0;
-        int64_t line = 0;
-        while ((e = hp_pbr_next(&lc, &lf)) > 0) {
-            if (lf.number == 1 && lf.wire == HP_PB_VARINT)
-                fn = lf.value;
-            else if (lf.number == 2 && lf.wire == HP_PB_VARINT)
-                line = (int64_t)lf.value;
-        }
-        if (e < 0)
+        uint64_t lv[LINE_LINE] = {0};
+        if (read_varints(f.data, f.len, lv, LINE_LINE) < 0)
             return corrupt(rd, "bad line");
-        int r = add_line(rd, fn, line, tmp);
+        int r = add_line(rd, lv[LINE_FUNCTION_ID - 1], (int64_t)lv[LINE_LINE - 1], tmp);
         if (r < 0)
             return r;
     }

@@ -12,6 +12,7 @@
 #include "hp_buf.h"
 #include "hp_demangle.h"
 #include "hp_names.h"
+#include "hp_str.h"
 #include "hp_symbolize.h"
 #include "hp_symbolizer.h"
 
@@ -27,32 +28,17 @@ typedef struct ctx {
     size_t fn_by_name_alloc;
 } ctx;
 
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && memcmp(s + n - k, suffix, k) == 0;
-}
-
 /* A shared library by name: foo.so, foo.so.6, foo.so.4.5.10, foo.so_1 */
 static bool looks_like_library(const char *path)
 {
-    const char *b = base_name(path);
-    const char *so = strstr(b, ".so");
+    const char *so = strstr(hp_base_name(path), ".so");
     if (!so)
         return false;
     so += 3;
     return *so == '\0' || *so == '.' || *so == '_' || *so == ' ';
 }
 
-/* Go pprof's rule: the first executable mapping of a real file that is not a
- * library is the main program. */
-static uint32_t main_mapping(const hp_profile *p)
+uint32_t hp_symbolize_main_mapping(const hp_profile *p)
 {
     for (size_t i = 1; i < p->nmappings; i++) {
         const hp_mapping *m = &p->mappings[i];
@@ -257,7 +243,7 @@ static int disambiguate(ctx *c)
             continue;
         const hp_function *F = &p->functions[fn];
         const char *full = hp_profile_str(p, F->name);
-        if (!ends_with(full, ">") || !F->start)
+        if (!hp_has_suffix(full, ">") || !F->start)
             continue;
         if (first[F->short_name] && first[F->short_name] != fn)
             dup[F->short_name] = true;
@@ -266,7 +252,7 @@ static int disambiguate(ctx *c)
     }
     for (size_t fn = 1; fn < p->nfunctions; fn++) {
         hp_function *F = &p->functions[fn];
-        if (!dup[F->short_name] || !ends_with(hp_profile_str(p, F->name), ">"))
+        if (!dup[F->short_name] || !hp_has_suffix(hp_profile_str(p, F->name), ">"))
             continue;
         char *s = hp_arena_strfmt(p->arena, "%s@%" PRIx64, hp_profile_str(p, F->short_name),
                                   F->start);
@@ -356,7 +342,7 @@ static int session_bind(hp_symbolize_session *ss, hp_profile *p, hp_error *reter
     ss->state = state;
     ss->objs = objs;
     ss->p = p;
-    uint32_t main_map = main_mapping(p);
+    uint32_t main_map = hp_symbolize_main_mapping(p);
     ss->main_path = main_map ? hp_profile_str(p, p->mappings[main_map].path) : NULL;
     return 0;
 }
@@ -442,7 +428,8 @@ static int symbolize_with(ctx *c, hp_symbolize_session *ss)
     hp_profile *p = c->p;
     const hp_symbolize_options *o = c->o;
     int r = 0;
-    if (o->program && ss->main_path && strcmp(base_name(o->program), base_name(ss->main_path))) {
+    if (o->program && ss->main_path &&
+        strcmp(hp_base_name(o->program), hp_base_name(ss->main_path))) {
         hp_profile_warn(p, "warning: program '%s' is not the profile's executable '%s': using '%s'",
                         o->program, ss->main_path, o->program);
     }
@@ -499,17 +486,23 @@ static int symbolize_native(ctx *c, hp_symbolize_session **ret_session)
     return r;
 }
 
+/* Releases c; returns r, with the message set for -ENOMEM. */
+static int ctx_finish(ctx *c, int r)
+{
+    hp_buf_release(&c->tmp);
+    hp_buf_release(&c->tmp2);
+    free(c->fn_by_name);
+    if (r == -ENOMEM)
+        hp_error_set(c->err, r, "out of memory");
+    return r;
+}
+
 int hp_symbolize_profile(hp_profile *p, const hp_symbolize_options *o,
                          hp_symbolize_session **ret_session, hp_error *reterr)
 {
     ctx c = {.p = p, .o = o, .err = reterr, .tmp = HP_BUF_INIT, .tmp2 = HP_BUF_INIT};
     int r = p->ngiven || p->binary ? symbolize_given(&c) : symbolize_native(&c, ret_session);
-    hp_buf_release(&c.tmp);
-    hp_buf_release(&c.tmp2);
-    free(c.fn_by_name);
-    if (r == -ENOMEM)
-        hp_error_set(reterr, r, "out of memory");
-    return r;
+    return ctx_finish(&c, r);
 }
 
 int hp_symbolize_profile_with(hp_symbolize_session *ss, hp_profile *p, hp_error *reterr)
@@ -520,10 +513,5 @@ int hp_symbolize_profile_with(hp_symbolize_session *ss, hp_profile *p, hp_error 
         r = symbolize_given(&c);
     else if ((r = session_bind(ss, p, reterr)) == 0)
         r = symbolize_with(&c, ss);
-    hp_buf_release(&c.tmp);
-    hp_buf_release(&c.tmp2);
-    free(c.fn_by_name);
-    if (r == -ENOMEM)
-        hp_error_set(reterr, r, "out of memory");
-    return r;
+    return ctx_finish(&c, r);
 }

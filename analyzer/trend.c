@@ -5,6 +5,7 @@
  * ranking of growing stacks (score = growth x monotonicity).
  */
 #include "hp_common.h"
+#include "hp_str.h"
 #include "hp_trend.h"
 
 #include <ctype.h>
@@ -206,8 +207,7 @@ int hp_trend_rank(hp_trend *t, bool all)
 
 long hp_trend_dump_number(const char *path)
 {
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
+    const char *b = hp_base_name(path);
     size_t n = strlen(b);
     if (n > 3 && !strcmp(b + n - 3, ".gz"))
         n -= 3;

@@ -174,6 +174,15 @@ hp_symbolize_session *hp_cli_session_objects(hp_cli_session *s);
  */
 int hp_cli_session_report(const hp_cli_session *s, const hp_cli_opts *o, hp_report **ret,
                           hp_error *reterr);
+/**
+ * hp_cli_report_options - the report options o asks for (metric, granularity,
+ * filters), stack keys not kept, no percentage base (also for --trend).
+ */
+hp_report_options hp_cli_report_options(const hp_cli_opts *o);
+/** hp_cli_symbolize_options - the symbolizer options o asks for, with program (may be NULL). */
+hp_symbolize_options hp_cli_symbolize_options(const hp_cli_opts *o, const char *program);
+/** hp_cli_symbolizes - false for --symbolize=none. */
+bool hp_cli_symbolizes(const hp_cli_opts *o);
 
 /* ---- main.c: the render dispatch, shared by one-shot runs and the shell ---- */
 

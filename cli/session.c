@@ -176,14 +176,8 @@ int hp_cli_session_open(const hp_cli_opts *o, bool interactive, hp_cli_session *
     s->thread = o->thread;
     s->drop_negative = o->drop_negative;
     s->keep_objects = interactive || o->mode == HP_OUT_LIST;
-    s->symbolize = !o->symbolize || strncmp(o->symbolize, "none", 4) != 0;
-    s->so = (hp_symbolize_options){
-        .program = s->program,
-        .binary_path = o->binary_path,
-        .strip_templates = !o->no_strip_temp,
-        .debuginfod = o->debuginfod,
-        .build_id = o->build_id,
-    };
+    s->symbolize = hp_cli_symbolizes(o);
+    s->so = hp_cli_symbolize_options(o, s->program);
     hp_profile *sum = NULL;
     r = load_profiles(s, &sum, reterr);
     if (r == 0 && interactive)
@@ -255,10 +249,25 @@ hp_symbolize_session *hp_cli_session_objects(hp_cli_session *s)
     return s->session;
 }
 
-int hp_cli_session_report(const hp_cli_session *s, const hp_cli_opts *o, hp_report **ret,
-                          hp_error *reterr)
+bool hp_cli_symbolizes(const hp_cli_opts *o)
 {
-    hp_report_options ro = {
+    return !o->symbolize || strncmp(o->symbolize, "none", 4) != 0;
+}
+
+hp_symbolize_options hp_cli_symbolize_options(const hp_cli_opts *o, const char *program)
+{
+    return (hp_symbolize_options){
+        .program = program,
+        .binary_path = o->binary_path,
+        .strip_templates = !o->no_strip_temp,
+        .debuginfod = o->debuginfod,
+        .build_id = o->build_id,
+    };
+}
+
+hp_report_options hp_cli_report_options(const hp_cli_opts *o)
+{
+    return (hp_report_options){
         .metric = o->metric >= 0 ? o->metric : HP_INUSE_SPACE,
         .granularity = o->granularity >= 0 ? (hp_granularity)o->granularity : HP_GRAN_FUNCTIONS,
         .show_addresses = o->show_addresses,
@@ -267,8 +276,14 @@ int hp_cli_session_report(const hp_cli_session *s, const hp_cli_opts *o, hp_repo
         .ignore = o->ignore,
         .show = o->show,
         .hide = o->hide,
-        .keep_stack_keys = (o->mode != HP_OUT_TEXT && o->mode != HP_OUT_NONE) || o->json,
-        .percent_base = s->diff_base ? s->base_totals[o->metric >= 0 ? o->metric : HP_INUSE_SPACE] : 0,
     };
+}
+
+int hp_cli_session_report(const hp_cli_session *s, const hp_cli_opts *o, hp_report **ret,
+                          hp_error *reterr)
+{
+    hp_report_options ro = hp_cli_report_options(o);
+    ro.keep_stack_keys = (o->mode != HP_OUT_TEXT && o->mode != HP_OUT_NONE) || o->json;
+    ro.percent_base = s->diff_base ? s->base_totals[ro.metric] : 0;
     return hp_report_build(s->prof, &ro, ret, reterr);
 }

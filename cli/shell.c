@@ -326,13 +326,12 @@ out:
 
 static void print_options(shell *sh)
 {
-    static const char *const metrics[] = {"inuse_objects", "inuse_space", "alloc_objects",
-                                          "alloc_space"};
     static const char *const grans[] = {"functions", "lines", "files", "addresses"};
     const hp_cli_opts *o = &sh->opts;
     const char *base = hp_cli_session_base(sh->s);
     FILE *f = sh->out;
-    fprintf(f, "  sample_index   = %s\n", metrics[o->metric >= 0 ? o->metric : HP_INUSE_SPACE]);
+    fprintf(f, "  sample_index   = %s\n",
+            hp_value_name(o->metric >= 0 ? o->metric : HP_INUSE_SPACE));
     fprintf(f, "  granularity    = %s\n", grans[o->granularity >= 0 ? o->granularity : 0]);
     fprintf(f, "  cum            = %s\n", o->cum ? "true" : "false");
     fprintf(f, "  show_bytes     = %s\n", o->show_bytes ? "true" : "false");

@@ -92,30 +92,16 @@ int hp_cli_trend(const hp_cli_opts *o, const char *program, char **profiles, int
         return hp_error_set(err, -EINVAL, "--trend takes a series of profiles, not --base");
     if (o->fail_inuse_above >= 0 || o->fail_on_leaks)
         return hp_error_set(err, -EINVAL, "--trend does not check the --fail-* gates");
-    int metric = o->metric >= 0 ? o->metric : HP_INUSE_SPACE;
-    bool symbolize = !o->symbolize || strncmp(o->symbolize, "none", 4) != 0;
-    hp_symbolize_options so = {
-        .program = program,
-        .binary_path = o->binary_path,
-        .strip_templates = !o->no_strip_temp,
-    };
-    hp_report_options ro = {
-        .metric = metric,
-        .granularity = o->granularity >= 0 ? (hp_granularity)o->granularity : HP_GRAN_FUNCTIONS,
-        .show_addresses = o->show_addresses,
-        .drop_allocator_frames = true,
-        .focus = o->focus,
-        .ignore = o->ignore,
-        .show = o->show,
-        .hide = o->hide,
-        .keep_stack_keys = true,
-    };
+    bool symbolize = hp_cli_symbolizes(o);
+    hp_symbolize_options so = hp_cli_symbolize_options(o, program);
+    hp_report_options ro = hp_cli_report_options(o);
+    ro.keep_stack_keys = true;
     hp_symbolize_session *session = NULL;
     hp_trend *t = NULL;
     seen_warnings seen = {0};
     FILE *out = stdout;
     int *order = series_order(profiles, nprofiles);
-    int r = order ? hp_trend_new((size_t)nprofiles, metric, &t) : -ENOMEM;
+    int r = order ? hp_trend_new((size_t)nprofiles, ro.metric, &t) : -ENOMEM;
     for (int i = 0; r == 0 && i < nprofiles; i++) {
         const char *path = profiles[order[i]];
         hp_profile *p = NULL;

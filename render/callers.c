@@ -10,7 +10,8 @@
  */
 #include "hp_common.h"
 #include "hp_hash.h"
-#include "hp_render.h"
+#include "hp_str.h"
+#include "render-internal.h"
 
 #include <math.h>
 #include <regex.h>
@@ -281,15 +282,7 @@ static const unit *auto_unit(double v)
 /* measurement.ScaledLabel with a fixed unit (NULL: counts, no unit). */
 static void go_value(double v, const unit *u, char *out, size_t size)
 {
-    char num[64];
-    snprintf(num, sizeof(num), "%.2f", trunc(v) / (u ? u->factor : 1));
-    size_t n = strlen(num);
-    if (n > 3 && !strcmp(num + n - 3, ".00"))
-        num[n - 3] = '\0';
-    if (!strcmp(num, "0") || !strcmp(num, "-0"))
-        snprintf(out, size, "0");
-    else
-        snprintf(out, size, "%s%s", num, u ? u->name : "");
+    hp_fmt_go_scaled(trunc(v) / (u ? u->factor : 1), u ? u->name : "", out, size);
 }
 
 /* measurement.Percentage */
@@ -325,18 +318,6 @@ static const unit *output_unit(const cgraph *g, double total)
     return umin;
 }
 
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
-static bool ends_with_inline(const char *s)
-{
-    size_t n = strlen(s), k = strlen(" (inline)");
-    return n >= k && !strcmp(s + n - k, " (inline)");
-}
-
 static void print_edge(FILE *out, const hp_report *r, const unit *u, const cedge *e, uint32_t name,
                        double cum)
 {
@@ -345,15 +326,13 @@ static void print_edge(FILE *out, const hp_report *r, const unit *u, const cedge
     go_percent(e->weight, cum, p, sizeof(p));
     const char *label = hp_report_label(r, name);
     /* cpprof names inlined levels "f (inline)" already; Go marks the edge */
-    bool mark = e->inline_dst && !ends_with_inline(label);
+    bool mark = e->inline_dst && !hp_has_suffix(label, " (inline)");
     fprintf(out, "%50s %s |   %s%s\n", v, p, label, mark ? " (inline)" : "");
 }
 
 static int print_report(const cgraph *g, const hp_callers_options *o, const regex_t *re,
                         size_t orig, int dropped, FILE *out, hp_error *reterr)
 {
-    static const char *const types[] = {"inuse_objects", "inuse_space", "alloc_objects",
-                                        "alloc_space"};
     const hp_report *r = g->r;
     if (re) { /* like Go, print nothing when nothing matches */
         size_t i = 0;
@@ -373,10 +352,10 @@ static int print_report(const cgraph *g, const hp_callers_options *o, const rege
     const int64_t *h = r->profile->header;
     bool has_alloc = (h[HP_ALLOC_OBJECTS] != h[HP_INUSE_OBJECTS] && h[HP_ALLOC_OBJECTS] != 0) ||
                      (h[HP_ALLOC_SPACE] != h[HP_INUSE_SPACE] && h[HP_ALLOC_SPACE] != 0);
-    const char *type = types[metric];
+    const char *type = hp_value_name(metric);
     if (!has_alloc && (metric == HP_INUSE_OBJECTS || metric == HP_INUSE_SPACE))
         type += strlen("inuse_");
-    fprintf(out, "File: %s\nType: %s\n", base_name(o->program), type);
+    fprintf(out, "File: %s\nType: %s\n", hp_base_name(o->program), type);
     const char *filters[][2] = {
         {"focus", o->focus}, {"ignore", o->ignore}, {"hide", o->hide}, {"show", o->show}};
     bool any = false;

@@ -12,6 +12,7 @@
  * (dashed into inlined frames), filled "normal" arrowheads, edge labels.
  */
 #include "hp_common.h"
+#include "render-internal.h"
 #include "scene.h"
 
 #include <cairo.h>
@@ -215,28 +216,6 @@ static int draw_cairo(const hp_scene *s, const char *format, double scale, FILE 
 
 /* ---- SVG ---------------------------------------------------------------------------- */
 
-static void xml_escape(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        default:
-            fputc(*s, out);
-        }
-    }
-}
-
 static void svg_texts(FILE *out, const hp_scene *s, size_t first, size_t n)
 {
     for (size_t i = first; i < first + n; i++) {
@@ -248,7 +227,7 @@ static void svg_texts(FILE *out, const hp_scene *s, size_t first, size_t n)
                 "<text text-anchor=\"%s\" x=\"%.2f\" y=\"%.2f\" font-family=\"%s\" "
                 "font-size=\"%.2f\">",
                 anchor, t->x, t->y, HP_SCENE_SVG_FONT, t->size);
-        xml_escape(out, t->str);
+        hp_xml_puts(out, t->str);
         fputs("</text>\n", out);
     }
 }
@@ -272,7 +251,7 @@ static int draw_svg(const hp_scene *s, double scale, FILE *out, hp_error *err)
             "xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n",
             ceil(w), ceil(h), s->width, s->height);
     fputs("<g id=\"graph0\" class=\"graph\">\n<title>", out);
-    xml_escape(out, s->title);
+    hp_xml_puts(out, s->title);
     fprintf(out,
             "</title>\n<polygon fill=\"white\" stroke=\"transparent\" "
             "points=\"0,0 %.2f,0 %.2f,%.2f 0,%.2f 0,0\"/>\n",
@@ -280,7 +259,7 @@ static int draw_svg(const hp_scene *s, double scale, FILE *out, hp_error *err)
     for (size_t i = 0; i < s->nnodes; i++) {
         const hp_scene_node *n = &s->nodes[i];
         fprintf(out, "<g id=\"node%zu\" class=\"node\">\n<title>", i + 1);
-        xml_escape(out, n->id);
+        hp_xml_puts(out, n->id);
         fputs("</title>\n", out);
         for (int k = 0; k < n->peripheries; k++) {
             double x, y, bw, bh;
@@ -298,7 +277,7 @@ static int draw_svg(const hp_scene *s, double scale, FILE *out, hp_error *err)
         const hp_scene_edge *e = &s->edges[i];
         const hp_pt *p = &s->pts[e->pts];
         fprintf(out, "<g id=\"edge%zu\" class=\"edge\">\n<title>", i + 1);
-        xml_escape(out, e->id);
+        hp_xml_puts(out, e->id);
         fprintf(out, "</title>\n<path fill=\"none\" stroke=\"black\" stroke-width=\"%.3f\"%s d=\"M%.2f,%.2f",
                 e->penwidth, e->dashed ? " stroke-dasharray=\"5,2\"" : "", p[0].x, p[0].y);
         for (size_t k = 1; k + 2 < e->npts; k += 3) {

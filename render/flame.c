@@ -13,7 +13,9 @@
  */
 #include "hp_common.h"
 #include "hp_hash.h"
-#include "hp_render.h"
+#include "hp_str.h"
+#include "hp_symbolize.h"
+#include "render-internal.h"
 
 #include <math.h>
 
@@ -77,36 +79,6 @@ typedef struct flame {
     bool icicle;
 } flame;
 
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
-static bool has_prefix(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static bool looks_like_library(const char *path)
-{
-    const char *so = strstr(base_name(path), ".so");
-    return so && (so[3] == '\0' || so[3] == '.' || so[3] == '_');
-}
-
-/* The main program: Go pprof's rule, as symbolize.c applies it (the first
- * executable mapping of a real file that is not a library). */
-static uint32_t main_mapping(const hp_profile *p)
-{
-    for (size_t i = 1; i < p->nmappings; i++) {
-        const hp_mapping *m = &p->mappings[i];
-        const char *path = hp_profile_str(p, m->path);
-        if (m->perms[2] == 'x' && *path && path[0] != '[' && !looks_like_library(path))
-            return (uint32_t)i;
-    }
-    return 0;
-}
-
 /* libc, libstdc++, the dynamic loader and their companions share one colour family. */
 static bool is_system_library(const char *base)
 {
@@ -116,7 +88,7 @@ static bool is_system_library(const char *base)
         "libdl.so", "libdl-", "librt.so",  "librt-",   "libresolv",
     };
     for (size_t i = 0; i < HP_ARRAY_SIZE(prefixes); i++)
-        if (has_prefix(base, prefixes[i]))
+        if (hp_has_prefix(base, prefixes[i]))
             return true;
     return false;
 }
@@ -132,7 +104,7 @@ static int loc_family(flame *fl, uint32_t loc, uint32_t *ret_obj)
         uint8_t fam = FAM_UNKNOWN;
         uint32_t obj = 0;
         if (*path && path[0] != '[') {
-            const char *b = base_name(path);
+            const char *b = hp_base_name(path);
             int64_t id = hp_strtab_intern(fl->objs, b, strlen(b));
             if (id < 0)
                 return (int)id;
@@ -160,13 +132,6 @@ static int64_t name_of_key(flame *fl, uint32_t key)
     return fl->name_of_key[key];
 }
 
-/* Number of keys the report made of one frame: one per inline level. */
-static uint32_t frame_nkeys(const hp_profile *p, uint32_t loc)
-{
-    const hp_location *L = &p->locations[loc];
-    return L->state == HP_LOC_SYMBOLIZED && L->nlines ? L->nlines : 1;
-}
-
 /* Appends one processed stack: names root first, with each frame's object. */
 static int add_stack(flame *fl, const hp_report_stack *st)
 {
@@ -192,7 +157,7 @@ static int add_stack(flame *fl, const hp_report_stack *st)
         int f = loc_family(fl, loc, &o);
         if (f < 0)
             return f;
-        for (uint32_t k = frame_nkeys(p, loc); k > 0 && n < st->nkeys; k--, n++) {
+        for (uint32_t k = hp_frame_nkeys(p, loc); k > 0 && n < st->nkeys; k--, n++) {
             fam[st->nkeys - 1 - n] = (uint8_t)f;
             obj[st->nkeys - 1 - n] = o;
         }
@@ -332,65 +297,6 @@ static uint32_t frame_colour(const flame *fl, const fframe *f)
 
 /* ---- text --------------------------------------------------------------- */
 
-/* Length of the UTF-8 sequence at s, 0 when it is not valid UTF-8. */
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n = s[0] < 0x80             ? 1
-               : (s[0] & 0xe0) == 0xc0 ? 2
-               : (s[0] & 0xf0) == 0xe0 ? 3
-               : (s[0] & 0xf8) == 0xf0 ? 4
-                                       : 0;
-    if (n == 2 && s[0] < 0xc2)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
-}
-
-static size_t text_chars(const char *s)
-{
-    size_t n = 0;
-    for (const unsigned char *u = (const unsigned char *)s; *u; n++) {
-        size_t k = utf8_len(u);
-        u += k ? k : 1;
-    }
-    return n;
-}
-
-/* s as XML character data, at most max characters; control characters and
- * invalid UTF-8 become '?'. */
-static void put_text(FILE *out, const char *s, size_t max)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t n = 0; *u && n < max; n++) {
-        size_t k = utf8_len(u);
-        if (k == 0 || (k == 1 && *u < 0x20)) {
-            fputc('?', out);
-            u++;
-            continue;
-        }
-        switch (*u) {
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        default:
-            fwrite(u, 1, k, out);
-            break;
-        }
-        u += k;
-    }
-}
-
 /* The label of a frame w pixels wide: as many characters as fit, ".." when
  * cut (flame.js computes the same after a zoom). */
 static void put_label(FILE *out, const char *name, double x, int y, double w)
@@ -398,12 +304,12 @@ static void put_label(FILE *out, const char *name, double x, int y, double w)
     double fit = floor((w - 6) / CHAR_W);
     if (fit < 3)
         return;
-    size_t n = (size_t)fit, len = text_chars(name);
+    size_t n = (size_t)fit, len = hp_utf8_chars(name);
     fprintf(out, "<text x=\"%.2f\" y=\"%d\">", x + 3, y + FRAME_H - 4);
     if (len <= n) {
-        put_text(out, name, SIZE_MAX);
+        hp_xml_puts_utf8(out, name, SIZE_MAX);
     } else {
-        put_text(out, name, n - 2);
+        hp_xml_puts_utf8(out, name, n - 2);
         fputs("..", out);
     }
     fputs("</text>", out);
@@ -430,7 +336,7 @@ static void put_title(FILE *out, const flame *fl, const fframe *n)
     char pct[32];
     hp_fmt_percent(n->pos + n->neg, fl->pos + fl->neg, pct, sizeof(pct));
     fputs("<title>", out);
-    put_text(out, hp_strtab_get(fl->names, n->name), SIZE_MAX);
+    hp_xml_puts_utf8(out, hp_strtab_get(fl->names, n->name), SIZE_MAX);
     fputc('\n', out);
     if (!fl->diff) {
         put_amount(out, fl, n->pos, false);
@@ -479,7 +385,7 @@ static void put_subtitle(FILE *out, const flame *fl)
         if (!filters[i][1])
             continue;
         fprintf(out, "; %s=", filters[i][0]);
-        put_text(out, filters[i][1], SIZE_MAX);
+        hp_xml_puts_utf8(out, filters[i][1], SIZE_MAX);
     }
     if (fl->diff)
         fputs("; widths: size of the change", out);
@@ -491,9 +397,9 @@ static double put_swatch(FILE *out, double x, uint32_t colour, const char *label
     fprintf(out, "<rect x=\"%.1f\" y=\"52\" width=\"10\" height=\"10\" fill=\"#%06x\"/>", x,
             colour);
     fprintf(out, "<text class=\"lg\" x=\"%.1f\" y=\"61\">", x + 14);
-    put_text(out, label, 60);
+    hp_xml_puts_utf8(out, label, 60);
     fputs("</text>", out);
-    return x + 14 + 6.6 * (double)text_chars(label) + 18;
+    return x + 14 + 6.6 * (double)hp_utf8_chars(label) + 18;
 }
 
 /* One swatch per colour family drawn (per library, up to MAX_LEGEND_LIBS). */
@@ -509,7 +415,7 @@ static void put_legend(FILE *out, const flame *fl)
     if (fl->fams[FAM_MAIN]) {
         const hp_profile *p = fl->r->profile;
         x = put_swatch(out, x, family_colour(fl, FAM_MAIN, 0, 0.4, 0.5),
-                       base_name(hp_profile_str(p, p->mappings[fl->main_map].path)));
+                       hp_base_name(hp_profile_str(p, p->mappings[fl->main_map].path)));
     }
     if (fl->fams[FAM_SYSTEM])
         x = put_swatch(out, x, family_colour(fl, FAM_SYSTEM, 0, 0.5, 0.5),
@@ -620,7 +526,7 @@ static void write_svg(FILE *out, flame *fl)
             height);
     fprintf(out, "<text id=\"title\" x=\"%d\" y=\"24\">%s graph of ", WIDTH / 2,
             fl->icicle ? "Icicle" : "Flame");
-    put_text(out, fl->o->program ? fl->o->program : "the profile", SIZE_MAX);
+    hp_xml_puts_utf8(out, fl->o->program ? fl->o->program : "the profile", SIZE_MAX);
     int metric = r->opts.metric >= 0 && r->opts.metric < HP_NVALUES ? r->opts.metric : 1;
     fprintf(out, ": %s%s</text>\n", metric_names[metric], fl->diff ? " (difference)" : "");
     put_subtitle(out, fl);
@@ -643,7 +549,7 @@ int hp_render_flame(const hp_report *r, const hp_render_options *o, bool icicle,
     if (!r->opts.keep_stack_keys)
         return -EINVAL;
     const hp_profile *p = r->profile;
-    flame fl = {.r = r, .o = o, .main_map = main_mapping(p), .icicle = icicle};
+    flame fl = {.r = r, .o = o, .main_map = hp_symbolize_main_mapping(p), .icicle = icicle};
     fl.names = hp_strtab_new();
     fl.objs = hp_strtab_new();
     fl.name_of_key = hp_new0(uint32_t, r->nkeys + 1);

@@ -9,7 +9,7 @@
  * passed through and each byte of an invalid sequence is written as \u00XX.
  */
 #include "hp_common.h"
-#include "hp_render.h"
+#include "render-internal.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -130,13 +130,6 @@ typedef struct key_origin {
     uint64_t address;
 } key_origin;
 
-/* Number of keys report.c gives a frame: one per inline level. */
-static uint32_t frame_nkeys(const hp_profile *p, uint32_t loc)
-{
-    const hp_location *L = &p->locations[loc];
-    return L->state == HP_LOC_SYMBOLIZED && L->nlines ? L->nlines : 1;
-}
-
 static key_origin *key_origins(const hp_report *r)
 {
     const hp_profile *p = r->profile;
@@ -148,7 +141,7 @@ static key_origin *key_origins(const hp_report *r)
         uint32_t pos = 0;
         for (uint32_t j = 0; j < st->nframes && pos < st->nkeys; j++) {
             uint32_t f = hp_report_frame(r, st, j), loc = HP_FRAME_LOC(f);
-            uint32_t n = frame_nkeys(p, loc);
+            uint32_t n = hp_frame_nkeys(p, loc);
             for (uint32_t l = 0; l < n && pos < st->nkeys; l++, pos++) {
                 uint32_t k = r->stack_keys[st->keys + pos];
                 if (!ko[k].loc)
@@ -185,8 +178,6 @@ static const char *line_file(const hp_profile *p, const hp_line *l)
 
 static void write_profile(FILE *out, const hp_report *r, const hp_json_info *ji)
 {
-    static const char *const types[] = {"inuse_objects", "inuse_space", "alloc_objects",
-                                        "alloc_space"};
     static const char *const kinds[] = {"heap", "growth", "jemalloc"};
     static const char *const grans[] = {"functions", "lines", "files", "addresses"};
     const hp_profile *p = r->profile;
@@ -210,7 +201,7 @@ static void write_profile(FILE *out, const hp_report *r, const hp_json_info *ji)
     jkey(out, &first, "kind");
     jstr(out, (unsigned)p->kind < HP_ARRAY_SIZE(kinds) ? kinds[p->kind] : "heap");
     jkey(out, &first, "sample_type");
-    jstr(out, types[metric]);
+    jstr(out, hp_value_name(metric));
     jkey(out, &first, "unit");
     jstr(out, metric == HP_INUSE_SPACE || metric == HP_ALLOC_SPACE ? "bytes" : "objects");
     jkey(out, &first, "sampling");
@@ -254,20 +245,13 @@ static void write_rows(FILE *out, hp_report *r, const hp_render_options *o, cons
 {
     const hp_profile *p = r->profile;
     hp_granularity gran = r->opts.granularity;
-    hp_report_sort(r, o->cum);
     fputs(",\n\"rows\":[", out);
-    double running = 0;
-    long printed = 0;
-    for (size_t i = 0; i < r->nrows; i++) {
-        uint32_t k = r->rows[i];
+    hp_rows it;
+    hp_rows_start(r, o, &it);
+    while (hp_rows_next(r, o, &it)) {
+        uint32_t k = it.key;
         double f = r->flat[k], c = r->cum[k];
-        running += f;
-        if (f == 0 && c == 0)
-            continue;
-        if (o->nodecount >= 0 && printed >= o->nodecount)
-            break;
-        fputs(printed ? ",\n" : "\n", out);
-        printed++;
+        fputs(it.printed > 1 ? ",\n" : "\n", out);
         bool first = true;
         putc('{', out);
         jkey(out, &first, "flat");
@@ -275,7 +259,7 @@ static void write_rows(FILE *out, hp_report *r, const hp_render_options *o, cons
         jkey(out, &first, "flat_pct");
         jpercent(out, f, r->focused);
         jkey(out, &first, "sum_pct");
-        jpercent(out, running, r->focused);
+        jpercent(out, it.running, r->focused);
         jkey(out, &first, "cum");
         jnum(out, c);
         jkey(out, &first, "cum_pct");
@@ -309,25 +293,6 @@ static void write_rows(FILE *out, hp_report *r, const hp_render_options *o, cons
     fputs("]", out);
 }
 
-static const hp_report *sort_report;
-
-static int stack_cmp(const void *pa, const void *pb)
-{
-    const hp_report *r = sort_report;
-    const hp_report_stack *a = &r->stacks[*(const uint32_t *)pa];
-    const hp_report_stack *b = &r->stacks[*(const uint32_t *)pb];
-    if (a->value != b->value)
-        return a->value > b->value ? -1 : 1;
-    uint32_t n = a->nframes < b->nframes ? a->nframes : b->nframes;
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t x = hp_report_frame_address(r, hp_report_frame(r, a, i));
-        uint64_t y = hp_report_frame_address(r, hp_report_frame(r, b, i));
-        if (x != y)
-            return x < y ? -1 : 1;
-    }
-    return a->nframes < b->nframes ? -1 : a->nframes > b->nframes;
-}
-
 static void write_frame(FILE *out, const hp_profile *p, const hp_line *l, uint64_t address,
                         bool inl)
 {
@@ -352,14 +317,9 @@ static void write_frame(FILE *out, const hp_profile *p, const hp_line *l, uint64
 static int write_stacks(FILE *out, const hp_report *r)
 {
     const hp_profile *p = r->profile;
-    uint32_t *order = hp_new0(uint32_t, r->nstacks + 1);
+    uint32_t *order = hp_render_sorted_stacks(r);
     if (!order)
         return -ENOMEM;
-    for (size_t i = 0; i < r->nstacks; i++)
-        order[i] = (uint32_t)i;
-    sort_report = r;
-    qsort(order, r->nstacks, sizeof(*order), stack_cmp);
-    sort_report = NULL;
     fputs(",\n\"stacks\":[", out);
     for (size_t i = 0; i < r->nstacks; i++) {
         const hp_report_stack *st = &r->stacks[order[i]];

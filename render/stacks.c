@@ -5,7 +5,7 @@
  * so every run prints the same bytes.
  */
 #include "hp_common.h"
-#include "hp_render.h"
+#include "render-internal.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -55,7 +55,7 @@ static int stack_cmp(const void *pa, const void *pb)
     return a->nframes < b->nframes ? -1 : a->nframes > b->nframes;
 }
 
-static uint32_t *sorted_stacks(const hp_report *r)
+uint32_t *hp_render_sorted_stacks(const hp_report *r)
 {
     uint32_t *order = hp_new0(uint32_t, r->nstacks + 1);
     if (!order)
@@ -72,7 +72,7 @@ int hp_render_stacks(const hp_report *r, const hp_render_options *o, FILE *out)
 {
     (void)o;
     const hp_profile *p = r->profile;
-    uint32_t *order = sorted_stacks(r);
+    uint32_t *order = hp_render_sorted_stacks(r);
     if (!order)
         return -ENOMEM;
     for (size_t i = 0; i < r->nstacks; i++) {
@@ -167,7 +167,7 @@ int hp_render_leak_report(const hp_report *r, FILE *out)
 int hp_render_collapsed(const hp_report *r, FILE *out)
 {
     const hp_profile *p = r->profile;
-    uint32_t *order = sorted_stacks(r);
+    uint32_t *order = hp_render_sorted_stacks(r);
     if (!order)
         return -ENOMEM;
     for (size_t i = 0; i < r->nstacks; i++) {

@@ -1,31 +1,47 @@
 /*
  * text.c - the --text report of Perl pprof, byte for byte: the "Total:" line
- * and rows "%8s %6s %6s %8s %6s %s" sorted by flat (or cum) then key.
+ * and rows "%8s %6s %6s %8s %6s %s" sorted by flat (or cum) then key; the
+ * walk over those rows (hp_rows_*) is shared with --json.
  */
 #include "hp_common.h"
-#include "hp_render.h"
+#include "render-internal.h"
+
+void hp_rows_start(hp_report *r, const hp_render_options *o, hp_rows *it)
+{
+    hp_report_sort(r, o->cum);
+    *it = (hp_rows){0};
+}
+
+bool hp_rows_next(const hp_report *r, const hp_render_options *o, hp_rows *it)
+{
+    while (it->next < r->nrows) {
+        uint32_t k = r->rows[it->next++];
+        it->running += r->flat[k];
+        if (r->flat[k] == 0 && r->cum[k] == 0)
+            continue;
+        if (o->nodecount >= 0 && it->printed >= o->nodecount)
+            return false;
+        it->key = k;
+        it->printed++;
+        return true;
+    }
+    return false;
+}
 
 static void print_table(hp_report *r, const hp_render_options *o, FILE *out)
 {
-    hp_report_sort(r, o->cum);
-    double running = 0;
-    long printed = 0;
-    for (size_t i = 0; i < r->nrows; i++) {
-        uint32_t k = r->rows[i];
+    hp_rows it;
+    hp_rows_start(r, o, &it);
+    while (hp_rows_next(r, o, &it)) {
+        uint32_t k = it.key;
         double f = r->flat[k], c = r->cum[k];
-        running += f;
-        if (f == 0 && c == 0)
-            continue;
-        if (o->nodecount >= 0 && printed >= o->nodecount)
-            break;
         char fv[64], fp[32], rp[32], cv[64], cp[32];
         hp_fmt_value(r, o, f, fv, sizeof(fv));
         hp_fmt_percent(f, r->focused, fp, sizeof(fp));
-        hp_fmt_percent(running, r->focused, rp, sizeof(rp));
+        hp_fmt_percent(it.running, r->focused, rp, sizeof(rp));
         hp_fmt_value(r, o, c, cv, sizeof(cv));
         hp_fmt_percent(c, r->focused, cp, sizeof(cp));
         fprintf(out, "%8s %6s %6s %8s %6s %s\n", fv, fp, rp, cv, cp, hp_report_label(r, k));
-        printed++;
     }
 }
 

@@ -6,54 +6,19 @@
  */
 #include "hp_common.h"
 #include "hp_render.h"
+#include "hp_str.h"
 
 #include <inttypes.h>
 #include <math.h>
 
 static const char separator[] = "-----------+-------------------------------------------------------";
 
-/* Go's measurement.ScaledLabel with the "auto" unit. */
-void hp_fmt_go_value(double value, bool bytes, char *out, size_t size)
-{
-    long long v = (long long)trunc(value);
-    double x = (double)v;
-    const char *unit = "";
-    if (bytes) {
-        static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-        int u = 0;
-        double scale = 1;
-        while (u < 5 && (double)v >= scale * 1024) {
-            scale *= 1024;
-            u++;
-        }
-        x = (double)v / scale;
-        unit = units[u];
-    }
-    char num[64];
-    snprintf(num, sizeof(num), "%.2f", x);
-    size_t n = strlen(num);
-    if (n > 3 && !strcmp(num + n - 3, ".00"))
-        num[n - 3] = '\0';
-    if (!strcmp(num, "0") || !strcmp(num, "-0"))
-        snprintf(out, size, "0");
-    else
-        snprintf(out, size, "%s%s", num, unit);
-}
-
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 int hp_render_traces(const hp_report *r, const hp_render_options *o, FILE *out)
 {
-    static const char *const types[] = {"inuse_objects", "inuse_space", "alloc_objects",
-                                        "alloc_space"};
     const hp_profile *p = r->profile;
     int metric = r->opts.metric;
     bool bytes = metric == HP_INUSE_SPACE || metric == HP_ALLOC_SPACE;
-    fprintf(out, "File: %s\nType: %s\n", base_name(o->program), types[metric]);
+    fprintf(out, "File: %s\nType: %s\n", hp_base_name(o->program), hp_value_name(metric));
     for (size_t i = 0; i < r->nstacks; i++) {
         const hp_report_stack *st = &r->stacks[i];
         if (st->nkeys == 0)

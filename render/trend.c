@@ -7,7 +7,7 @@
  */
 #include "hp_common.h"
 #include "hp_buf.h"
-#include "hp_render.h"
+#include "render-internal.h"
 
 #include <math.h>
 
@@ -18,26 +18,16 @@ static bool is_objects(const hp_trend *t)
     return t->metric == HP_INUSE_OBJECTS || t->metric == HP_ALLOC_OBJECTS;
 }
 
-static const char *metric_name(const hp_trend *t)
-{
-    static const char *const names[] = {"inuse_objects", "inuse_space", "alloc_objects",
-                                        "alloc_space"};
-    return t->metric >= 0 && t->metric < HP_NVALUES ? names[t->metric] : "?";
-}
-
 /* The text reports' units: MB with one decimal, integer bytes or objects. */
 static void fmt_value(const hp_trend *t, const hp_render_options *o, double v, char *out,
                       size_t size)
 {
-    if (is_objects(t) || o->show_bytes)
-        snprintf(out, size, "%lld", hp_fmt_perl_int(v));
-    else
-        snprintf(out, size, "%.1f", v / 1048576.0);
+    hp_fmt_metric_value(t->metric, o, v, out, size);
 }
 
 static const char *units(const hp_trend *t, const hp_render_options *o)
 {
-    return is_objects(t) ? "objects" : o->show_bytes ? "B" : "MB";
+    return hp_fmt_metric_units(t->metric, o);
 }
 
 static void stack_text(const hp_trend *t, uint32_t stack, hp_buf *b)
@@ -84,7 +74,7 @@ int hp_render_trend_text(const hp_trend *t, const hp_render_options *o, FILE *ou
     fmt_value(t, o, t->totals[n - 1], z, sizeof(z));
     fmt_value(t, o, t->totals[n - 1] - t->totals[0], g, sizeof(g));
     const char *u = units(t, o);
-    fprintf(out, "Trend of %zu dump%s (%s): %s", n, n == 1 ? "" : "s", metric_name(t),
+    fprintf(out, "Trend of %zu dump%s (%s): %s", n, n == 1 ? "" : "s", hp_value_name(t->metric),
             t->dumps[0]);
     if (n > 1)
         fprintf(out, " .. %s", t->dumps[n - 1]);
@@ -130,19 +120,6 @@ enum { SVG_W = 720, PLOT_X0 = 90, PLOT_X1 = 680, PLOT_Y0 = 50, PLOT_Y1 = 290, LE
        LEGEND_ROW = 18, TREND_TOP = 5 };
 
 static const char *const palette[] = {"#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b"};
-
-static void xml_text(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default: fputc(*s, out); break;
-        }
-    }
-}
 
 /* A round tick step (1, 2, 2.5 or 5 times a power of ten) for about 5 ticks. */
 static double tick_step(double max)
@@ -202,7 +179,7 @@ static void svg_series(const hp_trend *t, const hp_render_options *o, FILE *out,
         fmt_value(t, o, v[i], val, sizeof(val));
         fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"><title>", svg_x(t, i),
                 svg_y(v[i], top), width + 1.0, color);
-        xml_text(out, t->dumps[i]);
+        hp_xml_puts(out, t->dumps[i]);
         fprintf(out, ": %s %s</title></circle>\n", val, units(t, o));
     }
 }
@@ -233,7 +210,7 @@ int hp_render_trend_svg(const hp_trend *t, const hp_render_options *o, FILE *out
     fprintf(out, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", SVG_W, h);
     fprintf(out, "<text x=\"%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">%s over %zu "
                  "dump%s</text>\n",
-            PLOT_X0, metric_name(t), n, n == 1 ? "" : "s");
+            PLOT_X0, hp_value_name(t->metric), n, n == 1 ? "" : "s");
     /* y axis: grid lines and labels */
     for (int k = 0;; k++) {
         double v = step * k;
@@ -289,7 +266,7 @@ int hp_render_trend_svg(const hp_trend *t, const hp_render_options *o, FILE *out
                 memcpy(b.buf + cut, "...", 4);
             }
             fprintf(out, "+%s %s: ", gv, u);
-            xml_text(out, b.buf);
+            hp_xml_puts(out, b.buf);
         }
         fputs("</text>\n", out);
     }

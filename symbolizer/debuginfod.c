@@ -22,7 +22,6 @@
  */
 #include "hp_common.h"
 
-#include <stdarg.h>
 #include <unistd.h>
 
 #include "symbolizer-internal.h"
@@ -73,17 +72,8 @@ hp_sym_dbgd *hp_sym_dbgd_free(hp_sym_dbgd *d)
     return NULL;
 }
 
-static const char *say(hp_sym_dbgd *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static const char *say(hp_sym_dbgd *d, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return hp_sym_intern(d->strs, msg, SIZE_MAX);
-}
+/* A message kept in the session's strings. */
+#define say(d, ...) hp_sym_internf((d)->strs, __VA_ARGS__)
 
 #if HP_HAVE_DEBUGINFOD
 static const char *kind_name(hp_dbgd_kind kind)

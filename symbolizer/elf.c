@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdarg.h>
 #include <unistd.h>
 
 #include "hp_buf.h"
@@ -29,6 +30,16 @@ const char *hp_sym_intern(hp_strtab *t, const char *s, size_t n)
     if (id < 0)
         return NULL;
     return hp_strtab_get(t, (uint32_t)id);
+}
+
+const char *hp_sym_internf(hp_strtab *t, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return hp_sym_intern(t, msg, SIZE_MAX);
 }
 
 static const char *hex_intern(hp_strtab *strs, const unsigned char *p, size_t n)

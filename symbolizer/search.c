@@ -27,10 +27,10 @@
 #include "hp_common.h"
 
 #include <dirent.h>
-#include <stdarg.h>
 #include <sys/stat.h>
 
 #include "hp_buf.h"
+#include "hp_str.h"
 #include "symbolizer-internal.h"
 
 static bool is_file(const char *path)
@@ -39,24 +39,8 @@ static bool is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static const char *base_name(const char *p)
-{
-    const char *b = strrchr(p, '/');
-    return b ? b + 1 : p;
-}
-
-static const char *note(const hp_sym_search *ss, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static const char *note(const hp_sym_search *ss, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return hp_sym_intern(ss->strs, msg, SIZE_MAX);
-}
+/* A message kept in the session's strings. */
+#define note(ss, ...) hp_sym_internf((ss)->strs, __VA_ARGS__)
 
 #define ID(f) ((f)->build_id ? (f)->build_id : "none")
 
@@ -97,7 +81,7 @@ static hp_elf_file *search_by_name(const hp_sym_search *ss, const char *stripped
                 break;
             hp_buf_reset(&b);
             hp_buf_addf(&b, k ? "%.*s%s" : "%.*s/%s", (int)n, sp,
-                        k ? stripped : base_name(stripped));
+                        k ? stripped : hp_base_name(stripped));
             hp_elf_file *c = hp_buf_ok(&b) ? try_open(ss, b.buf, worst, reterr) : NULL;
             if (!c)
                 continue;
@@ -218,7 +202,7 @@ int hp_sym_find_object(const hp_sym_search *ss, const char *recorded, const char
             f = c;
         }
         if (!f && worst != -ENOMEM)
-            f = search_by_build_id(ss, base_name(b.buf), &worst, reterr);
+            f = search_by_build_id(ss, hp_base_name(b.buf), &worst, reterr);
     }
     hp_buf_release(&b);
     if (f) {
@@ -323,7 +307,7 @@ hp_elf_file *hp_sym_find_debug(const hp_sym_search *ss, const hp_elf_file *obj,
             for (int k = 0; k < 2 && n; k++) {
                 hp_buf_reset(&b);
                 if (k == 0)
-                    hp_buf_addf(&b, "%.*s/%s/%s", n, sp, id, base_name(obj->path));
+                    hp_buf_addf(&b, "%.*s/%s/%s", n, sp, id, hp_base_name(obj->path));
                 else
                     hp_buf_addf(&b, "%.*s/.build-id/%.2s/%s.debug", n, sp, id, id + 2);
                 if (hp_buf_ok(&b) && (d = try_debug(&ds, b.buf, false)))
@@ -335,7 +319,7 @@ hp_elf_file *hp_sym_find_debug(const hp_sym_search *ss, const hp_elf_file *obj,
     const char *slash = strrchr(obj->path, '/');
     int dirlen = slash ? (int)(slash - obj->path) : 1;
     const char *dir = slash ? obj->path : ".";
-    if (obj->debuglink && strcmp(obj->debuglink, base_name(obj->path)) != 0) {
+    if (obj->debuglink && strcmp(obj->debuglink, hp_base_name(obj->path)) != 0) {
         hp_buf_reset(&b);
         hp_buf_addf(&b, "%.*s/%s", dirlen, dir, obj->debuglink);
         if (hp_buf_ok(&b) && (d = try_debug(&ds, b.buf, true)))

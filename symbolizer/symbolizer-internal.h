@@ -33,6 +33,8 @@
 /* Intern n bytes (or a NUL-terminated string with n == SIZE_MAX) in the table;
  * NULL on allocation failure. */
 const char *hp_sym_intern(hp_strtab *t, const char *s, size_t n);
+/* The same for a message formatted from fmt (at most 1023 bytes). */
+const char *hp_sym_internf(hp_strtab *t, const char *fmt, ...) HP_PRINTF(2, 3);
 
 /* ---- elf.c ------------------------------------------------------------- */
 
