@@ -166,7 +166,7 @@ static void test_text(void **state)
 static void test_dump_numbers(void **state)
 {
     (void)state;
-    assert_int_equal(hp_trend_dump_number("/tmp/hp.0007.heap"), 7);
+    assert_int_equal(hp_trend_dump_number("series/run1/hp.0007.heap"), 7);
     assert_int_equal(hp_trend_dump_number("hp.12345.heap"), 12345);
     assert_int_equal(hp_trend_dump_number("hp_4242.0003.heap.gz"), 3);
     assert_int_equal(hp_trend_dump_number("hp.heap"), -1);
