@@ -1,0 +1,48 @@
+#!/bin/bash
+# lifecycle.sh - collector scenarios of issue 12 (items 4-6): stacks equal tcmalloc's, no lost
+# or mixed dumps (prefix lock, clean-up, forked children), reports people see (closed stderr,
+# verbose start line, sampled figures, clamped depth). Exit 0 pass, 1 fail, 77 skip.
+# Usage: lifecycle.sh SCENARIO LIB PPROF STACKS TARGET SEED
+set -u
+scenario=$1 lib=$2 pprof=$3 stacks=$4 target=$5 seed=$6
+[ "${HPC_SKIP:-0}" = 1 ] && { echo "skip: collector tests never run under sanitizers"; exit 77; }
+tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hpc-life.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+fail() { echo "FAIL($scenario): $*" >&2; exit 1; }
+pre() { env LD_PRELOAD="$lib" "$@"; }
+need_tcmalloc() { [ -e "$tcmalloc" ] || { echo "skip: no libtcmalloc (libgoogle-perftools-dev)"; exit 77; }; }
+# symbolized stacks of a profile, one per line, names only (addresses differ between runs)
+names() { "$pprof" --collapsed "$stacks" "$1" | sed 's/<[0-9a-f]*>//g' | sort; }
+
+case $scenario in
+stacks-tcmalloc)
+    need_tcmalloc
+    env LD_PRELOAD="$tcmalloc" HEAPPROFILE="$tmp/tc" "$stacks" 2>/dev/null || fail "tcmalloc run: $?"
+    pre HEAPPROFILE="$tmp/hp" "$stacks" 2>/dev/null || fail "libheapprof run: $?"
+    names tc.0001.heap >tc.txt && names hp.0001.heap >hp.txt || fail "pprof failed"
+    [ "$(wc -l <tc.txt)" -ge 6 ] || fail "too few stacks from tcmalloc: $(cat tc.txt)"
+    diff -u tc.txt hp.txt >&2 || fail "stacks (with values) differ from tcmalloc's"
+    [ "$(head -1 tc.0001.heap)" = "$(head -1 hp.0001.heap)" ] || fail "totals differ"
+    # the heap checker's leak file: the same stacks as tcmalloc's checker finds (values may
+    # differ: tcmalloc misses leaks that stale words in dead thread stacks still point to)
+    env LD_PRELOAD="$tcmalloc" HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal "$stacks" leak 2>/dev/null
+    [ $? = 1 ] || fail "tcmalloc found no leak"
+    mv "$tmp"/*._main_-end.heap tcleak.heap
+    pre HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal PPROF_PATH="$pprof" "$stacks" leak 2>err
+    [ $? = 1 ] || fail "libheapprof found no leak"
+    mv "$tmp"/*._main_-end.heap hpleak.heap
+    names tcleak.heap | sed 's/ [0-9]*$//' >tcl.txt
+    names hpleak.heap | sed 's/ [0-9]*$//' >hpl.txt
+    diff -u tcl.txt hpl.txt >&2 || fail "leak stacks differ from tcmalloc's"
+    grep -q '^	@ [0-9a-f]* leaf_calloc' err || fail "leak report not symbolized: $(cat err)"
+    grep -Eq 'main_wrapper|trampoline|__libc_start_main$' err && fail "collector frame in the leak report"
+    ;;
+*)
+    fail "unknown scenario"
+    ;;
+esac
+exit 0
