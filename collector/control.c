@@ -389,16 +389,19 @@ void hpc_init(void)
     struct hpc_thread *t = &hpc_tls;
     t->busy = 1;
     main_pid = getpid();
+    hpc_log_keep_stderr();
     hpc_verbose = (int)hpc_env_ll("PERFTOOLS_VERBOSE", 0);
     hpc_preload_init();
     hpc_capture_init();
     hpc_count_init();
 
-    hpc_max_depth = (int)hpc_env_ll("HEAP_PROFILE_MAX_DEPTH", 64);
-    if (hpc_max_depth < 1)
-        hpc_max_depth = 1;
-    if (hpc_max_depth > HPC_MAX_DEPTH)
-        hpc_max_depth = HPC_MAX_DEPTH;
+    long long depth = hpc_env_ll("HEAP_PROFILE_MAX_DEPTH", 64);
+    if (depth > HPC_MAX_DEPTH) {
+        hpc_log(-1, "HeapProfiler: HEAP_PROFILE_MAX_DEPTH=%lld clamped to the maximum, %d", depth,
+                HPC_MAX_DEPTH);
+        depth = HPC_MAX_DEPTH;
+    }
+    hpc_max_depth = depth < 1 ? 1 : (int)depth;
     hpc_sample_period = hpc_env_ll("HEAP_PROFILE_SAMPLE", 0);
     if (hpc_sample_period < 0)
         hpc_sample_period = 0;

@@ -159,6 +159,7 @@ void hpc_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void hpc_vfmt(char *buf, size_t cap, const char *fmt, __builtin_va_list ap);
 void hpc_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 extern int hpc_verbose;
+void hpc_log_keep_stderr(void); /* at start: later messages survive the program closing fd 2 */
 
 /* ---- hooks into control.c ------------------------------------------------------------- */
 extern atomic_int hpc_enabled;                 /* any recorder active */

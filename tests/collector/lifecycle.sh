@@ -41,6 +41,49 @@ stacks-tcmalloc)
     grep -q '^	@ [0-9a-f]* leaf_calloc' err || fail "leak report not symbolized: $(cat err)"
     grep -Eq 'main_wrapper|trampoline|__libc_start_main$' err && fail "collector frame in the leak report"
     ;;
+stderr-closed)
+    # coreutils sort closes stderr before exit; its leak check comes after that
+    need_tcmalloc
+    command -v sort >/dev/null || { echo "skip: no sort"; exit 77; }
+    printf 'b\na\nc\n' >in
+    env LD_PRELOAD="$tcmalloc" HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal sort <in >tcout 2>tcerr
+    tcrc=$?
+    pre HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal sort <in >out 2>err
+    rc=$?
+    [ $rc = $tcrc ] || fail "exit status $rc, tcmalloc's $tcrc"
+    [ "$(cat out)" = "$(printf 'a\nb\nc')" ] || fail "sort output: $(cat out)"
+    [ -s tcerr ] && ! grep -q '^WARNING' tcerr && fail "tcmalloc printed more than its warning"
+    if [ $tcrc = 1 ]; then
+        # the leak tcmalloc found (its leak file), now on the terminal
+        set -- $(ls "$tmp"/sort.*._main_-end.heap)
+        [ $# = 2 ] || fail "want 2 leak files, got $#"
+        tcf=$1; [ "$(sed 's/.*sort\.\([0-9]*\)\..*/\1/' <<<"$1")" -gt "$(sed 's/.*sort\.\([0-9]*\)\..*/\1/' <<<"$2")" ] && tcf=$2
+        read -r n b <<<"$(sed -n '1s/^heap profile: *\([0-9]*\): *\([0-9]*\) .*/\1 \2/p' "$tcf")"
+        grep -q "^Leak check _main_ detected leaks of $b bytes in $n objects$" err \
+            || fail "no leak report on the original stderr (tcmalloc: $b bytes in $n objects): $(cat err)"
+    else
+        grep -q '^No leaks found for check "_main_"' err || fail "no report: $(cat err)"
+    fi
+    ;;
+verbose-start)
+    need_tcmalloc
+    env LD_PRELOAD="$tcmalloc" HEAPCHECK=normal PERFTOOLS_VERBOSE=10 "$seed" >/dev/null 2>tcerr
+    pre HEAPCHECK=normal PERFTOOLS_VERBOSE=10 "$seed" >/dev/null 2>err
+    pat='^(Starting tracking the heap|WARNING: Perftools heap leak checker is active.*)$'
+    grep -Ex "$pat" tcerr >want
+    [ "$(wc -l <want)" = 2 ] || fail "tcmalloc's lines: $(cat want)"
+    grep -Ex "$pat" err | diff -u want - >&2 || fail "start lines differ from tcmalloc's"
+    pre HEAPCHECK=normal PERFTOOLS_VERBOSE=9 "$seed" >/dev/null 2>err
+    grep -q 'Starting tracking' err && fail "start line below level 10"
+    ;;
+depth-clamp)
+    pre HEAPPROFILE="$tmp/dc" HEAP_PROFILE_MAX_DEPTH=100000 "$seed" >/dev/null 2>err || fail "exit $?"
+    [ "$(grep -c 'HEAP_PROFILE_MAX_DEPTH' err)" = 1 ] || fail "no single clamp line: $(cat err)"
+    grep -q '^HeapProfiler: HEAP_PROFILE_MAX_DEPTH=100000 clamped to the maximum, 256$' err \
+        || fail "clamp line: $(cat err)"
+    pre HEAPPROFILE="$tmp/dc" HEAP_PROFILE_MAX_DEPTH=256 "$seed" >/dev/null 2>err || fail "exit $?"
+    grep -q 'clamped' err && fail "clamp line for an allowed depth"
+    ;;
 *)
     fail "unknown scenario"
     ;;
