@@ -152,6 +152,12 @@ void hpc_totals(struct hpc_rec *r, long long t[4]); /* inuse n, inuse bytes, all
 typedef void (*hpc_fill_fn)(struct hpc_out *o, void *ctx);
 bool hpc_write_file(const char *path, hpc_fill_fn fill, void *ctx);
 
+/* ---- dump files of a prefix (dumpfiles.c) ---------------------------------------------- */
+/* Takes PREFIX.lock for the process; false if a live process holds it (*owner: its pid or 0). */
+bool hpc_prefix_claim(const char *pfx, long *owner);
+void hpc_prefix_release(void);            /* at exit of the owner */
+void hpc_prefix_cleanup(const char *pfx); /* HEAP_PROFILE_CLEANUP: files of earlier runs */
+
 /* ---- logging (control.c) -------------------------------------------------------------- */
 /* Formats a message like the gperftools raw logger: at most 598 bytes, then '\n'.
  * Supported conversions: %s %d %ld %lld %zu %lx (%llx) %p %%. */

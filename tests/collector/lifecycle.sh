@@ -84,6 +84,57 @@ depth-clamp)
     pre HEAPPROFILE="$tmp/dc" HEAP_PROFILE_MAX_DEPTH=256 "$seed" >/dev/null 2>err || fail "exit $?"
     grep -q 'clamped' err && fail "clamp line for an allowed depth"
     ;;
+fork-quiet)
+    # forked children that (almost) did not allocate write no exit dump; =0 is gperftools'
+    pre HEAPPROFILE="$tmp/fk" "$target" fork >out 2>err || fail "exit status $?"
+    child=$(sed -n 's/^child //p' out)
+    [ -n "$child" ] || fail "no child pid"
+    [ "$(ls fk*)" = fk.0001.heap ] || fail "files: $(ls fk*)"
+    grep -q "fk_$child" err && fail "child dump message: $(cat err)"
+    pre HEAPPROFILE="$tmp/fk" HEAP_PROFILE_FORK_DUMP=0 "$target" fork >out 2>err || fail "exit $?"
+    child=$(sed -n 's/^child //p' out)
+    [ -e "fk_$child.0001.heap" ] || fail "HEAP_PROFILE_FORK_DUMP=0: no child dump"
+    # a shell script: 3 command substitutions and 3 subshells of builtins (6 forks, no exec)
+    cat >sub.sh <<'SH'
+s=0
+for i in 1 2 3; do x=$(echo $i); ( s=$((s + x)) ); done
+SH
+    command -v bash >/dev/null || { echo "skip: no bash"; exit 77; }
+    rm -f fk*
+    pre HEAPPROFILE="$tmp/sh" bash sub.sh 2>err || fail "bash exit $?"
+    [ "$(ls sh*)" = sh.0001.heap ] || fail "bash files: $(ls sh*)"
+    pre HEAPPROFILE="$tmp/sh" HEAP_PROFILE_FORK_DUMP=0 bash sub.sh 2>err || fail "bash exit $?"
+    [ "$(ls sh_*.0001.heap | wc -l)" = 6 ] || fail "HEAP_PROFILE_FORK_DUMP=0: $(ls sh*)"
+    ;;
+prefix-lock)
+    true & dead1=$!; wait; true & dead2=$!; wait
+    touch "p_$dead1.0001.heap" "p_$$.0001.heap" "p.0002.heap.$dead2.tmp" "p-$dead2.0001.heap" \
+          "p.0003.heap.$$.tmp" p.0009.heap px.0001.heap
+    (exec env LD_PRELOAD="$lib" HEAPPROFILE="$tmp/p" sleep 3 2>errA) &
+    a=$!
+    for _ in $(seq 50); do [ -s p.lock ] && break; sleep 0.1; done
+    [ "$(cat p.lock)" = "$a" ] || fail "lock file: $(cat p.lock 2>&1)"
+    # the first process cleaned up: old dumps and dead processes' files; not live ones
+    [ "$(ls | grep '^p' | sort | tr '\n' ' ')" = "p.0003.heap.$$.tmp p.lock p_$$.0001.heap px.0001.heap " ] \
+        || fail "after clean-up: $(ls)"
+    touch p.0001.heap # stands for a dump of the first process
+    pre HEAPPROFILE="$tmp/p" "$seed" >/dev/null 2>errB || fail "second process: exit $?"
+    b=$(sed -n "s|^HeapProfiler: $tmp/p is in use by another process (pid $a); writing $tmp/p-\([0-9]*\)\.NNNN\.heap\$|\1|p" errB)
+    [ -n "$b" ] || fail "second process's line: $(cat errB)"
+    [ "$(grep -c HeapProfiler errB)" = 1 ] || fail "more than one line: $(cat errB)"
+    grep -q "^Dumping heap profile to $tmp/p-$b.0001.heap (Exiting" errB || fail "dump: $(cat errB)"
+    [ -e p.0001.heap ] && [ -e p.lock ] || fail "the second process deleted the first's files: $(ls)"
+    grep -q '^   100:    20000 \[' "p-$b.0001.heap" || fail "second process's dump"
+    wait $a || fail "first process: exit $?"
+    grep -q "^Dumping heap profile to $tmp/p.0001.heap (Exiting" errA || fail "first: $(cat errA)"
+    [ -e p.lock ] && fail "lock file left behind"
+    # a third run owns the prefix again: removes both runs' dumps
+    pre HEAPPROFILE="$tmp/p" "$seed" >/dev/null 2>errC || fail "third: exit $?"
+    grep -q 'in use by another' errC && fail "third process did not get the prefix: $(cat errC)"
+    [ -e "p-$b.0001.heap" ] && fail "dead second process's dump not cleaned up"
+    [ "$(ls | grep '^p' | sort | tr '\n' ' ')" = "p.0001.heap p.0003.heap.$$.tmp p_$$.0001.heap px.0001.heap " ] \
+        || fail "after the third run: $(ls)"
+    ;;
 *)
     fail "unknown scenario"
     ;;
