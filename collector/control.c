@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -140,6 +141,15 @@ static void flush_totals(struct hpc_thread *t)
         f >= atomic_load_explicit(&next_free, memory_order_relaxed) ||
         a - f > atomic_load_explicit(&next_inuse, memory_order_relaxed) || time_interval > 0)
         maybe_dump();
+}
+
+/* With HEAP_PROFILE_SAMPLE=R the totals behind the triggers and messages add, for each
+ * sampled block, the bytes pprof will attribute to it: size / (1 - exp(-size / R)). */
+int64_t hpc_sample_weight(int64_t size)
+{
+    if (size <= 0)
+        return 0;
+    return llround((double)size / -expm1(-(double)size / (double)hpc_sample_period));
 }
 
 /* A forked child that allocated less than fork_dump_min bytes since the fork (default
@@ -450,8 +460,7 @@ __attribute__((destructor)) static void hpc_dtor(void)
     if (r) {
         long long inuse;
         if (hpc_sample_period) {
-            inuse = atomic_load(&total_alloc) + t->pend_alloc - atomic_load(&total_free) -
-                    t->pend_free;
+            inuse = llround(hpc_inuse_unsampled(r, hpc_sample_period));
         } else {
             long long tot[4];
             hpc_totals(r, tot);

@@ -148,6 +148,7 @@ void hpc_write_maps_lines(struct hpc_out *o); /* just the /proc/self/maps lines 
 void hpc_write_sample(struct hpc_out *o, long long n1, long long s1, long long n2, long long s2,
                       const struct hpc_bucket *b);
 void hpc_totals(struct hpc_rec *r, long long t[4]); /* inuse n, inuse bytes, alloc n, alloc b */
+double hpc_inuse_unsampled(struct hpc_rec *r, long long period); /* as pprof scales heap_v2 */
 /* Writes a file atomically (temp name + rename); prints the tcmalloc failure message. */
 typedef void (*hpc_fill_fn)(struct hpc_out *o, void *ctx);
 bool hpc_write_file(const char *path, hpc_fill_fn fill, void *ctx);
@@ -178,6 +179,7 @@ void hpc_preload_init(void);     /* resolves malloc_usable_size */
 size_t hpc_usable_size(void *p); /* glibc's malloc_usable_size */
 bool hpc_is_main_process(void); /* false in a forked child */
 void hpc_after_alloc(int64_t bytes);           /* totals + dump triggers */
+int64_t hpc_sample_weight(int64_t size); /* bytes a sampled block of size stands for */
 void hpc_after_free(int64_t bytes);
 
 /* ---- heap checker (heapcheck.c, leakreport.c, checkapi.c, threads.c) ------------------- */

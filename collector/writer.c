@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -409,6 +410,21 @@ void hpc_totals(struct hpc_rec *r, long long t[4])
         t[2] += s.n2;
         t[3] += s.s2;
     }
+}
+
+/* In-use bytes of r as pprof reports a heap_v2/period file: each bucket's bytes times
+ * 1 / (1 - exp(-average size / period)). */
+double hpc_inuse_unsampled(struct hpc_rec *r, long long period)
+{
+    hpc_count_sync();
+    double sum = 0;
+    for (const struct hpc_bucket *b = hpc_rec_buckets(r); b; b = b->all_next) {
+        struct snap s;
+        snap_of(b, &s);
+        if (s.n1 > 0 && s.s1 > 0)
+            sum += (double)s.s1 / -expm1(-((double)s.s1 / (double)s.n1) / (double)period);
+    }
+    return sum;
 }
 
 static void write_header(struct hpc_out *o, long long t[4], const char *type)

@@ -135,6 +135,35 @@ prefix-lock)
     [ "$(ls | grep '^p' | sort | tr '\n' ' ')" = "p.0001.heap p.0003.heap.$$.tmp p_$$.0001.heap px.0001.heap " ] \
         || fail "after the third run: $(ls)"
     ;;
+sample-figures)
+    # HEAP_PROFILE_SAMPLE: the exit figure and the in-use trigger count the bytes the file
+    # stands for once unsampled (google-pprof's total), not glibc's usable sizes
+    command -v google-pprof >/dev/null || { echo "skip: no google-pprof"; exit 77; }
+    total() { google-pprof --text --show_bytes "$stacks" "$1" 2>/dev/null | sed -n '1s/^Total: \([0-9]*\) B$/\1/p'; }
+    pre HEAPPROFILE="$tmp/sa" HEAP_PROFILE_SAMPLE=512 HEAP_PROFILE_INUSE_INTERVAL=200000 \
+        "$stacks" grow 2>err || fail "exit $?"
+    pre HEAPPROFILE="$tmp/sb" HEAP_PROFILE_SAMPLE=4096 "$stacks" 2>errb || fail "exit $?"
+    t=$(total sb.0001.heap)
+    grep -q "^Dumping heap profile to $tmp/sb.0001.heap (Exiting, $((t >> 10)) kB in use)$" errb \
+        || fail "exit figure, google-pprof says $t bytes: $(tail -1 errb)"
+    n=$(ls sa.*.heap | wc -l)
+    [ "$n" -ge 9 ] || fail "want >= 9 dumps of 2.2 MB by 200 kB, got $n: $(cat err)"
+    last=$(printf 'sa.%04d.heap' "$n")
+    t=$(total "$last")
+    [ -n "$t" ] || fail "google-pprof read nothing from $last"
+    if [ $((t >> 20)) -gt 0 ]; then fig="$((t >> 20)) MB"; else fig="$((t >> 10)) kB"; fi
+    grep -q "^Dumping heap profile to $tmp/$last (Exiting, $fig in use)$" err \
+        || fail "exit figure, google-pprof says $t bytes: $(tail -1 err)"
+    # each dump came when the in-use estimate first passed the previous one's by 200000
+    # (rounding: < 0.5 B a sample; lateness: the 12500-byte batches of the totals)
+    prev=0
+    for j in $(seq 1 $((n - 1))); do
+        t=$(total "$(printf 'sa.%04d.heap' "$j")")
+        [ "$t" -ge $((prev + 200000 - 2000)) ] && [ "$t" -lt $((prev + 200000 + 16000)) ] \
+            || fail "dump $j: $t bytes in use, want just above $((prev + 200000))"
+        prev=$t
+    done
+    ;;
 *)
     fail "unknown scenario"
     ;;

@@ -1,5 +1,6 @@
 // stacks.cc - allocation paths (main thread and 4 threads, malloc/new[]/calloc) for comparing
-// libheapprof's stacks with tcmalloc's on the same program; "leak" forgets every block.
+// libheapprof's stacks with tcmalloc's on the same program; "leak" forgets every block;
+// "grow" is single-threaded growth for the sampled figures.
 #include <cstdlib>
 #include <cstring>
 #include <pthread.h>
@@ -30,8 +31,19 @@ __attribute__((noinline)) void *worker(void *arg)
     }
     return nullptr;
 }
-int main(int argc, char **)
+// "grow": one thread keeps 20000 blocks of 24..200 bytes (sampled totals and triggers)
+static int grow()
 {
+    static void *blocks[20000];
+    for (size_t i = 0; i < 20000; i++)
+        blocks[i] = malloc(24 + i % 177);
+    return blocks[19999] == nullptr;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "grow") == 0)
+        return grow();
     for (int i = 0; i < 20; i++)
         mid_b(i);
     pthread_t t[4];
