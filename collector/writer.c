@@ -168,7 +168,9 @@ int hpc_verbose;
 /* The stderr of the start: programs such as coreutils' sort close fd 2 before exit, and
  * the leak report comes after that. A duplicate on a high descriptor (close-on-exec) keeps
  * it; it is used while it still refers to the file it was made from (a program that closed
- * every descriptor may have reused the number), else fd 2 is. */
+ * every descriptor may have reused the number), else fd 2 is. Only terminals and files are
+ * kept: a duplicate of a pipe or socket would hold it open after a daemon closed its stderr,
+ * and whoever reads the other end ($(...), a pipeline) would wait for it forever. */
 static int log_fd = -1;
 static dev_t log_dev;
 static ino_t log_ino;
@@ -176,7 +178,7 @@ static ino_t log_ino;
 void hpc_log_keep_stderr(void)
 {
     struct stat st;
-    if (log_fd >= 0 || fstat(2, &st) != 0)
+    if (log_fd >= 0 || fstat(2, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
         return;
     int fd = fcntl(2, F_DUPFD_CLOEXEC, 200);
     if (fd < 0)

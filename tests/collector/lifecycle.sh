@@ -64,6 +64,12 @@ stderr-closed)
     else
         grep -q '^No leaks found for check "_main_"' err || fail "no report: $(cat err)"
     fi
+    # a daemon's stderr to a pipe: no duplicate keeps the pipe open once it closed fd 2
+    start=$(date +%s%N)
+    mkfifo fifo # the daemon waits in a builtin: an exec would close the descriptor anyway
+    x=$(pre HEAPPROFILE="$tmp/dm" bash -c '(exec 0<&- 1>&- 2>&-; read -t 4 v <>fifo) & exit 0' 2>&1)
+    [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ] || fail "a daemon's pipe held open"
+    grep -q 'Dumping heap profile' <<<"$x" || fail "no message through the pipe: $x"
     ;;
 verbose-start)
     need_tcmalloc
