@@ -116,7 +116,7 @@ prefix-lock)
     true & dead1=$!; wait; true & dead2=$!; wait
     touch "p_$dead1.0001.heap" "p_$$.0001.heap" "p.0002.heap.$dead2.tmp" "p-$dead2.0001.heap" \
           "p.0003.heap.$$.tmp" p.0009.heap px.0001.heap
-    (exec env LD_PRELOAD="$lib" HEAPPROFILE="$tmp/p" sleep 3 2>errA) &
+    (exec env LD_PRELOAD="$lib" HEAPPROFILE="$tmp/p" sleep 6 2>errA) &
     a=$!
     for _ in $(seq 50); do [ -s p.lock ] && break; sleep 0.1; done
     [ "$(cat p.lock)" = "$a" ] || fail "lock file: $(cat p.lock 2>&1)"
