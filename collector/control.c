@@ -2,7 +2,8 @@
  * control.c - life cycle of libheapprof: initialisation from the environment
  * (HEAPPROFILE and the HEAP_PROFILE_* variables), the public heap-profiler C API,
  * dump triggers (allocation / deallocation / in-use / time intervals, signal, exit),
- * file naming (PREFIX.NNNN.heap, PREFIX_<pid> in children) and fork handling.
+ * file naming (PREFIX.NNNN.heap, PREFIX_<pid> in children; the prefix lock and clean-up are
+ * dumpfiles.c's) and fork handling (children that barely allocated write no exit dump).
  * HEAPROFILE (sic, as spelt in a widely copied how-to) is accepted for HEAPPROFILE, which
  * wins when both are set; either way one line on stderr says so. HEAP_PROFILE_MMAP starts
  * the mapping recorder of mmaphook.c together with the profiler.
@@ -15,6 +16,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -141,9 +143,27 @@ static void flush_totals(struct hpc_thread *t)
         maybe_dump();
 }
 
+/* With HEAP_PROFILE_SAMPLE=R the totals behind the triggers and messages add, for each
+ * sampled block, the bytes pprof will attribute to it: size / (1 - exp(-size / R)). */
+int64_t hpc_sample_weight(int64_t size)
+{
+    if (size <= 0)
+        return 0;
+    return llround((double)size / -expm1(-(double)size / (double)hpc_sample_period));
+}
+
+/* A forked child that allocated less than fork_dump_min bytes since the fork (default
+ * 64 KiB; HEAP_PROFILE_FORK_DUMP) writes no exit dump: it would be the parent's heap. Shell
+ * subshells allocate a few bytes to a few kB and exit; dumping each made a bash script with
+ * subshells many times slower. 0 restores gperftools (every child dumps at exit). */
+static atomic_llong quiet_left; /* > 0: in a child, bytes still to allocate before it dumps */
+static long long fork_dump_min = 64 << 10;
+
 void hpc_after_alloc(int64_t bytes)
 {
     struct hpc_thread *t = &hpc_tls;
+    if (HPC_UNLIKELY(atomic_load_explicit(&quiet_left, memory_order_relaxed) > 0))
+        atomic_fetch_sub_explicit(&quiet_left, bytes, memory_order_relaxed);
     t->pend_alloc += bytes;
     if (t->pend_alloc + t->pend_free >= flush_threshold && atomic_load(&hpc_prof_rec))
         flush_totals(t);
@@ -252,53 +272,6 @@ HPC_EXPORT char *GetHeapProfile(void)
 
 /* ---- start-up ---------------------------------------------------------------------------- */
 
-struct linux_dirent64 {
-    uint64_t d_ino;
-    int64_t d_off;
-    unsigned short d_reclen;
-    unsigned char d_type;
-    char d_name[];
-};
-
-/* HEAP_PROFILE_CLEANUP: remove files matching "<prefix>.*.heap" (like glob(3) would). */
-static void cleanup_old(const char *pfx)
-{
-    char dir[4096];
-    const char *slash = strrchr(pfx, '/');
-    const char *base = slash ? slash + 1 : pfx;
-    if (slash) {
-        size_t n = (size_t)(slash - pfx);
-        if (n >= sizeof(dir))
-            return;
-        memcpy(dir, pfx, n);
-        dir[n ? n : 1] = '\0';
-        if (!n)
-            dir[0] = '/';
-    } else {
-        dir[0] = '.';
-        dir[1] = '\0';
-    }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    size_t bl = hpc_strlen(base);
-    static char buf[8192];
-    for (;;) {
-        long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
-        if (n <= 0)
-            break;
-        for (long off = 0; off < n;) {
-            struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-            off += d->d_reclen;
-            size_t nl = hpc_strlen(d->d_name);
-            if (nl >= bl + 6 && memcmp(d->d_name, base, bl) == 0 && d->d_name[bl] == '.' &&
-                memcmp(d->d_name + nl - 5, ".heap", 5) == 0)
-                unlinkat(fd, d->d_name, 0);
-        }
-    }
-    close(fd);
-}
-
 static void on_signal(int sig)
 {
     (void)sig;
@@ -373,6 +346,7 @@ static void fork_child(void)
         hpc_fmt(prefix, sizeof(prefix), "%s_%d", base_prefix, (int)getpid());
         dump_count = 0;
     }
+    atomic_store(&quiet_left, fork_dump_min);
     fork_parent();
 }
 
@@ -389,16 +363,19 @@ void hpc_init(void)
     struct hpc_thread *t = &hpc_tls;
     t->busy = 1;
     main_pid = getpid();
+    hpc_log_keep_stderr();
     hpc_verbose = (int)hpc_env_ll("PERFTOOLS_VERBOSE", 0);
     hpc_preload_init();
     hpc_capture_init();
     hpc_count_init();
 
-    hpc_max_depth = (int)hpc_env_ll("HEAP_PROFILE_MAX_DEPTH", 64);
-    if (hpc_max_depth < 1)
-        hpc_max_depth = 1;
-    if (hpc_max_depth > HPC_MAX_DEPTH)
-        hpc_max_depth = HPC_MAX_DEPTH;
+    long long depth = hpc_env_ll("HEAP_PROFILE_MAX_DEPTH", 64);
+    if (depth > HPC_MAX_DEPTH) {
+        hpc_log(-1, "HeapProfiler: HEAP_PROFILE_MAX_DEPTH=%lld clamped to the maximum, %d", depth,
+                HPC_MAX_DEPTH);
+        depth = HPC_MAX_DEPTH;
+    }
+    hpc_max_depth = depth < 1 ? 1 : (int)depth;
     hpc_sample_period = hpc_env_ll("HEAP_PROFILE_SAMPLE", 0);
     if (hpc_sample_period < 0)
         hpc_sample_period = 0;
@@ -407,6 +384,7 @@ void hpc_init(void)
     inuse_interval = hpc_env_ll("HEAP_PROFILE_INUSE_INTERVAL", 100LL << 20);
     time_interval = hpc_env_ll("HEAP_PROFILE_TIME_INTERVAL", 0);
     hpc_only_mmap = hpc_env_bool("HEAP_PROFILE_ONLY_MMAP", false);
+    fork_dump_min = hpc_env_ll("HEAP_PROFILE_FORK_DUMP", fork_dump_min);
     profile_mmap = hpc_only_mmap || hpc_env_bool("HEAP_PROFILE_MMAP", false);
     /* batch the shared totals, but never by more than 1/16 of the smallest interval */
     flush_threshold = 256 << 10;
@@ -436,16 +414,29 @@ void hpc_init(void)
             hpc_log(-2, "HeapProfiler: ignoring HEAPPROFILE because program seems to be setuid");
         } else {
             char pfx[4200];
+            bool cleanup = hpc_env_bool("HEAP_PROFILE_CLEANUP", true);
             if ((unsigned char)env[0] & 0x80) {
                 /* a parent already profiled with this variable: we are an exec'd child */
                 hpc_fmt(pfx, sizeof(pfx), "%s_%d", env, (int)getpid());
                 pfx[0] = (char)((unsigned char)pfx[0] & 0x7f);
             } else {
+                long owner;
                 hpc_fmt(pfx, sizeof(pfx), "%s", env);
                 env[0] = (char)((unsigned char)env[0] | 0x80);
+                if (!hpc_prefix_claim(pfx, &owner)) {
+                    /* another live process writes this prefix: touch none of its files */
+                    char who[32] = "", mine[4200];
+                    if (owner > 0)
+                        hpc_fmt(who, sizeof(who), " (pid %ld)", owner);
+                    hpc_fmt(mine, sizeof(mine), "%s-%d", pfx, (int)getpid());
+                    hpc_log(-2, "HeapProfiler: %s is in use by another process%s; writing %s.NNNN.heap",
+                            pfx, who, mine);
+                    memcpy(pfx, mine, sizeof(pfx));
+                    cleanup = false;
+                }
             }
-            if (hpc_env_bool("HEAP_PROFILE_CLEANUP", true))
-                cleanup_old(pfx);
+            if (cleanup)
+                hpc_prefix_cleanup(pfx);
             HeapProfilerStart(pfx);
             setup_signal();
         }
@@ -464,11 +455,12 @@ __attribute__((destructor)) static void hpc_dtor(void)
     t->busy = 1;
     hpc_heapcheck_wipe(); /* before our frames cover the program's dead ones */
     struct hpc_rec *r = atomic_load(&hpc_prof_rec);
+    if (r && !hpc_is_main_process() && atomic_load(&quiet_left) > 0)
+        r = NULL; /* the parent's heap, unchanged: the parent dumps it */
     if (r) {
         long long inuse;
         if (hpc_sample_period) {
-            inuse = atomic_load(&total_alloc) + t->pend_alloc - atomic_load(&total_free) -
-                    t->pend_free;
+            inuse = llround(hpc_inuse_unsampled(r, hpc_sample_period));
         } else {
             long long tot[4];
             hpc_totals(r, tot);
@@ -483,7 +475,9 @@ __attribute__((destructor)) static void hpc_dtor(void)
             hpc_fmt(buf, sizeof(buf), "Exiting, %lld bytes in use", inuse);
         HeapProfilerDump(buf);
     }
-    if (hpc_is_main_process())
+    if (hpc_is_main_process()) {
+        hpc_prefix_release();
         hpc_heapcheck_at_exit();
+    }
     t->busy = 0;
 }

@@ -70,6 +70,7 @@ void hpc_heapcheck_setup(void)
     struct hpc_rec *r = hpc_rec_new(false, false, false);
     if (!r)
         return;
+    hpc_log(10, "Starting tracking the heap"); /* gperftools' line at PERFTOOLS_VERBOSE=10 */
     hpc_log(-2, "WARNING: Perftools heap leak checker is active -- Performance may suffer");
     atomic_store(&hpc_check_rec, r);
     atomic_store(&hpc_enabled, 1);

@@ -148,9 +148,16 @@ void hpc_write_maps_lines(struct hpc_out *o); /* just the /proc/self/maps lines 
 void hpc_write_sample(struct hpc_out *o, long long n1, long long s1, long long n2, long long s2,
                       const struct hpc_bucket *b);
 void hpc_totals(struct hpc_rec *r, long long t[4]); /* inuse n, inuse bytes, alloc n, alloc b */
+double hpc_inuse_unsampled(struct hpc_rec *r, long long period); /* as pprof scales heap_v2 */
 /* Writes a file atomically (temp name + rename); prints the tcmalloc failure message. */
 typedef void (*hpc_fill_fn)(struct hpc_out *o, void *ctx);
 bool hpc_write_file(const char *path, hpc_fill_fn fill, void *ctx);
+
+/* ---- dump files of a prefix (dumpfiles.c) ---------------------------------------------- */
+/* Takes PREFIX.lock for the process; false if a live process holds it (*owner: its pid or 0). */
+bool hpc_prefix_claim(const char *pfx, long *owner);
+void hpc_prefix_release(void);            /* at exit of the owner */
+void hpc_prefix_cleanup(const char *pfx); /* HEAP_PROFILE_CLEANUP: files of earlier runs */
 
 /* ---- logging (control.c) -------------------------------------------------------------- */
 /* Formats a message like the gperftools raw logger: at most 598 bytes, then '\n'.
@@ -159,6 +166,7 @@ void hpc_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void hpc_vfmt(char *buf, size_t cap, const char *fmt, __builtin_va_list ap);
 void hpc_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 extern int hpc_verbose;
+void hpc_log_keep_stderr(void); /* at start: later messages survive the program closing fd 2 */
 
 /* ---- hooks into control.c ------------------------------------------------------------- */
 extern atomic_int hpc_enabled;                 /* any recorder active */
@@ -171,6 +179,7 @@ void hpc_preload_init(void);     /* resolves malloc_usable_size */
 size_t hpc_usable_size(void *p); /* glibc's malloc_usable_size */
 bool hpc_is_main_process(void); /* false in a forked child */
 void hpc_after_alloc(int64_t bytes);           /* totals + dump triggers */
+int64_t hpc_sample_weight(int64_t size); /* bytes a sampled block of size stands for */
 void hpc_after_free(int64_t bytes);
 
 /* ---- heap checker (heapcheck.c, leakreport.c, checkapi.c, threads.c) ------------------- */

@@ -79,15 +79,6 @@ static size_t usable(void *p)
     return real_usable_size ? real_usable_size(p) : 0;
 }
 
-/* glibc's malloc_usable_size of a live block without the call and its checks: the chunk's
- * size field precedes p (low 3 bits are flags; bit 1: mmapped chunk, two words of overhead
- * instead of one). The sampled hot path uses it for the interval totals. */
-static inline size_t chunk_usable(const void *p)
-{
-    size_t sz = ((const size_t *)p)[-1];
-    return (sz & ~(size_t)7) - ((sz & 2) ? 2 * sizeof(size_t) : sizeof(size_t));
-}
-
 size_t hpc_usable_size(void *p)
 {
     return usable(p);
@@ -103,9 +94,11 @@ static void record_alloc_busy(struct hpc_thread *t, void *p, size_t size, void *
         prof = NULL;
 
     if (prof && hpc_sample_period) {
-        acct = (int64_t)chunk_usable(p);
-        if (!sample_hit(t, size))
-            prof = NULL;
+        /* the totals count what the file will show once unsampled: sampled blocks only */
+        if (sample_hit(t, size))
+            acct = hpc_sample_weight((int64_t)size);
+        else
+            prof = NULL, acct = 0;
     }
     if (prof || check) {
         uintptr_t pcs[HPC_MAX_DEPTH];
@@ -142,13 +135,13 @@ static void record_free(void *p)
         prof = NULL;
     if (prof)
         size = hpc_rec_free(prof, (uintptr_t)p);
+    if (prof && hpc_sample_period)
+        size = size > 0 ? hpc_sample_weight(size) : 0; /* unsampled blocks were not counted */
     if (check) {
         int64_t s2 = hpc_rec_free(check, (uintptr_t)p);
         if (size < 0)
             size = s2;
     }
-    if (prof && hpc_sample_period)
-        size = (int64_t)chunk_usable(p);
     if (size > 0)
         hpc_after_free(size);
     t->busy = 0;
@@ -211,7 +204,7 @@ static void *realloc_impl(void *p, size_t n, void *ra)
         }
     }
     if (recs[0] && hpc_sample_period)
-        old_acct = (int64_t)chunk_usable(p);
+        old_acct = had[0] ? hpc_sample_weight((int64_t)osz[0]) : 0;
     t->busy = 0;
 
     void *q = __libc_realloc(p, n);

@@ -15,6 +15,7 @@
  * is returned and decremented when it is removed) lets them skip the shard lock.
  */
 #include <execinfo.h>
+#include <link.h>
 #ifdef HPC_USE_LIBUNWIND
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -54,8 +55,40 @@ void hpc_lock_slow(hpc_lock *l)
 
 /* ---- stack capture ---------------------------------------------------------------------- */
 
+/* The collector's own executable segment: no captured stack keeps a frame in it (the
+ * thread trampoline and main's wrapper of threads.c sit below every program frame). */
+static uintptr_t own_lo, own_hi;
+
+static int find_own_text(struct dl_phdr_info *info, size_t sz, void *ctx)
+{
+    (void)sz;
+    uintptr_t me = (uintptr_t)ctx;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && me >= lo && me < hi) {
+            own_lo = lo;
+            own_hi = hi;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Removes the frames whose call site (return address - 1) lies in the collector's text. */
+static int drop_own_frames(uintptr_t *pcs, int d)
+{
+    int k = 0;
+    for (int i = 0; i < d; i++)
+        if (pcs[i] - 1 - own_lo >= own_hi - own_lo)
+            pcs[k++] = pcs[i];
+    return k;
+}
+
 void hpc_capture_init(void)
 {
+    if (!own_hi)
+        dl_iterate_phdr(find_own_text, (void *)(uintptr_t)hpc_capture_init);
     /* The first backtrace() dlopens libgcc_s and allocates: do it now, with the guard set. */
     void *buf[4];
 #ifdef HPC_USE_LIBUNWIND
@@ -89,7 +122,7 @@ int hpc_capture(uintptr_t *pcs, int max, void *ra)
     if (d > max)
         d = max;
     memcpy(pcs, buf + i, (size_t)d * sizeof(*pcs));
-    return d;
+    return drop_own_frames(pcs, d);
 }
 
 /* ---- recorder --------------------------------------------------------------------------- */

@@ -2,15 +2,17 @@
  * writer.c - output side of libheapprof: a small buffered writer over write(2) or an
  * mmap'd growing buffer, number formatting, the gperftools heap-profile text
  * (header, buckets sorted by in-use bytes, MAPPED_LIBRARIES from /proc/self/maps),
- * atomic file replacement (temporary name + rename), the raw logger and environment
- * helpers. Nothing here calls malloc or stdio.
+ * atomic file replacement (temporary name + rename), the raw logger (to a duplicate of
+ * the start's stderr) and environment helpers. Nothing here calls malloc or stdio.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hpc.h"
@@ -163,6 +165,37 @@ void hpc_fmt(char *buf, size_t cap, const char *fmt, ...)
 
 int hpc_verbose;
 
+/* The stderr of the start: programs such as coreutils' sort close fd 2 before exit, and
+ * the leak report comes after that. A duplicate on a high descriptor (close-on-exec) keeps
+ * it; it is used while it still refers to the file it was made from (a program that closed
+ * every descriptor may have reused the number), else fd 2 is. Only terminals and files are
+ * kept: a duplicate of a pipe or socket would hold it open after a daemon closed its stderr,
+ * and whoever reads the other end ($(...), a pipeline) would wait for it forever. */
+static int log_fd = -1;
+static dev_t log_dev;
+static ino_t log_ino;
+
+void hpc_log_keep_stderr(void)
+{
+    struct stat st;
+    if (log_fd >= 0 || fstat(2, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+        return;
+    int fd = fcntl(2, F_DUPFD_CLOEXEC, 200);
+    if (fd < 0)
+        return;
+    log_dev = st.st_dev;
+    log_ino = st.st_ino;
+    log_fd = fd;
+}
+
+static int log_target(void)
+{
+    struct stat st;
+    if (log_fd >= 0 && fstat(log_fd, &st) == 0 && st.st_dev == log_dev && st.st_ino == log_ino)
+        return log_fd;
+    return 2;
+}
+
 void hpc_log(int level, const char *fmt, ...)
 {
     if (hpc_verbose < level)
@@ -175,7 +208,7 @@ void hpc_log(int level, const char *fmt, ...)
     size_t n = hpc_strlen(buf);
     if (n == 0 || buf[n - 1] != '\n')
         buf[n++] = '\n';
-    ssize_t w = write(2, buf, n);
+    ssize_t w = write(log_target(), buf, n);
     (void)w;
 }
 
@@ -379,6 +412,21 @@ void hpc_totals(struct hpc_rec *r, long long t[4])
         t[2] += s.n2;
         t[3] += s.s2;
     }
+}
+
+/* In-use bytes of r as pprof reports a heap_v2/period file: each bucket's bytes times
+ * 1 / (1 - exp(-average size / period)). */
+double hpc_inuse_unsampled(struct hpc_rec *r, long long period)
+{
+    hpc_count_sync();
+    double sum = 0;
+    for (const struct hpc_bucket *b = hpc_rec_buckets(r); b; b = b->all_next) {
+        struct snap s;
+        snap_of(b, &s);
+        if (s.n1 > 0 && s.s1 > 0)
+            sum += (double)s.s1 / -expm1(-((double)s.s1 / (double)s.n1) / (double)period);
+    }
+    return sum;
 }
 
 static void write_header(struct hpc_out *o, long long t[4], const char *type)

@@ -72,7 +72,8 @@ stress)
     grep -Eq '^  8000:   512000 \[  8000:   512000\] @' st.0001.heap || fail "leak bucket of 8000 x 64 missing"
     ;;
 fork)
-    pre HEAPPROFILE="$tmp/fk" "$target" fork >out 2>err || fail "exit status $?"
+    # the child allocates 5000 bytes (+ stdio's buffer): under the default HEAP_PROFILE_FORK_DUMP
+    pre HEAPPROFILE="$tmp/fk" HEAP_PROFILE_FORK_DUMP=1 "$target" fork >out 2>err || fail "exit status $?"
     child=$(sed -n 's/^child //p' out)
     [ -n "$child" ] || fail "no child pid"
     wellformed fk.0001.heap
