@@ -34,6 +34,8 @@ stopworld-threads)
     grep -qx 'false reports: 0/10' out || fail "masked: $(cat out)"
     run "$stopworld" spawn >out 2>err || fail "spawn: exit status $?: $(cat out)"
     grep -qx 'false reports: 0/20' out || fail "spawn: $(cat out)"
+    run "$stopworld" unregistered >out 2>err || fail "unregistered: exit status $?: $(cat out)"
+    grep -qx 'false reports: 0/10' out || fail "unregistered: $(cat out)"
     ;;
 interior-ignore)
     run "$interior" ignore >out 2>err || fail "exit status $?: $(cat out) $(tail -3 err)"

@@ -10,9 +10,13 @@
 //            their stack while allocating and freeing; 10 checks
 //   spawn    a thread keeps starting short-lived threads (each allocates, frees, exits)
 //            while main runs 20 checks
+//   unregistered  2 threads started through libc's own pthread_create (as a library
+//            constructor running before the collector would: the collector's thread
+//            registry never sees them) hold a block on their stack while allocating
 // Prints "false reports: N/M" and "threads: K running after the checks"; exit status 0.
 #include <gperftools/heap-checker.h>
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -128,12 +132,35 @@ static void *spawner(void *)
     return nullptr;
 }
 
-static int with_threads(int n, void *(*fn)(void *), void *(*arg)(int), int checks)
+static void *hold_unregistered(void *)
+{
+    void *volatile held = std::malloc(2345);
+    std::memset(held, 3, 2345);
+    g_ready++;
+    while (!g_stop.load(std::memory_order_relaxed)) {
+        void *volatile p = std::malloc(48);
+        std::free(p);
+    }
+    std::free(held);
+    return nullptr;
+}
+
+using create_fn = int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+static create_fn libc_create()
+{
+    void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+    void *f = libc ? dlsym(libc, "pthread_create") : nullptr;
+    return f ? reinterpret_cast<create_fn>(f) : pthread_create;
+}
+
+static int with_threads(int n, void *(*fn)(void *), void *(*arg)(int), int checks,
+                        create_fn create = pthread_create)
 {
     pthread_t t[64];
     g_ready = 0;
     for (int i = 0; i < n; i++)
-        if (pthread_create(&t[i], nullptr, fn, arg ? arg(i) : nullptr) != 0)
+        if (create(&t[i], nullptr, fn, arg ? arg(i) : nullptr) != 0)
             return 2;
     while (g_ready.load() < n)
         sched_yield();
@@ -167,6 +194,8 @@ int main(int argc, char **argv)
         return with_threads(3, masked, [](int i) -> void * { return (void *)(long)i; }, 10);
     if (!std::strcmp(mode, "spawn"))
         return with_threads(1, spawner, nullptr, 20);
-    std::fprintf(stderr, "usage: %s set|busy64|register|masked|spawn\n", argv[0]);
+    if (!std::strcmp(mode, "unregistered"))
+        return with_threads(2, hold_unregistered, nullptr, 10, libc_create());
+    std::fprintf(stderr, "usage: %s set|busy64|register|masked|spawn|unregistered\n", argv[0]);
     return 2;
 }
