@@ -16,7 +16,8 @@
  * blocked the signal with a raw syscall, waits for it with sigwaitinfo or is exiting -
  * is left running and reported as not stopped (the checker then scans its whole stack
  * block, as without stopping). pthread_sigmask and sigprocmask are interposed so that the
- * program never blocks the signal while the checker is on.
+ * program never blocks the signal while the checker is on, and sigwait, sigwaitinfo and
+ * sigtimedwait so that it never takes the signal away from the handler.
  *
  * Nothing here allocates or takes a lock another thread may hold: the checker must not
  * call malloc, dl_iterate_phdr or anything else that locks while the world is stopped.
@@ -333,13 +334,18 @@ static const sigset_t *without_stop(const sigset_t *set, sigset_t *copy)
 
 typedef int (*mask_fn)(int, const sigset_t *, sigset_t *);
 
-static mask_fn resolve(const char *name)
+static void *resolve_any(const char *name)
 {
     struct hpc_thread *t = &hpc_tls;
     t->busy++;
-    mask_fn f = (mask_fn)dlsym(RTLD_NEXT, name);
+    void *f = dlsym(RTLD_NEXT, name);
     t->busy--;
     return f;
+}
+
+static mask_fn resolve(const char *name)
+{
+    return (mask_fn)resolve_any(name);
 }
 
 HPC_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
@@ -360,4 +366,35 @@ HPC_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
     }
     sigset_t copy;
     return real(how, how == SIG_UNBLOCK ? set : without_stop(set, &copy), old);
+}
+
+/* A thread waiting in sigwait for a set that holds the stop signal would take it instead of
+ * its handler: the waits leave it out of the set. */
+HPC_EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
+{
+    static int (*real)(const sigset_t *, siginfo_t *, const struct timespec *);
+    if (!real && !(real = (int (*)(const sigset_t *, siginfo_t *, const struct timespec *))
+                       resolve_any("sigtimedwait"))) {
+        errno = ENOSYS;
+        return -1;
+    }
+    sigset_t copy;
+    return real(without_stop(set, &copy), info, timeout);
+}
+
+HPC_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+    return sigtimedwait(set, info, NULL);
+}
+
+HPC_EXPORT int sigwait(const sigset_t *set, int *sig)
+{
+    int r;
+    do
+        r = sigtimedwait(set, NULL, NULL);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return errno;
+    *sig = r;
+    return 0;
 }

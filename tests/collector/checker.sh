@@ -32,6 +32,7 @@ stopworld-threads)
     HEAP_CHECK_STOP_TIMEOUT_MS=100 run "$stopworld" masked >out 2>err \
         || fail "masked: exit status $?: $(cat out)"
     grep -qx 'false reports: 0/10' out || fail "masked: $(cat out)"
+    grep -qx 'signals taken by sigwait: 0' out || fail "masked: $(cat out)"
     run "$stopworld" spawn >out 2>err || fail "spawn: exit status $?: $(cat out)"
     grep -qx 'false reports: 0/20' out || fail "spawn: $(cat out)"
     run "$stopworld" unregistered >out 2>err || fail "unregistered: exit status $?: $(cat out)"

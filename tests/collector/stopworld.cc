@@ -7,7 +7,8 @@
 //   register 2 threads each hold a block only in a register while spinning
 //   masked   threads that block every signal (pthread_sigmask, sigprocmask, and one through
 //            the raw rt_sigprocmask syscall that no interposition sees) hold a block only on
-//            their stack while allocating and freeing; 10 checks
+//            their stack while allocating and freeing, and one waits in sigwait for every
+//            signal; 10 checks; prints how many signals that sigwait took (SIGUSR1 ends it)
 //   spawn    a thread keeps starting short-lived threads (each allocates, frees, exits)
 //            while main runs 20 checks
 //   unregistered  2 threads started through libc's own pthread_create (as a library
@@ -92,12 +93,14 @@ static void *hold_in_register(void *)
     return nullptr;
 }
 
+static std::atomic<int> g_taken; // signals the sigwait thread received other than SIGUSR1
+
 static void *masked(void *arg)
 {
     sigset_t all;
     sigfillset(&all);
     long how = (long)arg;
-    if (how == 0)
+    if (how == 0 || how == 3)
         pthread_sigmask(SIG_BLOCK, &all, nullptr);
     else if (how == 1)
         sigprocmask(SIG_SETMASK, &all, nullptr);
@@ -105,9 +108,17 @@ static void *masked(void *arg)
         syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, nullptr, 8); // unseen by any wrapper
     void *volatile held = std::malloc(3000 + how);
     g_ready++;
-    while (!g_stop.load(std::memory_order_relaxed)) {
-        void *volatile p = std::malloc(64);
-        std::free(p);
+    if (how == 3) {
+        for (int sig = 0; sigwait(&all, &sig) == 0 && sig != SIGUSR1;)
+            g_taken++;
+    } else if (how == 2) {
+        while (!g_stop.load(std::memory_order_relaxed))
+            sched_yield();
+    } else {
+        while (!g_stop.load(std::memory_order_relaxed)) {
+            void *volatile p = std::malloc(64);
+            std::free(p);
+        }
     }
     std::free(held);
     return nullptr;
@@ -174,6 +185,10 @@ static int with_threads(int n, void *(*fn)(void *), void *(*arg)(int), int check
         running = n;
     }
     g_stop = true;
+    if (fn == masked) {
+        pthread_kill(t[3], SIGUSR1);
+        std::printf("signals taken by sigwait: %d\n", g_taken.load());
+    }
     for (int i = 0; i < n; i++)
         pthread_join(t[i], nullptr);
     if (fn == churn_malloc)
@@ -191,7 +206,7 @@ int main(int argc, char **argv)
     if (!std::strcmp(mode, "register"))
         return with_threads(2, hold_in_register, nullptr, 5);
     if (!std::strcmp(mode, "masked"))
-        return with_threads(3, masked, [](int i) -> void * { return (void *)(long)i; }, 10);
+        return with_threads(4, masked, [](int i) -> void * { return (void *)(long)i; }, 10);
     if (!std::strcmp(mode, "spawn"))
         return with_threads(1, spawner, nullptr, 20);
     if (!std::strcmp(mode, "unregistered"))
