@@ -40,7 +40,7 @@
 
 enum { ST_REQ = 1, ST_STOPPED, ST_GONE, ST_LATE };
 
-static struct hpc_stopped *stw_vec; /* mmap'd, never unmapped: a late handler may read it */
+static struct hpc_stopped *_Atomic stw_vec; /* mmap'd, never unmapped: late handlers read it */
 static size_t stw_cap;
 static atomic_size_t stw_n;
 static atomic_int stw_resumed; /* round last resumed */
@@ -114,11 +114,14 @@ static void on_stop(int sig, siginfo_t *si, void *ucv)
         for (size_t i = 0; i < n; i++) {
             if (v[i].tid != me)
                 continue;
+            /* the checker writes only tid, round and state; this handler the rest, before
+             * the state says it stopped */
             struct hpc_stopped *e = &v[i];
-            int round = e->round, want = ST_REQ;
+            int want = ST_REQ;
             save_context(e, ucv);
             e->busy = hpc_tls.busy;
             if (atomic_compare_exchange_strong(&e->state, &want, ST_STOPPED)) {
+                int round = e->round; /* stored before the state became ST_REQ */
                 for (;;) {
                     int r = atomic_load(&stw_resumed);
                     if (r - round >= 0)
@@ -276,7 +279,6 @@ bool hpc_stw_stop(void)
             if (tids[k] == self || known(tids[k], n))
                 continue;
             struct hpc_stopped *e = &stw_vec[n];
-            memset(e, 0, sizeof(*e));
             e->tid = tids[k];
             e->round = round;
             atomic_store(&e->state, ST_REQ);
