@@ -253,7 +253,7 @@ void hpc_scan_foreign(uintptr_t lo, uintptr_t hi, void (*fn)(void *, const uintp
     lo = (lo + 7) & ~(uintptr_t)7;
     if (!rbuf && !(rbuf = hpc_mmap(RBUF)))
         return;
-    pid_t pid = getpid();
+    pid_t pid = my_tid(); /* not getpid(): a main thread that called pthread_exit has no mm */
     while (lo + sizeof(uintptr_t) <= hi) {
         size_t n = hi - lo < RBUF ? (size_t)(hi - lo) : RBUF;
         struct iovec local = {rbuf, n}, remote = {(void *)lo, n};

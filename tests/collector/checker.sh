@@ -37,6 +37,10 @@ stopworld-threads)
     grep -qx 'false reports: 0/20' out || fail "spawn: $(cat out)"
     run "$stopworld" unregistered >out 2>err || fail "unregistered: exit status $?: $(cat out)"
     grep -qx 'false reports: 0/10' out || fail "unregistered: $(cat out)"
+    # a main thread that called pthread_exit is a zombie without memory: nothing may read
+    # through it (process_vm_readv on getpid() fails then) nor wait for it to stop
+    run "$stopworld" main-exited >out 2>err || fail "main-exited: exit status $?: $(cat out)"
+    grep -qx 'false reports: 0/3' out || fail "main-exited: $(cat out)"
     ;;
 interior-ignore)
     run "$interior" ignore >out 2>err || fail "exit status $?: $(cat out) $(tail -3 err)"

@@ -14,6 +14,8 @@
 //   unregistered  2 threads started through libc's own pthread_create (as a library
 //            constructor running before the collector would: the collector's thread
 //            registry never sees them) hold a block on their stack while allocating
+//   main-exited  main calls pthread_exit; a thread runs 3 checks while 2 others allocate
+//            and free, then calls exit(0): the at-exit check must pass too
 // Prints "false reports: N/M" and "threads: K running after the checks"; exit status 0.
 #include <gperftools/heap-checker.h>
 
@@ -196,6 +198,19 @@ static int with_threads(int n, void *(*fn)(void *), void *(*arg)(int), int check
     return bad ? 1 : 0;
 }
 
+static void *checks_then_exit(void *)
+{
+    pthread_t t[2];
+    for (auto &x : t)
+        if (pthread_create(&x, nullptr, churn_set, nullptr) != 0)
+            std::exit(2);
+    while (g_ready.load() < 2)
+        sched_yield();
+    int bad = run_checks(3);
+    std::fflush(stdout);
+    std::exit(bad ? 1 : 0); // the others still run: the at-exit check stops them too
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -209,8 +224,14 @@ int main(int argc, char **argv)
         return with_threads(4, masked, [](int i) -> void * { return (void *)(long)i; }, 10);
     if (!std::strcmp(mode, "spawn"))
         return with_threads(1, spawner, nullptr, 20);
+    if (!std::strcmp(mode, "main-exited")) {
+        pthread_t t;
+        if (pthread_create(&t, nullptr, checks_then_exit, nullptr) != 0)
+            return 2;
+        pthread_exit(nullptr);
+    }
     if (!std::strcmp(mode, "unregistered"))
         return with_threads(2, hold_unregistered, nullptr, 10, libc_create());
-    std::fprintf(stderr, "usage: %s set|busy64|register|masked|spawn|unregistered\n", argv[0]);
+    std::fprintf(stderr, "usage: %s set|busy64|register|masked|spawn|unregistered|main-exited\n", argv[0]);
     return 2;
 }
