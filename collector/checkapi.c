@@ -172,6 +172,32 @@ HPC_EXPORT void heapprof_checker_disable(int delta)
     hpc_tls.disabled += delta;
 }
 
+/* The live block holding p (its start or any byte inside, as gperftools' header promises:
+ * new T[n] of a T with a destructor returns the block + 8); *size its size. 0 if none. */
+struct containing {
+    uintptr_t p, start;
+    size_t size;
+};
+
+static void find_containing(void *ctx, uintptr_t start, size_t size, struct hpc_bucket *b)
+{
+    (void)b;
+    struct containing *c = ctx;
+    if (c->p >= start && c->p - start < (size ? size : 1)) {
+        c->start = start;
+        c->size = size;
+    }
+}
+
+static uintptr_t block_start(struct hpc_rec *r, const void *p)
+{
+    if (hpc_rec_find(r, (uintptr_t)p) >= 0)
+        return (uintptr_t)p;
+    struct containing c = {(uintptr_t)p, 0, 0};
+    hpc_rec_each_live(r, find_containing, &c);
+    return c.start;
+}
+
 HPC_EXPORT void heapprof_checker_ignore(const void *p)
 {
     struct hpc_rec *r = atomic_load(&hpc_check_rec);
@@ -179,11 +205,11 @@ HPC_EXPORT void heapprof_checker_ignore(const void *p)
         return;
     GUARD_ON();
     hpc_lock_take(&hpc_check_lock);
-    int64_t size = hpc_rec_find(r, (uintptr_t)p);
+    uintptr_t start = p ? block_start(r, p) : 0;
     bool dup = false;
     for (size_t i = 0; i < nignored && !dup; i++)
-        dup = ignored[i] == (uintptr_t)p;
-    if (size < 0) {
+        dup = ignored[i] == start;
+    if (!start) {
         hpc_log(-3, "No live heap object at %p to ignore", p);
     } else if (dup) {
         hpc_log(-2, "Object at %p is already being ignored", p);
@@ -201,7 +227,7 @@ HPC_EXPORT void heapprof_checker_ignore(const void *p)
             }
         }
         if (nignored < capignored)
-            ignored[nignored++] = (uintptr_t)p;
+            ignored[nignored++] = start;
     }
     hpc_lock_drop(&hpc_check_lock);
     GUARD_OFF();
@@ -214,9 +240,10 @@ HPC_EXPORT void heapprof_checker_unignore(const void *p)
         return;
     GUARD_ON();
     hpc_lock_take(&hpc_check_lock);
-    bool live = hpc_rec_find(r, (uintptr_t)p) >= 0, found = false;
+    uintptr_t start = p ? block_start(r, p) : 0;
+    bool live = start != 0, found = false;
     for (size_t i = 0; i < nignored && live && !found; i++) {
-        if (ignored[i] == (uintptr_t)p) {
+        if (ignored[i] == start) {
             ignored[i] = ignored[--nignored];
             found = true;
         }

@@ -3,18 +3,22 @@
  * normal|strict|draconian|as-is|local, SPEC 1.5, DECISIONS 13). It owns the checker's
  * recorder, filled by the allocation hooks with every allocation, and the marking: every
  * block reachable from the roots is live, conservatively (any aligned word that points into
- * the first HEAP_CHECK_MAX_POINTER_OFFSET bytes of a block). Roots:
+ * the first HEAP_CHECK_MAX_POINTER_OFFSET + 1 bytes of a block, the whole block with -1).
+ * Roots (gathered with dl_iterate_phdr before the other threads stop):
  *   - writable PT_LOAD segments of all loaded objects except this library;
  *   - the checking thread's stack (from its stack pointer, callee-saved registers spilled),
  *     its static TLS blocks (dl_iterate_phdr) and its thread control block; in the at-exit
  *     check after main has returned, the main thread's stack is not a root: only exit
  *     machinery runs there, over dead frames whose block addresses linger in its
  *     uninitialised slots (false negatives that made gperftools' and our results vary);
- *   - the whole stack block of every other thread started through pthread_create and still
- *     alive (threads.c): in glibc that block also holds the thread's static TLS and its
- *     control block (whose DTV leads to dynamically allocated TLS). Their registers are not
- *     read (no stop-the-world): a pointer living only in a blocked thread's register is
- *     missed, and a pointer in a dead frame below its stack pointer still counts;
+ *   - every other thread, stopped for the time of the marking (stopworld.c; the recorder's
+ *     locks are taken before the stop, so no thread stops inside the recorder): its saved
+ *     registers, its live stack from the saved stack pointer (and the x86-64 red zone) to
+ *     the top of its stack block, its thread control block (whose DTV leads to dynamic TLS)
+ *     and static TLS blocks. A thread that did not stop (it kept the signal blocked) is
+ *     scanned as without stopping: its whole registered stack block, dead frames included;
+ *   - in glibc's own data, a word pointing at the next chunk's header (the main arena's bins
+ *     and top) is no reference to the block whose last word it hits; elsewhere it is;
  *   - blocks allocated under a HeapLeakChecker::Disabler, IgnoreObject'ed blocks, and (as
  *     in gperftools) blocks allocated directly by the dynamic loader.
  * draconian marks nothing: every block not freed is a leak. Unmarked blocks are reported
@@ -67,6 +71,7 @@ void hpc_heapcheck_setup(void)
     if (sz && *sz >= 64 && *sz < (1u << 16))
         tcb_size = *sz;
     hpc_threads_init();
+    hpc_stw_init();
     struct hpc_rec *r = hpc_rec_new(false, false, false);
     if (!r)
         return;
@@ -88,6 +93,7 @@ struct state {
     size_t n, cap;
     size_t *work; /* stack of block indexes to scan */
     size_t nwork, capwork;
+    bool libc_words; /* scanning glibc's own data (its malloc arena) */
 };
 
 static void collect(void *ctx, uintptr_t p, size_t size, struct hpc_bucket *b)
@@ -166,8 +172,10 @@ static inline void mark_value(struct state *st, uintptr_t v)
     if (max_offset >= 0 && off > (uintptr_t)max_offset)
         return;
     /* glibc's chunk of the next block starts 8 bytes before the end of this one's usable
-     * area: the arena's bins and top pointers are not references to this block */
-    if (off && !(v & 15) && off == hpc_usable_size((void *)st->v[i].addr) - 8)
+     * area: the bins and top pointers of its main arena (in libc's data) are not references
+     * to this block; the same value anywhere else is (a pointer into the last word) */
+    if (st->libc_words && off && !(v & 15) &&
+        off == hpc_usable_size((void *)st->v[i].addr) - 8)
         return;
     push_block(st, (size_t)i);
 }
@@ -199,34 +207,106 @@ static void drain(struct state *st)
 
 /* ---- roots ------------------------------------------------------------------------------ */
 
+/* Root ranges, gathered before the world stops: dl_iterate_phdr takes the loader's lock,
+ * which a stopped thread may hold. */
+#define MAX_SEGS 4096
+enum { SEG_DATA, SEG_LIBC, SEG_TLS };
+struct seg {
+    uintptr_t lo, hi;
+    uintptr_t tp_off; /* SEG_TLS in static TLS: thread pointer - lo, alike in every thread */
+    int kind;
+};
+struct roots {
+    struct seg *segs; /* mmap'd once, MAX_SEGS entries */
+    size_t nsegs;
+    uintptr_t ld_lo, ld_hi; /* executable segment of the dynamic loader */
+};
+
 static int self_marker;
 
-static int scan_object(struct dl_phdr_info *info, size_t sz, void *ctx)
+static uintptr_t thread_pointer(void)
+{
+#if defined(__x86_64__)
+    uintptr_t tp;
+    __asm__("mov %%fs:0, %0" : "=r"(tp));
+    return tp;
+#else
+    return 0;
+#endif
+}
+
+static void add_seg(struct roots *ro, uintptr_t lo, uintptr_t hi, int kind, uintptr_t tp_off)
+{
+    if (ro->nsegs < MAX_SEGS)
+        ro->segs[ro->nsegs++] = (struct seg){lo, hi, tp_off, kind};
+}
+
+/* Executable segments of the dynamic loader: like gperftools, blocks that ld.so allocates
+ * itself (thread DTVs, dynamic TLS, link maps) are live; glibc keeps some of them for its
+ * cache of dead threads' stacks, which no root reaches. */
+static int gather_object(struct dl_phdr_info *info, size_t sz, void *ctx)
 {
     (void)sz;
-    struct state *st = ctx;
-    uintptr_t me = (uintptr_t)&self_marker;
+    struct roots *ro = ctx;
+    uintptr_t me = (uintptr_t)&self_marker, tp = thread_pointer();
+    const char *name = info->dlpi_name ? info->dlpi_name : "";
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    bool ld = strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "ld.so", 5) == 0 ||
+              strncmp(base, "ld64.so", 7) == 0;
+    bool libc = strncmp(base, "libc.so", 7) == 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_TLS && info->dlpi_tls_data) {
-            /* this thread's block of the module's TLS; it may itself be a heap block */
-            uintptr_t t = (uintptr_t)info->dlpi_tls_data;
-            ptrdiff_t k = find_block(st->v, st->n, t);
-            if (k >= 0 && !st->v[k].marked)
-                push_block(st, (size_t)k);
-            scan_range(st, t, t + ph->p_memsz);
-            drain(st);
-            continue;
-        }
-        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
-            continue;
         uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
-        if (me >= lo && me < hi)
-            continue; /* our own globals are not roots */
-        scan_range(st, lo, hi);
-        drain(st);
+        if (ph->p_type == PT_TLS && info->dlpi_tls_data) {
+            uintptr_t t = (uintptr_t)info->dlpi_tls_data;
+            add_seg(ro, t, t + ph->p_memsz, SEG_TLS, tp > t && tp - t < (1u << 20) ? tp - t : 0);
+        } else if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && ld && !ro->ld_hi) {
+            ro->ld_lo = lo;
+            ro->ld_hi = hi;
+        } else if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W) && !(me >= lo && me < hi)) {
+            add_seg(ro, lo, hi, libc ? SEG_LIBC : SEG_DATA, 0); /* our own globals are not roots */
+        }
     }
     return 0;
+}
+
+static bool gather_roots(struct roots *ro)
+{
+    static struct seg *segs;
+    if (!segs && !(segs = hpc_mmap(MAX_SEGS * sizeof(*segs))))
+        return false;
+    *ro = (struct roots){.segs = segs};
+    dl_iterate_phdr(gather_object, ro);
+    return true;
+}
+
+static void scan_libc_words(void *ctx, const uintptr_t *w, size_t n)
+{
+    struct state *st = ctx;
+    st->libc_words = true;
+    scan_words(st, w, n);
+    st->libc_words = false;
+}
+
+/* Writable segments of every loaded object but this library; this thread's TLS blocks. */
+static void scan_segments(struct state *st, const struct roots *ro)
+{
+    for (size_t i = 0; i < ro->nsegs; i++) {
+        const struct seg *g = &ro->segs[i];
+        if (g->kind == SEG_TLS) {
+            /* this thread's block of the module's TLS; it may itself be a heap block */
+            ptrdiff_t k = find_block(st->v, st->n, g->lo);
+            if (k >= 0 && !st->v[k].marked)
+                push_block(st, (size_t)k);
+            scan_range(st, g->lo, g->hi);
+        } else {
+            /* read safely: another thread may have unloaded the object since */
+            hpc_scan_foreign(g->lo, g->hi, g->kind == SEG_LIBC ? scan_libc_words : scan_words,
+                             st);
+        }
+        drain(st);
+    }
 }
 
 /* At exit after main returned, the main thread's stack holds no program frame. */
@@ -249,22 +329,92 @@ __attribute__((noinline)) static void scan_own_stack(struct state *st)
     }
     scan_range(st, sp, top);
     drain(st);
-#if defined(__x86_64__)
-    uintptr_t tp;
-    __asm__("mov %%fs:0, %0" : "=r"(tp));
-    hpc_scan_foreign(tp, tp + tcb_size, scan_words, st);
-    drain(st);
-#endif
+    uintptr_t tp = thread_pointer();
+    if (tp) {
+        hpc_scan_foreign(tp, tp + tcb_size, scan_words, st);
+        drain(st);
+    }
 }
 
-static void scan_thread(void *ctx, int tid, uintptr_t lo, uintptr_t hi)
+/* The stack blocks of the threads started through pthread_create (threads.c). */
+#define MAX_BLOCKS 4096
+struct tblock {
+    int tid;
+    uintptr_t lo, hi;
+};
+struct tblocks {
+    struct tblock *v;
+    size_t n;
+};
+
+static void add_block(void *ctx, int tid, uintptr_t lo, uintptr_t hi)
 {
-    (void)tid;
-    hpc_scan_foreign(lo, hi, scan_words, ctx);
-    drain(ctx);
+    struct tblocks *tb = ctx;
+    if (tb->n < MAX_BLOCKS)
+        tb->v[tb->n++] = (struct tblock){tid, lo, hi};
 }
 
-/* The main thread's stack when another thread runs the check: its [stack] mapping. */
+static uintptr_t map_end(uintptr_t addr)
+{
+    uintptr_t lo, hi;
+    bool stack;
+    return hpc_map_find(addr, &lo, &hi, &stack) ? hi : 0;
+}
+
+static const struct tblock *block_of(const struct tblocks *tb, int tid)
+{
+    for (size_t i = 0; i < tb->n; i++)
+        if (tb->v[i].tid == tid)
+            return &tb->v[i];
+    return NULL;
+}
+
+static bool was_stopped(struct hpc_stopped *tv, size_t nt, int tid)
+{
+    for (size_t i = 0; i < nt; i++)
+        if (tv[i].tid == tid)
+            return hpc_stw_is_stopped(&tv[i]);
+    return false;
+}
+
+/* A stopped thread: its registers, its live stack from the saved stack pointer (and the
+ * x86-64 red zone below it) to the top, its TCB and static TLS blocks. */
+static void scan_stopped(struct state *st, const struct roots *ro, const struct hpc_stopped *e,
+                         const struct tblock *b)
+{
+    scan_words(st, e->regs, (size_t)e->nregs);
+    drain(st);
+    uintptr_t sp = e->sp > 128 ? e->sp - 128 : e->sp, top = 0;
+    bool in_block = b && e->sp >= b->lo && e->sp < b->hi;
+    if (in_block) {
+        top = b->hi;
+    } else if (e->tid == getpid()) {
+        top = (uintptr_t)__libc_stack_end;
+        if (!(e->sp < top && top - e->sp < (256u << 20)))
+            top = map_end(e->sp);
+        if (main_stack_dead())
+            top = 0;
+    } else {
+        top = map_end(e->sp); /* a thread started before us, or on another stack */
+    }
+    if (top > sp)
+        hpc_scan_foreign(sp, top, scan_words, st);
+    if (b && !in_block)
+        hpc_scan_foreign(b->lo, b->hi, scan_words, st); /* on a signal stack: all of it */
+    drain(st);
+    if (!e->tp)
+        return;
+    hpc_scan_foreign(e->tp, e->tp + tcb_size, scan_words, st);
+    for (size_t i = 0; i < ro->nsegs; i++) {
+        const struct seg *g = &ro->segs[i];
+        if (g->kind == SEG_TLS && g->tp_off && e->tp > g->tp_off)
+            hpc_scan_foreign(e->tp - g->tp_off, e->tp - g->tp_off + (g->hi - g->lo), scan_words,
+                             st);
+    }
+    drain(st);
+}
+
+/* The main thread's stack when another thread runs the check and could not stop it. */
 static void scan_main_stack(struct state *st)
 {
     uintptr_t lo, hi;
@@ -277,41 +427,36 @@ static void scan_main_stack(struct state *st)
     drain(st);
 }
 
-/* Executable segments of the dynamic loader: like gperftools, blocks that ld.so allocates
- * itself (thread DTVs, dynamic TLS, link maps) are live; glibc keeps some of them for its
- * cache of dead threads' stacks, which no root reaches. */
-struct range {
-    uintptr_t lo, hi;
-};
-
-static int find_ldso(struct dl_phdr_info *info, size_t sz, void *ctx)
+/* Every other thread: stopped ones precisely; those that did not stop (or all of them when
+ * stopping is off) by their whole registered stack block and the main thread's stack. */
+static void scan_threads(struct state *st, const struct roots *ro, bool stopped)
 {
-    (void)sz;
-    struct range *r = ctx;
-    const char *name = info->dlpi_name ? info->dlpi_name : "";
-    const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
-    if (strncmp(base, "ld-linux", 8) != 0 && strncmp(base, "ld.so", 5) != 0 &&
-        strncmp(base, "ld64.so", 7) != 0)
-        return 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
-            r->lo = info->dlpi_addr + ph->p_vaddr;
-            r->hi = r->lo + ph->p_memsz;
-            return 1;
+    static struct tblock *blocks;
+    if (!blocks)
+        blocks = hpc_mmap(MAX_BLOCKS * sizeof(*blocks));
+    struct tblocks tb = {blocks, 0};
+    if (blocks)
+        hpc_each_thread(add_block, &tb);
+    struct hpc_stopped *tv = NULL;
+    size_t nt = stopped ? hpc_stw_threads(&tv) : 0;
+    for (size_t i = 0; i < nt; i++)
+        if (hpc_stw_is_stopped(&tv[i]))
+            scan_stopped(st, ro, &tv[i], block_of(&tb, tv[i].tid));
+    for (size_t i = 0; i < tb.n; i++) {
+        if (!was_stopped(tv, nt, tb.v[i].tid)) {
+            hpc_scan_foreign(tb.v[i].lo, tb.v[i].hi, scan_words, st);
+            drain(st);
         }
     }
-    return 0;
+    if (!was_stopped(tv, nt, getpid()))
+        scan_main_stack(st);
 }
 
-static void mark_roots(struct state *st)
+static void mark_roots(struct state *st, const struct roots *ro, bool stopped)
 {
-    struct range ld = {0, 0};
-    dl_iterate_phdr(find_ldso, &ld);
     for (size_t i = 0; i < st->n; i++) {
         const struct hpc_bucket *b = st->v[i].b;
-        if (!st->v[i].marked && b->depth && b->pcs[0] >= ld.lo && b->pcs[0] < ld.hi)
+        if (!st->v[i].marked && b->depth && b->pcs[0] >= ro->ld_lo && b->pcs[0] < ro->ld_hi)
             push_block(st, i);
     }
     drain(st);
@@ -329,9 +474,8 @@ static void mark_roots(struct state *st)
     }
     drain(st);
     scan_own_stack(st);
-    hpc_each_thread(scan_thread, st);
-    scan_main_stack(st);
-    dl_iterate_phdr(scan_object, st);
+    scan_threads(st, ro, stopped);
+    scan_segments(st, ro);
 }
 
 /* ---- checks ------------------------------------------------------------------------------ */
@@ -389,12 +533,24 @@ bool hpc_check_run(struct hpc_check *c)
 {
     struct state st = {0};
     c->leak_bytes = c->leak_n = c->live_bytes = c->live_n = 0;
-    if (!hpc_check_collect(&st.v, &st.n, &st.cap))
-        return true;
-    if (!draconian) {
-        wipe_stack(); /* the table walk above left block addresses in dead stack slots */
-        mark_roots(&st);
+    struct roots ro = {0};
+    struct hpc_rec *r = atomic_load(&hpc_check_rec);
+    bool stopped = false;
+    if (!draconian && r && gather_roots(&ro)) {
+        /* no thread may stop inside the recorder: the snapshot below takes its locks */
+        hpc_rec_lock_all(r);
+        stopped = hpc_stw_stop();
+        hpc_rec_unlock_all(r);
     }
+    bool have = hpc_check_collect(&st.v, &st.n, &st.cap);
+    if (have && !draconian) {
+        wipe_stack(); /* the table walk above left block addresses in dead stack slots */
+        mark_roots(&st, &ro, stopped);
+    }
+    if (stopped)
+        hpc_stw_resume();
+    if (!have)
+        return true;
     for (size_t i = 0; i < st.n; i++) {
         if (!st.v[i].marked && c->base && in_base(c, &st.v[i]))
             st.v[i].marked = true; /* older than the named check: not its business */

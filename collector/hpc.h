@@ -221,13 +221,37 @@ void hpc_run_cleanups(void);
 /* leakreport.c: the stderr report and the leak file for the unmarked blocks of v. */
 void hpc_leak_report(struct hpc_check *c, struct hpc_blk *v, size_t n, char *path, size_t cap);
 
+/* stopworld.c: every other thread stopped by a signal for the time of a check. */
+#define HPC_STW_NREGS 64
+struct hpc_stopped {
+    int tid;
+    int round;       /* the stop this entry belongs to */
+    atomic_int state;
+    int busy;        /* the thread's recursion guard when it stopped */
+    int nregs;
+    uintptr_t sp;    /* stack pointer when it stopped */
+    uintptr_t tp;    /* thread pointer (TCB; static TLS lies below it on x86-64) */
+    uintptr_t regs[HPC_STW_NREGS]; /* general and vector registers */
+};
+void hpc_stw_init(void);  /* installs the stop signal's handler (checker setup) */
+int hpc_stw_signal(void); /* the stop signal, 0 if stopping is off */
+/* Stops every other thread (false: could not, nothing stopped); the entries of
+ * hpc_stw_threads say which ones stopped. Allocation-free; no lock taken. */
+bool hpc_stw_stop(void);
+void hpc_stw_resume(void);
+size_t hpc_stw_threads(struct hpc_stopped **v);
+bool hpc_stw_is_stopped(const struct hpc_stopped *e);
+
 /* threads.c */
 void hpc_threads_init(void);
 void hpc_scan_foreign(uintptr_t lo, uintptr_t hi, void (*fn)(void *, const uintptr_t *, size_t),
                       void *ctx);
 void hpc_each_thread(void (*fn)(void *ctx, int tid, uintptr_t lo, uintptr_t hi), void *ctx);
 bool hpc_thread_self(uintptr_t *lo, uintptr_t *hi);
+int hpc_tids_load(int *tids, int cap); /* /proc/self/task's thread ids; their number or -1 */
 uintptr_t hpc_stack_floor(uintptr_t sp); /* lowest address of the caller's stack, or 0 */
+/* The /proc/self/maps mapping holding addr: [*lo, *hi), *stack if "[stack]". */
+bool hpc_map_find(uintptr_t addr, uintptr_t *lo, uintptr_t *hi, bool *stack);
 extern atomic_bool hpc_main_returned;    /* main has returned (__libc_start_main wrapper) */
 
 /* ---- libc helpers without allocation (util in writer.c) --------------------------------- */

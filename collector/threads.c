@@ -181,22 +181,15 @@ static bool is_stack_line(const char *l, size_t n)
     return n >= 7 && memcmp(l + n - 7, "[stack]", 7) == 0;
 }
 
-/* Lowest address of the calling thread's stack: its registered block, or for the main thread
- * the "[stack]" mapping of /proc/self/maps that holds sp; 0 if unknown (never a mapping that
- * might be anything else, such as a user-supplied stack inside the heap). */
-uintptr_t hpc_stack_floor(uintptr_t sp)
+/* The mapping of /proc/self/maps that holds addr: [*lo, *hi), *stack if it is "[stack]". */
+bool hpc_map_find(uintptr_t addr, uintptr_t *lo, uintptr_t *hi, bool *stack)
 {
-    uintptr_t lo, hi;
-    if (hpc_thread_self(&lo, &hi))
-        return sp >= lo && sp < hi ? lo : 0;
-    if (my_tid() != getpid())
-        return 0;
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return 0;
+        return false;
     char buf[4096];
     size_t len = 0;
-    uintptr_t found = 0;
+    bool found = false;
     for (;;) {
         ssize_t got = read(fd, buf + len, sizeof(buf) - len);
         if (got < 0 && errno == EINTR)
@@ -214,8 +207,12 @@ uintptr_t hpc_stack_floor(uintptr_t sp)
                 a = a * 16 + (uintptr_t)(buf[k] <= '9' ? buf[k] - '0' : (buf[k] | 32) - 'a' + 10);
             for (k++; k < i && buf[k] != ' '; k++)
                 b = b * 16 + (uintptr_t)(buf[k] <= '9' ? buf[k] - '0' : (buf[k] | 32) - 'a' + 10);
-            if (sp >= a && sp < b && is_stack_line(buf + start, i - start))
-                found = a;
+            if (addr >= a && addr < b) {
+                found = true;
+                *lo = a;
+                *hi = b;
+                *stack = is_stack_line(buf + start, i - start);
+            }
             start = i + 1;
         }
         if (found)
@@ -227,6 +224,20 @@ uintptr_t hpc_stack_floor(uintptr_t sp)
     }
     close(fd);
     return found;
+}
+
+/* Lowest address of the calling thread's stack: its registered block, or for the main thread
+ * the "[stack]" mapping of /proc/self/maps that holds sp; 0 if unknown (never a mapping that
+ * might be anything else, such as a user-supplied stack inside the heap). */
+uintptr_t hpc_stack_floor(uintptr_t sp)
+{
+    uintptr_t lo, hi;
+    bool stack;
+    if (hpc_thread_self(&lo, &hi))
+        return sp >= lo && sp < hi ? lo : 0;
+    if (my_tid() != getpid())
+        return 0;
+    return hpc_map_find(sp, &lo, &hi, &stack) && stack ? lo : 0;
 }
 
 /* ---- reading other threads' memory ------------------------------------------------------ */
@@ -242,7 +253,7 @@ void hpc_scan_foreign(uintptr_t lo, uintptr_t hi, void (*fn)(void *, const uintp
     lo = (lo + 7) & ~(uintptr_t)7;
     if (!rbuf && !(rbuf = hpc_mmap(RBUF)))
         return;
-    pid_t pid = getpid();
+    pid_t pid = my_tid(); /* not getpid(): a main thread that called pthread_exit has no mm */
     while (lo + sizeof(uintptr_t) <= hi) {
         size_t n = hi - lo < RBUF ? (size_t)(hi - lo) : RBUF;
         struct iovec local = {rbuf, n}, remote = {(void *)lo, n};
@@ -268,7 +279,7 @@ void hpc_scan_foreign(uintptr_t lo, uintptr_t hi, void (*fn)(void *, const uintp
 }
 
 /* Fills tids with the thread ids listed in /proc/self/task; returns their number or -1. */
-static int tids_load(int *tids, int cap)
+int hpc_tids_load(int *tids, int cap)
 {
     int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -303,7 +314,7 @@ void hpc_each_thread(void (*fn)(void *ctx, int tid, uintptr_t lo, uintptr_t hi),
     if (!slots)
         return;
     static int tids[NSLOTS];
-    int n = tids_load(tids, NSLOTS);
+    int n = hpc_tids_load(tids, NSLOTS);
     int self = my_tid();
     for (int i = 0; i < NSLOTS; i++) {
         int tid = atomic_load_explicit(&slots[i].tid, memory_order_acquire);

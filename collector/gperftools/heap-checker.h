@@ -36,7 +36,7 @@ int heapprof_checker_no_leaks(void *h);         /* 1 iff nothing allocated since
 long heapprof_checker_bytes_leaked(const void *h);   /* after a check, else abort */
 long heapprof_checker_objects_leaked(const void *h); /* after a check, else abort */
 void heapprof_checker_disable(int delta);       /* +1 / -1: this thread's Disabler depth */
-void heapprof_checker_ignore(const void *p);    /* the block at p and what it reaches: live */
+void heapprof_checker_ignore(const void *p);    /* p: start of or into a block; it and what it reaches: live */
 void heapprof_checker_unignore(const void *p);  /* aborts if p was not ignored */
 void heapprof_checker_add_cleanup(void (*fn)(void)); /* run before the at-exit check */
 void heapprof_checker_run_cleanups(void);       /* runs (once) the registered cleanups */
