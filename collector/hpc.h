@@ -134,6 +134,10 @@ void hpc_count_unlock_all(void); /* fork: parent and child */
  * `ra` are dropped, so pcs[0] == ra. Returns the depth. */
 int hpc_capture(uintptr_t *pcs, int max, void *ra);
 void hpc_capture_init(void);
+/* backtrace(3) through the cached CFI walk of unwind.c (libunwind, else backtrace, when a
+ * frame needs more than a cached rule). */
+int hpc_fast_backtrace(void **buf, int size);
+void hpc_fast_backtrace_init(void);
 
 /* ---- output (writer.c) ---------------------------------------------------------------- */
 struct hpc_out {

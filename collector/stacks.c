@@ -67,6 +67,7 @@ void hpc_capture_init(void)
 #else
     backtrace(buf, 4);
 #endif
+    hpc_fast_backtrace_init();
 }
 
 #define OWN_FRAMES 8 /* upper bound on collector frames above the caller of malloc */
@@ -74,11 +75,7 @@ void hpc_capture_init(void)
 int hpc_capture(uintptr_t *pcs, int max, void *ra)
 {
     void *buf[HPC_MAX_DEPTH + OWN_FRAMES];
-#ifdef HPC_USE_LIBUNWIND
-    int n = unw_backtrace(buf, max + OWN_FRAMES);
-#else
-    int n = backtrace(buf, max + OWN_FRAMES);
-#endif
+    int n = hpc_fast_backtrace(buf, max + OWN_FRAMES);
     int i;
     for (i = 0; i < n && i < OWN_FRAMES; i++)
         if (buf[i] == ra)
@@ -573,6 +570,7 @@ bool hpc_rec_take(struct hpc_rec *r, uintptr_t p, struct hpc_bucket **b, size_t 
             return false;
     }
     bool found = true;
+    __builtin_prefetch((const char *)p - sizeof(size_t)); /* the chunk header: overlap misses */
     _Atomic uint32_t *slot = slot_of(r, p, false);
     uint32_t v = slot ? atomic_load_explicit(slot, memory_order_relaxed) : 0;
     if (HPC_LIKELY(v)) {
