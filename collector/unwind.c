@@ -376,12 +376,12 @@ static inline uint64_t rule_of(uintptr_t pc)
     return w;
 }
 
-/* The last complete walk of this thread (CFA and return address per frame, frame 0 being
- * walk's own) lets the next one stop early: once a frame has the same CFA and return address
+/* The last complete walk of this thread (CFA and return address per frame) lets the next one stop early: once a frame has the same CFA and return address
  * as frame j of the last walk, and every frame after j had an rsp-based CFA rule, each
  * following CFA is the previous one plus the offset of a rule chosen by the previous return
  * address; so if the return addresses still stored at the cached CFAs - 8 are the cached
- * ones, the rest of the walk would repeat the cached frames exactly. */
+ * ones, the rest of the walk would repeat the cached frames exactly (frame 0 is
+ * hpc_fast_backtrace's own). */
 #define WC_MAX 64
 struct walk_cache {
     uint32_t n;
@@ -403,33 +403,45 @@ static inline bool suffix_holds(const struct walk_cache *c, uint32_t j)
     return same;
 }
 
-/* Return addresses from hpc_fast_backtrace's own outwards; -1 if a frame needs the slow
- * unwinder. */
-__attribute__((noinline)) static int walk(void **buf, int size)
+__attribute__((noinline)) static int slow_backtrace(void **buf, int size)
+{
+#ifdef HPC_USE_LIBUNWIND
+    return unw_backtrace(buf, size);
+#else
+    return backtrace(buf, size);
+#endif
+}
+
+/* Return addresses from hpc_fast_backtrace's own (into its caller) outwards. */
+__attribute__((noinline)) int hpc_fast_backtrace(void **buf, int size)
 {
     uintptr_t pc, rsp, rbp;
     __asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
                      : "=r"(pc), "=r"(rsp), "=r"(rbp));
+    if (HPC_UNLIKELY(!rule_cache))
+        return slow_backtrace(buf, size);
     const struct walk_cache *old = &wcache[wcur];
     struct walk_cache *cur = &wcache[wcur ^ 1];
-    uint32_t j = 0, f = 0; /* f: frames walked, walk's own included */
+    const uintptr_t *ocfa = old->cfa, *oend = old->cfa + old->n;
+    uint32_t f = 0, lim = size < 0 ? 0 : (uint32_t)size; /* f: frames walked */
     uint64_t mask = 0;
     uintptr_t hi = stack_hi ? stack_hi : UINTPTR_MAX, cfa = 0;
     bool complete = false;
-    while (f <= (uint32_t)size) {
+    while (f < lim) {
         if (pc >> PC_BITS)
-            return -1;
+            return slow_backtrace(buf, size);
         uint64_t w = rule_of(pc);
         uint64_t off = (w >> OFF_SHIFT) << 3;
         if (off == 0) {
             if (w & F_CFA_RBP)
-                return -1;
+                return slow_backtrace(buf, size);
             complete = true; /* outermost frame */
             break;
         }
         cfa = ((w & F_CFA_RBP) ? rbp : rsp) + off;
-        if (cfa <= rsp || cfa - rsp > ((uintptr_t)1 << 24) || cfa > hi)
-            return -1; /* not this thread's stack: let the careful unwinder decide */
+        /* not this thread's stack: let the careful unwinder decide */
+        if (cfa - rsp - 1 >= ((uintptr_t)1 << 24) || cfa > hi)
+            return slow_backtrace(buf, size);
         if (w & F_RBP_SAVED)
             rbp = *(const uintptr_t *)(cfa - (((w >> RBP_SHIFT) & 31) << 3));
         uintptr_t ret = *(const uintptr_t *)(cfa - 8);
@@ -442,22 +454,26 @@ __attribute__((noinline)) static int walk(void **buf, int size)
             cur->ret[f] = ret;
             mask |= (uint64_t)((w & F_CFA_RBP) != 0) << f;
         }
-        if (f)
-            buf[f - 1] = (void *)ret;
-        f++;
-        while (j < old->n && old->cfa[j] < cfa)
-            j++;
-        if (j < old->n && old->cfa[j] == cfa && old->ret[j] == ret && suffix_holds(old, j)) {
-            for (uint32_t i = j + 1; i < old->n && f <= (uint32_t)size; i++, f++) {
-                if (f < WC_MAX) {
-                    cur->cfa[f] = old->cfa[i];
-                    cur->ret[f] = old->ret[i];
+        buf[f++] = (void *)ret;
+        while (ocfa < oend && *ocfa < cfa)
+            ocfa++;
+        if (ocfa < oend && *ocfa == cfa) {
+            uint32_t k = (uint32_t)(ocfa - old->cfa);
+            if (old->ret[k] == ret && suffix_holds(old, k)) {
+                uint32_t n = old->n - k - 1;
+                if (n > lim - f)
+                    n = lim - f;
+                else
+                    complete = true;
+                memcpy(buf + f, old->ret + k + 1, n * sizeof(*buf));
+                if (f + n <= WC_MAX) {
+                    memcpy(cur->cfa + f, old->cfa + k + 1, n * sizeof(uintptr_t));
+                    memcpy(cur->ret + f, old->ret + k + 1, n * sizeof(uintptr_t));
                 }
-                buf[f - 1] = (void *)old->ret[i];
+                f += n;
+                cfa = old->cfa[old->n - 1];
+                break;
             }
-            cfa = old->cfa[old->n - 1];
-            complete = f <= (uint32_t)size;
-            break;
         }
         rsp = cfa;
         pc = ret - 1; /* the call instruction's rule */
@@ -469,7 +485,7 @@ __attribute__((noinline)) static int walk(void **buf, int size)
         if (!stack_hi)
             stack_hi = cfa;
     }
-    return f ? (int)f - 1 : 0;
+    return (int)f;
 }
 
 /* HEAP_PROFILE_UNWIND=libunwind (or backtrace) keeps the careful unwinder for every stack. */
@@ -480,17 +496,6 @@ void hpc_fast_backtrace_init(void)
         rule_cache = hpc_mmap(sizeof(*rule_cache) << CACHE_BITS);
 }
 
-int hpc_fast_backtrace(void **buf, int size)
-{
-    int n = rule_cache ? walk(buf, size) : -1;
-    if (HPC_LIKELY(n >= 0))
-        return n;
-#ifdef HPC_USE_LIBUNWIND
-    return unw_backtrace(buf, size);
-#else
-    return backtrace(buf, size);
-#endif
-}
 
 #else /* not x86-64 */
 
