@@ -100,8 +100,6 @@ void hpc_rec_alloc(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t 
 void hpc_rec_alloc_region(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t *pcs,
                           int depth);
 void hpc_rec_free_region(struct hpc_rec *r, uintptr_t p);
-/* Bytes of the recorder's tables mapped for live blocks (tests, HEAP_PROFILE_STATS). */
-size_t hpc_rec_table_bytes(struct hpc_rec *r);
 /* Same with an explicit bucket key (the checker's HPC_KEY_IGNORED). */
 void hpc_rec_alloc_key(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t *pcs,
                        int depth, uint64_t key);

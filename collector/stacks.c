@@ -689,19 +689,6 @@ size_t hpc_rec_live_count(struct hpc_rec *r)
     return lw.n;
 }
 
-size_t hpc_rec_table_bytes(struct hpc_rec *r)
-{
-    size_t n = 0;
-    for (struct win *x = atomic_load(&r->win_list); x; x = x->next) {
-        n += 4096; /* the page holding touched[] */
-        for (uint32_t w = 0; w < WIN_SLOTS / PAGE_SLOTS / 64; w++)
-            n += 4096 * (size_t)__builtin_popcountll(atomic_load(&x->touched[w]));
-    }
-    for (int i = 0; i < NSHARDS; i++)
-        n += r->shards[i].cap * (sizeof(uintptr_t) + sizeof(struct val));
-    return n;
-}
-
 void hpc_rec_lock_all(struct hpc_rec *r)
 {
     for (int i = 0; i < NSTRIPES; i++)
