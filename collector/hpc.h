@@ -84,6 +84,7 @@ struct hpc_bucket {
     uint64_t size_key; /* object size when buckets are split by size (sampling), else 0 */
     atomic_llong allocs, alloc_bytes, frees, free_bytes;
     uint32_t depth;
+    uint32_t ref;  /* compact reference: slab number << 16 | offset in the slab / 16 */
     bool counted; /* a heap-profiler bucket: counters kept (the checker's are not) */
     uintptr_t pcs[];
 };
@@ -94,6 +95,11 @@ struct hpc_rec;
 struct hpc_rec *hpc_rec_new(bool split_by_size, bool filter, bool count);
 /* Records p (size bytes) allocated at stack pcs[0..depth). */
 void hpc_rec_alloc(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t *pcs, int depth);
+/* Recorders hold malloc chunks of glibc (their header gives the usable size); mmap'd
+ * regions go through these two instead. */
+void hpc_rec_alloc_region(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t *pcs,
+                          int depth);
+void hpc_rec_free_region(struct hpc_rec *r, uintptr_t p);
 /* Same with an explicit bucket key (the checker's HPC_KEY_IGNORED). */
 void hpc_rec_alloc_key(struct hpc_rec *r, uintptr_t p, size_t size, const uintptr_t *pcs,
                        int depth, uint64_t key);
@@ -126,6 +132,10 @@ void hpc_count_unlock_all(void); /* fork: parent and child */
  * `ra` are dropped, so pcs[0] == ra. Returns the depth. */
 int hpc_capture(uintptr_t *pcs, int max, void *ra);
 void hpc_capture_init(void);
+/* backtrace(3) through the cached CFI walk of unwind.c (libunwind, else backtrace, when a
+ * frame needs more than a cached rule). */
+int hpc_fast_backtrace(void **buf, int size);
+void hpc_fast_backtrace_init(void);
 
 /* ---- output (writer.c) ---------------------------------------------------------------- */
 struct hpc_out {

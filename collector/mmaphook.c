@@ -45,7 +45,7 @@ static void region_add(void *p, size_t len, void *ra)
     t->busy = 1;
     uintptr_t pcs[HPC_MAX_DEPTH];
     int depth = hpc_capture(pcs, hpc_max_depth, ra);
-    hpc_rec_alloc(r, (uintptr_t)p, len, pcs, depth);
+    hpc_rec_alloc_region(r, (uintptr_t)p, len, pcs, depth);
     t->busy = 0;
 }
 
@@ -56,7 +56,7 @@ static void region_drop(void *p)
     if (!r || t->busy)
         return;
     t->busy = 1;
-    hpc_rec_free(r, (uintptr_t)p);
+    hpc_rec_free_region(r, (uintptr_t)p);
     t->busy = 0;
 }
 

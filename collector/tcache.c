@@ -5,8 +5,11 @@
  * its bucket's atomics when its slot is taken by another bucket, and every cache is
  * flushed before a dump reads the buckets (hpc_count_sync), so dumps stay exact.
  *
- * A cache is guarded by its own lock, taken by the owner on every update (uncontended) and
- * by a dumper while flushing. A thread's cache is handed back at thread exit (a pthread key
+ * An entry's counters are cumulative and written only by the owner, with plain relaxed
+ * stores (no atomic read-modify-write on the hot path); what has already reached the bucket
+ * is remembered beside them, so a dumper flushes the difference without stopping the owner.
+ * The cache's lock is taken by the owner only to give a slot to another bucket, and by a
+ * dumper while flushing. A thread's cache is handed back at thread exit (a pthread key
  * destructor) with its pending deltas, and reused by the next new thread.
  */
 #include <pthread.h>
@@ -16,8 +19,9 @@
 #define TC_SLOTS 512
 
 struct tc_entry {
-    struct hpc_bucket *b;
-    int64_t allocs, abytes, frees, fbytes;
+    struct hpc_bucket *_Atomic b;                 /* changed by the owner under the lock */
+    _Atomic int64_t allocs, abytes, frees, fbytes; /* since b took the slot; owner stores */
+    int64_t sent[4];                              /* part already in b (under the lock) */
 };
 
 struct hpc_tcache {
@@ -69,20 +73,29 @@ static struct hpc_tcache *tc_get(struct hpc_thread *t)
     return tc;
 }
 
+/* Adds what e counted since the last flush to its bucket. Caller holds the lock. */
 static void flush_entry(struct tc_entry *e)
 {
-    struct hpc_bucket *b = e->b;
+    struct hpc_bucket *b = atomic_load_explicit(&e->b, memory_order_relaxed);
     if (!b)
         return;
-    if (e->allocs || e->abytes) {
-        atomic_fetch_add_explicit(&b->allocs, e->allocs, memory_order_relaxed);
-        atomic_fetch_add_explicit(&b->alloc_bytes, e->abytes, memory_order_relaxed);
+    int64_t now[4] = {atomic_load_explicit(&e->allocs, memory_order_relaxed),
+                      atomic_load_explicit(&e->abytes, memory_order_relaxed),
+                      atomic_load_explicit(&e->frees, memory_order_relaxed),
+                      atomic_load_explicit(&e->fbytes, memory_order_relaxed)};
+    atomic_llong *dst[4] = {&b->allocs, &b->alloc_bytes, &b->frees, &b->free_bytes};
+    for (int i = 0; i < 4; i++) {
+        if (now[i] != e->sent[i])
+            atomic_fetch_add_explicit(dst[i], now[i] - e->sent[i], memory_order_relaxed);
+        e->sent[i] = now[i];
     }
-    if (e->frees || e->fbytes) {
-        atomic_fetch_add_explicit(&b->frees, e->frees, memory_order_relaxed);
-        atomic_fetch_add_explicit(&b->free_bytes, e->fbytes, memory_order_relaxed);
-    }
-    e->allocs = e->abytes = e->frees = e->fbytes = 0;
+}
+
+static inline void bump(_Atomic int64_t *c, int64_t d)
+{
+    if (d)
+        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + d,
+                              memory_order_relaxed);
 }
 
 void hpc_count(struct hpc_bucket *b, int64_t allocs, int64_t abytes, int64_t frees,
@@ -91,21 +104,28 @@ void hpc_count(struct hpc_bucket *b, int64_t allocs, int64_t abytes, int64_t fre
     struct hpc_thread *t = &hpc_tls;
     struct hpc_tcache *tc = t->tc;
     if (HPC_UNLIKELY(!tc) && !(tc = tc_get(t))) {
-        struct tc_entry e = {b, allocs, abytes, frees, fbytes};
-        flush_entry(&e);
+        atomic_fetch_add_explicit(&b->allocs, allocs, memory_order_relaxed);
+        atomic_fetch_add_explicit(&b->alloc_bytes, abytes, memory_order_relaxed);
+        atomic_fetch_add_explicit(&b->frees, frees, memory_order_relaxed);
+        atomic_fetch_add_explicit(&b->free_bytes, fbytes, memory_order_relaxed);
         return;
     }
     struct tc_entry *e = &tc->e[((uintptr_t)b >> 4) & (TC_SLOTS - 1)];
-    hpc_lock_take(&tc->lock);
-    if (HPC_UNLIKELY(e->b != b)) {
+    if (HPC_UNLIKELY(atomic_load_explicit(&e->b, memory_order_relaxed) != b)) {
+        hpc_lock_take(&tc->lock);
         flush_entry(e);
-        e->b = b;
+        atomic_store_explicit(&e->allocs, 0, memory_order_relaxed);
+        atomic_store_explicit(&e->abytes, 0, memory_order_relaxed);
+        atomic_store_explicit(&e->frees, 0, memory_order_relaxed);
+        atomic_store_explicit(&e->fbytes, 0, memory_order_relaxed);
+        e->sent[0] = e->sent[1] = e->sent[2] = e->sent[3] = 0;
+        atomic_store_explicit(&e->b, b, memory_order_relaxed);
+        hpc_lock_drop(&tc->lock);
     }
-    e->allocs += allocs;
-    e->abytes += abytes;
-    e->frees += frees;
-    e->fbytes += fbytes;
-    hpc_lock_drop(&tc->lock);
+    bump(&e->allocs, allocs);
+    bump(&e->abytes, abytes);
+    bump(&e->frees, frees);
+    bump(&e->fbytes, fbytes);
 }
 
 void hpc_count_sync(void)

@@ -274,6 +274,63 @@ mmap)
     wellformed mn.0001.heap
     grep -q ' 1048576 \[' mn.0001.heap && fail "mapping recorded without HEAP_PROFILE_MMAP"
     ;;
+lighter)
+    # HPC_LIGHTER: tests/collector/lighter.c. Memory of the address table for a million live
+    # blocks against the bound the design gives: the shadow map's 4 bytes per 16-byte granule
+    # of the heap's span, plus at most 4 MiB of fixed tables (stack table pages, overflow
+    # shards, bucket slab, per-thread counters, rule cache, libunwind).
+    prog=${HPC_LIGHTER:?}
+    n=1000000
+    "$prog" live $n >plain || fail "plain run: exit status $?"
+    for mode in prof check; do
+        if [ $mode = prof ]; then
+            pre HEAPPROFILE="$tmp/lv" "$prog" live $n >out 2>err || fail "$mode: exit status $?"
+        else
+            pre HEAPCHECK=normal "$prog" live $n >out 2>err || fail "$mode: exit status $?"
+        fi
+        heap=$(sed -n 's/^heap //p' out) rss0=$(sed -n 's/^rss //p' plain) rss1=$(sed -n 's/^rss //p' out)
+        [ "$heap" = "$(sed -n 's/^heap //p' plain)" ] || fail "$mode: heap span differs from the plain run"
+        bound=$((heap / 4 / 1024 + 4096))
+        [ $((rss1 - rss0)) -le $bound ] ||
+            fail "$mode: $((rss1 - rss0)) kB more than plain for $n live blocks (bound $bound kB)"
+    done
+    wellformed lv.0001.heap
+    # in use at exit: LiveBlocks' n blocks of 8 + 23 * (i % 5) bytes (54 on average),
+    # ShrunkBlocks' 1000 x 969 bytes kept in 1000-byte chunks (the overflow table's case),
+    # BigBlocks' 3 x 300000 (mmap'd chunks), the array of n + 1003 pointers
+    want="$((n + 1004)) $((n * 54 + 969000 + 900000 + (n + 1003) * 8))"
+    [ "$(header lv.0001.heap | cut -d' ' -f1-2)" = "$want" ] ||
+        fail "in use: $(header lv.0001.heap), want $want"
+    # the checker's walk of its table sees what the profiler counted
+    read -r in_n in_b _ < <(header lv.0001.heap)
+    grep -q "found $in_n reachable heap objects of $in_b bytes" err ||
+        fail "checker: $(grep -i 'leak' err | head -2), profile has $in_n objects of $in_b bytes"
+    ;;
+unwind)
+    # The cached CFI walk gives the stacks libunwind gives: recursion, a frame whose CFA
+    # comes from rbp (variable-length array), calls through a pointer, a signal handler
+    # (the fallback), a second thread.
+    command -v google-pprof >/dev/null || { echo "skip: no google-pprof"; exit 77; }
+    prog=${HPC_LIGHTER:?}
+    pre HEAPPROFILE="$tmp/wf" "$prog" walk 2>err || fail "exit status $?"
+    pre HEAPPROFILE="$tmp/ws" HEAP_PROFILE_UNWIND=libunwind "$prog" walk 2>err ||
+        fail "libunwind: exit status $?"
+    for f in wf ws; do
+        google-pprof --text --cum --lines --alloc_space --show_bytes "$prog" $f.0001.heap \
+            >$f.txt 2>/dev/null || fail "google-pprof failed on $f.0001.heap"
+    done
+    diff -u ws.txt wf.txt >&2 || fail "stacks differ from libunwind's"
+    # what walk() allocates: Recurse 150 x 111 bytes, WithVla 150 x 223 bytes (a byte of
+    # the 1-filled array is added), 50 of each through ViaPointer, OnSignal 333 bytes; the
+    # thread runs 50 of each. Per function: flat bytes summed over its lines, and for the
+    # callers (not recursive) the cumulative bytes too.
+    sum() { awk -v fn="$1" -v col="$2" '$6 == fn && $7 ~ /lighter\.c:/ {s += $col} END {print s + 0}' wf.txt; }
+    [ "$(sum Recurse 1)" = 16650 ] || fail "Recurse: $(sum Recurse 1) bytes"
+    [ "$(sum WithVla 1)" = 33450 ] || fail "WithVla: $(sum WithVla 1) bytes"
+    [ "$(sum OnSignal 1)" = 333 ] || fail "OnSignal: $(sum OnSignal 1) bytes"
+    [ "$(sum ViaPointer 4)" = 16700 ] || fail "ViaPointer: $(sum ViaPointer 4) bytes"
+    [ "$(sum Worker 4)" = 16700 ] || fail "Worker: $(sum Worker 4) bytes"
+    ;;
 *)
     fail "unknown scenario"
     ;;
