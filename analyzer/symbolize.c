@@ -17,7 +17,6 @@
 #include "hp_symbolizer.h"
 
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -402,7 +401,7 @@ static size_t mapping_return_addresses(const hp_profile *p, uint32_t m, uint64_t
 
 /* Whether obj is the build that ran in mapping m: fewer than half of the
  * profile's return addresses there following a call instruction says it is
-  * not (callsite.c). *ret_bad, *ret_n: the addresses that fail, and all checked. */
+ * not (callsite.c). *ret_bad, *ret_n: the addresses that fail, and all checked. */
 static bool is_build_that_ran(const hp_symbolize_session *ss, uint32_t m, hp_symobj *obj,
                               size_t *ret_bad, size_t *ret_n)
 {

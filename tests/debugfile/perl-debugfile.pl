@@ -32,8 +32,10 @@ sub SeparateDebugFile {
 PERL
 $p =~ s/(sub DebuggingLibrary \{.*?\n)  return undef;\n\}\n/$1$find/s or die "DebuggingLibrary";
 # addr2line only (nm keeps reading the object itself, as cpprof's nm view does)
-$p =~ s/(sub MapToSymbols \{.*?my \$debugging = DebuggingLibrary\(\$image\));/$1 || SeparateDebugFile(\$image);/s
+$p =~ s/(sub MapToSymbols \{.*?)my \$debugging = DebuggingLibrary\(\$image\);/$1my \$nm_image = DebuggingLibrary(\$image) || \$image;\n  my \$debugging = DebuggingLibrary(\$image) || SeparateDebugFile(\$image);/s
   or die "MapToSymbols debug file";
+$p =~ s/(sub MapToSymbols \{.*?)MapSymbolsWithNM\(\$image, \$offset, \$pclist, \$nm_symbols\);/$1MapSymbolsWithNM(\$nm_image, \$offset, \$pclist, \$nm_symbols);/s
+  or die "MapToSymbols nm";
 my $each = <<'PERL';
   # PATCH: no _fini in a debug file: addr2line -i one address at a time
   if (!defined($sep_address) && $debugging) {
