@@ -3,8 +3,7 @@
 # output listed with [dbg] in tests/corpus-deviations.txt (objects whose DWARF
 # comes from a separate debug file keep all their inline levels) must equal
 # Perl pprof patched for that rule (perl-debugfile.pl) and for the [leaf] rule
-# (as ../shared/corpus/compare-leaf.sh), hex addresses masked. ALL=1 checks
-# every row except [sym] ones. Skips (77) without ../shared/corpus or
+# (as ../shared/corpus/compare-leaf.sh), hex addresses masked. Skips (77) without ../shared/corpus or
 # google-pprof; needs /opt/hprof-corpus (created from the corpus when root).
 set -u
 src=${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -22,19 +21,14 @@ sed 's/\$fixedaddrs\[0\] = \$addrs\[0\];/$fixedaddrs[0] = AddressSub($addrs[0], 
   "$(command -v google-pprof)" | perl "$src/tests/debugfile/perl-debugfile.pl" >"$t/pdbg" &&
   grep -q 'fixedaddrs\[0\] = AddressSub' "$t/pdbg" || { echo "cannot patch google-pprof"; exit 1; }
 chmod +x "$t/pdbg"
-if [ -n "${ALL:-}" ]; then
-  grep -F '[sym]' "$known" | sed 's/[[:space:]]*#.*//' >"$t/skip"
-else
-  grep -F '[dbg]' "$known" | sed 's/[[:space:]]*#.*//' >"$t/only"
-fi
+grep -F '[dbg]' "$known" | sed 's/[[:space:]]*#.*//' >"$t/only"
 export PPROF_BINARY_PATH="$corpus/bin:$corpus/lib"
 pass=0; fail=0
 for c in 01-seed 02-rich 03-shlib 04-threads 05-series 07-stripped; do
   while IFS=$'\t' read -r out rc cmd; do
     [ "$rc" = 0 ] || continue
     case "$cmd" in "google-pprof --text"*|"google-pprof --stacks"*|"google-pprof --collapsed"*|"google-pprof --dot"*) ;; *) continue;; esac
-    if [ -n "${ALL:-}" ]; then grep -qxF "$c/$out" "$t/skip" && continue
-    else grep -qxF "$c/$out" "$t/only" || continue; fi
+    grep -qxF "$c/$out" "$t/only" || continue
     args=${cmd#google-pprof }
     ( cd "$corpus/$c" && eval "timeout 300 \"$t/pdbg\" $args" ) >"$t/ref" 2>/dev/null
     ( cd "$corpus/$c" && eval "timeout 120 \"$pprof\" $args" ) >"$t/got" 2>"$t/err"; grc=$?
