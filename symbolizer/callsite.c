@@ -30,8 +30,10 @@ static bool x86_64_call_before(const uint8_t *b)
             len = 2;
         else if (mod == 0 && rm == 5)
             len = 6; /* rip + disp32 */
+        else if (mod == 0 && rm == 4) /* SIB byte op[2] (k >= 3: inside b) */
+            len = k < 3 ? 0 : (op[2] & 7) == 5 ? 7 : 3;
         else if (mod == 0)
-            len = rm == 4 ? ((op[2] & 7) == 5 ? 7 : 3) : 2;
+            len = 2;
         else
             len = (mod == 1 ? 3 : 6) + (rm == 4);
         if (len == k)
