@@ -224,7 +224,7 @@ static int list_routine(builder *b, hp_symobj *obj, const char *full, uint64_t o
             continue;
         /* the function being listed: the outermost level (the innermost where
          * Perl's addr2line ran without -i) */
-        const hp_sym_frame *f = &res->frames[res->nm_has_fini ? res->nframes - 1 : 0];
+        const hp_sym_frame *f = &res->frames[res->all_inline_levels ? res->nframes - 1 : 0];
         if (!f->file)
             continue;
         al[i] = (addr_line){.file = f->file, .line = f->line};

@@ -17,6 +17,8 @@
 #include "hp_symbolizer.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 typedef struct ctx {
     hp_profile *p;
@@ -181,9 +183,10 @@ static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res, uint3
     while (first + 1 < res->nframes && inlined_allocator(c, &res->frames[first]))
         first++;
     /* Perl pprof runs addr2line with -i only for objects whose symbol table
-     * has _fini: elsewhere (stripped system libraries) it sees the innermost
-     * level alone, as a plain function. */
-    if (!res->nm_has_fini)
+     * has _fini: elsewhere it sees the innermost level alone, as a plain
+     * function. Kept where Perl's rule holds, not for DWARF from a separate
+     * debug file (hp_sym_result.all_inline_levels). */
+    if (!res->all_inline_levels)
         n = first + 1;
     for (size_t i = first; i < n && r == 0; i++) {
         const hp_sym_frame *f = res->nframes ? &res->frames[i] : NULL;
@@ -382,6 +385,86 @@ hp_symbolize_session *hp_symbolize_session_free(hp_symbolize_session *ss)
     return NULL;
 }
 
+/* Up to HP_VERIFY_MAX return addresses of the profile inside mapping m. */
+#define HP_VERIFY_MAX 256
+static size_t mapping_return_addresses(const hp_profile *p, uint32_t m, uint64_t *pcs)
+{
+    const hp_mapping *M = &p->mappings[m];
+    size_t n = 0;
+    for (size_t i = 1; i < p->nlocations && n < HP_VERIFY_MAX; i++) {
+        uint64_t a = p->locations[i].address;
+        if (a > M->start && a < M->limit && p->locations[i].state != HP_LOC_SYMBOLIZED)
+            pcs[n++] = a;
+    }
+    return n;
+}
+
+/* Whether obj is the build that ran in mapping m: fewer than half of the
+ * profile's return addresses there following a call instruction says it is
+ * not (callsite.c). *ret_bad, *ret_n: the addresses that fail, and all checked. */
+static bool is_build_that_ran(const hp_symbolize_session *ss, uint32_t m, hp_symobj *obj,
+                              size_t *ret_bad, size_t *ret_n)
+{
+    const hp_mapping *M = &ss->p->mappings[m];
+    uint64_t pcs[HP_VERIFY_MAX];
+    size_t n = ss->o->exact_addresses ? 0 : mapping_return_addresses(ss->p, m, pcs), ok = 0;
+    if (!n || hp_symobj_count_call_sites(obj, M->start, M->offset, pcs, n, &ok) < 0)
+        ok = n; /* nothing to check, or no way to: no evidence against it */
+    *ret_bad = n - ok;
+    *ret_n = n;
+    return ok * 2 >= n;
+}
+
+/* "; inode N when profiled, M now" when the recorded file's inode changed
+ * (not evidence alone: copies and reinstalled packages change it too). */
+static void inode_note(const hp_mapping *M, const char *path, char *buf, size_t size)
+{
+    struct stat st;
+    if (M->inode && stat(path, &st) == 0 && (uint64_t)st.st_ino != M->inode)
+        snprintf(buf, size, "; inode %" PRIu64 " when profiled, %" PRIu64 " now", M->inode,
+                 (uint64_t)st.st_ino);
+}
+
+/* The object of mapping m when the first one found is not the build that
+ * ran: the recorded path (when the program argument stood in for it), then
+ * the search path; one warning names the file refused and what is used. */
+static hp_symobj *replace_other_build(hp_symbolize_session *ss, uint32_t m, hp_symobj *bad,
+                                      bool overridden, bool warn)
+{
+    hp_profile *p = ss->p;
+    const hp_mapping *M = &p->mappings[m];
+    const char *recorded = hp_profile_str(p, M->path);
+    size_t nbad = 0, n = 0, k = 0, kn = 0;
+    is_build_that_ran(ss, m, bad, &nbad, &n);
+    hp_symobj *alt[2] = {NULL, NULL}, *use = NULL;
+    if (overridden)
+        hp_symbolizer_open(ss->s, recorded, NULL, &alt[0], NULL);
+    hp_symbolizer_open_search_path(ss->s, recorded, &alt[1], NULL);
+    for (int i = 0; i < 2 && !use; i++) {
+        if (alt[i] && alt[i] != bad && strcmp(hp_symobj_path(alt[i]), hp_symobj_path(bad)) &&
+            is_build_that_ran(ss, m, alt[i], &k, &kn))
+            use = alt[i];
+    }
+    if (warn) {
+        char ino[96];
+        const char *path = hp_symobj_path(bad);
+        ino[0] = '\0';
+        if (!strcmp(path, recorded))
+            inode_note(M, path, ino, sizeof(ino));
+        hp_buf b = HP_BUF_INIT;
+        if (use)
+            hp_buf_addf(&b, "using '%s' from the %s", hp_symobj_path(use),
+                        use == alt[0] ? "profile's recorded path" : "binary path");
+        else
+            hp_buf_adds(&b, "its frames are left unnamed");
+        hp_profile_warn(p, "warning: %s: not the build that was profiled (%zu of %zu return "
+                           "addresses follow no call instruction%s): %s",
+                        path, nbad, n, ino, hp_buf_ok(&b) ? b.buf : "");
+        hp_buf_release(&b);
+    }
+    return use;
+}
+
 int hp_symbolize_session_object(hp_symbolize_session *ss, uint32_t m, hp_symobj **ret)
 {
     hp_profile *p = ss->p;
@@ -396,6 +479,19 @@ int hp_symbolize_session_object(hp_symbolize_session *ss, uint32_t m, hp_symobj 
                                                 is_main ? ss->o->program : NULL,
                                                 is_main ? ss->o->build_id : NULL, &ss->objs[m],
                                                 &oerr);
+            size_t nbad, n;
+            if (e == 0 && !is_build_that_ran(ss, m, ss->objs[m], &nbad, &n)) {
+                bool said = false; /* one warning per recorded object */
+                for (size_t k = 1; k < m && !said; k++)
+                    said = p->mappings[k].path == M->path && ss->state[k];
+                hp_symobj *use = replace_other_build(ss, m, ss->objs[m],
+                                                     is_main && ss->o->program, !said);
+                if (!use) {
+                    ss->objs[m] = NULL;
+                    return -ENOENT;
+                }
+                ss->objs[m] = use;
+            }
             if (e == 0) {
                 ss->state[m] = 1;
                 const char *w = hp_symobj_warning(ss->objs[m]);
@@ -428,11 +524,15 @@ static int symbolize_with(ctx *c, hp_symbolize_session *ss)
     hp_profile *p = c->p;
     const hp_symbolize_options *o = c->o;
     int r = 0;
+    char *real = o->program && ss->main_path ? realpath(o->program, NULL) : NULL;
+    /* a symlink to the recorded file (python3 -> python3.11) is the same program */
     if (o->program && ss->main_path &&
-        strcmp(hp_base_name(o->program), hp_base_name(ss->main_path))) {
+        strcmp(hp_base_name(o->program), hp_base_name(ss->main_path)) &&
+        (!real || strcmp(hp_base_name(real), hp_base_name(ss->main_path)))) {
         hp_profile_warn(p, "warning: program '%s' is not the profile's executable '%s': using '%s'",
                         o->program, ss->main_path, o->program);
     }
+    free(real);
     hp_sym_result *res = hp_malloc(sizeof(*res));
     if (!res) {
         r = -ENOMEM;

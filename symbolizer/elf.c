@@ -133,6 +133,7 @@ static int read_headers(hp_elf_file *f, hp_strtab *strs)
     if (!gelf_getehdr(elf, &eh))
         return -ENOEXEC;
     f->type = eh.e_type;
+    f->machine = eh.e_machine;
 
     size_t nph = 0;
     if (elf_getphdrnum(elf, &nph) != 0)

@@ -75,9 +75,12 @@ typedef struct hp_sym_result {
      * .dynsym (never a separate debug file). Perl pprof's naming rules use it. */
     const char *nm_symbol_raw;
     uint64_t nm_symbol_start;
-    /* false when that table has no _fini: Perl pprof then runs addr2line
-     * without -i, so it never sees inlined levels in this object */
-    bool nm_has_fini;
+    /* Every inline level is reported: true when that table has _fini (Perl
+     * pprof then runs addr2line -i) or when the DWARF comes from a separate
+     * debug file (a stripped object with its debug file: Perl's addr2line,
+     * run without -i, drops the callers; cpprof keeps them). False only for
+     * an object whose own DWARF Perl would read without -i. */
+    bool all_inline_levels;
 } hp_sym_result;
 
 /**
@@ -117,6 +120,15 @@ int hp_symbolizer_open_build_id(hp_symbolizer *s, const char *recorded_path,
                                 hp_error *reterr);
 
 /**
+ * hp_symbolizer_open_search_path - the object recorded as recorded_path,
+ * looked for in the search path only (DIR/basename, DIR/<recorded path>,
+ * DIR/<build-id>/basename): for a recorded file that is not the build that
+ * ran. Returns as hp_symbolizer_open.
+ */
+int hp_symbolizer_open_search_path(hp_symbolizer *s, const char *recorded_path, hp_symobj **ret,
+                                   hp_error *reterr);
+
+/**
  * hp_symbolizer_debuginfod_supported - false when built without libdebuginfod
  * support (then the debuginfod option only adds a note). The library itself
  * is loaded on first use and may still be missing then.
@@ -142,6 +154,17 @@ int hp_symobj_lookup(hp_symobj *o, uint64_t map_start, uint64_t map_offset, uint
  * Returns: 0 (result filled, possibly with no frames); -EINVAL for API misuse.
  */
 int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret);
+
+/**
+ * hp_symobj_count_call_sites - evidence that o's file is the build that ran:
+ * how many of the return addresses pcs[0..n) (run-time addresses in a
+ * mapping of o at map_start, file offset map_offset) follow a call
+ * instruction in the file (callsite.c). An unchanged file passes for all.
+ * Returns: 0 and *ret_ok; -ENOTSUP (machine not understood: no evidence),
+ *          -ENOMEM, -errno (file unreadable).
+ */
+int hp_symobj_count_call_sites(const hp_symobj *o, uint64_t map_start, uint64_t map_offset,
+                               const uint64_t *pcs, size_t n, size_t *ret_ok);
 
 /** hp_symobj_path - the file actually opened (borrowed). */
 const char *hp_symobj_path(const hp_symobj *o);

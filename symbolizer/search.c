@@ -2,7 +2,7 @@
  * search.c - finding the files of one object: the object itself (override,
  * recorded path, " (deleted)", search path by basename and by build-id
  * directory), its separate debug file (build-id, .gnu_debuglink, search path
- * build-id directories, /usr/lib/debug<path>) and its dwz supplementary file
+ * build-id directories and .gnu_debuglink names, /usr/lib/debug<path>) and its dwz supplementary file
  * (.gnu_debugaltlink or .debug_sup). Candidates are checked against the
  * object's build-id (or the .gnu_debuglink CRC); a candidate that belongs to
  * another build is never used, and the first one rejected is reported in a
@@ -175,8 +175,10 @@ static hp_elf_file *search_by_build_id(const hp_sym_search *ss, const char *base
     return found;
 }
 
-int hp_sym_find_object(const hp_sym_search *ss, const char *recorded, const char *override,
-                       hp_elf_file **ret, const char **ret_note, hp_error *reterr)
+/* hp_sym_find_object; search_only: the search path alone, never the recorded file. */
+static int find_object(const hp_sym_search *ss, const char *recorded, const char *override,
+                       bool search_only, hp_elf_file **ret, const char **ret_note,
+                       hp_error *reterr)
 {
     int worst = -ENOENT;
     hp_buf b = HP_BUF_INIT;
@@ -185,7 +187,7 @@ int hp_sym_find_object(const hp_sym_search *ss, const char *recorded, const char
     size_t len = strlen(want), dl = sizeof(deleted) - 1;
     *ret_note = NULL;
 
-    hp_elf_file *f = try_open(ss, want, &worst, reterr);
+    hp_elf_file *f = search_only ? NULL : try_open(ss, want, &worst, reterr);
     bool del = len > dl && !strcmp(want + len - dl, deleted);
     hp_buf_add(&b, want, del ? len - dl : len);
     if (!hp_buf_ok(&b)) {
@@ -193,7 +195,7 @@ int hp_sym_find_object(const hp_sym_search *ss, const char *recorded, const char
         hp_elf_close(f);
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }
-    if (!f && del)
+    if (!f && del && !search_only)
         f = try_open(ss, b.buf, &worst, reterr);
     if (!override && ss->search_path && *ss->search_path && worst != -ENOMEM) {
         hp_elf_file *c = search_by_name(ss, b.buf, f, &worst, ret_note, reterr);
@@ -213,8 +215,22 @@ int hp_sym_find_object(const hp_sym_search *ss, const char *recorded, const char
         return -ENOENT;
     if (worst == -ENOENT)
         hp_error_set(reterr, -ENOENT, "cannot find '%s'%s", want,
-                     !override && ss->search_path ? " (also searched the binary path)" : "");
+                     search_only                      ? " in the binary path"
+                     : !override && ss->search_path ? " (also searched the binary path)"
+                                                    : "");
     return worst;
+}
+
+int hp_sym_find_object(const hp_sym_search *ss, const char *recorded, const char *override,
+                       hp_elf_file **ret, const char **ret_note, hp_error *reterr)
+{
+    return find_object(ss, recorded, override, false, ret, ret_note, reterr);
+}
+
+int hp_sym_find_in_search_path(const hp_sym_search *ss, const char *recorded, hp_elf_file **ret,
+                               const char **ret_note, hp_error *reterr)
+{
+    return find_object(ss, recorded, NULL, true, ret, ret_note, reterr);
 }
 
 int hp_sym_find_object_by_id(const hp_sym_search *ss, const char *recorded, const char *build_id,
@@ -257,6 +273,7 @@ typedef struct dbg_search {
     const hp_sym_search *ss;
     const hp_elf_file *obj;
     const char *rejected; /* note on the first candidate of another build */
+    int nrejected;
 } dbg_search;
 
 /* A debug-file candidate matches when its build-id equals the object's; when
@@ -273,23 +290,25 @@ static hp_elf_file *try_debug(dbg_search *ds, const char *path, bool crc_check)
     const char *why = NULL;
     if (obj->build_id || d->build_id) {
         if (obj->build_id != d->build_id)
-            why = note(ds->ss, "build-id mismatch: debug file '%s' has build-id %s, the object %s",
-                       d->path, ID(d), ID(obj));
+            why = note(ds->ss, "debug file '%s' rejected: build-id mismatch (its build-id %s, "
+                               "the object's %s)", d->path, ID(d), ID(obj));
     } else if (crc_check) {
         uint32_t crc;
         if (hp_file_crc32(d->fd, &crc) < 0 || crc != obj->debuglink_crc)
-            why = note(ds->ss, "CRC mismatch: debug file '%s' is not the one .gnu_debuglink "
-                               "names (another build)", d->path);
+            why = note(ds->ss, "debug file '%s' rejected: CRC mismatch (not the build "
+                               ".gnu_debuglink names)", d->path);
     }
-    if (why && !ds->rejected)
+    if (why && !ds->rejected) {
         ds->rejected = why;
+        ds->nrejected++;
+    }
     if (why || (!d->has_debug_info && !d->has_symtab))
         return hp_elf_close(d);
     return d;
 }
 
 hp_elf_file *hp_sym_find_debug(const hp_sym_search *ss, const hp_elf_file *obj,
-                               const char **ret_note)
+                               const char **ret_note, bool *ret_rejected)
 {
     dbg_search ds = {.ss = ss, .obj = obj};
     hp_buf b = HP_BUF_INIT;
@@ -334,6 +353,16 @@ hp_elf_file *hp_sym_find_debug(const hp_sym_search *ss, const hp_elf_file *obj,
         hp_buf_addf(&b, "%s%s%.*s/%s", root, dir[0] == '/' ? "" : "/", dirlen, dir, obj->debuglink);
         if (hp_buf_ok(&b) && (d = try_debug(&ds, b.buf, true)))
             goto out;
+        /* the search path: DIR/<debuglink> */
+        for (const char *sp = ss->search_path ? ss->search_path : ""; *sp;) {
+            const char *colon = strchr(sp, ':');
+            int n = colon ? (int)(colon - sp) : (int)strlen(sp);
+            hp_buf_reset(&b);
+            hp_buf_addf(&b, "%.*s/%s", n, sp, obj->debuglink);
+            if (n && hp_buf_ok(&b) && (d = try_debug(&ds, b.buf, true)))
+                goto out;
+            sp += n + (colon ? 1 : 0);
+        }
     }
     if (obj->path[0] == '/') {
         /* Perl pprof: /usr/lib/debug<path> and /usr/lib/debug<path>.debug */
@@ -358,6 +387,7 @@ hp_elf_file *hp_sym_find_debug(const hp_sym_search *ss, const hp_elf_file *obj,
 out:
     hp_buf_release(&b);
     *ret_note = d ? fetched : ds.rejected;
+    *ret_rejected = !d && ds.nrejected;
     return d;
 }
 

@@ -58,6 +58,7 @@ typedef struct hp_elf_file {
     hp_phdr *phdrs;
     size_t nphdrs;
     const char *build_id;  /* hex, interned, NULL if none */
+    uint16_t machine;      /* e_machine */
     const char *debuglink; /* .gnu_debuglink file name, interned */
     uint32_t debuglink_crc;
     const char *altlink; /* .gnu_debugaltlink or .debug_sup file name, interned */
@@ -96,6 +97,18 @@ int hp_elf_read_uint(hp_elf_file *f, const char *name, uint64_t off, unsigned si
 
 /** hp_crc32 - the CRC-32 used by .gnu_debuglink, of the whole file at fd; -EIO on failure. */
 int hp_file_crc32(int fd, uint32_t *ret_crc);
+
+/* ---- callsite.c ---------------------------------------------------------- */
+
+/**
+ * hp_sym_count_call_sites - how many of the file offsets offsets[0..n), taken
+ * as return addresses, follow a call instruction in the file at path (an
+ * offset outside the executable segments of phdrs does not).
+ * Returns: 0 and *ret_ok; -ENOTSUP for a machine it does not know, -errno
+ *          when the file cannot be opened.
+ */
+int hp_sym_count_call_sites(const char *path, uint16_t machine, const hp_phdr *phdrs,
+                            size_t nphdrs, const uint64_t *offsets, size_t n, size_t *ret_ok);
 
 /* ---- debuginfod.c -------------------------------------------------------- */
 
@@ -148,6 +161,14 @@ int hp_sym_find_object(const hp_sym_search *ss, const char *recorded, const char
                        hp_elf_file **ret, const char **ret_note, hp_error *reterr);
 
 /**
+ * hp_sym_find_in_search_path - as hp_sym_find_object without override, but
+ * only the search path is looked at, never the recorded file itself (which
+ * is known not to be the build that ran).
+ */
+int hp_sym_find_in_search_path(const hp_sym_search *ss, const char *recorded, hp_elf_file **ret,
+                               const char **ret_note, hp_error *reterr);
+
+/**
  * hp_sym_find_object_by_id - the object with this build-id (hex) from
  * debuginfod, for a recorded path that has no usable local file; local, when
  * not NULL, says why the local file was not used (both go into the messages).
@@ -163,10 +184,11 @@ int hp_sym_find_object_by_id(const hp_sym_search *ss, const char *recorded, cons
  * hp_sym_find_debug - the separate debug file of obj, or NULL; then
  * *ret_note says why a candidate found was not used (build-id or CRC
  * mismatch, debuginfod's answer), else NULL. One fetched from debuginfod
- * comes with a note saying so.
+ * comes with a note saying so. *ret_rejected: no debug file was used and
+ * one was rejected as another build (the note names it).
  */
 hp_elf_file *hp_sym_find_debug(const hp_sym_search *ss, const hp_elf_file *obj,
-                               const char **ret_note);
+                               const char **ret_note, bool *ret_rejected);
 
 /**
  * hp_sym_find_alt - path (interned) of the dwz supplementary file f names,

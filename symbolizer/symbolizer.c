@@ -29,13 +29,14 @@ struct hp_symobj {
     const char *note;    /* from the file search, kept in front of every warning */
     const char *dw_warn; /* the DWARF warning the current warning was made from */
     bool is_dyn, is_exec;
+    uint16_t machine;
     hp_phdr *phdrs;
     size_t nphdrs;
     hp_elfsym *syms;
     size_t nsyms;
     hp_elfsym *nm_syms; /* what nm sees: the object's .symtab, else its .dynsym */
     size_t nm_nsyms;
-    bool nm_has_fini;
+    bool all_inline_levels; /* hp_sym_result.all_inline_levels */
     uint64_t *fstarts;
     const char **fnames;
     hp_elf_file *dwarf_src; /* DWARF source, open while the session lives */
@@ -144,14 +145,16 @@ static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error
     o->build_id = f->build_id;
     o->is_dyn = f->type == ET_DYN;
     o->is_exec = f->type == ET_EXEC;
+    o->machine = f->machine;
     o->phdrs = f->phdrs;
     o->nphdrs = f->nphdrs;
     f->phdrs = NULL;
 
     hp_elf_file *dbg = NULL;
     const char *n = NULL;
+    bool rejected = false;
     if (!f->has_debug_info || !f->has_symtab)
-        dbg = hp_sym_find_debug(&s->search, f, &n);
+        dbg = hp_sym_find_debug(&s->search, f, &n, &rejected);
     add_note(o, n);
     if (dbg)
         o->debug_path = dbg->path;
@@ -189,12 +192,14 @@ static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error
         hp_elf_close(dbg);
         return hp_error_set(reterr, r, "out of memory reading symbols of '%s'", f->path);
     }
-    for (size_t i = 0; i < o->nm_nsyms && !o->nm_has_fini; i++)
-        o->nm_has_fini = !strcmp(o->nm_syms[i].raw, "_fini");
+    for (size_t i = 0; i < o->nm_nsyms && !o->all_inline_levels; i++)
+        o->all_inline_levels = !strcmp(o->nm_syms[i].raw, "_fini");
 
     hp_elf_file *src = f->has_debug_info ? f : dbg && dbg->has_debug_info ? dbg : NULL;
     if (src) {
         o->has_dwarf = true;
+        if (src == dbg)
+            o->all_inline_levels = true;
         o->alt_path = hp_sym_find_alt(&s->search, src, &n);
         add_note(o, n);
         o->dwarf_src = src;
@@ -207,24 +212,25 @@ static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error
     hp_elf_close(dbg);
     hp_elf_close(f);
     o->dwarf_done = true;
-    if (o->nsyms)
-        set_warning(o, hp_sym_intern(s->strs,
-                                     symsrc[1] == 'd' ? "no debug info, using .dynsym"
-                                                      : "no debug info, using .symtab",
-                                     SIZE_MAX));
-    else
-        set_warning(o, hp_sym_intern(s->strs, "no debug info and no symbols", SIZE_MAX));
+    /* after a rejected debug file (named in the note): what is used instead */
+    const char *w = o->nsyms ? (symsrc[1] == 'd' ? "no debug info, using .dynsym"
+                                                 : "no debug info, using .symtab")
+                             : "no debug info and no symbols";
+    if (rejected)
+        w = o->nsyms ? (symsrc[1] == 'd' ? "using .dynsym" : "using .symtab") : "no symbols";
+    set_warning(o, hp_sym_intern(s->strs, w, SIZE_MAX));
     return 0;
 }
 
 /* A local file of another build than build_id (when given) is not used:
  * debuginfod is asked for the right one. */
 static int find_object(hp_symbolizer *s, const char *recorded, const char *override,
-                       const char *build_id, hp_elf_file **ret, const char **ret_note,
-                       hp_error *reterr)
+                       const char *build_id, bool search_only, hp_elf_file **ret,
+                       const char **ret_note, hp_error *reterr)
 {
     hp_elf_file *f = NULL;
-    int r = hp_sym_find_object(&s->search, recorded, override, &f, ret_note, reterr);
+    int r = search_only ? hp_sym_find_in_search_path(&s->search, recorded, &f, ret_note, reterr)
+                        : hp_sym_find_object(&s->search, recorded, override, &f, ret_note, reterr);
     if (!build_id || (r < 0 && r != -ENOENT))
         goto out;
     const char *local = NULL;
@@ -256,9 +262,26 @@ bool hp_symbolizer_debuginfod_supported(void)
     return hp_sym_dbgd_supported();
 }
 
+static int open_object(hp_symbolizer *s, const char *recorded_path, const char *override_path,
+                       const char *build_id, bool search_only, hp_symobj **ret,
+                       hp_error *reterr);
+
 int hp_symbolizer_open_build_id(hp_symbolizer *s, const char *recorded_path,
                                 const char *override_path, const char *build_id, hp_symobj **ret,
                                 hp_error *reterr)
+{
+    return open_object(s, recorded_path, override_path, build_id, false, ret, reterr);
+}
+
+int hp_symbolizer_open_search_path(hp_symbolizer *s, const char *recorded_path, hp_symobj **ret,
+                                   hp_error *reterr)
+{
+    return open_object(s, recorded_path, NULL, NULL, true, ret, reterr);
+}
+
+static int open_object(hp_symbolizer *s, const char *recorded_path, const char *override_path,
+                       const char *build_id, bool search_only, hp_symobj **ret,
+                       hp_error *reterr)
 {
     hp_return_if_fail(s && recorded_path && ret, -EINVAL);
     if (build_id && (!*build_id || build_id[strspn(build_id, "0123456789abcdef")]))
@@ -273,6 +296,8 @@ int hp_symbolizer_open_build_id(hp_symbolizer *s, const char *recorded_path,
         hp_buf_addc(&k, '\1');
         hp_buf_adds(&k, build_id);
     }
+    if (search_only)
+        hp_buf_addc(&k, '\2');
     const char *key = hp_buf_ok(&k) ? hp_sym_intern(s->strs, k.buf, k.len) : NULL;
     hp_buf_release(&k);
     if (!key)
@@ -285,7 +310,8 @@ int hp_symbolizer_open_build_id(hp_symbolizer *s, const char *recorded_path,
     }
     hp_elf_file *f = NULL;
     const char *found_note = NULL;
-    int r = find_object(s, recorded_path, override_path, build_id, &f, &found_note, reterr);
+    int r = find_object(s, recorded_path, override_path, build_id, search_only, &f, &found_note,
+                        reterr);
     if (r < 0)
         return r;
     hp_symobj *o = hp_new0(hp_symobj, 1);
@@ -430,7 +456,7 @@ int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
     hp_elfsym *nm = o->nm_syms == o->syms ? sym : find_symbol_in(o, o->nm_syms, o->nm_nsyms, obj_addr);
     ret->nm_symbol_raw = nm ? nm->raw : NULL;
     ret->nm_symbol_start = nm ? nm->start : 0;
-    ret->nm_has_fini = o->nm_has_fini;
+    ret->all_inline_levels = o->all_inline_levels;
     ret->symbol = sym ? sym_name(o, sym) : NULL;
     ret->symbol_raw = sym ? sym->raw : NULL;
     ret->symbol_start = sym ? sym->start : 0;
@@ -455,6 +481,20 @@ int hp_symobj_lookup(hp_symobj *o, uint64_t map_start, uint64_t map_offset, uint
     if (!found && o->is_exec)
         addr = pc; /* non-PIE executables run at their link addresses */
     return hp_symobj_lookup_obj(o, addr, ret);
+}
+
+int hp_symobj_count_call_sites(const hp_symobj *o, uint64_t map_start, uint64_t map_offset,
+                               const uint64_t *pcs, size_t n, size_t *ret_ok)
+{
+    hp_return_if_fail(o && ret_ok && (pcs || !n), -EINVAL);
+    uint64_t *offs = hp_new0(uint64_t, n ? n : 1);
+    if (!offs)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        offs[i] = pcs[i] - map_start + map_offset;
+    int r = hp_sym_count_call_sites(o->path, o->machine, o->phdrs, o->nphdrs, offs, n, ret_ok);
+    free(offs);
+    return r;
 }
 
 /* ---- accessors ------------------------------------------------------------ */

@@ -85,7 +85,8 @@ corpus)
     --binary_path="$bp" "$s"/series.000{3,4,5,6}.heap
   # hand-checked against series.c: every phase holds 256 x 5000 bytes;
   # Phase1Load's chunk was partly allocated at the first dump (1050000);
-  # Phase2Index's were freed by Phase4Evict (up, then back to 0)
+  # Phase2Index's were freed by Phase4Evict (up, then back to 0); libc's
+  # inline levels are those of addr2line -i on its libc6-dbg debug file
   cat >"$tmp/series.want" <<'EOF'
 Trend of 7 dumps (inuse_space): S/series.0001.heap .. S/series.0007.heap
 Total: 1050000 B -> 5124096 B (+4074096 B)
@@ -95,7 +96,7 @@ Growing stacks: 5 of 6; score = growth x monotonicity
  1280000  1280000  100%  __:####  Phase3Cache < main < __libc_start_call_main < __libc_start_main_impl < _start
  1280000  1280000  100%  ___-###  Phase4Evict < main < __libc_start_call_main < __libc_start_main_impl < _start
   230000  1280000  100%  _######  Chunk < Phase1Load < main < __libc_start_call_main < __libc_start_main_impl < _start
-    4096     4096  100%  ______#  __GI__IO_file_doallocate < __GI__IO_doallocbuf < _IO_new_file_overflow < _IO_new_file_xsputn < __GI__IO_puts < main < __libc_start_call_main < __libc_start_main_impl < _start
+    4096     4096  100%  ______#  __GI__IO_file_doallocate < __GI__IO_doallocbuf (inline) < __GI__IO_doallocbuf < _IO_new_file_overflow < _IO_new_file_xsputn (inline) < _IO_new_file_xsputn < __GI__IO_puts < main < __libc_start_call_main < __libc_start_main_impl < _start
 EOF
   (cd "$s" && "$PPROF" --trend --show_bytes --binary_path="$bp" series.000{7,6,5,4,3,2,1}.heap) |
     sed 's/: series\./: S\/series./; s/ \.\. series\./ .. S\/series./' >"$tmp/series.got" ||

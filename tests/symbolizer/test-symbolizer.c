@@ -342,13 +342,17 @@ static void test_debug_mismatch(void **state)
     hp_symobj *o = open_obj(s, "bin/fx-bidmis");
     assert_null(hp_symobj_debug_path(o));
     assert_false(hp_symobj_has_dwarf(o));
-    expect_warning(o, "build-id mismatch: debug file '");
-    expect_warning(o, "; no debug info, using .dynsym");
+    expect_warning(o, "debug file '");
+    expect_warning(o, "' rejected: build-id mismatch (its build-id f0f0000000000000000000000000000000000002, "
+                      "the object's ba5e000000000000000000000000000000000001); using .dynsym");
+    assert_null(strstr(hp_symobj_warning(o), "no debug info"));
     assert_null(strchr(hp_symobj_warning(o), '\n'));
     o = open_obj(s, "bin/fx-crcmis");
     assert_null(hp_symobj_debug_path(o));
     assert_false(hp_symobj_has_dwarf(o));
-    expect_warning(o, "CRC mismatch: debug file '");
+    expect_warning(o, "fx-crcmis.debug' rejected: CRC mismatch (not the build .gnu_debuglink "
+                      "names); using .dynsym");
+    assert_null(strstr(hp_symobj_warning(o), "no debug info"));
     uint64_t leaf = fn_start(o, "fx_leaf");
     assert_int_equal(hp_symobj_lookup_obj(o, leaf + 1, &res), 0);
     assert_int_equal(res.nframes, 0);
