@@ -149,3 +149,26 @@ bool hp_is_allocator_frame(const char *name)
     }
     return false;
 }
+
+/* jeprof's additions to Perl pprof's list (jemalloc 5.3's bin/jeprof) */
+static const char *const jemalloc_frames[] = {
+    "newImpl", "void* newImpl", "aligned_alloc", "mallocx", "rallocx", "xallocx", "dallocx",
+    "sdallocx", "sdallocx_noflags",
+};
+
+bool hp_is_jemalloc_frame(const char *name)
+{
+    const char *bare = name[0] == '_' ? name + 1 : NULL;
+    for (size_t i = 0; i < HP_ARRAY_SIZE(jemalloc_frames); i++) {
+        if (strcmp(name, jemalloc_frames[i]) == 0 || (bare && strcmp(bare, jemalloc_frames[i]) == 0))
+            return true;
+    }
+    return hp_is_allocator_frame(name);
+}
+
+bool hp_is_jemalloc_object(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return strncmp(base, "libjemalloc", 11) == 0;
+}
