@@ -18,3 +18,8 @@ record() { # name lg_prof_sample
 }
 record jethreads 0
 record jethreads-sampled 10
+# the same program under tcmalloc's heap profiler (tests/checks.sh cuts it,
+# rewrites its maps, feeds it through stdin)
+tc=$(ls /usr/lib/*/libtcmalloc.so.4 | head -1)
+env -i PATH=/usr/bin:/bin LD_PRELOAD="$tc" HEAPPROFILE="$tmp/tc" testdata/bin/jethreads 2>/dev/null
+cp "$tmp/tc.0001.heap" testdata/heap/jethreads-tc.heap
