@@ -5,6 +5,8 @@
 #    line: exit 0 and a warning with the missing amount, which is the header's
 #    total minus the kept lines' sum (computed here with awk);
 #  - tcmalloc's 1 MiB-capped dump (../shared/corpus/06-scale) names the limit;
+#    a HEAP_PROFILE_MMAP dump (mmap buckets outside the header totals) is quiet;
+#    a jemalloc dump cut before its final MAPPED_LIBRARIES section warns;
 #  - "-" reads the profile from stdin (plain and gzipped): same report;
 #  - old-style "start-end: /lib/x.so" map lines: the same report as the
 #    /proc/self/maps lines they replace (Perl pprof's ParseLibraries reads both;
@@ -59,6 +61,21 @@ scale=$SRCDIR/../shared/corpus/06-scale/scale.0001.heap
 if [ -f "$scale" ]; then
   run --text --symbolize=none "$scale"
   expect_err 0 "tcmalloc writes at most 1 MiB per dump"
+fi
+
+# a jemalloc dump cut before its final MAPPED_LIBRARIES section
+head -n 12 "$td/heap/jethreads.heap" >"$tmp/je.heap"
+run --text --symbolize=none "$tmp/je.heap"
+expect_err 0 "no MAPPED_LIBRARIES section at the end of this jemalloc dump: the file is truncated"
+run --text --symbolize=none "$td/heap/jethreads.heap"
+[ ! -s "$tmp/err" ] || bad "the whole jemalloc dump warns: $(cat "$tmp/err")"
+
+# tcmalloc's HEAP_PROFILE_MMAP buckets are outside its header totals: no warning
+tc=$(ls /usr/lib/*/libtcmalloc.so.4 2>/dev/null | head -1)
+if [ -n "$tc" ]; then
+  env HEAP_PROFILE_MMAP=true HEAPPROFILE="$tmp/mm" LD_PRELOAD="$tc" "$prog" 2>/dev/null
+  run --text --symbolize=none "$tmp/mm.0001.heap"
+  [ "$(cat "$tmp/rc")" = 0 ] && [ ! -s "$tmp/err" ] || bad "HEAP_PROFILE_MMAP dump: $(cat "$tmp/err")"
 fi
 
 # --- stdin

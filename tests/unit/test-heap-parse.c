@@ -174,6 +174,11 @@ static void test_header_totals(void **state)
                         "t.heap: warning: sample lines sum to 1 objects in use, the header says 2 objects: "
                         "1 objects (50.0%) missing (truncated file?)");
     hp_profile_free(p);
+    /* more than the header: tcmalloc's HEAP_PROFILE_MMAP buckets, accepted */
+    p = parse_ok("heap profile: 1: 100 [1: 100] @ heapprofile\n1: 100 [1: 100] @ 0x1\n"
+                 "1: 4096 [1: 4096] @ 0x2\n");
+    assert_int_equal(p->nwarnings, 0);
+    hp_profile_free(p);
     /* sampled: the header is in raw counts, as the lines */
     p = parse_ok("heap profile: 2: 100 [2: 100] @ heap_v2/524288\n1: 50 [1: 50] @ 0x1\n"
                  "1: 50 [1: 50] @ 0x2\n");
