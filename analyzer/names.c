@@ -4,6 +4,7 @@
  */
 #include "hp_common.h"
 #include "hp_names.h"
+#include "hp_str.h"
 
 static bool perl_space(char c)
 {
@@ -168,7 +169,5 @@ bool hp_is_jemalloc_frame(const char *name)
 
 bool hp_is_jemalloc_object(const char *path)
 {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    return strncmp(base, "libjemalloc", 11) == 0;
+    return strncmp(hp_base_name(path), "libjemalloc", 11) == 0;
 }
