@@ -6,6 +6,7 @@
  */
 #include "hp_common.h"
 #include "hp_heap.h"
+#include "heap_lex.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -22,6 +23,9 @@ typedef struct parser {
     uint32_t *stack;
     size_t stack_alloc;
     int64_t raw_total[HP_NVALUES];
+    bool has_header; /* header totals to check the sums against */
+    bool has_maps;   /* the MAPPED_LIBRARIES section was met */
+    bool deep_warned; /* a stack deeper than HP_HEAP_MAX_DEPTH was truncated */
     int64_t thread;   /* jemalloc thread to keep, -1 = all (the t* lines) */
     bool thread_seen; /* a "t<thread>:" line was met */
 } parser;
@@ -42,17 +46,6 @@ static bool next_line(parser *ps)
     ps->pos = nl ? nl + 1 : ps->end;
     ps->lineno++;
     return true;
-}
-
-static bool is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static void skip_ws(const char **s, const char *end)
-{
-    while (*s < end && is_ws(**s))
-        (*s)++;
 }
 
 static bool starts_with(const char *s, size_t n, const char *prefix)
@@ -89,39 +82,6 @@ static const char *excerpt(const char *s, size_t n, char *buf, size_t size)
 static int fail(parser *ps, int code, const char *what)
 {
     return hp_error_set(ps->err, code, "%s:%zu: %s", ps->name, ps->lineno, what);
-}
-
-/* Decimal number; -EBADMSG when there is none, -EOVERFLOW past INT64_MAX. */
-static int parse_count(const char **s, const char *end, int64_t *ret)
-{
-    const char *p = *s;
-    if (p >= end || *p < '0' || *p > '9')
-        return -EBADMSG;
-    uint64_t v = 0;
-    while (p < end && *p >= '0' && *p <= '9') {
-        unsigned d = (unsigned)(*p - '0');
-        if (v > (UINT64_C(9223372036854775807) - d) / 10)
-            return -EOVERFLOW;
-        v = v * 10 + d;
-        p++;
-    }
-    *s = p;
-    *ret = (int64_t)v;
-    return 0;
-}
-
-/* hex digit values, -1 for anything else */
-static const signed char hex_table[256] = {
-    ['0'] = 0,  ['1'] = 1,  ['2'] = 2,  ['3'] = 3,  ['4'] = 4,  ['5'] = 5,  ['6'] = 6,
-    ['7'] = 7,  ['8'] = 8,  ['9'] = 9,  ['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13,
-    ['e'] = 14, ['f'] = 15, ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14,
-    ['F'] = 15,
-};
-
-static int hexval(char c)
-{
-    unsigned char u = (unsigned char)c;
-    return (u >= '0' && u <= '9') || hex_table[u] ? hex_table[u] : -1;
 }
 
 /* Hex address token [0x]h+ of at most 64 significant bits, ending at white
@@ -245,7 +205,7 @@ static int bad_address(parser *ps, const char *tok, const char *end, int r)
  * characters ([0x]hex tokens separated by blanks); returns depth or <0. */
 static int64_t parse_stack(parser *ps, const char *s, const char *end)
 {
-    size_t depth = 0;
+    size_t depth = 0, dropped = 0;
     for (;;) {
         while (s < end && char_class[(unsigned char)*s] == CH_BLANK)
             s++;
@@ -265,8 +225,10 @@ static int64_t parse_stack(parser *ps, const char *s, const char *end)
         }
         if (hp_unlikely(s == digits || (s < end && char_class[(unsigned char)*s] != CH_BLANK)))
             return bad_address(ps, tok, end, -EBADMSG);
-        if (hp_unlikely(depth >= HP_HEAP_MAX_DEPTH))
-            return fail(ps, -EBADMSG, "stack deeper than 4096 frames");
+        if (hp_unlikely(depth >= HP_HEAP_MAX_DEPTH)) {
+            dropped++; /* the leaf side is kept */
+            continue;
+        }
         if (hp_unlikely(depth >= ps->stack_alloc) &&
             HP_GROW(ps->stack, ps->stack_alloc, depth + 1) < 0)
             return hp_error_set(ps->err, -ENOMEM, "out of memory");
@@ -274,6 +236,13 @@ static int64_t parse_stack(parser *ps, const char *s, const char *end)
         if (hp_unlikely(loc < 0))
             return hp_error_set(ps->err, (int)loc, "out of memory");
         ps->stack[depth++] = (uint32_t)loc;
+    }
+    if (hp_unlikely(dropped) && !ps->deep_warned) {
+        ps->deep_warned = true;
+        if (hp_profile_warn(ps->prof, "%s:%zu: warning: a stack of %zu frames: only the %d nearest "
+                            "the allocation are kept (and in every deeper stack)", ps->name,
+                            ps->lineno, depth + dropped, HP_HEAP_MAX_DEPTH) < 0)
+            return hp_error_set(ps->err, -ENOMEM, "out of memory");
     }
     return (int64_t)depth;
 }
@@ -397,70 +366,6 @@ static int parse_header(parser *ps)
 
 /* ---- MAPPED_LIBRARIES -------------------------------------------------- */
 
-static bool parse_hex_field(const char **s, const char *end, uint64_t *ret)
-{
-    const char *p = *s;
-    uint64_t v = 0;
-    int digits = 0;
-    while (p < end && hexval(*p) >= 0) {
-        if (v >> 60)
-            return false;
-        v = (v << 4) | (unsigned)hexval(*p++);
-        digits++;
-    }
-    if (!digits)
-        return false;
-    *s = p;
-    *ret = v;
-    return true;
-}
-
-/* "start-end perms offset dev inode [path]"; odd lines are skipped, as both
- * reference tools do. */
-static int parse_maps_line(parser *ps)
-{
-    const char *s = ps->line, *end = ps->line + ps->len;
-    hp_mapping m = {0};
-    skip_ws(&s, end);
-    if (!parse_hex_field(&s, end, &m.start) || s >= end || *s++ != '-' ||
-        !parse_hex_field(&s, end, &m.limit) || m.limit < m.start)
-        return 0;
-    skip_ws(&s, end);
-    if (end - s < 4)
-        return 0;
-    memcpy(m.perms, s, 4);
-    s += 4;
-    if (s < end && !is_ws(*s))
-        return 0;
-    skip_ws(&s, end);
-    if (!parse_hex_field(&s, end, &m.offset))
-        return 0;
-    skip_ws(&s, end);
-    while (s < end && !is_ws(*s)) /* device */
-        s++;
-    skip_ws(&s, end);
-    int64_t inode = 0;
-    if (parse_count(&s, end, &inode) < 0)
-        return 0;
-    m.inode = (uint64_t)inode;
-    skip_ws(&s, end);
-    const char *path_end = end;
-    while (path_end > s && is_ws(path_end[-1]))
-        path_end--;
-    int64_t id = hp_strtab_intern(ps->prof->strings, s, (size_t)(path_end - s));
-    if (id < 0 || hp_profile_add_mapping(ps->prof, &(hp_mapping){
-                                                       .start = m.start,
-                                                       .limit = m.limit,
-                                                       .offset = m.offset,
-                                                       .inode = m.inode,
-                                                       .path = (uint32_t)id,
-                                                       .perms = {m.perms[0], m.perms[1],
-                                                                 m.perms[2], m.perms[3], 0},
-                                                   }) < 0)
-        return hp_error_set(ps->err, -ENOMEM, "out of memory");
-    return 0;
-}
-
 static bool is_maps_marker(const parser *ps)
 {
     return starts_with(ps->line, ps->len, "MAPPED_LIBRARIES:") ||
@@ -469,10 +374,11 @@ static bool is_maps_marker(const parser *ps)
 
 static int parse_maps(parser *ps)
 {
+    ps->has_maps = true;
     while (next_line(ps)) {
-        int r = parse_maps_line(ps);
+        int r = hp_heap_maps_line(ps->prof, ps->line, ps->len);
         if (r < 0)
-            return r;
+            return hp_error_set(ps->err, r, "out of memory");
     }
     return 0;
 }
@@ -528,6 +434,10 @@ static int parse_jemalloc(parser *ps)
             return r;
         if (!all && tid == ps->thread)
             ps->thread_seen = true;
+        /* kept, not checked: jemalloc's header lines count threads and samples the
+         * stack lines do not (they differ in real dumps) */
+        if (depth < 0 && (ps->thread < 0 ? all : tid == ps->thread))
+            memcpy(ps->prof->header, raw, sizeof(raw));
         /* the t* line sums the threads; --thread=N keeps the tN lines instead */
         if (depth < 0 || (ps->thread < 0 ? !all : tid != ps->thread))
             continue;
@@ -641,6 +551,7 @@ static int parse_all(parser *ps)
     }
     if (starts_with(ps->line, ps->len, "heap profile:")) {
         int r = parse_header(ps);
+        ps->has_header = true;
         return r < 0 ? r : parse_heap_body(ps);
     }
     if (starts_with(ps->line, ps->len, "heap_v2/")) {
@@ -695,6 +606,15 @@ int hp_heap_parse_ex(const char *name, const char *data, size_t len, const hp_he
     init_char_class();
     r = parse_all(&ps);
     free(ps.stack);
+    if (r == 0 && ps.has_header)
+        r = hp_heap_check_totals(prof, name, prof->header, ps.raw_total, len) < 0
+                ? hp_error_set(reterr, -ENOMEM, "out of memory")
+                : 0;
+    /* jemalloc writes its maps last: a dump without them was cut short */
+    if (r == 0 && prof->kind == HP_KIND_JEMALLOC && !ps.has_maps &&
+        hp_profile_warn(prof, "%s: warning: no MAPPED_LIBRARIES section at the end of this jemalloc "
+                        "dump: the file is truncated, stacks may be missing", name) < 0)
+        r = hp_error_set(reterr, -ENOMEM, "out of memory");
     if (r == 0 && ps.thread >= 0) {
         if (prof->kind != HP_KIND_JEMALLOC)
             r = hp_error_set(reterr, -ENOTSUP, "%s: --thread needs a jemalloc heap profile "

@@ -104,10 +104,35 @@ static int inflate_all(const char *path, const unsigned char *in, size_t in_len,
     return 0;
 }
 
+/* A hint for files that are plainly something else than a profile. */
+static int not_a_profile(const char *path, const unsigned char *d, size_t len, hp_error *err)
+{
+    static const unsigned char cpu64[16] = {0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0};
+    static const unsigned char cpu32[8] = {0, 0, 0, 0, 3, 0, 0, 0};
+    if (len >= 4 && !memcmp(d, "\177ELF", 4))
+        return hp_error_set(err, -EBADMSG, "%s: an ELF file (a program or library), not a heap "
+                            "profile: give the program first, then the profile (pprof [options] "
+                            "PROGRAM PROFILE...)", path);
+    if (len >= 2 && d[0] == '#' && d[1] == '!')
+        return hp_error_set(err, -EBADMSG, "%s: a script, not a heap profile (pprof [options] "
+                            "[PROGRAM] PROFILE...)", path);
+    /* the binary CPU profile of gperftools' profiler (64- or 32-bit words):
+     * header count 0, header words 3, version 0 (Perl pprof's ReadCPUProfile) */
+    if ((len >= 24 && !memcmp(d, cpu64, 16) && !memcmp(d + 16, cpu64, 8)) ||
+        (len >= 12 && !memcmp(d, cpu32, 8) && !memcmp(d + 8, cpu32, 4)))
+        return hp_error_set(err, -ENOTSUP, "%s: a CPU profile (CPUPROFILE), not a heap profile: "
+                            "cpprof reads heap profiles only; use google-pprof for CPU profiles",
+                            path);
+    return 0;
+}
+
 /* profile.proto or text, by content */
 static int parse_any(const char *path, const char *data, size_t len,
                      const hp_heap_options *opts, hp_profile **ret, hp_error *err)
 {
+    int r = not_a_profile(path, (const unsigned char *)data, len, err);
+    if (r < 0)
+        return r;
     if (hp_proto_detect(data, len)) {
         if (opts && opts->thread >= 0)
             return hp_error_set(err, -ENOTSUP, "%s: --thread needs a jemalloc heap profile (per-thread 't<N>:' lines)", path);
@@ -124,7 +149,11 @@ int hp_heap_read_file(const char *path, hp_profile **ret, hp_error *reterr)
 int hp_heap_read_file_ex(const char *path, const hp_heap_options *opts, hp_profile **ret,
                          hp_error *reterr)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* "-": the profile comes from standard input */
+    bool std_in = strcmp(path, "-") == 0;
+    int fd = std_in ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+    if (std_in)
+        path = "<stdin>";
     if (fd < 0) {
         int e = errno;
         return hp_error_set(reterr, -e, "cannot open '%s': %s", path, strerror(e));

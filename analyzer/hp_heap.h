@@ -19,7 +19,7 @@
 
 /* Largest accepted decompressed profile (a gzip bomb is an error, not an OOM). */
 #define HP_HEAP_MAX_SIZE ((size_t)4 << 30)
-/* Deepest accepted stack. */
+/* Frames kept per stack: deeper stacks keep their leaf side, with a warning. */
 #define HP_HEAP_MAX_DEPTH 4096
 
 /**
@@ -31,6 +31,23 @@
  */
 int hp_heap_parse(const char *name, const char *data, size_t len, hp_profile **ret,
                   hp_error *reterr);
+
+/**
+ * hp_heap_maps_line - add the mapping described by one MAPPED_LIBRARIES line
+ * (a /proc/self/maps line, or an old "start-end: /lib/x.so" line) to p; other
+ * lines are ignored. Returns: 0, or -ENOMEM.
+ */
+int hp_heap_maps_line(hp_profile *p, const char *line, size_t len);
+
+/**
+ * hp_heap_check_totals - compare a file's header totals (raw counts, before
+ * sampling adjustment) with the sums of its sample lines; a difference is
+ * recorded as a warning of p saying how much is missing. file_len: the
+ * (decompressed) file size, to recognise tcmalloc's 1 MiB-capped dumps.
+ * Returns: 0, or -ENOMEM.
+ */
+int hp_heap_check_totals(hp_profile *p, const char *name, const int64_t header[HP_NVALUES],
+                         const int64_t sum[HP_NVALUES], size_t file_len);
 
 /* Reading options; a NULL pointer means the defaults. */
 typedef struct hp_heap_options {
@@ -46,7 +63,8 @@ int hp_heap_parse_ex(const char *name, const char *data, size_t len, const hp_he
                      hp_profile **ret, hp_error *reterr);
 
 /**
- * hp_heap_read_file - read and parse a file; gzip input is inflated; a
+ * hp_heap_read_file - read and parse a file ("-": standard input, named
+ * "<stdin>" in messages); gzip input is inflated; a
  * profile.proto message (plain or gzipped) goes to hp_proto_parse.
  * Returns: as hp_heap_parse; -ENOENT and friends when the file cannot be
  *          opened ("cannot open 'x.heap': No such file or directory").

@@ -19,4 +19,12 @@ void hp_short_name(const char *full, bool strip_templates, hp_buf *out);
 /** hp_is_allocator_frame - true when Perl pprof drops a frame of this (outermost, short) name. */
 bool hp_is_allocator_frame(const char *short_name);
 
+/** hp_is_jemalloc_frame - true when jeprof drops a frame of this name: Perl's list plus
+ * jemalloc's entry points (mallocx, aligned_alloc, newImpl, ...). */
+bool hp_is_jemalloc_frame(const char *short_name);
+
+/** hp_is_jemalloc_object - true when path names a jemalloc library (libjemalloc*): every
+ * frame inside it is the allocator's own. */
+bool hp_is_jemalloc_object(const char *path);
+
 #endif

@@ -195,6 +195,14 @@ int64_t hp_profile_location(hp_profile *p, uint64_t address);
 int64_t hp_profile_add_sample(hp_profile *p, const uint32_t *locs, uint32_t depth,
                               const double value[HP_NVALUES], double sign);
 
+/**
+ * hp_profile_program_mismatch - the warning (without "pprof: ") to print when a
+ * and b were recorded from different main executables (what: "summing",
+ * "subtracting"); NULL when they are the same, a profile names no executable,
+ * or memory is short. Free the text with free(). (program_check.c)
+ */
+char *hp_profile_program_mismatch(const hp_profile *a, const hp_profile *b, const char *what);
+
 /** hp_profile_add_mapping - append a mapping. Returns: index >= 1, or -ENOMEM. */
 int64_t hp_profile_add_mapping(hp_profile *p, const hp_mapping *m);
 

@@ -4,6 +4,7 @@
  */
 #include "hp_common.h"
 #include "hp_names.h"
+#include "hp_str.h"
 
 static bool perl_space(char c)
 {
@@ -148,4 +149,25 @@ bool hp_is_allocator_frame(const char *name)
             return true;
     }
     return false;
+}
+
+/* jeprof's additions to Perl pprof's list (jemalloc 5.3's bin/jeprof) */
+static const char *const jemalloc_frames[] = {
+    "newImpl", "void* newImpl", "aligned_alloc", "mallocx", "rallocx", "xallocx", "dallocx",
+    "sdallocx", "sdallocx_noflags",
+};
+
+bool hp_is_jemalloc_frame(const char *name)
+{
+    const char *bare = name[0] == '_' ? name + 1 : NULL;
+    for (size_t i = 0; i < HP_ARRAY_SIZE(jemalloc_frames); i++) {
+        if (strcmp(name, jemalloc_frames[i]) == 0 || (bare && strcmp(bare, jemalloc_frames[i]) == 0))
+            return true;
+    }
+    return hp_is_allocator_frame(name);
+}
+
+bool hp_is_jemalloc_object(const char *path)
+{
+    return strncmp(hp_base_name(path), "libjemalloc", 11) == 0;
 }

@@ -93,14 +93,22 @@ static const char *level_name(const hp_profile *p, const hp_line *l)
     return l->function ? hp_profile_str(p, p->functions[l->function].short_name) : "??";
 }
 
+/* Perl pprof's allocator frames; for jemalloc dumps jeprof's longer list and
+ * every frame inside a libjemalloc mapping (Debian's library is stripped:
+ * its internal frames have no name). */
 static bool is_allocator(const builder *b, uint32_t loc)
 {
     const hp_location *L = &b->p->locations[loc];
+    bool jemalloc = b->p->kind == HP_KIND_JEMALLOC;
+    /* not symbolized (--symbolize=none): the mapping is found here */
+    uint32_t m = L->mapping ? L->mapping : hp_profile_mapping_of(b->p, L->address ? L->address - 1 : 0);
+    if (m && hp_is_jemalloc_object(hp_profile_str(b->p, b->p->mappings[m].path)))
+        return true;
     if (L->state != HP_LOC_SYMBOLIZED || L->nlines == 0)
         return false;
     /* Perl pprof tests the outermost level's short name */
-    const hp_line *outer = &loc_lines(b->p, loc)[L->nlines - 1];
-    return hp_is_allocator_frame(level_name(b->p, outer));
+    const char *name = level_name(b->p, &loc_lines(b->p, loc)[L->nlines - 1]);
+    return jemalloc ? hp_is_jemalloc_frame(name) : hp_is_allocator_frame(name);
 }
 
 static void addr16(char out[17], uint64_t a)
@@ -322,8 +330,12 @@ static uint32_t sample_frames(builder *b, const hp_sample *s, uint32_t *frames)
         if (b->o->drop_allocator_frames) {
             if (!b->skip[loc])
                 b->skip[loc] = is_allocator(b, loc) ? 2 : 1;
-            if (b->skip[loc] == 2)
+            if (b->skip[loc] == 2) {
+                /* jeprof: the frames seen so far were the allocator's own too */
+                if (p->kind == HP_KIND_JEMALLOC)
+                    n = 0;
                 continue;
+            }
         }
         frames[n++] = loc | (d == 0 ? HP_FRAME_LEAF : 0);
     }

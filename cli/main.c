@@ -189,6 +189,8 @@ void hp_cli_render_options(const hp_cli_opts *o, const hp_cli_session *s,
         .stacks = o->stacks,
         .program = hp_cli_session_program(s),
         .heapcheck = o->heapcheck,
+        .has_thread = o->thread >= 0,
+        .thread = o->thread,
     };
 }
 

@@ -59,6 +59,15 @@ static int load(const hp_cli_session *s, const char *path, hp_profile **ret, hp_
     return r;
 }
 
+/* One line when a and b come from different programs (summed, --base). */
+static void warn_other_program(const hp_profile *a, const hp_profile *b, const char *what)
+{
+    char *msg = hp_profile_program_mismatch(a, b, what);
+    if (msg)
+        fprintf(stderr, "pprof: %s\n", msg);
+    free(msg);
+}
+
 /* Reads every profile argument, summed. */
 static int load_profiles(hp_cli_session *s, hp_profile **ret, hp_error *err)
 {
@@ -67,6 +76,8 @@ static int load_profiles(hp_cli_session *s, hp_profile **ret, hp_error *err)
     for (int i = 1; i < s->nprofiles && r == 0; i++) {
         hp_profile *extra = NULL;
         r = load(s, s->profiles[i], &extra, err);
+        if (r == 0)
+            warn_other_program(sum, extra, "summing");
         if (r == 0 && (r = hp_profile_merge(sum, extra, 1.0, false)) < 0)
             hp_error_set(err, r, "out of memory");
         hp_profile_free(extra);
@@ -87,6 +98,7 @@ static int subtract(const hp_cli_session *s, hp_profile *p, const char *base,
     int r = load(s, base, &b, err);
     if (r < 0)
         return r;
+    warn_other_program(p, b, "subtracting");
     if ((r = hp_profile_merge(p, b, -1.0, drop_negative)) < 0) {
         hp_profile_free(b);
         return hp_error_set(err, r, "out of memory");

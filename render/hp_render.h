@@ -26,6 +26,8 @@ typedef struct hp_render_options {
     bool min_line_width; /* SVG and web: edges at least 1 wide */
     bool ascii;          /* --trend: ASCII sparklines instead of Unicode blocks */
     bool omit_total;     /* text: the caller printed the "Total:" line (interactive top) */
+    bool has_thread;     /* text: jeprof's "Total (tN):" of a --thread=N report */
+    long thread;
 } hp_render_options;
 
 /* Perl's sprintf("%d", v): truncation toward zero, clamped to the 64-bit range. */

@@ -50,7 +50,10 @@ int hp_render_text(hp_report *r, const hp_render_options *o, FILE *out)
     if (r->total != 0 && !o->omit_total) {
         char tv[64];
         hp_fmt_value(r, o, r->total, tv, sizeof(tv));
-        fprintf(out, "Total: %s %s\n", tv, hp_fmt_units(r, o));
+        if (o->has_thread)
+            fprintf(out, "Total (t%ld): %s %s\n", o->thread, tv, hp_fmt_units(r, o));
+        else
+            fprintf(out, "Total: %s %s\n", tv, hp_fmt_units(r, o));
     }
     if (o->stacks) {
         fputs("Stacks:\n\n", out);

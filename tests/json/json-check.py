@@ -121,7 +121,7 @@ def main():
                                                      running * 100 / prof["percent_base"]))
     if "--text" in opts:
         lines = open(opts["--text"], "rb").read().split(b"\n")
-        table = [l for l in lines if l and not l.startswith(b"Total:")]
+        table = [l for l in lines if l and not l.startswith(b"Total")]
         if rows is None or len(table) != len(rows):
             bad("%d rows, the text report has %d" % (len(rows or []), len(table)))
         for l, r in zip(table, rows or []):

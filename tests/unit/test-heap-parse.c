@@ -139,21 +139,50 @@ static void test_heap_v1_uses_half_rate(void **state)
 static void test_header_types(void **state)
 {
     (void)state;
-    hp_profile *p = parse_ok("heap profile: 1: 2 [3: 4] @ growth\n1: 2 [1: 2] @ 0x1\n");
+    hp_profile *p = parse_ok("heap profile: 1: 2 [1: 2] @ growth\n1: 2 [1: 2] @ 0x1\n");
     assert_int_equal(p->kind, HP_KIND_GROWTH);
     assert_int_equal(p->sampling, HP_SAMPLING_NONE);
     hp_profile_free(p);
-    p = parse_ok("heap profile: 1: 2 [3: 4]\n1: 2 [1: 2] @ 0x1\n");
+    p = parse_ok("heap profile: 1: 2 [1: 2]\n1: 2 [1: 2] @ 0x1\n");
     assert_int_equal(p->sampling, HP_SAMPLING_NONE);
     hp_profile_free(p);
-    p = parse_ok("heap profile: 1: 2 [3: 4] @ fooprofile\n1: 2 [1: 2] @ 0x1\n");
+    p = parse_ok("heap profile: 1: 2 [1: 2] @ fooprofile\n1: 2 [1: 2] @ 0x1\n");
     assert_int_equal(p->nwarnings, 1);
     assert_string_equal(p->warnings[0],
                         "t.heap:1: warning: unknown profile type 'fooprofile': values are not scaled");
     hp_profile_free(p);
-    p = parse_ok("heap profile: 1: 2 [3: 4] @ heap_v2\n1: 2 [1: 2] @ 0x1\n");
+    p = parse_ok("heap profile: 1: 2 [1: 2] @ heap_v2\n1: 2 [1: 2] @ 0x1\n");
     assert_int_equal(p->sampling, HP_SAMPLING_NONE);
     assert_int_equal(p->nwarnings, 1);
+    hp_profile_free(p);
+}
+
+/* DECISIONS 8: the header's totals are checked against the sample lines */
+static void test_header_totals(void **state)
+{
+    (void)state;
+    hp_profile *p = parse_ok("heap profile: 3: 3145728 [4: 4194304] @ heapprofile\n"
+                             "1: 1048576 [2: 2097152] @ 0x1\n");
+    assert_int_equal(p->nwarnings, 1);
+    assert_string_equal(p->warnings[0],
+                        "t.heap: warning: sample lines sum to 1.0 MB in use, the header says 3.0 MB: "
+                        "2.0 MB (66.7%) missing (truncated file?)");
+    hp_profile_free(p);
+    p = parse_ok("heap profile: 2: 100 [2: 100] @ heapprofile\n1: 100 [1: 100] @ 0x1\n");
+    assert_int_equal(p->nwarnings, 1);
+    assert_string_equal(p->warnings[0],
+                        "t.heap: warning: sample lines sum to 1 objects in use, the header says 2 objects: "
+                        "1 objects (50.0%) missing (truncated file?)");
+    hp_profile_free(p);
+    /* more than the header: tcmalloc's HEAP_PROFILE_MMAP buckets, accepted */
+    p = parse_ok("heap profile: 1: 100 [1: 100] @ heapprofile\n1: 100 [1: 100] @ 0x1\n"
+                 "1: 4096 [1: 4096] @ 0x2\n");
+    assert_int_equal(p->nwarnings, 0);
+    hp_profile_free(p);
+    /* sampled: the header is in raw counts, as the lines */
+    p = parse_ok("heap profile: 2: 100 [2: 100] @ heap_v2/524288\n1: 50 [1: 50] @ 0x1\n"
+                 "1: 50 [1: 50] @ 0x2\n");
+    assert_int_equal(p->nwarnings, 0);
     hp_profile_free(p);
 }
 
@@ -161,7 +190,7 @@ static void test_percent_commands(void **state)
 {
     (void)state;
     hp_profile *p = parse_ok("%warn this profile carries a warning line\n"
-                             "heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [1: 2] @ 0x1\n");
+                             "heap profile: 1: 2 [1: 2] @ heapprofile\n1: 2 [1: 2] @ 0x1\n");
     assert_int_equal(p->nwarnings, 1);
     assert_string_equal(p->warnings[0], "WARNING: this profile carries a warning line");
     hp_profile_free(p);
@@ -170,7 +199,7 @@ static void test_percent_commands(void **state)
 static void test_maps_odd_lines(void **state)
 {
     (void)state;
-    hp_profile *p = parse_ok("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [1: 2] @ 0x1\n"
+    hp_profile *p = parse_ok("heap profile: 1: 2 [1: 2] @ heapprofile\n1: 2 [1: 2] @ 0x1\n"
                              "--- Memory map: ---\n"
                              "\n# comment\njunk line\nzzzz-yyyy r-xp 0 00:00 0 /x\n"
                              "1000-2000 r-xp 00000000 00:00 5 /opt/path with spaces/lib.so\n"
@@ -181,6 +210,27 @@ static void test_maps_odd_lines(void **state)
     assert_string_equal(hp_profile_str(p, p->mappings[1].path), "/opt/path with spaces/lib.so");
     assert_string_equal(hp_profile_str(p, p->mappings[2].path), "/usr/lib/x.so (deleted)");
     assert_string_equal(hp_profile_str(p, p->mappings[3].path), "");
+    hp_profile_free(p);
+}
+
+/* Perl's ParseLibraries: cooked "start-end: lib.so" lines; pseudo-paths kept */
+static void test_maps_old_style(void **state)
+{
+    (void)state;
+    hp_profile *p = parse_ok("heap profile: 1: 2 [1: 2] @ heapprofile\n1: 2 [1: 2] @ 0x1\n"
+                             "MAPPED_LIBRARIES:\n"
+                             "40000000-40015000: /lib/ld-2.3.2.so\n"
+                             "  50000000-50015000:/lib/libc.so.6.1x trailing\n"
+                             "60000000-60015000: /bin/prog\n"
+                             "7ffe0000-7fff0000 rw-p 00000000 00:00 0 [stack]\n"
+                             "7fff1000-7fff2000 r-xp 00000000 00:00 0 [vdso]\n");
+    assert_int_equal(p->nmappings, 5);
+    assert_string_equal(hp_profile_str(p, p->mappings[1].path), "/lib/ld-2.3.2.so");
+    assert_true(p->mappings[1].start == 0x40000000 && p->mappings[1].limit == 0x40015000);
+    assert_true(p->mappings[1].offset == 0 && p->mappings[1].perms[2] == 'x');
+    assert_string_equal(hp_profile_str(p, p->mappings[2].path), "/lib/libc.so.6.1");
+    assert_string_equal(hp_profile_str(p, p->mappings[3].path), "[stack]");
+    assert_string_equal(hp_profile_str(p, p->mappings[4].path), "[vdso]");
     hp_profile_free(p);
 }
 
@@ -318,6 +368,8 @@ int main(void)
         cmocka_unit_test(test_heap_v1_uses_half_rate),
         cmocka_unit_test(test_header_types),
         cmocka_unit_test(test_percent_commands),
+        cmocka_unit_test(test_header_totals),
+        cmocka_unit_test(test_maps_old_style),
         cmocka_unit_test(test_maps_odd_lines),
         cmocka_unit_test(test_jemalloc),
         cmocka_unit_test(test_symbolized),
