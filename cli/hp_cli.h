@@ -122,6 +122,17 @@ const char *const *hp_cli_option_names(void);
 
 /* ---- session.c: profiles loaded and symbolized once, reported many times ---- */
 
+/* Warnings already printed, so that each is printed once. */
+typedef struct hp_cli_warnings {
+    char **w;
+    size_t n, alloc;
+} hp_cli_warnings;
+
+/** hp_cli_print_new_warnings - print p's warnings from index from on, except those printed. */
+void hp_cli_print_new_warnings(hp_cli_warnings *s, const hp_profile *p, size_t from);
+/** hp_cli_warnings_release - free the list (it is empty afterwards). */
+void hp_cli_warnings_release(hp_cli_warnings *s);
+
 typedef struct hp_cli_session hp_cli_session;
 
 /**
