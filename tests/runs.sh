@@ -12,7 +12,7 @@
 #    minus itself (nothing: Total 0), no hex rows, no nan/inf;
 #  - N runs summed = N x one run, row by row (--text, --lines, --addresses,
 #    the merged frames keep the first run's addresses), the same through the
-#    shell's `base` command;
+#    shell's `base` command, --list, and --raw/--proto read back;
 #  - --base of run 1 (k=1) from run 3 (k=2) = the program's leaks for k=1;
 #  - unnamed frames of the stripped library are librunsobj.so+0x<hex>, one per
 #    call site (hex + 1 is the return address of a call to malloc@plt in
@@ -86,6 +86,22 @@ for set in "runs-tc1 runs-tc2" "runs-hp1 runs-hp2" "seed-run1 seed-run2 seed-run
     ok
   done
 done
+
+# ---- a merged profile written out (--raw, --proto) reads back the same;
+# --list looks the merged addresses up through the objects: 2 x one run ----
+two=("$(h runs-tc1)" "$(h runs-tc2)")
+pp --text --show_bytes "$prog" "${two[@]}" >"$tmp/sum"
+pp --raw "$prog" "${two[@]}" >"$tmp/m.raw"
+pp --proto -o "$tmp/m.pb.gz" "$prog" "${two[@]}"
+for f in m.raw m.pb.gz; do
+  pp --text --show_bytes "$tmp/$f" >"$tmp/back"
+  cmp -s "$tmp/sum" "$tmp/back" || bad "$f of runs-tc1 + runs-tc2 does not read back: $(diff "$tmp/sum" "$tmp/back" | head -5)"
+  ok
+done
+line14() { pp --list MainLeak --show_bytes "$@" | sed -n 's/^ *\([0-9]*\) *\([0-9]*\) *14: .*/\1 \2/p'; }
+[ "$(line14 "$prog" "${two[@]}")" = "40000 40000" ] ||
+  bad "--list MainLeak of two runs: line 14 $(line14 "$prog" "${two[@]}"), want 40000 40000"
+ok
 
 # ---- --base=run (k=1) from run 3 (k=2): the program's leaks for k=1 ----
 pp --text --show_bytes --base="$(h runs-tc1)" "$prog" "$(h runs-tc3)" >"$tmp/diff3"
