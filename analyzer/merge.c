@@ -7,7 +7,8 @@
  * paired with dst's mapping of the same file and offset, and src addresses
  * are relocated into it (the address the same code had in dst's run, as Go
  * pprof's merge does). A relocated location that dst already has is the same
- * frame when the names agree; otherwise a new location keeps src's names.
+ * frame when the names agree; otherwise a new location keeps src's names
+ * (reachable by a later merge through the `others` list, not by address).
  * Objects only src maps are added to dst's map unrelocated. Functions are
  * shared by full name, so a function present in both runs is one function.
  */
@@ -21,6 +22,9 @@ typedef struct merger {
     int64_t *delta;        /* per src mapping: dst start - src start */
     uint32_t *fn_by_name;  /* dst string id of a full name -> dst function */
     size_t fn_by_name_alloc;
+    uint32_t *others;      /* dst locations that share an address with another
+                              frame (earlier merges), by address */
+    size_t nothers;
 } merger;
 
 static int64_t copy_string(hp_profile *dst, const hp_profile *src, uint32_t id)
@@ -154,6 +158,50 @@ static int64_t append_location(hp_profile *dst, uint64_t address)
     return (int64_t)dst->nlocations++;
 }
 
+static int by_address(const void *x, const void *y, void *arg)
+{
+    const hp_profile *p = arg;
+    uint64_t a = p->locations[*(const uint32_t *)x].address;
+    uint64_t b = p->locations[*(const uint32_t *)y].address;
+    return a < b ? -1 : a > b;
+}
+
+/* The locations an address lookup does not reach (see append_location). */
+static int find_others(merger *g)
+{
+    const hp_profile *dst = g->dst;
+    for (size_t i = 1; i < dst->nlocations; i++) {
+        if (hp_profile_find_location(dst, dst->locations[i].address) == i)
+            continue;
+        if (!g->others && !(g->others = hp_new0(uint32_t, dst->nlocations)))
+            return -ENOMEM;
+        g->others[g->nothers++] = (uint32_t)i;
+    }
+    if (g->nothers)
+        qsort_r(g->others, g->nothers, sizeof(*g->others), by_address, g->dst);
+    return 0;
+}
+
+/* dst's frame at address that is src location s, 0 if none. */
+static uint32_t find_frame(const merger *g, uint64_t address, uint32_t s)
+{
+    uint32_t d = hp_profile_find_location(g->dst, address);
+    if (!d || same_frame(g, d, s))
+        return d;
+    size_t lo = 0, hi = g->nothers;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (g->dst->locations[g->others[mid]].address < address)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < g->nothers && g->dst->locations[g->others[lo]].address == address; lo++)
+        if (same_frame(g, g->others[lo], s))
+            return g->others[lo];
+    return 0;
+}
+
 /* dst's location for src location i. */
 static int64_t pair_location(merger *g, uint32_t i)
 {
@@ -167,10 +215,11 @@ static int64_t pair_location(merger *g, uint32_t i)
             return dm;
         address += (uint64_t)g->delta[m];
     }
-    uint32_t d = hp_profile_find_location(g->dst, address);
-    if (d && same_frame(g, d, i))
+    uint32_t d = find_frame(g, address, i);
+    if (d)
         return d;
-    int64_t id = d ? append_location(g->dst, address) : hp_profile_location(g->dst, address);
+    int64_t id = hp_profile_find_location(g->dst, address) ? append_location(g->dst, address)
+                                                          : hp_profile_location(g->dst, address);
     if (id < 0)
         return id;
     int r = copy_location(g, (uint32_t)id, i, (uint32_t)dm);
@@ -187,7 +236,7 @@ int hp_profile_merge_runs(hp_profile *dst, const hp_profile *src, double sign,
         .delta = hp_new0(int64_t, src->nmappings + 1),
     };
     uint32_t *map = hp_new0(uint32_t, src->nlocations + 1);
-    int r = g.mapping_of && g.delta && map ? 0 : -ENOMEM;
+    int r = g.mapping_of && g.delta && map ? find_others(&g) : -ENOMEM;
     for (size_t f = 1; r == 0 && f < dst->nfunctions; f++)
         r = remember_function(&g, dst->functions[f].name, (uint32_t)f);
     for (size_t i = 1; r == 0 && i < src->nlocations; i++) {
@@ -203,5 +252,6 @@ int hp_profile_merge_runs(hp_profile *dst, const hp_profile *src, double sign,
     free(g.mapping_of);
     free(g.delta);
     free(g.fn_by_name);
+    free(g.others);
     return r;
 }
