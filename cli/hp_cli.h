@@ -137,7 +137,8 @@ typedef struct hp_cli_session hp_cli_session;
 
 /**
  * hp_cli_session_open - classify the arguments of o (program, profiles),
- * read and sum the profiles, subtract o->base or o->diff_base, symbolize.
+ * read the profiles, each symbolized through its own mappings, sum them and
+ * subtract o->base or o->diff_base by what the frames are (DECISIONS 16).
  * Warnings go to stderr. interactive: keep the summed profiles (for
  * hp_cli_session_set_base) and the open objects (for list).
  * Returns: 0 and *ret (hp_cli_session_free); -EINVAL for bad arguments,
@@ -152,7 +153,8 @@ hp_cli_session *hp_cli_session_free(hp_cli_session *s);
 /**
  * hp_cli_session_set_base - subtract the profile at base (NULL: none) from
  * the summed profiles instead of the current base (Perl's --base; with
- * drop_negative, --drop_negative), and symbolize the result. Only for sessions opened as interactive.
+ * drop_negative, --drop_negative), symbolized and matched as above. Only
+ * for sessions opened as interactive.
  * Returns: 0; a negative errno with reterr set, the session unchanged.
  */
 int hp_cli_session_set_base(hp_cli_session *s, const char *base, bool drop_negative,
