@@ -12,7 +12,7 @@
  *  - samples with identical address stacks are merged when they are added;
  *  - the profile owns one arena and one string table: every string and array
  *    reachable from it is freed by hp_profile_free.
- * Only profile.c, heap_parse.c, proto_read.c and symbolize.c write the model; later stages
+ * Only profile.c, heap_parse.c, proto_read.c, symbolize.c and merge.c write the model; later stages
  * read it directly and build their own structures.
  */
 #ifndef HP_PROFILE_H
@@ -187,6 +187,9 @@ int hp_profile_copy(const hp_profile *src, hp_profile **ret);
  */
 int64_t hp_profile_location(hp_profile *p, uint64_t address);
 
+/** hp_profile_find_location - index of the location for address, 0 when there is none. */
+uint32_t hp_profile_find_location(const hp_profile *p, uint64_t address);
+
 /**
  * hp_profile_add_sample - add values (scaled by sign) for the stack of
  * location indices locs[0..depth) (leaf first); merges with an identical stack.
@@ -212,7 +215,8 @@ int hp_profile_warn(hp_profile *p, const char *fmt, ...) HP_PRINTF(2, 3);
 /**
  * hp_profile_merge - add every sample of src, multiplied by sign (+1 to sum
  * profiles, -1 to subtract a base), into dst, matching stacks by address.
- * src's mappings are ignored (as Perl pprof does); the names of src locations
+ * src's mappings are ignored (as Perl pprof does: right within one run only,
+ * used for --symbolize=none); the names of src locations
  * read symbolized (profile.proto) are copied to dst locations that have none.
  * When drop_negative is set
  * (Perl's --drop_negative with sign -1): stacks that become negative are clamped
@@ -220,6 +224,25 @@ int hp_profile_warn(hp_profile *p, const char *fmt, ...) HP_PRINTF(2, 3);
  * Returns: 0 or -ENOMEM.
  */
 int hp_profile_merge(hp_profile *dst, const hp_profile *src, double sign, bool drop_negative);
+
+/**
+ * hp_profile_merge_runs - like hp_profile_merge for profiles of different runs
+ * (merge.c): both already symbolized, each through its own mappings; src
+ * frames are relocated into dst's mapping of the same file and matched by
+ * what they name, never by raw address (DECISIONS 16). A frame dst shares
+ * keeps dst's address; mappings only src has are added to dst.
+ * Returns: 0 or -ENOMEM.
+ */
+int hp_profile_merge_runs(hp_profile *dst, const hp_profile *src, double sign,
+                          bool drop_negative);
+
+/**
+ * hp_profile_merge_samples - add every sample of src, multiplied by sign, into
+ * dst, with src location i standing for dst location map[i]; drop_negative as
+ * for hp_profile_merge. Returns: 0 or -ENOMEM.
+ */
+int hp_profile_merge_samples(hp_profile *dst, const hp_profile *src, const uint32_t *map,
+                             double sign, bool drop_negative);
 
 /** hp_profile_str - string of an id (borrowed). */
 static inline const char *hp_profile_str(const hp_profile *p, uint32_t id)

@@ -22,6 +22,8 @@ typedef struct hp_symbolize_options {
     bool exact_addresses;    /* look addresses up as given (--symbols), not as return - 1 */
     bool debuginfod;         /* ask debuginfod for what is missing (hp_symbolizer_config) */
     const char *build_id;    /* --buildid: the main executable's build-id (hex), or NULL */
+    bool unnamed_as_unknown; /* name code no symbol covers "??" (--symbols), not
+                                "<object>+0x<object-relative address>" */
 } hp_symbolize_options;
 
 typedef struct hp_symbolize_session hp_symbolize_session;
@@ -47,6 +49,14 @@ int hp_symbolize_profile(hp_profile *p, const hp_symbolize_options *o,
  * Returns: 0, or -ENOMEM (reterr set).
  */
 int hp_symbolize_profile_with(hp_symbolize_session *ss, hp_profile *p, hp_error *reterr);
+
+/**
+ * hp_symbolize_session_rebind - point ss at p (a profile made from the ones it
+ * symbolized, e.g. their merge) without looking anything up: objects already
+ * opened stay open, per-mapping state starts afresh.
+ * Returns: 0, or -ENOMEM (reterr set).
+ */
+int hp_symbolize_session_rebind(hp_symbolize_session *ss, hp_profile *p, hp_error *reterr);
 
 /**
  * hp_symbolize_main_mapping - Go pprof's rule for the main program: the first

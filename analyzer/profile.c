@@ -103,6 +103,23 @@ static int loc_rehash(hp_profile *p, size_t nslots)
     return 0;
 }
 
+/* The slot of address in the location table: its location's, or the empty
+ * slot where it goes. The table must exist. */
+static size_t loc_slot(const hp_profile *p, uint64_t address)
+{
+    size_t mask = p->loc_nslots - 1;
+    size_t h = hp_hash_u64(address) & mask;
+    uint32_t id;
+    while ((id = p->loc_slots[h]) && p->locations[id].address != address)
+        h = (h + 1) & mask;
+    return h;
+}
+
+uint32_t hp_profile_find_location(const hp_profile *p, uint64_t address)
+{
+    return p->loc_nslots ? p->loc_slots[loc_slot(p, address)] : 0;
+}
+
 int64_t hp_profile_location(hp_profile *p, uint64_t address)
 {
     if (p->nlocations * 2 >= p->loc_nslots) {
@@ -110,14 +127,10 @@ int64_t hp_profile_location(hp_profile *p, uint64_t address)
         if (r < 0)
             return r;
     }
-    size_t mask = p->loc_nslots - 1;
-    size_t h = hp_hash_u64(address) & mask;
-    uint32_t id;
-    while ((id = p->loc_slots[h])) {
-        if (p->locations[id].address == address)
-            return id;
-        h = (h + 1) & mask;
-    }
+    size_t h = loc_slot(p, address);
+    uint32_t id = p->loc_slots[h];
+    if (id)
+        return id;
     if (p->nlocations >= UINT32_MAX - 1)
         return -EOVERFLOW;
     if (HP_GROW(p->locations, p->locations_alloc, p->nlocations + 1) < 0)
@@ -274,28 +287,12 @@ static int copy_lines(hp_profile *dst, uint32_t to, const hp_profile *src, uint3
     return 0;
 }
 
-int hp_profile_merge(hp_profile *dst, const hp_profile *src, double sign, bool drop_negative)
+int hp_profile_merge_samples(hp_profile *dst, const hp_profile *src, const uint32_t *map,
+                             double sign, bool drop_negative)
 {
-    uint32_t *map = hp_new0(uint32_t, src->nlocations);
     uint32_t *stack = NULL;
     size_t stack_alloc = 0;
     int r = -ENOMEM;
-    if (!map)
-        return -ENOMEM;
-    for (size_t i = 1; i < src->nlocations; i++) {
-        int64_t id = hp_profile_location(dst, src->locations[i].address);
-        if (id < 0) {
-            r = (int)id;
-            goto out;
-        }
-        map[i] = (uint32_t)id;
-        const hp_location *S = &src->locations[i];
-        if (S->state == HP_LOC_SYMBOLIZED && S->nlines &&
-            dst->locations[id].state != HP_LOC_SYMBOLIZED &&
-            (r = copy_lines(dst, (uint32_t)id, src, (uint32_t)i)) < 0)
-            goto out;
-    }
-    r = -ENOMEM;
     for (size_t i = 0; i < src->nsamples; i++) {
         const hp_sample *s = &src->samples[i];
         if (HP_GROW(stack, stack_alloc, s->depth + 1) < 0)
@@ -318,7 +315,31 @@ int hp_profile_merge(hp_profile *dst, const hp_profile *src, double sign, bool d
     }
     r = 0;
 out:
-    free(map);
     free(stack);
+    return r;
+}
+
+int hp_profile_merge(hp_profile *dst, const hp_profile *src, double sign, bool drop_negative)
+{
+    uint32_t *map = hp_new0(uint32_t, src->nlocations);
+    int r = -ENOMEM;
+    if (!map)
+        return -ENOMEM;
+    for (size_t i = 1; i < src->nlocations; i++) {
+        int64_t id = hp_profile_location(dst, src->locations[i].address);
+        if (id < 0) {
+            r = (int)id;
+            goto out;
+        }
+        map[i] = (uint32_t)id;
+        const hp_location *S = &src->locations[i];
+        if (S->state == HP_LOC_SYMBOLIZED && S->nlines &&
+            dst->locations[id].state != HP_LOC_SYMBOLIZED &&
+            (r = copy_lines(dst, (uint32_t)id, src, (uint32_t)i)) < 0)
+            goto out;
+    }
+    r = hp_profile_merge_samples(dst, src, map, sign, drop_negative);
+out:
+    free(map);
     return r;
 }

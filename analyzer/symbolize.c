@@ -6,7 +6,10 @@
  * chains back into the profile with Perl pprof's naming: DWARF names,
  * nm-style "<start>" tags when the symbol table agrees, symbol-table names
  * where DWARF has none, and name@offset for distinct functions that share a
- * short name. Symbolized ("--- symbol") profiles take their names from the file.
+ * short name. Code no symbol or DWARF entry names is called
+ * "<object basename>+0x<object-relative address>" (Perl pprof: "??"), so that
+ * distinct unnamed frames stay apart and match across runs.
+ * Symbolized ("--- symbol") profiles take their names from the file.
  */
 #include "hp_common.h"
 #include "hp_buf.h"
@@ -197,7 +200,8 @@ static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res, uint3
             snprintf(fileline, sizeof(fileline), "%s:%" PRIu32, f->file, f->line);
         else
             snprintf(fileline, sizeof(fileline), "??:0");
-        if (have_nm && strcmp(full, "??") != 0) {
+        bool unnamed = strcmp(full, "??") == 0;
+        if (have_nm && !unnamed) {
             hp_buf s = HP_BUF_INIT;
             hp_short_name(full, c->o->strip_templates, &s);
             if (!hp_buf_ok(&s)) {
@@ -210,7 +214,16 @@ static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res, uint3
             }
             hp_buf_release(&s);
         }
-        int64_t fn = strcmp(full, "??") ? function_for(c, full, start, mapping) : 0;
+        char object_offset[4200];
+        if (unnamed && !c->o->unnamed_as_unknown) {
+            /* code no symbol names: "<object>+0x<address addr2line takes>" */
+            const char *path = hp_profile_str(p, p->mappings[mapping].path);
+            snprintf(object_offset, sizeof(object_offset), "%s+0x%" PRIx64, hp_base_name(path),
+                     res->obj_addr);
+            full = object_offset;
+            unnamed = false;
+        }
+        int64_t fn = unnamed ? 0 : function_for(c, full, start, mapping);
         if (fn < 0)
             r = (int)fn;
         else
@@ -603,6 +616,11 @@ int hp_symbolize_profile(hp_profile *p, const hp_symbolize_options *o,
     ctx c = {.p = p, .o = o, .err = reterr, .tmp = HP_BUF_INIT, .tmp2 = HP_BUF_INIT};
     int r = p->ngiven || p->binary ? symbolize_given(&c) : symbolize_native(&c, ret_session);
     return ctx_finish(&c, r);
+}
+
+int hp_symbolize_session_rebind(hp_symbolize_session *ss, hp_profile *p, hp_error *reterr)
+{
+    return session_bind(ss, p, reterr);
 }
 
 int hp_symbolize_profile_with(hp_symbolize_session *ss, hp_profile *p, hp_error *reterr)

@@ -122,11 +122,23 @@ const char *const *hp_cli_option_names(void);
 
 /* ---- session.c: profiles loaded and symbolized once, reported many times ---- */
 
+/* Warnings already printed, so that each is printed once. */
+typedef struct hp_cli_warnings {
+    char **w;
+    size_t n, alloc;
+} hp_cli_warnings;
+
+/** hp_cli_print_new_warnings - print p's warnings from index from on, except those printed. */
+void hp_cli_print_new_warnings(hp_cli_warnings *s, const hp_profile *p, size_t from);
+/** hp_cli_warnings_release - free the list (it is empty afterwards). */
+void hp_cli_warnings_release(hp_cli_warnings *s);
+
 typedef struct hp_cli_session hp_cli_session;
 
 /**
  * hp_cli_session_open - classify the arguments of o (program, profiles),
- * read and sum the profiles, subtract o->base or o->diff_base, symbolize.
+ * read the profiles, each symbolized through its own mappings, sum them and
+ * subtract o->base or o->diff_base by what the frames are (DECISIONS 16).
  * Warnings go to stderr. interactive: keep the summed profiles (for
  * hp_cli_session_set_base) and the open objects (for list).
  * Returns: 0 and *ret (hp_cli_session_free); -EINVAL for bad arguments,
@@ -141,7 +153,8 @@ hp_cli_session *hp_cli_session_free(hp_cli_session *s);
 /**
  * hp_cli_session_set_base - subtract the profile at base (NULL: none) from
  * the summed profiles instead of the current base (Perl's --base; with
- * drop_negative, --drop_negative), and symbolize the result. Only for sessions opened as interactive.
+ * drop_negative, --drop_negative), symbolized and matched as above. Only
+ * for sessions opened as interactive.
  * Returns: 0; a negative errno with reterr set, the session unchanged.
  */
 int hp_cli_session_set_base(hp_cli_session *s, const char *base, bool drop_negative,

@@ -1,8 +1,10 @@
 /*
  * session.c - what one `pprof` run loads once and reports from many times:
- * the program and profile arguments, the profiles read and summed, the base
- * subtracted (--base/--diff_base, or the shell's `base` command), the
- * symbolized result and, for --list and the shell, the open objects.
+ * the program and profile arguments, the profiles read, each symbolized
+ * through its own mappings and summed by what their frames name (DECISIONS
+ * 16: they may come from different runs), the base subtracted the same way
+ * (--base/--diff_base, or the shell's `base` command) and, for --list and
+ * the shell, the open objects.
  * Each report is then built from the session with its own options
  * (hp_cli_session_report) and rendered by hp_cli_render (main.c).
  */
@@ -21,22 +23,48 @@ struct hp_cli_session {
     int nprofiles;
     bool drop_negative;
     long thread;           /* --thread=N of jemalloc profiles, -1 = all */
-    hp_profile *raw;       /* the summed profiles, unsymbolized; kept only for the shell */
+    hp_profile *raw;       /* the summed profiles, before the base; kept only for the shell */
     hp_profile *prof;      /* raw minus the base, symbolized */
     char *base;            /* the base subtracted, NULL for none */
     bool diff_base;        /* Go's -diff_base: percentages of the base's total */
     double base_totals[HP_NVALUES]; /* the base's total per value (sum of |v|) */
     bool keep_objects;
     hp_symbolize_options so;      /* borrowed by session */
-    hp_symbolize_session *session; /* open objects (--list, the shell), else NULL */
+    hp_symbolize_session *session; /* open objects: while loading, then kept for --list
+                                      and the shell (bound to prof), else NULL */
     bool symbolize;
-    bool symbolized_once; /* later symbolizations print no warnings again */
+    hp_cli_warnings seen; /* symbolization warnings printed (each once) */
 };
 
 static void print_warnings(const hp_profile *p, size_t from)
 {
     for (size_t i = from; i < p->nwarnings; i++)
         fprintf(stderr, "pprof: %s\n", p->warnings[i]);
+}
+
+void hp_cli_print_new_warnings(hp_cli_warnings *s, const hp_profile *p, size_t from)
+{
+    for (size_t i = from; i < p->nwarnings; i++) {
+        bool said = false;
+        for (size_t k = 0; k < s->n && !said; k++)
+            said = !strcmp(s->w[k], p->warnings[i]);
+        if (said)
+            continue;
+        fprintf(stderr, "pprof: %s\n", p->warnings[i]);
+        char *copy = hp_strdup(p->warnings[i]);
+        if (copy && HP_GROW(s->w, s->alloc, s->n + 1) == 0)
+            s->w[s->n++] = copy;
+        else
+            free(copy);
+    }
+}
+
+void hp_cli_warnings_release(hp_cli_warnings *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->w[i]);
+    free(s->w);
+    *s = (hp_cli_warnings){0};
 }
 
 static bool is_elf_file(const char *path)
@@ -50,13 +78,28 @@ static bool is_elf_file(const char *path)
     return elf;
 }
 
-static int load(const hp_cli_session *s, const char *path, hp_profile **ret, hp_error *err)
+/* Reads one profile and, unless --symbolize=none, symbolizes it through its
+ * own mappings with the session's objects (opened once for every profile). */
+static int load(hp_cli_session *s, const char *path, hp_profile **ret, hp_error *err)
 {
     hp_heap_options ho = {.thread = s->thread};
-    int r = hp_heap_read_file_ex(path, &ho, ret, err);
-    if (r == 0)
-        print_warnings(*ret, 0);
-    return r;
+    hp_profile *p = NULL;
+    int r = hp_heap_read_file_ex(path, &ho, &p, err);
+    if (r < 0)
+        return r;
+    print_warnings(p, 0);
+    if (s->symbolize) {
+        size_t from = p->nwarnings;
+        r = s->session ? hp_symbolize_profile_with(s->session, p, err)
+                       : hp_symbolize_profile(p, &s->so, &s->session, err);
+        hp_cli_print_new_warnings(&s->seen, p, from);
+    }
+    if (r < 0) {
+        hp_profile_free(p);
+        return r;
+    }
+    *ret = p;
+    return 0;
 }
 
 /* One line when a and b come from different programs (summed, --base). */
@@ -68,20 +111,37 @@ static void warn_other_program(const hp_profile *a, const hp_profile *b, const c
     free(msg);
 }
 
+/* Adds the profile at path, times sign, to p: matched by address within one
+ * run (--symbolize=none), else by what each frame names (DECISIONS 16).
+ * totals, when not NULL, receive its total of each value (sum of |v|). */
+static int add_profile(hp_cli_session *s, hp_profile *p, const char *path, double sign,
+                       bool drop_negative, double totals[HP_NVALUES], hp_error *err)
+{
+    hp_profile *b = NULL;
+    int r = load(s, path, &b, err);
+    if (r < 0)
+        return r;
+    warn_other_program(p, b, sign < 0 ? "subtracting" : "summing");
+    r = s->symbolize ? hp_profile_merge_runs(p, b, sign, drop_negative)
+                     : hp_profile_merge(p, b, sign, drop_negative);
+    if (r < 0) {
+        hp_profile_free(b);
+        return hp_error_set(err, r, "out of memory");
+    }
+    for (size_t i = 0; totals && i < b->nsamples; i++)
+        for (int v = 0; v < HP_NVALUES; v++)
+            totals[v] += fabs(b->samples[i].value[v]);
+    hp_profile_free(b);
+    return 0;
+}
+
 /* Reads every profile argument, summed. */
 static int load_profiles(hp_cli_session *s, hp_profile **ret, hp_error *err)
 {
     hp_profile *sum = NULL;
     int r = load(s, s->profiles[0], &sum, err);
-    for (int i = 1; i < s->nprofiles && r == 0; i++) {
-        hp_profile *extra = NULL;
-        r = load(s, s->profiles[i], &extra, err);
-        if (r == 0)
-            warn_other_program(sum, extra, "summing");
-        if (r == 0 && (r = hp_profile_merge(sum, extra, 1.0, false)) < 0)
-            hp_error_set(err, r, "out of memory");
-        hp_profile_free(extra);
-    }
+    for (int i = 1; i < s->nprofiles && r == 0; i++)
+        r = add_profile(s, sum, s->profiles[i], 1.0, false, NULL, err);
     if (r < 0) {
         hp_profile_free(sum);
         return r;
@@ -90,28 +150,8 @@ static int load_profiles(hp_cli_session *s, hp_profile **ret, hp_error *err)
     return 0;
 }
 
-/* p minus the profile at base; ret_totals: the base's total of each value. */
-static int subtract(const hp_cli_session *s, hp_profile *p, const char *base,
-                    bool drop_negative, double ret_totals[HP_NVALUES], hp_error *err)
-{
-    hp_profile *b = NULL;
-    int r = load(s, base, &b, err);
-    if (r < 0)
-        return r;
-    warn_other_program(p, b, "subtracting");
-    if ((r = hp_profile_merge(p, b, -1.0, drop_negative)) < 0) {
-        hp_profile_free(b);
-        return hp_error_set(err, r, "out of memory");
-    }
-    for (size_t i = 0; i < b->nsamples; i++)
-        for (int v = 0; v < HP_NVALUES; v++)
-            ret_totals[v] += fabs(b->samples[i].value[v]);
-    hp_profile_free(b);
-    return 0;
-}
-
 /* Makes s->prof: the summed profiles (raw, or a copy of it when it is kept)
- * minus base, symbolized. On failure s is unchanged. */
+ * minus base. On failure s is unchanged. */
 static int make_profile(hp_cli_session *s, hp_profile *sum, const char *base, hp_error *err)
 {
     hp_profile *p = sum;
@@ -123,25 +163,25 @@ static int make_profile(hp_cli_session *s, hp_profile *sum, const char *base, hp
     if (base && !base_copy)
         r = hp_error_set(err, -ENOMEM, "out of memory");
     if (r == 0 && base)
-        r = subtract(s, p, base, s->drop_negative, base_totals, err);
-    hp_symbolize_session *session = NULL;
-    if (r == 0 && s->symbolize) {
-        size_t seen = p->nwarnings;
-        r = hp_symbolize_profile(p, &s->so, s->keep_objects ? &session : NULL, err);
-        if (!s->symbolized_once)
-            print_warnings(p, seen);
-    }
+        r = add_profile(s, p, base, -1.0, s->drop_negative, base_totals, err);
     if (r < 0) {
         free(base_copy);
         if (p != sum)
             hp_profile_free(p);
-        return r;
+        p = s->prof;
     }
-    s->symbolized_once = true;
-    hp_symbolize_session_free(s->session);
+    /* the objects follow the profile reported from (--list, the shell) */
+    int e = s->session && p ? hp_symbolize_session_rebind(s->session, p, err) : 0;
+    if (r < 0)
+        return r;
+    if (e < 0) {
+        free(base_copy);
+        if (p != sum)
+            hp_profile_free(p);
+        return e;
+    }
     hp_profile_free(s->prof);
     free(s->base);
-    s->session = session;
     s->prof = p;
     s->base = base_copy;
     memcpy(s->base_totals, base_totals, sizeof(base_totals));
@@ -198,6 +238,8 @@ int hp_cli_session_open(const hp_cli_opts *o, bool interactive, hp_cli_session *
     const char *base = o->base ? o->base : o->diff_base;
     if (r == 0 && (r = make_profile(s, sum, base, reterr)) < 0 && !s->raw)
         hp_profile_free(sum);
+    if (!s->keep_objects)
+        s->session = hp_symbolize_session_free(s->session);
     if (r < 0) {
         hp_cli_session_free(s);
         return r;
@@ -214,6 +256,7 @@ hp_cli_session *hp_cli_session_free(hp_cli_session *s)
     hp_profile_free(s->prof);
     hp_profile_free(s->raw);
     free(s->base);
+    hp_cli_warnings_release(&s->seen);
     free(s);
     return NULL;
 }

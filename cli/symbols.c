@@ -72,6 +72,7 @@ int hp_cli_symbols(const char *program, bool debuginfod, FILE *in, FILE *out, hp
         hp_symbolize_options so = {.program = program,
                                    .strip_templates = true,
                                    .exact_addresses = true,
+                                   .unnamed_as_unknown = true,
                                    .debuginfod = debuginfod};
         r = hp_symbolize_profile(p, &so, NULL, err);
     }

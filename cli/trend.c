@@ -16,36 +16,6 @@
 
 #include <strings.h>
 
-/* Warnings repeat from dump to dump (same objects): each is printed once. */
-typedef struct seen_warnings {
-    char **w;
-    size_t n, alloc;
-} seen_warnings;
-
-static void print_new_warnings(seen_warnings *s, const hp_profile *p, size_t from)
-{
-    for (size_t i = from; i < p->nwarnings; i++) {
-        bool said = false;
-        for (size_t k = 0; k < s->n && !said; k++)
-            said = !strcmp(s->w[k], p->warnings[i]);
-        if (said)
-            continue;
-        fprintf(stderr, "pprof: %s\n", p->warnings[i]);
-        char *copy = hp_strdup(p->warnings[i]);
-        if (copy && HP_GROW(s->w, s->alloc, s->n + 1) == 0)
-            s->w[s->n++] = copy;
-        else
-            free(copy);
-    }
-}
-
-static void seen_warnings_release(seen_warnings *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->w[i]);
-    free(s->w);
-}
-
 /* Unicode sparklines unless the locale names another character set (LANG=C). */
 static bool locale_is_utf8(void)
 {
@@ -98,7 +68,7 @@ int hp_cli_trend(const hp_cli_opts *o, const char *program, char **profiles, int
     ro.keep_stack_keys = true;
     hp_symbolize_session *session = NULL;
     hp_trend *t = NULL;
-    seen_warnings seen = {0};
+    hp_cli_warnings seen = {0};
     FILE *out = stdout;
     int *order = series_order(profiles, nprofiles);
     int r = order ? hp_trend_new((size_t)nprofiles, ro.metric, &t) : -ENOMEM;
@@ -108,13 +78,13 @@ int hp_cli_trend(const hp_cli_opts *o, const char *program, char **profiles, int
         hp_report *rep = NULL;
         if ((r = hp_heap_read_file(path, &p, err)) < 0)
             break;
-        print_new_warnings(&seen, p, 0);
+        hp_cli_print_new_warnings(&seen, p, 0);
         size_t from = p->nwarnings;
         if (symbolize && session)
             r = hp_symbolize_profile_with(session, p, err);
         else if (symbolize)
             r = hp_symbolize_profile(p, &so, &session, err);
-        print_new_warnings(&seen, p, from);
+        hp_cli_print_new_warnings(&seen, p, from);
         if (r == 0)
             r = hp_report_build(p, &ro, &rep, err);
         if (r == 0)
@@ -145,7 +115,7 @@ int hp_cli_trend(const hp_cli_opts *o, const char *program, char **profiles, int
         hp_error_set(err, r, "out of memory");
     hp_trend_free(t);
     hp_symbolize_session_free(session);
-    seen_warnings_release(&seen);
+    hp_cli_warnings_release(&seen);
     free(order);
     return r;
 }

@@ -10,6 +10,7 @@
 
 #include "hp_common.h"
 #include "hp_heap.h"
+#include "hp_symbolize.h"
 
 static hp_profile *parse_ok(const char *text)
 {
@@ -339,6 +340,76 @@ static void test_merge(void **state)
     hp_profile_free(b);
 }
 
+/* a symbolized profile of one run: names given, object x.so mapped at base */
+static hp_profile *run_ok(const char *text)
+{
+    hp_profile *p = parse_ok(text);
+    hp_symbolize_options so = {0};
+    hp_error err = {0};
+    assert_int_equal(hp_symbolize_profile(p, &so, NULL, &err), 0);
+    return p;
+}
+
+static const char *loc_name(const hp_profile *p, uint32_t loc)
+{
+    const hp_location *L = &p->locations[loc];
+    return hp_profile_str(p, p->functions[p->lines[L->first_line].function].name);
+}
+
+static void test_merge_runs(void **state)
+{
+    (void)state;
+    /* run 1 loads x.so at 0x100000, run 2 at 0x500000 and also maps y.so */
+    hp_profile *a = run_ok("--- symbol\nbinary=prog\n"
+                           "0x0000000000101000 Alpha\n0x0000000000102000 Beta\n"
+                           "0x0000000000103000 Delta\n---\n"
+                           "heap profile: 1: 2 [3: 4] @ heapprofile\n"
+                           "1: 100 [1: 100] @ 0x101000 0x102000\n"
+                           "1: 7 [1: 7] @ 0x103000\n"
+                           "MAPPED_LIBRARIES:\n"
+                           "00100000-00200000 r-xp 00000000 00:00 1 /lib/x.so\n");
+    hp_profile *b = run_ok("--- symbol\nbinary=prog\n"
+                           "0x0000000000501000 Alpha\n0x0000000000502000 Beta\n"
+                           "0x0000000000503000 Gamma\n0x0000000000900100 Eps\n---\n"
+                           "heap profile: 1: 2 [3: 4] @ heapprofile\n"
+                           "3: 300 [3: 300] @ 0x501000 0x502000\n"
+                           "1: 5 [1: 5] @ 0x503000\n"
+                           "1: 9 [1: 9] @ 0x900100 0x502000\n"
+                           "MAPPED_LIBRARIES:\n"
+                           "00500000-00600000 r-xp 00000000 00:00 1 /lib/x.so\n"
+                           "00900000-00a00000 r-xp 00000000 00:00 2 /lib/y.so\n");
+    size_t nfunctions = a->nfunctions;
+    assert_int_equal(hp_profile_merge_runs(a, b, 1.0, false), 0);
+    /* the same stack of both runs is one sample, relocated to run 1's addresses */
+    assert_int_equal(a->nsamples, 4);
+    assert_true(a->samples[0].value[HP_INUSE_SPACE] == 400);
+    assert_int_equal(a->samples[0].depth, 2);
+    assert_int_equal(a->locations[a->stack_locs[a->samples[0].stack]].address, 0x101000);
+    /* Gamma relocates onto Delta's address but is another frame */
+    const hp_sample *g = &a->samples[2];
+    uint32_t gl = a->stack_locs[g->stack];
+    assert_true(g->value[HP_INUSE_SPACE] == 5);
+    assert_int_equal(a->locations[gl].address, 0x103000);
+    assert_string_equal(loc_name(a, gl), "Gamma");
+    assert_string_equal(loc_name(a, a->stack_locs[a->samples[1].stack]), "Delta");
+    /* y.so, only in run 2, is added to the map with its own addresses */
+    assert_int_equal(a->nmappings, 3);
+    const hp_sample *e = &a->samples[3];
+    uint32_t el = a->stack_locs[e->stack];
+    assert_int_equal(a->locations[el].address, 0x900100);
+    assert_string_equal(hp_profile_str(a, a->mappings[a->locations[el].mapping].path),
+                        "/lib/y.so");
+    assert_int_equal(a->stack_locs[e->stack + 1], a->stack_locs[a->samples[0].stack + 1]);
+    /* functions are shared by name: Gamma and Eps are new */
+    assert_int_equal(a->nfunctions, nfunctions + 2);
+    /* subtracting run 2 again leaves run 1 */
+    assert_int_equal(hp_profile_merge_runs(a, b, -1.0, false), 0);
+    assert_true(a->samples[0].value[HP_INUSE_SPACE] == 100);
+    assert_true(a->samples[2].value[HP_INUSE_SPACE] == 0);
+    hp_profile_free(a);
+    hp_profile_free(b);
+}
+
 static void test_out_of_memory(void **state)
 {
     (void)state;
@@ -376,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_read_file_errors),
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_merge_runs),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests_name("heap_parse", tests, NULL, NULL);
