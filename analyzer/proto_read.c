@@ -312,6 +312,11 @@ static int read_mappings(reader *rd)
         if (path < 0)
             return (int)path;
         m.path = (uint32_t)path;
+        /* profile.proto has no permissions: every mapping is code but the
+         * kernel's data regions ([heap], [stack], [anon:...]) */
+        const char *name = hp_profile_str(rd->p, m.path);
+        if (name[0] == '[' && strcmp(name, "[vdso]") && strcmp(name, "[vsyscall]"))
+            memcpy(m.perms, "rw-p", sizeof(m.perms));
         int64_t idx = hp_profile_add_mapping(rd->p, &m);
         if (idx < 0)
             return oom(rd);

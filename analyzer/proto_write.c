@@ -260,8 +260,10 @@ static int encode(writer *w, const uint8_t *skip)
     }
     int r = write_samples(w, skip);
     uint32_t next_map = 0;
+    /* executable mappings (as Go pprof), and the kernel's named regions ([heap],
+     * [stack], [vdso], ...) so that the profile still says where they were */
     for (size_t m = 1; m < p->nmappings; m++)
-        if (p->mappings[m].perms[2] == 'x')
+        if (p->mappings[m].perms[2] == 'x' || hp_profile_str(p, p->mappings[m].path)[0] == '[')
             w->maps[m].id = ++next_map;
     if (r == 0)
         r = write_locations(w);

@@ -11,7 +11,7 @@
 #  - old-style "start-end: /lib/x.so" map lines: the same report as the
 #    /proc/self/maps lines they replace (Perl pprof's ParseLibraries reads both;
 #    checked: google-pprof gives one report for both files too);
-#  - [vdso] kept in --proto, [heap]/[stack] in the model (--json mappings);
+#  - [vdso], [heap], [stack] kept in the model and in --proto (read back too);
 #  - stacks deeper than 4096 frames: truncated (leaf side kept), warned once;
 #  - unwritable --output names the file and errno;
 #  - hints for an ELF file, a script, swapped arguments, a CPU profile;
@@ -101,7 +101,16 @@ done
 
 # --- pseudo-paths
 grep -q '\[vdso\]' "$heap" || bad "the dump has no [vdso] mapping"
-"$PPROF" --proto "$prog" "$heap" 2>/dev/null | gzip -dc | grep -aqF '[vdso]' || bad "--proto drops [vdso]"
+for name in '[vdso]' '[heap]' '[stack]'; do
+  grep -qF "$name" "$heap" || bad "the dump has no $name mapping"
+  "$PPROF" --proto "$prog" "$heap" 2>/dev/null | gzip -dc | grep -aqF "$name" || bad "--proto drops $name"
+done
+# read back: the same report, and the pseudo mappings are still there (--proto again)
+"$PPROF" --proto "$prog" "$heap" >"$tmp/p.pb.gz" 2>/dev/null
+"$PPROF" --text --show_bytes "$prog" "$heap" >"$tmp/a" 2>/dev/null
+"$PPROF" --text --show_bytes "$prog" "$tmp/p.pb.gz" >"$tmp/b" 2>/dev/null
+cmp -s "$tmp/a" "$tmp/b" || bad "--proto with pseudo mappings reads back to another report"
+"$PPROF" --proto "$prog" "$tmp/p.pb.gz" 2>/dev/null | gzip -dc | grep -aqF '[stack]' || bad "--proto of a .pb.gz drops [stack]"
 
 # --- deep stacks: WorkerBig's sample line with 5000 more copies of its caller
 awk -v n=5000 'NR==2 { line=$0; s=""; for (i=0; i<n; i++) s = s " " $(NF-1); sub(/@ [^ ]+/, "& " s, line); print line; next } {print}' "$heap" >"$tmp/deep.heap"
