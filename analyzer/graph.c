@@ -11,6 +11,7 @@
 typedef struct edge_slot {
     uint64_t pair; /* src node << 32 | dst node, + 1; 0 = empty */
     uint32_t edge;
+    uint32_t stamp; /* last stack (+ 1) that added to the edge */
 } edge_slot;
 
 static const hp_graph *sort_graph;
@@ -117,7 +118,12 @@ static int collect_edges(hp_graph *g, const uint32_t *node_of_key, hp_graph_edge
                 };
                 slots[h] = (edge_slot){.pair = pair, .edge = (uint32_t)n++};
             }
-            edges[slots[h].edge].weight += st->value;
+            /* once per stack, as Go pprof: a recursive stack passes an edge several
+             * times but its value flows through it once (Perl adds it each time) */
+            if (slots[h].stamp != i + 1) {
+                slots[h].stamp = (uint32_t)i + 1;
+                edges[slots[h].edge].weight += st->value;
+            }
         }
     }
     free(slots);

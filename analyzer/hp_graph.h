@@ -2,8 +2,9 @@
  * hp_graph.h - the call graph of a report, pruned exactly like Perl pprof's
  * --dot (SPEC 4.9): nodes are report keys ranked by |cum|, at most nodecount
  * of them, none at or below nodefraction of the focused total; edges are
- * caller -> callee pairs of consecutive keys in the processed stacks (not
- * de-duplicated, so recursion gives self edges), kept in decreasing weight
+ * caller -> callee pairs of consecutive keys in the processed stacks
+ * (recursion gives self edges), each weighted once per stack however often
+ * the stack passes it (Go pprof; Perl adds every occurrence), kept in decreasing weight
  * while they are needed for reachability or pass edgefraction and maxdegree.
  * Ties are broken by key, so the graph never changes from run to run.
  * The graph owns its arrays; it borrows the report.

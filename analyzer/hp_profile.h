@@ -244,6 +244,16 @@ int hp_profile_merge_runs(hp_profile *dst, const hp_profile *src, double sign,
 int hp_profile_merge_samples(hp_profile *dst, const hp_profile *src, const uint32_t *map,
                              double sign, bool drop_negative);
 
+/**
+ * hp_profile_is_leak_file - whether p reads as a heap checker's leak file
+ * (gperftools' or libheapprof's <prog>.<pid>.<name>-end.heap): a legacy
+ * "heapprofile" that is not sampled, with at least one sample line, every line
+ * one live object (`1: S [1: S]`) - the checker writes each leaked object on a
+ * line of its own, while the heap profiler's dumps sum an allocation site's
+ * objects on one line and keep freed ones in the alloc columns.
+ */
+bool hp_profile_is_leak_file(const hp_profile *p);
+
 /** hp_profile_str - string of an id (borrowed). */
 static inline const char *hp_profile_str(const hp_profile *p, uint32_t id)
 {

@@ -1,7 +1,8 @@
 /*
  * profile.c - construction of the profile model: location interning by
  * address, sample interning by stack, mappings, warnings, and merging of
- * profiles (several profiles summed, a --base subtracted).
+ * profiles (several profiles summed, a --base subtracted), and whether a
+ * profile is a heap checker's leak file.
  */
 #include "hp_common.h"
 #include "hp_hash.h"
@@ -342,4 +343,18 @@ int hp_profile_merge(hp_profile *dst, const hp_profile *src, double sign, bool d
 out:
     free(map);
     return r;
+}
+
+bool hp_profile_is_leak_file(const hp_profile *p)
+{
+    if (p->kind != HP_KIND_HEAP || p->sampling != HP_SAMPLING_NONE ||
+        strcmp(p->type, "heapprofile") != 0 || p->nrecords == 0)
+        return false;
+    for (size_t i = 0; i < p->nrecords; i++) {
+        const double *v = p->records[i].value;
+        if (v[HP_INUSE_OBJECTS] != 1 || v[HP_ALLOC_OBJECTS] != 1 ||
+            v[HP_INUSE_SPACE] != v[HP_ALLOC_SPACE])
+            return false;
+    }
+    return true;
 }

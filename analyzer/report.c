@@ -193,12 +193,12 @@ static int translate_frame(builder *b, uint32_t frame)
     int rc;
 
     if (L->state != HP_LOC_SYMBOLIZED || L->nlines == 0) {
-        /* [name, fileline] = ["0x<a>", "?"] when unsymbolized, [a, ""] when the
-         * object is missing */
+        /* [name, fileline] = ["0x<a>", "??:0"] when unsymbolized (Perl's
+         * addr2line answer), [a, ""] when the object is missing */
         bool unsym = L->state != HP_LOC_NO_OBJECT;
         snprintf(name0x, sizeof(name0x), "0x%s", a);
         const char *func = unsym ? name0x : a;
-        const char *fl = unsym ? "?" : "";
+        const char *fl = unsym ? "??:0" : "";
         hp_buf_reset(t);
         switch (o->granularity) {
         case HP_GRAN_ADDRESSES:
@@ -217,7 +217,7 @@ static int translate_frame(builder *b, uint32_t frame)
                 hp_buf_addf(t, "%s (%s)", func, a);
             break;
         case HP_GRAN_FILES:
-            hp_buf_adds(t, *fl ? fl : a);
+            hp_buf_adds(t, a);
             break;
         }
         return hp_buf_ok(t) ? push_key(b, t->buf, NULL) : -ENOMEM;

@@ -282,6 +282,12 @@ static int report_once(const hp_cli_opts *o, hp_cli_session *s, hp_error *err)
     int r = hp_cli_session_report(s, o, &rep, err);
     if (r < 0)
         return r;
+    if (o->fail_on_leaks && !hp_profile_is_leak_file(rep->profile)) {
+        hp_error_set(err, -EINVAL, "--fail-on-leaks needs a heap checker's leak file "
+                     "(*-end.heap); for a heap profile use --fail-if-inuse-above=0");
+        hp_report_free(rep);
+        return -EINVAL;
+    }
     if (o->output) {
         out = fopen(o->output, "w");
         if (!out) {

@@ -3,8 +3,10 @@
  * in Perl pprof's layout: self cost at the leaf's file:line, one call record
  * per caller -> callee pair of consecutive (inline-expanded) frames. Unlike
  * Perl, every pair of a stack is counted (Perl drops the outermost edge and
- * misindexes stacks with inlined frames), and records are sorted by caller
- * file, line, then the whole key, so the output never varies.
+ * misindexes stacks with inlined frames), once per stack even when recursion
+ * repeats it (a call's inclusive cost is the value of the stacks that pass
+ * through it, never more than the total: Go pprof's -callgrind), and records
+ * are sorted by caller file, line, then the whole key, so the output never varies.
  */
 #include "hp_common.h"
 #include "hp_buf.h"
@@ -23,6 +25,7 @@ typedef struct cg_loc {
 typedef struct cg_call {
     cg_loc caller, callee; /* callee.func == 0: self cost */
     double count;
+    size_t stamp; /* last stack (+ 1) that added to it */
 } cg_call;
 
 typedef struct cg {
@@ -34,6 +37,7 @@ typedef struct cg {
     size_t nslots;
     cg_loc *locs;
     size_t nlocs, locs_alloc;
+    size_t stack; /* stack being added, + 1 */
 } cg;
 
 static int64_t name_id(cg *c, const char *s)
@@ -101,14 +105,17 @@ static int add_call(cg *c, const cg_loc *caller, const cg_loc *callee, double co
     while (c->slots[h]) {
         cg_call *x = &c->calls[c->slots[h] - 1];
         if (same_loc(&x->caller, caller) && same_loc(&x->callee, callee)) {
-            x->count += count;
+            if (x->stamp != c->stack) /* recursion: once per stack */
+                x->count += count;
+            x->stamp = c->stack;
             return 0;
         }
         h = (h + 1) & (c->nslots - 1);
     }
     if (HP_GROW(c->calls, c->calls_alloc, c->ncalls + 1) < 0)
         return -ENOMEM;
-    c->calls[c->ncalls] = (cg_call){.caller = *caller, .callee = *callee, .count = count};
+    c->calls[c->ncalls] =
+        (cg_call){.caller = *caller, .callee = *callee, .count = count, .stamp = c->stack};
     c->slots[h] = (uint32_t)++c->ncalls;
     return 0;
 }
@@ -155,6 +162,7 @@ int hp_render_callgrind(const hp_report *r, FILE *out)
     for (size_t i = 0; rc == 0 && i < r->nstacks; i++) {
         const hp_report_stack *st = &r->stacks[i];
         c.nlocs = 0;
+        c.stack = i + 1;
         for (uint32_t j = 0; rc == 0 && j < st->nframes; j++)
             rc = frame_locs(&c, hp_report_frame(r, st, j));
         if (rc == 0 && c.nlocs)

@@ -184,7 +184,9 @@ int hp_render_collapsed(const hp_report *r, FILE *out)
                 continue;
             }
             const hp_line *lines = p->lines + L->first_line;
-            for (uint32_t k = L->nlines; k-- > 0;) { /* outermost level first */
+            /* outermost level first; as Perl, every level but the outermost (the
+             * function the code sits in) is marked [inline] */
+            for (uint32_t k = L->nlines; k-- > 0;) {
                 const hp_line *l = &lines[k];
                 const char *name = l->function ? hp_profile_str(p, p->functions[l->function].name)
                                                : NULL;
@@ -193,7 +195,8 @@ int hp_render_collapsed(const hp_report *r, FILE *out)
                     if (!strcmp(name, "?") || !strcmp(name, ":0"))
                         name = "??:0";
                 }
-                fprintf(out, "%s%s%s", first ? "" : ";", name, k ? "[inline]" : "");
+                fprintf(out, "%s%s%s", first ? "" : ";", name,
+                        k + 1 < L->nlines ? "[inline]" : "");
                 first = false;
             }
         }

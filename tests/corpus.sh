@@ -1,27 +1,33 @@
 #!/usr/bin/env bash
-# Replays ../shared/corpus (next to the repository) with compare.sh and fails
-# on any difference that is not listed in tests/corpus-deviations.txt (the
-# documented deviations from Perl pprof, see README). Skips (77) without it.
+# Replays ../shared/corpus (next to the repository) with compare.sh: every
+# Perl pprof command's recorded output against cpprof's. Each output that
+# differs goes to tests/corpus-rules/check.py, which runs Perl pprof again with
+# cpprof's stated rules (README, "Compatibility with Perl pprof") applied one
+# by one and fails on any difference no rule explains; it reports per rule how
+# many differing lines it explained (DECISIONS 17). Skips (77) without the corpus.
 set -u
 src=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 corpus=$src/../shared/corpus
 [ -x "$corpus/compare.sh" ] || { echo "no ../shared/corpus: skipped"; exit 77; }
-known=$src/tests/corpus-deviations.txt
 out=$(mktemp); trap 'rm -f "$out"' EXIT
 "$corpus/compare.sh" "$PPROF" >"$out" 2>&1
 tail -1 "$out"
 status=0
+rows=()
 while read -r kind what _; do
-  case "$kind" in DIFF|FAIL) ;; *) continue ;; esac
-  what=${what%:}
-  if ! grep -qxF "$what" <(sed 's/[[:space:]]*#.*//' "$known" 2>/dev/null); then
-    echo "new difference: $kind $what"
-    status=1
-  fi
+  case "$kind" in
+    FAIL) echo "not ok: $what (cpprof failed)"; status=1 ;;
+    DIFF) rows+=("${what%:}") ;;
+  esac
 done <"$out"
-# a listed deviation that now passes should be removed from the list
-while read -r what; do
-  [ -n "$what" ] || continue
-  grep -q " $what[ :]" "$out" || grep -q " $what\$" "$out" || echo "now passes (remove from corpus-deviations.txt): $what"
-done < <(sed 's/[[:space:]]*#.*//' "$known" 2>/dev/null)
+[ ${#rows[@]} -eq 0 ] && exit $status
+# the rules are checked with Perl pprof on the corpus binaries at their recorded path
+for need in google-pprof addr2line nm llvm-addr2line python3; do
+  command -v "$need" >/dev/null || { echo "not ok: ${#rows[@]} outputs differ; checking them needs $need (scripts/deps)"; exit 1; }
+done
+if [ ! -d /opt/hprof-corpus/bin ]; then
+  mkdir -p /opt/hprof-corpus && cp -r "$corpus/bin" "$corpus/lib" "$corpus/src" /opt/hprof-corpus/ ||
+    { echo "not ok: ${#rows[@]} outputs differ; checking them needs /opt/hprof-corpus (root)"; exit 1; }
+fi
+python3 "$src/tests/corpus-rules/check.py" "$PPROF" "$corpus" "${rows[@]}" || status=1
 exit $status

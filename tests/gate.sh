@@ -3,7 +3,8 @@
 # a crossed gate prints the same report as without the gate, then one line on
 # stderr saying why, and exits 3; a gate that holds changes nothing (exit 0).
 #  - 01-seed's heap-checker file (seed-heapcheck._main_-end.heap: the 100
-#    leaked 200-byte objects of Leak20000Func) fails --fail-on-leaks;
+#    leaked 200-byte objects of Leak20000Func) fails --fail-on-leaks; on heap
+#    profiler dumps (01-seed's, 05-series's) the gate is a usage error (exit 2);
 #  - 05-series: in-use bytes of the last dump, and growth over --base, against
 #    limits just below and just above the real values (computed here from
 #    --text --show_bytes, not written down).
@@ -53,7 +54,21 @@ gate inuse-at 0 "" --text "$bp" "$s/series.0007.heap" --fail-if-inuse-above=$las
 gate growth-above 3 "pprof: $growth bytes in use, above the limit of $((growth - 1))" \
   --text "$bp" --base="$s/series.0001.heap" "$s/series.0007.heap" --fail-if-inuse-above=$((growth - 1))
 gate growth-at 0 "" --text "$bp" --base="$s/series.0001.heap" "$s/series.0007.heap" --fail-if-inuse-above=$growth
-gate series-objects 3 "pprof: $("$PPROF" --text --inuse_objects "$bp" "$s/series.0007.heap" | sed -n "s/^Total: \([0-9]*\) objects$/\1/p") leaked objects ($last_bytes bytes)" --text "$bp" "$s/series.0007.heap" --fail-on-leaks
+# --fail-on-leaks on what is not a heap checker's leak file (the same program's
+# periodic heap profile, a series dump): usage error, exit 2, one line, no report
+notleak() {
+  local name=$1; shift
+  n=$((n + 1))
+  "$PPROF" "$@" --fail-on-leaks >"$tmp/$name.out" 2>"$tmp/$name.err"
+  local got=$?
+  [ "$got" = 2 ] || bad "$name: exit $got, want 2"
+  [ "$(wc -l <"$tmp/$name.err")" = 1 ] && grep -q '^pprof: --fail-on-leaks needs a heap checker' "$tmp/$name.err" ||
+    bad "$name: stderr '$(cat "$tmp/$name.err")'"
+  [ -s "$tmp/$name.out" ] && bad "$name: a report was printed"
+}
+notleak notleak-dump --text "$bp" "$corpus/01-seed/seed-heapcheck.0001.heap"
+notleak notleak-series --text "$bp" "$s/series.0007.heap"
+notleak notleak-empty --text "$bp" "$corpus/01-seed/heapfile.0001.heap"
 
 [ $fail = 0 ] && echo "ok: $n gate checks on the corpus"
 exit $fail
