@@ -10,7 +10,8 @@
 #   golden.sh --run NAME      run one case (diff -u on mismatch)
 #   golden.sh --check-list NAME...   the cases registered at configure time
 #                             are those of --list (else: reconfigure)
-#   HP_UPDATE_GOLDEN=1 golden.sh --run NAME   rewrite the expected files
+#   HP_UPDATE_GOLDEN=1 golden.sh --run NAME   rewrite the expected files, then
+#                             check them (against ref/ too)
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 gold=$here/testdata/golden
@@ -39,11 +40,10 @@ stdin=; [ -f "$gold/$name.stdin" ] && stdin=$gold/$name.stdin
 ( cd "$here/testdata" && { [ -z "$stdin" ] || exec <"$stdin"; } && eval "LC_ALL=C TZ=UTC PPROF_BINARY_PATH=bin \"$pprof\" $args" ) \
   >"$tmp/out" 2>"$tmp/err"
 echo $? >"$tmp/rc"
-if [ -n "${HP_UPDATE_GOLDEN:-}" ]; then
+if [ -n "${HP_UPDATE_GOLDEN:-}" ]; then # then checked as usual: against ref/ too
   cp "$tmp/out" "$gold/$name.out"
   if [ -s "$tmp/err" ]; then cp "$tmp/err" "$gold/$name.err"; else rm -f "$gold/$name.err"; fi
   if [ "$(cat "$tmp/rc")" != 0 ]; then cp "$tmp/rc" "$gold/$name.rc"; else rm -f "$gold/$name.rc"; fi
-  exit 0
 fi
 status=0
 if [ -f "$gold/ref/$name.txt" ] && ! grep -q -- --dot "$gold/$name.cmd"; then

@@ -5,7 +5,7 @@
 set -u
 src=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 corpus=$src/../shared/corpus
-[ -x "$corpus/compare.sh" ] || { echo "no ../shared/corpus: skipped"; exit 77; }
+[ -x "$corpus/compare.sh" ] || { echo "skipped: no ../shared/corpus"; exit 77; }
 known=$src/tests/corpus-deviations.txt
 out=$(mktemp); trap 'rm -f "$out"' EXIT
 "$corpus/compare.sh" "$PPROF" >"$out" 2>&1
