@@ -8,7 +8,7 @@
 set -u
 src=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 corpus=$src/../shared/corpus
-[ -x "$corpus/compare.sh" ] || { echo "no ../shared/corpus: skipped"; exit 77; }
+[ -x "$corpus/compare.sh" ] || { echo "skipped: no ../shared/corpus"; exit 77; }
 out=$(mktemp); trap 'rm -f "$out"' EXIT
 "$corpus/compare.sh" "$PPROF" >"$out" 2>&1
 tail -1 "$out"

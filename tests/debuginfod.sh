@@ -15,7 +15,7 @@
 # debuginfod program is missing.
 set -u
 : "${PPROF:?}" "${TESTDATA:?}"
-command -v debuginfod >/dev/null || { echo "skip: no debuginfod program (Debian: debuginfod)"; exit 77; }
+command -v debuginfod >/dev/null || { echo "skipped: no debuginfod program (Debian: debuginfod)"; exit 77; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hp-debuginfod.XXXXXX") || exit 1
 server_pid=
@@ -185,7 +185,7 @@ if [ -n "${A2L:-}" ]; then
         "dwz file from debuginfod: '$tmp/cache/08351d71a812abb84ef294b5cc99025f5db09c4b/debuginfo'" \
         "$tmp/dwz.out"
 else
-    echo "# no A2L: dwz case not run"
+    echo "skipped: no A2L (hp-addr2line): dwz case not run"
 fi
 
 # ---- the corpus: a program and two libraries, all stripped --------------------------
@@ -200,7 +200,7 @@ if [ -n "$corpus" ]; then
             "$tmp/corpus.err"
     done
 else
-    echo "# no ../shared/corpus: corpus case not run"
+    echo "skipped: no ../shared/corpus: corpus case not run"
 fi
 
 # ---- the server stopped: the cache serves, an unreachable server is said once ---------

@@ -12,7 +12,7 @@
 set -u
 : "${PPROF:?}" "${SRCDIR:?}"
 corpus=$SRCDIR/../shared/corpus
-[ -d "$corpus/01-seed" ] || { echo "no ../shared/corpus: skipped"; exit 77; }
+[ -d "$corpus/01-seed" ] || { echo "skipped: no ../shared/corpus"; exit 77; }
 export LC_ALL=C
 bp=--binary_path=$corpus/bin:$corpus/lib
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

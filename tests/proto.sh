@@ -25,7 +25,7 @@ if command -v go >/dev/null 2>&1; then
   export HOME=$tmp GOCACHE=$tmp/gocache GOPATH=$tmp/gopath GOTOOLCHAIN=local GOFLAGS=
   go tool pprof -h >/dev/null 2>&1 && have_go=1
 fi
-[ $have_go = 1 ] || echo "go tool pprof not found (golang-go): Go pprof checks skipped"
+[ $have_go = 1 ] || echo "skipped: go tool pprof not found (golang-go): no Go pprof checks"
 gopprof() { go tool pprof -symbolize=none "$@" 2>"$tmp/go.err"; }
 
 metrics="inuse_space inuse_objects alloc_space alloc_objects"
@@ -214,7 +214,7 @@ if [ -d "$corpus/02-rich" ]; then
     check_profile "$1-$2" "lines addresses" 0 "${args[@]}" "$corpus/$1/$2"
   done
 else
-  echo "no ../shared/corpus: corpus checks skipped"
+  echo "skipped: no ../shared/corpus: no corpus checks"
 fi
 
 echo "$checks checks"

@@ -14,11 +14,15 @@ for args in "bin/seed heap/seed.0001.heap" "bin/phases heap/phases.0002.heap"; d
   if command -v google-pprof >/dev/null; then
     google-pprof --text --show_bytes "$tmp/raw.heap" >"$tmp/perl" 2>/dev/null
     diff -u "$tmp/want" "$tmp/perl" || { echo "FAIL Perl pprof reading --raw of $args"; status=1; }
+  else
+    echo "skipped: no google-pprof: --raw of $args not read by Perl pprof"
   fi
 done
 if command -v callgrind_annotate >/dev/null; then
   "$PPROF" --callgrind bin/seed heap/seed.0001.heap >"$tmp/cg.out" 2>/dev/null
   callgrind_annotate "$tmp/cg.out" >"$tmp/cga" 2>&1 && grep -q "20,000 (100.0%)  PROGRAM TOTALS" "$tmp/cga" ||
     { echo "FAIL callgrind_annotate"; cat "$tmp/cga"; status=1; }
+else
+  echo "skipped: no callgrind_annotate (valgrind): --callgrind not loaded"
 fi
 exit $status

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The interactive shell against the one-shot command line: on the profiles of
 # ../shared/corpus (and testdata/ without it), every report the shell writes
-# (top, top5 --cum, sample_index=alloc_space + top, focus, top -ignore, list,
-# traces, dot) must equal what `pprof --text …` and friends print with the
-# same options, byte for byte. Where Perl pprof and /opt/hprof-corpus are
-# there, `top` transcripts are also compared with google-pprof --interactive
-# for the profiles whose --text output already matches Perl's reference.
-# Then graph files, `web`, and the libedit path through a pseudo-terminal.
+# (list, traces, dot, flame, tree, peek, proto) must equal what the one-shot
+# `pprof --list=…` and friends print with the same options, byte for byte;
+# `top`, `top5 --cum`, sample_index=alloc_space + top, focus, `top7 -RE` must
+# be the rows Perl's PrintText keeps (top_rows), taken from one-shot --text
+# reports. The committed transcript testdata/golden/shell.seed_top is checked
+# against Perl's references in testdata/golden/ref/ and google-pprof. Where
+# Perl pprof and /opt/hprof-corpus are there, `top` transcripts are also
+# compared with google-pprof --interactive for the profiles whose --text
+# output already matches Perl's reference. Then graph files, `web`, and the
+# libedit path through a pseudo-terminal. Parts that cannot run say `skipped:`.
 set -u
 PPROF=$(readlink -f "${PPROF:?}")
 src=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -23,6 +27,30 @@ compare() {
   if ! cmp -s "$2" "$3"; then
     echo "DIFF $1"; diff "$2" "$3" | head -10; fail=$((fail+1))
   fi
+}
+
+# top_rows N COL MB BYTES NAMES: the report Perl's interactive `topN` prints
+# (PrintText with a line limit): every function of the profile, the invisible
+# ones included (zero flat and cumulative: not printed, but counted towards N),
+# sorted by column COL of the --show_bytes report BYTES (1 flat, 4 cumulative),
+# then by name; the first N, as the rows of the report MB. NAMES is a report
+# naming every function (--alloc_space): those missing from BYTES are zero.
+# A name printed twice (unnamed addresses, "?? ??:0") is told apart by its
+# rank among the rows of that name, so MB must be in BYTES' order for those.
+top_rows() {
+  local n=$1 col=$2 mb=$3 bytes=$4 names=$5
+  awk -v col="$col" '
+    FNR == 1 && /^Total:/ { next }
+    { v = $col; sub(/^ *[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ /, "") }
+    FILENAME == ARGV[1] { seen[$0] = 1; print v "\t" $0 "\t" ++dup[$0]; next }
+    !($0 in seen) { seen[$0] = 1; print "0\t" $0 "\t0" }' "$bytes" "$names" |
+    LC_ALL=C sort -s -t "$(printf '\t')" -k1,1nr -k2,2 | head -n "$n" |
+    awk -F '\t' '$3 != 0 { print $3 "\t" $2 }' >"$tmp/top_rows"
+  awk 'FILENAME == ARGV[1] { want[++k] = $0; next }
+       FNR == 1 && /^Total:/ { print; next }
+       { line = $0; sub(/^ *[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ /, ""); row[++dup[$0] "\t" $0] = line }
+       END { for (j = 1; j <= k; j++) print (want[j] in row) ? row[want[j]] : "(no row) " want[j] }' \
+    "$tmp/top_rows" "$mb"
 }
 
 # check_profile DIR PROGRAM PROFILE FLAGS...: run the shell once, each report to
@@ -50,23 +78,27 @@ peek main > $o/peek
 proto > $o/proto
 EOF
   ) || { echo "FAIL $name: shell exit $?"; cat "$o/stderr"; fail=$((fail+1)); return; }
-  # top N prints Total, then at most N rows: the one-shot --nodecount gives the same rows
+  # top N: Total, then the rows Perl's `topN` prints (top_rows), from one-shot reports
   oneshot() { ( cd "$dir" && "$PPROF" "$@" "$prog" "$prof" 2>/dev/null ); }
-  rows() { grep -cv '^Total:\|^After ' "$1"; }
+  want_top() { # N COL OPTS...
+    local n=$1 col=$2; shift 2
+    oneshot --text "$@" >"$o/mb"; oneshot --text --show_bytes "$@" >"$o/bytes"
+    oneshot --text --alloc_space "$@" >"$o/names"
+    top_rows "$n" "$col" "$o/mb" "$o/bytes" "$o/names"
+  }
   # with a zero total --text prints no Total line; top always does
   strip_total() { if grep -q '^Total:' "$2"; then cat "$1"; else grep -v '^Total:' "$1"; fi; }
-  local f want
-  for f in top:--text topcum:"--text --cum" alloc:"--text --alloc_space" focus:"--text --focus=main"; do
-    want=$o/want.${f%%:*}
-    # shellcheck disable=SC2086
-    oneshot ${f#*:} --nodecount="$(rows "$o/${f%%:*}")" "$@" >"$want"
-    strip_total "$o/${f%%:*}" "$want" >"$o/got"
-    compare "$name ${f%%:*}" "$want" "$o/got"
+  local f
+  for f in top:10:1: topcum:5:4:--cum alloc:10:1:--alloc_space focus:10:1:--focus=main; do
+    local what=${f%%:*} spec=${f#*:}
+    # shellcheck disable=SC2046
+    want_top $(echo "$spec" | tr : ' ') "$@" >"$o/want.$what"
+    grep -q '^Total:' "$o/$what" || { echo "FAIL $name $what: no Total line"; fail=$((fail+1)); }
+    strip_total "$o/$what" "$o/want.$what" >"$o/got"
+    compare "$name $what" "$o/want.$what" "$o/got"
   done
-  [ "$(rows "$o/top")" -le 10 ] || { echo "FAIL $name: top printed more than 10 rows"; fail=$((fail+1)); }
-  [ "$(rows "$o/topcum")" -le 5 ] || { echo "FAIL $name: top5 printed more than 5 rows"; fail=$((fail+1)); }
   # top -RE: Total, "After ignoring", rows
-  oneshot --text --ignore='Leak|std' --nodecount="$(rows "$o/ignore")" "$@" | grep -v '^Total:' >"$o/want.ignore"
+  want_top 7 1 --ignore='Leak|std' "$@" | grep -v '^Total:' >"$o/want.ignore"
   grep -v '^Total:\|^After ignoring' "$o/ignore" >"$o/got"
   compare "$name top -ignore" "$o/want.ignore" "$o/got"
   grep -q "^After ignoring 'Leak|std': " "$o/ignore" || { echo "FAIL $name: no 'After ignoring' line"; fail=$((fail+1)); }
@@ -93,7 +125,8 @@ EOF
 # `top5 --cum` when the --cum reference matches too) equals ours.
 perl_top() {
   local dir=$1 prof=$2 prog=$3 cmds="top"
-  ( cd "$dir" && "$PPROF" --text "$recorded/bin/$prog" "$prof" 2>/dev/null ) | cmp -s - "$dir/$prof.text.txt" || return 0
+  ( cd "$dir" && "$PPROF" --text "$recorded/bin/$prog" "$prof" 2>/dev/null ) | cmp -s - "$dir/$prof.text.txt" ||
+    { echo "skipped: $prof: --text differs from Perl's reference, transcript not compared"; return 0; }
   if [ -f "$dir/$prof.text_cum.txt" ] &&
      ( cd "$dir" && "$PPROF" --text --cum "$recorded/bin/$prog" "$prof" 2>/dev/null ) | cmp -s - "$dir/$prof.text_cum.txt"; then
     cmds="top
@@ -115,6 +148,34 @@ top3 -std|Leak"
 PPROF_BINARY_PATH=bin check_profile "$testdata" bin/seed heap/seed.0001.heap --source_path=src
 PPROF_BINARY_PATH=bin check_profile "$testdata" bin/phases heap/phases.0002.heap --show_bytes
 
+# ---- the committed transcript testdata/golden/shell.seed_top (the golden suite
+# compares pprof with it byte for byte) against Perl pprof: each `topN [--cum]`
+# of its input gives top_rows of Perl's references in testdata/golden/ref/, and
+# google-pprof --interactive, when installed, writes the same transcript
+gold=$testdata/golden ref=$testdata/golden/ref
+while read -r cmd opt; do
+  n=${cmd#top}; n=${n:-10}
+  if [ "$opt" = --cum ]; then
+    top_rows "$n" 4 "$ref/seed.text_cum.txt" "$ref/seed.text_show_bytes.txt" "$ref/seed.text_alloc_space.txt"
+  elif [[ "$cmd$opt" =~ ^top[0-9]*$ ]]; then
+    top_rows "$n" 1 "$ref/seed.text.txt" "$ref/seed.text_show_bytes.txt" "$ref/seed.text_alloc_space.txt"
+  else
+    echo "(shell.seed_top.stdin: '$cmd $opt' has no reference)"
+  fi
+done <"$gold/shell.seed_top.stdin" >"$tmp/seed_top.want"
+compare "golden shell.seed_top.out against Perl's --text references" "$tmp/seed_top.want" "$gold/shell.seed_top.out"
+if command -v google-pprof >/dev/null; then
+  # Perl finds the program by the path the profile recorded: make it this one
+  sed -E "s#[^ ]*/testdata/bin/seed\$#$testdata/bin/seed#" "$testdata/heap/seed.0001.heap" >"$tmp/seed.heap"
+  google-pprof --interactive "$testdata/bin/seed" "$tmp/seed.heap" <"$gold/shell.seed_top.stdin" \
+    >"$tmp/perl.out" 2>"$tmp/perl.err"
+  compare "golden shell.seed_top.out against google-pprof --interactive" "$tmp/perl.out" "$gold/shell.seed_top.out"
+  sed '/^Using local file/d' "$tmp/perl.err" >"$tmp/perl.err2"
+  compare "golden shell.seed_top.err against google-pprof --interactive" "$tmp/perl.err2" "$gold/shell.seed_top.err"
+else
+  echo "skipped: no google-pprof: shell.seed_top not compared with Perl pprof's transcript"
+fi
+
 # ---- the corpus: a few profiles of each kind (SHELL_TEST_ALL=1: every one) ----
 some="seed-heapcheck.0001.heap heapfile.0003.heap rich-O0.0001.heap rich-O2.0001.heap
   shlib.0001.heap threads.0001.heap series.0004.heap scale.0001.heap sqlite3.0001.heap"
@@ -124,14 +185,14 @@ if [ -d "$corpus/01-seed" ]; then
   command -v google-pprof >/dev/null && [ -x "$recorded/bin/seed" ] && perl=1
   export PPROF_BINARY_PATH="$corpus/bin:$corpus/lib"
   for c in 01-seed 02-rich 03-shlib 04-threads 05-series 06-scale 07-stripped; do
-    [ -f "$corpus/$c/commands.tsv" ] || continue
+    [ -f "$corpus/$c/commands.tsv" ] || { echo "skipped: no $c/commands.tsv"; continue; }
     while IFS=$'\t' read -r _ rc cmd; do
       [ "$rc" = 0 ] || continue
       set -- $cmd
       [ $# = 4 ] && [ "$2" = --text ] && [ -f "$corpus/$c/$4" ] || continue
       prog=$3 prof=$4
       [ -n "${SHELL_TEST_ALL:-}" ] || [[ " "$some" " = *[[:space:]]$prof[[:space:]]* ]] || continue
-      [ -x "${prog/#$recorded/$corpus}" ] || { echo "no ${prog/#$recorded/$corpus}: $prof skipped"; continue; }
+      [ -x "${prog/#$recorded/$corpus}" ] || { echo "skipped: $prof: no ${prog/#$recorded/$corpus}"; continue; }
       check_profile "$corpus/$c" "${prog/#$recorded/$corpus}" "$prof" --source_path="$corpus/src"
       if [ -n "$perl" ] && [ "${prog#$recorded/bin/}" != "$prog" ] &&
          { [ -n "${SHELL_TEST_ALL:-}" ] || [[ " $with_perl " = *" $prof "* ]]; }; then
@@ -140,9 +201,9 @@ if [ -d "$corpus/01-seed" ]; then
     done <"$corpus/$c/commands.tsv"
   done
   unset PPROF_BINARY_PATH
-  [ -n "$perl" ] || echo "no google-pprof or $recorded: transcripts not compared with Perl pprof"
+  [ -n "$perl" ] || echo "skipped: no google-pprof or $recorded: transcripts not compared with Perl pprof"
 else
-  echo "no ../shared/corpus: only testdata/ checked"
+  echo "skipped: no ../shared/corpus: only testdata/ checked"
 fi
 
 # ---- graph files, callgrind, web ----
@@ -173,9 +234,9 @@ done
 
 # ---- a terminal: libedit prompt, completion, history ----
 if ! ldd "$PPROF" | grep -q libedit; then
-  echo "pprof built without libedit: terminal test skipped"
+  echo "skipped: pprof built without libedit: no terminal test"
 elif ! command -v python3 >/dev/null; then
-  echo "no python3: terminal test skipped"
+  echo "skipped: no python3: no terminal test"
 else
   mkdir -p "$tmp/home"
   if ! HOME=$tmp/home PPROF_BINARY_PATH=$testdata/bin python3 - "$PPROF" "$testdata" >"$tmp/pty.log" 2>&1 <<'EOF'

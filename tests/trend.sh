@@ -51,6 +51,8 @@ svg_check() {
     { bad "$name: --trend --svg failed: $(cat "$tmp/$name.svg.err")"; return; }
   if command -v xmllint >/dev/null; then
     xmllint --noout "$tmp/$name.svg" || bad "$name: SVG is not well-formed XML"
+  else
+    echo "skipped: no xmllint (libxml2-utils): $name SVG not parsed"
   fi
   grep -q '^<svg xmlns="http://www.w3.org/2000/svg"' "$tmp/$name.svg" || bad "$name: no <svg> root"
   [ "$(grep -c '<polyline' "$tmp/$name.svg")" = "$lines" ] || bad "$name: not $lines lines"
@@ -76,7 +78,7 @@ testdata)
   ;;
 corpus)
   corpus=$SRCDIR/../shared/corpus
-  [ -d "$corpus/05-series" ] || { echo "no ../shared/corpus: skipped"; exit 77; }
+  [ -d "$corpus/05-series" ] || { echo "skipped: no ../shared/corpus"; exit 77; }
   s=$corpus/05-series
   bp=$corpus/bin:$corpus/lib
   TREND_BP=$bp agree series "$s/series.0001.heap" "$s/series.0007.heap" \

@@ -10,7 +10,7 @@ set -u
 : "${PPROF:?}" "${SRCDIR:?}"
 here=$SRCDIR/tests/callers
 corpus=$SRCDIR/../shared/corpus
-[ -d "$corpus/bin" ] || { echo "no ../shared/corpus: skipped"; exit 77; }
+[ -d "$corpus/bin" ] || { echo "skipped: no ../shared/corpus"; exit 77; }
 export LC_ALL=C TZ=UTC
 norm() { sed -e 's/__libc_start_main_impl/__libc_start_main/g' -e 's/__GI__IO_puts$/_IO_puts/' -e 's/ __printf$/ printf/' -e 's/^Dropped [0-9]* nodes/Dropped N nodes/'; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -27,6 +27,8 @@ while IFS=$'\t' read -r name dir prog heap args; do
     else
       echo "ok $name"
     fi
+  else
+    echo "skipped: $name: no Go pprof reference ref/$name.txt (make-ref.sh)"
   fi
 done <"$here/cases.tsv"
 echo "$n cases"

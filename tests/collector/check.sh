@@ -5,7 +5,7 @@
 set -u
 scenario=$1 lib=$2 target=$3 seed=$4 api=$5 newdel=$6 plugin=$7
 threadcheck=$8 howto7=$9 checkapi=${10}
-[ "${HPC_SKIP:-0}" = 1 ] && { echo "skip: collector tests never run under sanitizers"; exit 77; }
+[ "${HPC_SKIP:-0}" = 1 ] && { echo "skipped: collector tests never run under sanitizers"; exit 77; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hpc-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -47,7 +47,7 @@ seed)
     [ "$(ls seed.*.heap | wc -l)" = 1 ] || fail "extra files"
     ;;
 seed-pprof)
-    command -v google-pprof >/dev/null || { echo "skip: no google-pprof"; exit 77; }
+    command -v google-pprof >/dev/null || { echo "skipped: no google-pprof"; exit 77; }
     pre HEAPPROFILE="$tmp/seed" "$seed" >/dev/null 2>&1 || fail "exit status $?"
     google-pprof --text --show_bytes "$seed" seed.0001.heap >txt 2>/dev/null || fail "pprof failed"
     grep -Eq '^ +20000 +[0-9.]+% +[0-9.]+% +20000 +[0-9.]+% Leak20000Func$' txt \
@@ -98,7 +98,7 @@ edge)
     # in use: the leak, plus at most stdio buffers
     ;;
 newdel)
-    [ "$newdel" = none ] && { echo "skip: no C++ compiler"; exit 77; }
+    [ "$newdel" = none ] && { echo "skipped: no C++ compiler"; exit 77; }
     pre HEAPPROFILE="$tmp/nd" "$newdel" >out 2>err || fail "exit status $?: $(cat err)"
     wellformed nd.0001.heap
     grep -Eq '^     1:      333 \[     1:      333\] @' nd.0001.heap || fail "new[] leak missing"
@@ -154,7 +154,7 @@ heapcheck-noleak)
     grep -q '^Unsupported heap_check flag: bogus$' err || fail "bogus message"
     ;;
 howto7)
-    [ "$howto7" = none ] && { echo "skip: no C++ compiler"; exit 77; }
+    [ "$howto7" = none ] && { echo "skipped: no C++ compiler"; exit 77; }
     ldd "$howto7" | grep -q libheapprof || fail "not linked with -lheapprof"
     "$howto7" >out 2>err || fail "exit status $?: $(cat err)"
     printf 'Starting tracking the heap\nDumping heap profile to heapfile.0001.heap (DumpOutReason1)\nDumping heap profile to heapfile.0002.heap (DumpOutReason2)\n' >want
@@ -174,7 +174,7 @@ howto7)
         fail "summary: $(cat err)"
     ;;
 checkapi)
-    [ "$checkapi" = none ] && { echo "skip: no C++ compiler"; exit 77; }
+    [ "$checkapi" = none ] && { echo "skipped: no C++ compiler"; exit 77; }
     "$checkapi" inactive >out 2>err || fail "inactive: exit status $?: $(cat err)"
     grep -q '^checkapi ok$' out || fail "inactive: no ok"
     HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal "$checkapi" active >out 2>err
@@ -257,6 +257,8 @@ SH
     if [ -x "$pp" ] && printf '' | "$pp" --symbols "$seed" >/dev/null 2>&1; then
         HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal PPROF_PATH="$pp" pre "$seed" >/dev/null 2>err
         grep -Pq '^\t@ [0-9a-f]+ Leak20000Func$' err || fail "cpprof --symbols: $(cat err)"
+    else
+        echo "skipped: no $pp with --symbols: PPROF_PATH=cpprof not tried"
     fi
     ;;
 mmap)

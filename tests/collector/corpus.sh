@@ -10,13 +10,13 @@
 # Usage: corpus.sh LIB CORPUS_DIR     Exit 0 pass, 1 fail, 77 skip.
 set -u
 lib=$1 corpus=${2:-}
-[ "${HPC_SKIP:-0}" = 1 ] && { echo "skip: collector tests never run under sanitizers"; exit 77; }
+[ "${HPC_SKIP:-0}" = 1 ] && { echo "skipped: collector tests never run under sanitizers"; exit 77; }
 if [ -n "$corpus" ] && [ -x "$corpus/bin/seed" ]; then
     :
 elif [ -x /opt/hprof-corpus/bin/seed ]; then
     corpus=/opt/hprof-corpus
 else
-    echo "skip: no corpus (../shared/corpus or /opt/hprof-corpus)"
+    echo "skipped: no corpus (../shared/corpus or /opt/hprof-corpus)"
     exit 77
 fi
 corpus=$(cd "$corpus" && pwd) || exit 1 # the programs run from a temporary directory

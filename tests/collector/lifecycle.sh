@@ -5,7 +5,7 @@
 # Usage: lifecycle.sh SCENARIO LIB PPROF STACKS TARGET SEED
 set -u
 scenario=$1 lib=$2 pprof=$3 stacks=$4 target=$5 seed=$6
-[ "${HPC_SKIP:-0}" = 1 ] && { echo "skip: collector tests never run under sanitizers"; exit 77; }
+[ "${HPC_SKIP:-0}" = 1 ] && { echo "skipped: collector tests never run under sanitizers"; exit 77; }
 tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hpc-life.XXXXXX") || exit 1
@@ -14,7 +14,7 @@ cd "$tmp" || exit 1
 
 fail() { echo "FAIL($scenario): $*" >&2; exit 1; }
 pre() { env LD_PRELOAD="$lib" "$@"; }
-need_tcmalloc() { [ -e "$tcmalloc" ] || { echo "skip: no libtcmalloc (libgoogle-perftools-dev)"; exit 77; }; }
+need_tcmalloc() { [ -e "$tcmalloc" ] || { echo "skipped: no libtcmalloc (libgoogle-perftools-dev)"; exit 77; }; }
 # symbolized stacks of a profile, one per line, names only (addresses differ between runs)
 names() { "$pprof" --collapsed "$stacks" "$1" | sed 's/<[0-9a-f]*>//g' | sort; }
 
@@ -44,7 +44,7 @@ stacks-tcmalloc)
 stderr-closed)
     # coreutils sort closes stderr before exit; its leak check comes after that
     need_tcmalloc
-    command -v sort >/dev/null || { echo "skip: no sort"; exit 77; }
+    command -v sort >/dev/null || { echo "skipped: no sort"; exit 77; }
     printf 'b\na\nc\n' >in
     env LD_PRELOAD="$tcmalloc" HEAP_CHECK_DUMP_DIRECTORY="$tmp" HEAPCHECK=normal sort <in >tcout 2>tcerr
     tcrc=$?
@@ -105,7 +105,7 @@ fork-quiet)
 s=0
 for i in 1 2 3; do x=$(echo $i); ( s=$((s + x)) ); done
 SH
-    command -v bash >/dev/null || { echo "skip: no bash"; exit 77; }
+    command -v bash >/dev/null || { echo "skipped: no bash"; exit 77; }
     rm -f fk*
     pre HEAPPROFILE="$tmp/sh" bash sub.sh 2>err || fail "bash exit $?"
     [ "$(ls sh*)" = sh.0001.heap ] || fail "bash files: $(ls sh*)"
@@ -144,7 +144,7 @@ prefix-lock)
 sample-figures)
     # HEAP_PROFILE_SAMPLE: the exit figure and the in-use trigger count the bytes the file
     # stands for once unsampled (google-pprof's total), not glibc's usable sizes
-    command -v google-pprof >/dev/null || { echo "skip: no google-pprof"; exit 77; }
+    command -v google-pprof >/dev/null || { echo "skipped: no google-pprof"; exit 77; }
     total() { google-pprof --text --show_bytes "$stacks" "$1" 2>/dev/null | sed -n '1s/^Total: \([0-9]*\) B$/\1/p'; }
     pre HEAPPROFILE="$tmp/sa" HEAP_PROFILE_SAMPLE=512 HEAP_PROFILE_INUSE_INTERVAL=200000 \
         "$stacks" grow 2>err || fail "exit $?"

@@ -8,7 +8,7 @@
 set -u
 : "${PPROF:?}" "${SRCDIR:?}"
 export LC_ALL=C TZ=UTC
-py=$(command -v python3) || { echo "python3 missing: skipped"; exit 77; }
+py=$(command -v python3) || { echo "skipped: no python3"; exit 77; }
 schema=$SRCDIR/docs/cpprof.schema.json
 check=$SRCDIR/tests/json/json-check.py
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -61,7 +61,7 @@ small)
   ;;
 corpus)
   corpus=$SRCDIR/../shared/corpus
-  [ -d "$corpus/bin" ] || { echo "no ../shared/corpus: skipped"; exit 77; }
+  [ -d "$corpus/bin" ] || { echo "skipped: no ../shared/corpus"; exit 77; }
   bp=--binary_path=../bin:../lib
   check "$corpus/01-seed" $bp ../bin/seed seed-preload.0001.heap
   check "$corpus/01-seed" $bp --inuse_objects ../bin/seed seed-heapcheck._main_-end.heap

@@ -13,8 +13,8 @@ set -u
 export LC_ALL=C TZ=UTC
 here=$(cd "$(dirname "$0")" && pwd)
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
-[ -n "$browser" ] || { echo "chromium not installed: skipped"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 missing: skipped"; exit 77; }
+[ -n "$browser" ] || { echo "skipped: chromium not installed"; exit 77; }
+command -v python3 >/dev/null || { echo "skipped: no python3"; exit 77; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0
 bad() { echo "not ok: $*"; fail=1; }
@@ -55,7 +55,7 @@ small)
   ;;
 corpus)
   c=$SRCDIR/../shared/corpus
-  [ -d "$c/03-shlib" ] && [ -d "$c/bin" ] || { echo "no ../shared/corpus: skipped"; exit 77; }
+  [ -d "$c/03-shlib" ] && [ -d "$c/bin" ] || { echo "skipped: no ../shared/corpus"; exit 77; }
   export PPROF_BINARY_PATH=$c/bin:$c/lib
   zoom shlib 'alloc|^_dl' --flame "$c/bin/shlib" "$c/03-shlib/shlib.0001.heap"
   zoom rich-icicle '^std::' --icicle --lines "$c/bin/rich-O2" "$c/02-rich/rich-O2.0001.heap"

@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0 n=0
 bad() { echo "not ok: $*"; fail=1; }
-command -v python3 >/dev/null || { echo "python3 missing: skipped"; exit 77; }
+command -v python3 >/dev/null || { echo "skipped: no python3"; exit 77; }
 
 # check NAME [--exact] -- PPROF-ARGS...
 check() {
@@ -25,6 +25,8 @@ check() {
   "$PPROF" --text --show_bytes "$@" >"$d.txt" 2>/dev/null || { bad "$name: --text failed"; return; }
   if command -v xmllint >/dev/null; then
     xmllint --noout "$d.svg" || bad "$name: not well-formed XML"
+  else
+    echo "skipped: no xmllint (libxml2-utils): $name SVG not parsed"
   fi
   local out
   out=$(python3 "$here/flame-check.py" $exact "$d.svg" "$d.txt") || { echo "$out"; bad "$name: flame-check"; return; }
@@ -59,7 +61,7 @@ small)
   ;;
 corpus)
   c=$SRCDIR/../shared/corpus
-  [ -d "$c/01-seed" ] && [ -d "$c/bin" ] || { echo "no ../shared/corpus: skipped"; exit 77; }
+  [ -d "$c/01-seed" ] && [ -d "$c/bin" ] || { echo "skipped: no ../shared/corpus"; exit 77; }
   export PPROF_BINARY_PATH=$c/bin:$c/lib
   check seed --exact -- "$c/bin/seed" "$c/01-seed/seed-preload.0001.heap"
   check seed-heapcheck --exact -- "$c/bin/seed" "$c/01-seed/seed-heapcheck._main_-end.heap"
@@ -88,6 +90,8 @@ corpus)
     xmllint --noout --huge "$tmp/big.svg" || bad "scale (50 MB): not well-formed XML"
     echo "scale (50 MB profile): ${ms} ms, $size bytes, $(grep -c '<g class="f">' "$tmp/big.svg") frames"
     [ "$size" -lt 20000000 ] || bad "scale (50 MB): SVG of $size bytes"
+  else
+    echo "skipped: no $big"
   fi
   ;;
 *) echo "usage: flame.sh small|corpus" >&2; exit 2 ;;

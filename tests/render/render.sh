@@ -27,6 +27,8 @@ check_graph() {
   elif command -v python3 >/dev/null; then
     python3 -c 'import sys,xml.dom.minidom as m; m.parse(sys.argv[1])' "$d.svg" ||
       bad "$name: SVG is not well-formed XML"
+  else
+    echo "skipped: no xmllint nor python3: $name SVG not parsed"
   fi
   grep -q '^<svg ' "$d.svg" || bad "$name: no <svg root"
   local lines=0 missing=0
@@ -76,7 +78,7 @@ small)
   ;;
 corpus)
   corpus=$SRCDIR/../shared/corpus
-  [ -d "$corpus/01-seed" ] && [ -d "$corpus/bin" ] || { echo "no ../shared/corpus: skipped"; exit 77; }
+  [ -d "$corpus/01-seed" ] && [ -d "$corpus/bin" ] || { echo "skipped: no ../shared/corpus"; exit 77; }
   export PPROF_BINARY_PATH=$corpus/bin:$corpus/lib
   check_graph seed "$corpus/bin/seed" "$corpus/01-seed/seed-preload.0001.heap"
   check_graph rich "$corpus/bin/rich-O2" "$corpus/02-rich/rich-O2.0001.heap"

@@ -9,7 +9,7 @@
 set -u
 : "${PPROF:?}" "${SRCDIR:?}"
 export LC_ALL=C TZ=UTC
-py=$(command -v python3) || { echo "python3 missing: skipped"; exit 77; }
+py=$(command -v python3) || { echo "skipped: no python3"; exit 77; }
 td=$SRCDIR/testdata
 heap=$td/heap/jemalloc-threads.heap
 fail=0
@@ -41,5 +41,7 @@ if [ -x "$corpus/bin/threads" ]; then
   done
   "$PPROF" --text --thread=7 "$corpus/bin/threads" "$heap" 2>/dev/null | grep -q 'WorkerBig' ||
     { echo "not ok: thread 7 (4 MiB in 4 blocks) is not WorkerBig's"; fail=1; }
+else
+  echo "skipped: no ../shared/corpus: worker names per thread not checked"
 fi
 exit $fail

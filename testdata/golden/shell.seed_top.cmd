@@ -1,0 +1,1 @@
+--interactive bin/seed heap/seed.0001.heap
