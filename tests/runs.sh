@@ -193,7 +193,7 @@ if command -v go >/dev/null && HOME=$tmp go tool pprof -h >/dev/null 2>&1; then
   grep -q 'of 0 total' "$tmp/go.base0" || bad "Go pprof -base seed runs: $(grep total "$tmp/go.base0")"
   ok
 else
-  echo "go tool pprof not found (golang-go): Go pprof checks skipped"
+  echo "skipped: Go pprof checks (go tool pprof not found; golang-go)"
 fi
 
 [ $fail = 0 ] && echo "ok: $checks checks" || { echo "--- stderr"; sort -u "$tmp/err" | head; }

@@ -4,7 +4,7 @@
 # Usage: checker.sh SCENARIO STOPWORLD INTERIOR. Exit 0 pass, 1 fail, 77 skip.
 set -u
 scenario=$1 stopworld=$2 interior=$3
-[ "${HPC_SKIP:-0}" = 1 ] && { echo "skip: collector tests never run under sanitizers"; exit 77; }
+[ "${HPC_SKIP:-0}" = 1 ] && { echo "skipped: collector tests never run under sanitizers"; exit 77; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hpc-checker.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1

@@ -15,7 +15,7 @@
 set -u
 : "${PPROF:?}" "${SRCDIR:?}"
 export LC_ALL=C TZ=UTC
-command -v jeprof >/dev/null || { echo "jeprof missing (libjemalloc-dev): skipped"; exit 77; }
+command -v jeprof >/dev/null || { echo "skipped: jeprof missing (libjemalloc-dev)"; exit 77; }
 td=$SRCDIR/testdata
 prog=$td/bin/jethreads
 ours='^(main|MainAlloc|WorkerBig|WorkerSmall|WorkerMixed)$'
