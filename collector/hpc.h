@@ -133,8 +133,11 @@ void hpc_count_unlock_all(void); /* fork: parent and child */
 int hpc_capture(uintptr_t *pcs, int max, void *ra);
 void hpc_capture_init(void);
 /* backtrace(3) through the cached CFI walk of unwind.c (libunwind, else backtrace, when a
- * frame needs more than a cached rule). */
-int hpc_fast_backtrace(void **buf, int size);
+ * frame needs more than a cached rule), storing from the return address `from` on (found
+ * among the first HPC_OWN_FRAMES frames; all frames when NULL). -1 when `from` is not met. */
+#define HPC_OWN_FRAMES 8 /* upper bound on collector frames above the caller of malloc */
+int hpc_fast_backtrace(void **buf, int size, const void *from);
+int hpc_backtrace_from(void **buf, int size, const void *from);
 void hpc_fast_backtrace_init(void);
 
 /* ---- output (writer.c) ---------------------------------------------------------------- */

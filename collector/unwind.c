@@ -22,6 +22,34 @@
 
 #include "hpc.h"
 
+/* The careful unwinder (libunwind, else glibc's backtrace), from `from` on as
+ * hpc_fast_backtrace. */
+int hpc_backtrace_from(void **buf, int size, const void *from)
+{
+    void *all[HPC_MAX_DEPTH + HPC_OWN_FRAMES];
+    int cap = size + HPC_OWN_FRAMES;
+    if (cap > (int)(sizeof(all) / sizeof(*all)))
+        cap = (int)(sizeof(all) / sizeof(*all));
+#ifdef HPC_USE_LIBUNWIND
+    int n = unw_backtrace(all, cap);
+#else
+    int n = backtrace(all, cap);
+#endif
+    int i = 0;
+    if (from) {
+        while (i < n && i < HPC_OWN_FRAMES && all[i] != from)
+            i++;
+        if (i >= n || i >= HPC_OWN_FRAMES)
+            return -1;
+    }
+    n -= i;
+    if (n > size)
+        n = size;
+    if (n > 0)
+        memcpy(buf, all + i, (size_t)n * sizeof(*buf));
+    return n;
+}
+
 #if defined(__x86_64__)
 
 /* Cache word: bits 0..46 the code address, 47 CFA is rbp-based, 48 rbp saved, 49..53 rbp's
@@ -403,45 +431,45 @@ static inline bool suffix_holds(const struct walk_cache *c, uint32_t j)
     return same;
 }
 
-__attribute__((noinline)) static int slow_backtrace(void **buf, int size)
+__attribute__((noinline)) static int slow_backtrace(void **buf, int size, const void *from)
 {
-#ifdef HPC_USE_LIBUNWIND
-    return unw_backtrace(buf, size);
-#else
-    return backtrace(buf, size);
-#endif
+    return hpc_backtrace_from(buf, size, from);
 }
 
-/* Return addresses from hpc_fast_backtrace's own (into its caller) outwards. */
-__attribute__((noinline)) int hpc_fast_backtrace(void **buf, int size)
+/* Return addresses from the one equal to `from` (among the first HPC_OWN_FRAMES; from
+ * hpc_fast_backtrace's own when NULL) outwards, at most size; -1 if `from` is not met. The
+ * frames above `from` are walked (and cached) but never stored. */
+__attribute__((noinline)) int hpc_fast_backtrace(void **buf, int size, const void *from)
 {
     uintptr_t pc, rsp, rbp;
     __asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
                      : "=r"(pc), "=r"(rsp), "=r"(rbp));
     if (HPC_UNLIKELY(!rule_cache))
-        return slow_backtrace(buf, size);
+        return slow_backtrace(buf, size, from);
     const struct walk_cache *old = &wcache[wcur];
     struct walk_cache *cur = &wcache[wcur ^ 1];
     const uintptr_t *ocfa = old->cfa, *oend = old->cfa + old->n;
-    uint32_t f = 0, lim = size < 0 ? 0 : (uint32_t)size; /* f: frames walked */
+    /* f: frames walked; out: frames stored, from the one returning to `from` */
+    uint32_t f = 0, out = 0, lim = size < 0 ? 0 : (uint32_t)size;
+    bool on = from == NULL;
     uint64_t mask = 0;
     uintptr_t hi = stack_hi ? stack_hi : UINTPTR_MAX, cfa = 0;
     bool complete = false;
-    while (f < lim) {
+    while (out < lim) {
         if (pc >> PC_BITS)
-            return slow_backtrace(buf, size);
+            return slow_backtrace(buf, size, from);
         uint64_t w = rule_of(pc);
         uint64_t off = (w >> OFF_SHIFT) << 3;
         if (off == 0) {
             if (w & F_CFA_RBP)
-                return slow_backtrace(buf, size);
+                return slow_backtrace(buf, size, from);
             complete = true; /* outermost frame */
             break;
         }
         cfa = ((w & F_CFA_RBP) ? rbp : rsp) + off;
         /* not this thread's stack: let the careful unwinder decide */
         if (cfa - rsp - 1 >= ((uintptr_t)1 << 24) || cfa > hi)
-            return slow_backtrace(buf, size);
+            return slow_backtrace(buf, size, from);
         if (w & F_RBP_SAVED)
             rbp = *(const uintptr_t *)(cfa - (((w >> RBP_SHIFT) & 31) << 3));
         uintptr_t ret = *(const uintptr_t *)(cfa - 8);
@@ -454,21 +482,37 @@ __attribute__((noinline)) int hpc_fast_backtrace(void **buf, int size)
             cur->ret[f] = ret;
             mask |= (uint64_t)((w & F_CFA_RBP) != 0) << f;
         }
-        buf[f++] = (void *)ret;
+        f++;
+        if (HPC_LIKELY(on))
+            buf[out++] = (void *)ret;
+        else if ((const void *)ret == from)
+            on = true, buf[out++] = (void *)ret;
+        else if (f >= HPC_OWN_FRAMES)
+            return -1;
         while (ocfa < oend && *ocfa < cfa)
             ocfa++;
         if (ocfa < oend && *ocfa == cfa) {
             uint32_t k = (uint32_t)(ocfa - old->cfa);
             if (old->ret[k] == ret && suffix_holds(old, k)) {
-                uint32_t n = old->n - k - 1;
-                if (n > lim - f)
-                    n = lim - f;
+                const uintptr_t *src = old->ret + k + 1;
+                uint32_t n = old->n - k - 1, skip = 0;
+                if (!on) { /* `from` is further down the cached frames */
+                    while (skip < n && f + skip < HPC_OWN_FRAMES && (const void *)src[skip] != from)
+                        skip++;
+                    if (skip >= n || f + skip >= HPC_OWN_FRAMES)
+                        return -1;
+                    on = true;
+                }
+                uint32_t m = n - skip;
+                if (m > lim - out)
+                    m = lim - out;
                 else
                     complete = true;
-                memcpy(buf + f, old->ret + k + 1, n * sizeof(*buf));
-                if (f + n <= WC_MAX) {
+                memcpy(buf + out, src + skip, m * sizeof(*buf));
+                out += m;
+                if (complete && f + n <= WC_MAX) {
                     memcpy(cur->cfa + f, old->cfa + k + 1, n * sizeof(uintptr_t));
-                    memcpy(cur->ret + f, old->ret + k + 1, n * sizeof(uintptr_t));
+                    memcpy(cur->ret + f, src, n * sizeof(uintptr_t));
                 }
                 f += n;
                 cfa = old->cfa[old->n - 1];
@@ -478,6 +522,8 @@ __attribute__((noinline)) int hpc_fast_backtrace(void **buf, int size)
         rsp = cfa;
         pc = ret - 1; /* the call instruction's rule */
     }
+    if (!on)
+        return -1;
     if (complete && f <= WC_MAX && f > 0) {
         cur->n = f;
         cur->rbp_mask = mask;
@@ -485,7 +531,7 @@ __attribute__((noinline)) int hpc_fast_backtrace(void **buf, int size)
         if (!stack_hi)
             stack_hi = cfa;
     }
-    return (int)f;
+    return (int)out;
 }
 
 /* HEAP_PROFILE_UNWIND=libunwind (or backtrace) keeps the careful unwinder for every stack. */
@@ -503,13 +549,9 @@ void hpc_fast_backtrace_init(void)
 {
 }
 
-int hpc_fast_backtrace(void **buf, int size)
+int hpc_fast_backtrace(void **buf, int size, const void *from)
 {
-#ifdef HPC_USE_LIBUNWIND
-    return unw_backtrace(buf, size);
-#else
-    return backtrace(buf, size);
-#endif
+    return hpc_backtrace_from(buf, size, from);
 }
 
 #endif
