@@ -81,7 +81,7 @@ static int find_own_text(struct dl_phdr_info *info, size_t sz, void *ctx)
 /* Removes the frames whose call site (return address - 1) lies in the collector's text:
  * only the outermost ones can (the thread trampoline and main's wrapper, a few frames above
  * libc's thread start or __libc_start_main); the frames above the caller of malloc are never
- * stored (hpc_fast_backtrace's `from`). */
+ * walked (hpc_fast_backtrace starts in the caller). */
 #define BOTTOM_FRAMES 6
 static int drop_own_frames(uintptr_t *pcs, int d)
 {
@@ -107,12 +107,12 @@ void hpc_capture_init(void)
     hpc_fast_backtrace_init();
 }
 
-int hpc_capture(uintptr_t *pcs, int max, void *ra)
+int hpc_capture(uintptr_t *pcs, int max, void *const *frame)
 {
-    int n = hpc_fast_backtrace((void **)pcs, max, ra);
+    int n = hpc_fast_backtrace((void **)pcs, max, frame);
     if (HPC_UNLIKELY(n <= 0)) {
         /* the unwinder lost track: keep at least the caller */
-        pcs[0] = (uintptr_t)ra;
+        pcs[0] = (uintptr_t)frame[1];
         return 1;
     }
     return drop_own_frames(pcs, n);

@@ -22,12 +22,14 @@
 
 #include "hpc.h"
 
+#define OWN_FRAMES 12 /* upper bound on collector frames above the caller of malloc */
+
 /* The careful unwinder (libunwind, else glibc's backtrace), from `from` on as
  * hpc_fast_backtrace. */
 int hpc_backtrace_from(void **buf, int size, const void *from)
 {
-    void *all[HPC_MAX_DEPTH + HPC_OWN_FRAMES];
-    int cap = size + HPC_OWN_FRAMES;
+    void *all[HPC_MAX_DEPTH + OWN_FRAMES];
+    int cap = size + OWN_FRAMES;
     if (cap > (int)(sizeof(all) / sizeof(*all)))
         cap = (int)(sizeof(all) / sizeof(*all));
 #ifdef HPC_USE_LIBUNWIND
@@ -37,9 +39,9 @@ int hpc_backtrace_from(void **buf, int size, const void *from)
 #endif
     int i = 0;
     if (from) {
-        while (i < n && i < HPC_OWN_FRAMES && all[i] != from)
+        while (i < n && i < OWN_FRAMES && all[i] != from)
             i++;
-        if (i >= n || i >= HPC_OWN_FRAMES)
+        if (i >= n || i >= OWN_FRAMES)
             return -1;
     }
     n -= i;
@@ -436,102 +438,85 @@ __attribute__((noinline)) static int slow_backtrace(void **buf, int size, const 
     return hpc_backtrace_from(buf, size, from);
 }
 
-/* Return addresses from the one equal to `from` (among the first HPC_OWN_FRAMES; from
- * hpc_fast_backtrace's own when NULL) outwards, at most size; -1 if `from` is not met. The
- * frames above `from` are walked (and cached) but never stored. */
-__attribute__((noinline)) int hpc_fast_backtrace(void **buf, int size, const void *from)
+/* Return addresses from the one stored in `frame` (an interposed function's frame record,
+ * HPC_FRAME(): the caller's rbp, then the return address into it) outwards, at most size;
+ * -1 if the return address is not met. The walk starts in the caller, so the collector's
+ * own frames above it cost nothing. */
+__attribute__((noinline)) int hpc_fast_backtrace(void **buf, int size, void *const *frame)
 {
-    uintptr_t pc, rsp, rbp;
-    __asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
-                     : "=r"(pc), "=r"(rsp), "=r"(rbp));
-    if (HPC_UNLIKELY(!rule_cache))
-        return slow_backtrace(buf, size, from);
+    if (HPC_UNLIKELY(!rule_cache) || size <= 0)
+        return slow_backtrace(buf, size, frame[1]);
     const struct walk_cache *old = &wcache[wcur];
     struct walk_cache *cur = &wcache[wcur ^ 1];
     const uintptr_t *ocfa = old->cfa, *oend = old->cfa + old->n;
-    /* f: frames walked; out: frames stored, from the one returning to `from` */
-    uint32_t f = 0, out = 0, lim = size < 0 ? 0 : (uint32_t)size;
-    bool on = from == NULL;
-    uint64_t mask = 0;
-    uintptr_t hi = stack_hi ? stack_hi : UINTPTR_MAX, cfa = 0;
+    uint32_t f = 0, lim = (uint32_t)size; /* f: frames walked */
+    uint64_t mask = 0, rbp_bit = 0;
+    uintptr_t hi = stack_hi ? stack_hi : UINTPTR_MAX;
+    /* the caller's frame: its CFA is the interposed function's, right above `frame` */
+    uintptr_t cfa = (uintptr_t)(frame + 2), ret = (uintptr_t)frame[1];
+    uintptr_t rbp = (uintptr_t)frame[0];
     bool complete = false;
-    while (out < lim) {
-        if (pc >> PC_BITS)
-            return slow_backtrace(buf, size, from);
-        uint64_t w = rule_of(pc);
-        uint64_t off = (w >> OFF_SHIFT) << 3;
-        if (off == 0) {
-            if (w & F_CFA_RBP)
-                return slow_backtrace(buf, size, from);
-            complete = true; /* outermost frame */
-            break;
-        }
-        cfa = ((w & F_CFA_RBP) ? rbp : rsp) + off;
-        /* not this thread's stack: let the careful unwinder decide */
-        if (cfa - rsp - 1 >= ((uintptr_t)1 << 24) || cfa > hi)
-            return slow_backtrace(buf, size, from);
-        if (w & F_RBP_SAVED)
-            rbp = *(const uintptr_t *)(cfa - (((w >> RBP_SHIFT) & 31) << 3));
-        uintptr_t ret = *(const uintptr_t *)(cfa - 8);
-        if (!ret) {
-            complete = true;
-            break;
-        }
+    for (;;) {
         if (f < WC_MAX) {
             cur->cfa[f] = cfa;
             cur->ret[f] = ret;
-            mask |= (uint64_t)((w & F_CFA_RBP) != 0) << f;
+            mask |= rbp_bit << f;
         }
-        f++;
-        if (HPC_LIKELY(on))
-            buf[out++] = (void *)ret;
-        else if ((const void *)ret == from)
-            on = true, buf[out++] = (void *)ret;
-        else if (f >= HPC_OWN_FRAMES)
-            return -1;
+        buf[f++] = (void *)ret;
         while (ocfa < oend && *ocfa < cfa)
             ocfa++;
         if (ocfa < oend && *ocfa == cfa) {
             uint32_t k = (uint32_t)(ocfa - old->cfa);
             if (old->ret[k] == ret && suffix_holds(old, k)) {
-                const uintptr_t *src = old->ret + k + 1;
-                uint32_t n = old->n - k - 1, skip = 0;
-                if (!on) { /* `from` is further down the cached frames */
-                    while (skip < n && f + skip < HPC_OWN_FRAMES && (const void *)src[skip] != from)
-                        skip++;
-                    if (skip >= n || f + skip >= HPC_OWN_FRAMES)
-                        return -1;
-                    on = true;
-                }
-                uint32_t m = n - skip;
-                if (m > lim - out)
-                    m = lim - out;
+                uint32_t n = old->n - k - 1;
+                if (n > lim - f)
+                    n = lim - f;
                 else
                     complete = true;
-                memcpy(buf + out, src + skip, m * sizeof(*buf));
-                out += m;
+                memcpy(buf + f, old->ret + k + 1, n * sizeof(*buf));
                 if (complete && f + n <= WC_MAX) {
                     memcpy(cur->cfa + f, old->cfa + k + 1, n * sizeof(uintptr_t));
-                    memcpy(cur->ret + f, src, n * sizeof(uintptr_t));
+                    memcpy(cur->ret + f, old->ret + k + 1, n * sizeof(uintptr_t));
                 }
                 f += n;
                 cfa = old->cfa[old->n - 1];
                 break;
             }
         }
-        rsp = cfa;
-        pc = ret - 1; /* the call instruction's rule */
+        if (f >= lim)
+            break;
+        uintptr_t rsp = cfa, pc = ret - 1; /* the call instruction's rule */
+        if (pc >> PC_BITS)
+            return slow_backtrace(buf, size, frame[1]);
+        uint64_t w = rule_of(pc);
+        uint64_t off = (w >> OFF_SHIFT) << 3;
+        if (off == 0) {
+            if (w & F_CFA_RBP)
+                return slow_backtrace(buf, size, frame[1]);
+            complete = true; /* outermost frame */
+            break;
+        }
+        rbp_bit = (w & F_CFA_RBP) != 0;
+        cfa = (rbp_bit ? rbp : rsp) + off;
+        /* not this thread's stack: let the careful unwinder decide */
+        if (cfa - rsp - 1 >= ((uintptr_t)1 << 24) || cfa > hi)
+            return slow_backtrace(buf, size, frame[1]);
+        if (w & F_RBP_SAVED)
+            rbp = *(const uintptr_t *)(cfa - (((w >> RBP_SHIFT) & 31) << 3));
+        ret = *(const uintptr_t *)(cfa - 8);
+        if (!ret) {
+            complete = true;
+            break;
+        }
     }
-    if (!on)
-        return -1;
-    if (complete && f <= WC_MAX && f > 0) {
+    if (complete && f <= WC_MAX) {
         cur->n = f;
         cur->rbp_mask = mask;
         wcur ^= 1;
         if (!stack_hi)
             stack_hi = cfa;
     }
-    return (int)out;
+    return (int)f;
 }
 
 /* HEAP_PROFILE_UNWIND=libunwind (or backtrace) keeps the careful unwinder for every stack. */
@@ -549,9 +534,9 @@ void hpc_fast_backtrace_init(void)
 {
 }
 
-int hpc_fast_backtrace(void **buf, int size, const void *from)
+int hpc_fast_backtrace(void **buf, int size, void *const *frame)
 {
-    return hpc_backtrace_from(buf, size, from);
+    return hpc_backtrace_from(buf, size, frame[1]);
 }
 
 #endif
