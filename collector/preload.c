@@ -175,7 +175,8 @@ HPC_EXPORT void *calloc(size_t n, size_t size)
     return p;
 }
 
-static void *realloc_impl(void *p, size_t n, void *const *frame)
+/* always inlined: a tail call from realloc would run it in realloc's released frame record */
+static inline __attribute__((always_inline)) void *realloc_impl(void *p, size_t n, void *const *frame)
 {
     if (!p) {
         void *q = __libc_malloc(n);
@@ -329,7 +330,9 @@ __attribute__((noinline, cold)) static bool new_failed(void)
     abort();
 }
 
-static void *new_impl(size_t n, size_t align, bool nothrow, void *const *frame)
+/* always inlined: see realloc_impl */
+static inline __attribute__((always_inline)) void *new_impl(size_t n, size_t align, bool nothrow,
+                                                          void *const *frame)
 {
     if (n == 0)
         n = 1;
