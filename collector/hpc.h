@@ -128,13 +128,20 @@ void hpc_count_sync(void); /* every thread's pending counts into the buckets (be
 void hpc_count_lock_all(void);   /* fork: prepare */
 void hpc_count_unlock_all(void); /* fork: parent and child */
 
-/* Captures the caller's stack; frames up to and including the one returning to
- * `ra` are dropped, so pcs[0] == ra. Returns the depth. */
-int hpc_capture(uintptr_t *pcs, int max, void *ra);
+/* The frame record of an interposed function (it makes the compiler keep a frame pointer
+ * there): frame[0] the caller's rbp, frame[1] the return address into the caller. */
+#define HPC_FRAME() ((void *const *)__builtin_frame_address(0))
+
+/* Captures the stack of the caller of the interposed function whose HPC_FRAME() is `frame`:
+ * pcs[0] is the return address into it. Returns the depth. */
+int hpc_capture(uintptr_t *pcs, int max, void *const *frame);
 void hpc_capture_init(void);
-/* backtrace(3) through the cached CFI walk of unwind.c (libunwind, else backtrace, when a
- * frame needs more than a cached rule). */
-int hpc_fast_backtrace(void **buf, int size);
+/* backtrace(3) from the caller of `frame` on, through the cached CFI walk of unwind.c
+ * (libunwind, else backtrace, when a frame needs more than a cached rule); -1 when the
+ * careful unwinder does not meet frame's return address. */
+int hpc_fast_backtrace(void **buf, int size, void *const *frame);
+/* The careful unwinder's stack from the return address `from` on (within the first few). */
+int hpc_backtrace_from(void **buf, int size, const void *from);
 void hpc_fast_backtrace_init(void);
 
 /* ---- output (writer.c) ---------------------------------------------------------------- */

@@ -36,7 +36,7 @@ void *hpc_sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void 
     return r == -1 ? MAP_FAILED : (void *)r;
 }
 
-static void region_add(void *p, size_t len, void *ra)
+static void region_add(void *p, size_t len, void *const *frame)
 {
     struct hpc_thread *t = &hpc_tls;
     struct hpc_rec *r = atomic_load_explicit(&hpc_mmap_rec, memory_order_acquire);
@@ -44,7 +44,7 @@ static void region_add(void *p, size_t len, void *ra)
         return;
     t->busy = 1;
     uintptr_t pcs[HPC_MAX_DEPTH];
-    int depth = hpc_capture(pcs, hpc_max_depth, ra);
+    int depth = hpc_capture(pcs, hpc_max_depth, frame);
     hpc_rec_alloc_region(r, (uintptr_t)p, len, pcs, depth);
     t->busy = 0;
 }
@@ -64,7 +64,7 @@ HPC_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t
 {
     void *p = hpc_sys_mmap(addr, len, prot, flags, fd, off);
     if (p != MAP_FAILED && atomic_load_explicit(&hpc_mmap_rec, memory_order_relaxed))
-        region_add(p, len, __builtin_return_address(0));
+        region_add(p, len, HPC_FRAME());
     return p;
 }
 
@@ -72,7 +72,7 @@ HPC_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off
 {
     void *p = hpc_sys_mmap(addr, len, prot, flags, fd, off);
     if (p != MAP_FAILED && atomic_load_explicit(&hpc_mmap_rec, memory_order_relaxed))
-        region_add(p, len, __builtin_return_address(0));
+        region_add(p, len, HPC_FRAME());
     return p;
 }
 
@@ -95,7 +95,7 @@ HPC_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ..
     void *p = hpc_sys_mremap(old, old_len, new_len, flags, new_addr);
     if (p != MAP_FAILED && atomic_load_explicit(&hpc_mmap_rec, memory_order_relaxed)) {
         region_drop(old);
-        region_add(p, new_len, __builtin_return_address(0));
+        region_add(p, new_len, HPC_FRAME());
     }
     return p;
 }

@@ -85,7 +85,7 @@ size_t hpc_usable_size(void *p)
 }
 
 /* Caller has set t->busy. */
-static void record_alloc_busy(struct hpc_thread *t, void *p, size_t size, void *ra)
+static void record_alloc_busy(struct hpc_thread *t, void *p, size_t size, void *const *frame)
 {
     struct hpc_rec *prof = atomic_load_explicit(&hpc_prof_rec, memory_order_acquire);
     struct hpc_rec *check = atomic_load_explicit(&hpc_check_rec, memory_order_acquire);
@@ -102,7 +102,7 @@ static void record_alloc_busy(struct hpc_thread *t, void *p, size_t size, void *
     }
     if (prof || check) {
         uintptr_t pcs[HPC_MAX_DEPTH];
-        int depth = hpc_capture(pcs, hpc_max_depth, ra);
+        int depth = hpc_capture(pcs, hpc_max_depth, frame);
         if (prof)
             hpc_rec_alloc(prof, (uintptr_t)p, size, pcs, depth);
         if (check)
@@ -112,13 +112,13 @@ static void record_alloc_busy(struct hpc_thread *t, void *p, size_t size, void *
     hpc_after_alloc(acct);
 }
 
-static void record_alloc(void *p, size_t size, void *ra)
+static void record_alloc(void *p, size_t size, void *const *frame)
 {
     struct hpc_thread *t = &hpc_tls;
     if (t->busy)
         return;
     t->busy = 1;
-    record_alloc_busy(t, p, size, ra);
+    record_alloc_busy(t, p, size, frame);
     t->busy = 0;
 }
 
@@ -148,7 +148,7 @@ static void record_free(void *p)
 }
 
 #define ACTIVE() HPC_UNLIKELY(atomic_load_explicit(&hpc_enabled, memory_order_relaxed))
-#define RA()     __builtin_return_address(0)
+#define FRAME()     HPC_FRAME()
 
 /* ---- C allocator ---------------------------------------------------------------------- */
 
@@ -156,7 +156,7 @@ HPC_EXPORT void *malloc(size_t n)
 {
     void *p = __libc_malloc(n);
     if (ACTIVE() && p)
-        record_alloc(p, n, RA());
+        record_alloc(p, n, FRAME());
     return p;
 }
 
@@ -171,16 +171,17 @@ HPC_EXPORT void *calloc(size_t n, size_t size)
 {
     void *p = __libc_calloc(n, size);
     if (ACTIVE() && p)
-        record_alloc(p, n * size, RA());
+        record_alloc(p, n * size, FRAME());
     return p;
 }
 
-static void *realloc_impl(void *p, size_t n, void *ra)
+/* always inlined: a tail call from realloc would run it in realloc's released frame record */
+static inline __attribute__((always_inline)) void *realloc_impl(void *p, size_t n, void *const *frame)
 {
     if (!p) {
         void *q = __libc_malloc(n);
         if (ACTIVE() && q)
-            record_alloc(q, n, ra);
+            record_alloc(q, n, frame);
         return q;
     }
     struct hpc_thread *t = &hpc_tls;
@@ -222,7 +223,7 @@ static void *realloc_impl(void *p, size_t n, void *ra)
         if (old_acct > 0)
             hpc_after_free(old_acct);
         if (q)
-            record_alloc_busy(t, q, n, ra);
+            record_alloc_busy(t, q, n, frame);
     }
     t->busy = 0;
     return q;
@@ -230,7 +231,7 @@ static void *realloc_impl(void *p, size_t n, void *ra)
 
 HPC_EXPORT void *realloc(void *p, size_t n)
 {
-    return realloc_impl(p, n, RA());
+    return realloc_impl(p, n, FRAME());
 }
 
 HPC_EXPORT void *reallocarray(void *p, size_t n, size_t size)
@@ -240,14 +241,14 @@ HPC_EXPORT void *reallocarray(void *p, size_t n, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    return realloc_impl(p, total, RA());
+    return realloc_impl(p, total, FRAME());
 }
 
 HPC_EXPORT void *memalign(size_t align, size_t n)
 {
     void *p = __libc_memalign(align, n);
     if (ACTIVE() && p)
-        record_alloc(p, n, RA());
+        record_alloc(p, n, FRAME());
     return p;
 }
 
@@ -255,7 +256,7 @@ HPC_EXPORT void *aligned_alloc(size_t align, size_t n)
 {
     void *p = __libc_memalign(align, n);
     if (ACTIVE() && p)
-        record_alloc(p, n, RA());
+        record_alloc(p, n, FRAME());
     return p;
 }
 
@@ -270,7 +271,7 @@ HPC_EXPORT int posix_memalign(void **out, size_t align, size_t n)
         return ENOMEM;
     }
     if (ACTIVE())
-        record_alloc(p, n, RA());
+        record_alloc(p, n, FRAME());
     *out = p;
     return 0;
 }
@@ -279,7 +280,7 @@ HPC_EXPORT void *valloc(size_t n)
 {
     void *p = __libc_valloc(n);
     if (ACTIVE() && p)
-        record_alloc(p, n, RA());
+        record_alloc(p, n, FRAME());
     return p;
 }
 
@@ -287,7 +288,7 @@ HPC_EXPORT void *pvalloc(size_t n)
 {
     void *p = __libc_pvalloc(n);
     if (ACTIVE() && p)
-        record_alloc(p, n, RA());
+        record_alloc(p, n, FRAME());
     return p;
 }
 
@@ -329,7 +330,9 @@ __attribute__((noinline, cold)) static bool new_failed(void)
     abort();
 }
 
-static void *new_impl(size_t n, size_t align, bool nothrow, void *ra)
+/* always inlined: see realloc_impl */
+static inline __attribute__((always_inline)) void *new_impl(size_t n, size_t align, bool nothrow,
+                                                          void *const *frame)
 {
     if (n == 0)
         n = 1;
@@ -337,7 +340,7 @@ static void *new_impl(size_t n, size_t align, bool nothrow, void *ra)
         void *p = align ? __libc_memalign(align, n) : __libc_malloc(n);
         if (HPC_LIKELY(p)) {
             if (ACTIVE())
-                record_alloc(p, n, ra);
+                record_alloc(p, n, frame);
             return p;
         }
         if (nothrow)
@@ -380,39 +383,39 @@ HPC_EXPORT void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, ALIGN_T a, NOTHROW_
 
 void *_Znwm(size_t n)
 {
-    return new_impl(n, 0, false, RA());
+    return new_impl(n, 0, false, FRAME());
 }
 void *_Znam(size_t n)
 {
-    return new_impl(n, 0, false, RA());
+    return new_impl(n, 0, false, FRAME());
 }
 void *_ZnwmRKSt9nothrow_t(size_t n, NOTHROW_T nt)
 {
     (void)nt;
-    return new_impl(n, 0, true, RA());
+    return new_impl(n, 0, true, FRAME());
 }
 void *_ZnamRKSt9nothrow_t(size_t n, NOTHROW_T nt)
 {
     (void)nt;
-    return new_impl(n, 0, true, RA());
+    return new_impl(n, 0, true, FRAME());
 }
 void *_ZnwmSt11align_val_t(size_t n, ALIGN_T a)
 {
-    return new_impl(n, a, false, RA());
+    return new_impl(n, a, false, FRAME());
 }
 void *_ZnamSt11align_val_t(size_t n, ALIGN_T a)
 {
-    return new_impl(n, a, false, RA());
+    return new_impl(n, a, false, FRAME());
 }
 void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, ALIGN_T a, NOTHROW_T nt)
 {
     (void)nt;
-    return new_impl(n, a, true, RA());
+    return new_impl(n, a, true, FRAME());
 }
 void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, ALIGN_T a, NOTHROW_T nt)
 {
     (void)nt;
-    return new_impl(n, a, true, RA());
+    return new_impl(n, a, true, FRAME());
 }
 void _ZdlPv(void *p)
 {

@@ -78,11 +78,15 @@ static int find_own_text(struct dl_phdr_info *info, size_t sz, void *ctx)
     return 0;
 }
 
-/* Removes the frames whose call site (return address - 1) lies in the collector's text. */
+/* Removes the frames whose call site (return address - 1) lies in the collector's text:
+ * only the outermost ones can (the thread trampoline and main's wrapper, a few frames above
+ * libc's thread start or __libc_start_main); the frames above the caller of malloc are never
+ * walked (hpc_fast_backtrace starts in the caller). */
+#define BOTTOM_FRAMES 6
 static int drop_own_frames(uintptr_t *pcs, int d)
 {
-    int k = 0;
-    for (int i = 0; i < d; i++)
+    int i = d > BOTTOM_FRAMES ? d - BOTTOM_FRAMES : 0, k = i;
+    for (; i < d; i++)
         if (pcs[i] - 1 - own_lo >= own_hi - own_lo)
             pcs[k++] = pcs[i];
     return k;
@@ -103,26 +107,15 @@ void hpc_capture_init(void)
     hpc_fast_backtrace_init();
 }
 
-#define OWN_FRAMES 8 /* upper bound on collector frames above the caller of malloc */
-
-int hpc_capture(uintptr_t *pcs, int max, void *ra)
+int hpc_capture(uintptr_t *pcs, int max, void *const *frame)
 {
-    void *buf[HPC_MAX_DEPTH + OWN_FRAMES];
-    int n = hpc_fast_backtrace(buf, max + OWN_FRAMES);
-    int i;
-    for (i = 0; i < n && i < OWN_FRAMES; i++)
-        if (buf[i] == ra)
-            break;
-    if (i >= n || i >= OWN_FRAMES) {
+    int n = hpc_fast_backtrace((void **)pcs, max, frame);
+    if (HPC_UNLIKELY(n <= 0)) {
         /* the unwinder lost track: keep at least the caller */
-        pcs[0] = (uintptr_t)ra;
+        pcs[0] = (uintptr_t)frame[1];
         return 1;
     }
-    int d = n - i;
-    if (d > max)
-        d = max;
-    memcpy(pcs, buf + i, (size_t)d * sizeof(*pcs));
-    return drop_own_frames(pcs, d);
+    return drop_own_frames(pcs, n);
 }
 
 /* ---- recorder --------------------------------------------------------------------------- */

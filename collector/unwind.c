@@ -22,6 +22,36 @@
 
 #include "hpc.h"
 
+#define OWN_FRAMES 12 /* upper bound on collector frames above the caller of malloc */
+
+/* The careful unwinder (libunwind, else glibc's backtrace), from `from` on as
+ * hpc_fast_backtrace. */
+int hpc_backtrace_from(void **buf, int size, const void *from)
+{
+    void *all[HPC_MAX_DEPTH + OWN_FRAMES];
+    int cap = size + OWN_FRAMES;
+    if (cap > (int)(sizeof(all) / sizeof(*all)))
+        cap = (int)(sizeof(all) / sizeof(*all));
+#ifdef HPC_USE_LIBUNWIND
+    int n = unw_backtrace(all, cap);
+#else
+    int n = backtrace(all, cap);
+#endif
+    int i = 0;
+    if (from) {
+        while (i < n && i < OWN_FRAMES && all[i] != from)
+            i++;
+        if (i >= n || i >= OWN_FRAMES)
+            return -1;
+    }
+    n -= i;
+    if (n > size)
+        n = size;
+    if (n > 0)
+        memcpy(buf, all + i, (size_t)n * sizeof(*buf));
+    return n;
+}
+
 #if defined(__x86_64__)
 
 /* Cache word: bits 0..46 the code address, 47 CFA is rbp-based, 48 rbp saved, 49..53 rbp's
@@ -403,56 +433,34 @@ static inline bool suffix_holds(const struct walk_cache *c, uint32_t j)
     return same;
 }
 
-__attribute__((noinline)) static int slow_backtrace(void **buf, int size)
+__attribute__((noinline)) static int slow_backtrace(void **buf, int size, const void *from)
 {
-#ifdef HPC_USE_LIBUNWIND
-    return unw_backtrace(buf, size);
-#else
-    return backtrace(buf, size);
-#endif
+    return hpc_backtrace_from(buf, size, from);
 }
 
-/* Return addresses from hpc_fast_backtrace's own (into its caller) outwards. */
-__attribute__((noinline)) int hpc_fast_backtrace(void **buf, int size)
+/* Return addresses from the one stored in `frame` (an interposed function's frame record,
+ * HPC_FRAME(): the caller's rbp, then the return address into it) outwards, at most size;
+ * -1 if the return address is not met. The walk starts in the caller, so the collector's
+ * own frames above it cost nothing. */
+__attribute__((noinline)) int hpc_fast_backtrace(void **buf, int size, void *const *frame)
 {
-    uintptr_t pc, rsp, rbp;
-    __asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
-                     : "=r"(pc), "=r"(rsp), "=r"(rbp));
-    if (HPC_UNLIKELY(!rule_cache))
-        return slow_backtrace(buf, size);
+    if (HPC_UNLIKELY(!rule_cache) || size <= 0)
+        return slow_backtrace(buf, size, frame[1]);
     const struct walk_cache *old = &wcache[wcur];
     struct walk_cache *cur = &wcache[wcur ^ 1];
     const uintptr_t *ocfa = old->cfa, *oend = old->cfa + old->n;
-    uint32_t f = 0, lim = size < 0 ? 0 : (uint32_t)size; /* f: frames walked */
-    uint64_t mask = 0;
-    uintptr_t hi = stack_hi ? stack_hi : UINTPTR_MAX, cfa = 0;
+    uint32_t f = 0, lim = (uint32_t)size; /* f: frames walked */
+    uint64_t mask = 0, rbp_bit = 0;
+    uintptr_t hi = stack_hi ? stack_hi : UINTPTR_MAX;
+    /* the caller's frame: its CFA is the interposed function's, right above `frame` */
+    uintptr_t cfa = (uintptr_t)(frame + 2), ret = (uintptr_t)frame[1];
+    uintptr_t rbp = (uintptr_t)frame[0];
     bool complete = false;
-    while (f < lim) {
-        if (pc >> PC_BITS)
-            return slow_backtrace(buf, size);
-        uint64_t w = rule_of(pc);
-        uint64_t off = (w >> OFF_SHIFT) << 3;
-        if (off == 0) {
-            if (w & F_CFA_RBP)
-                return slow_backtrace(buf, size);
-            complete = true; /* outermost frame */
-            break;
-        }
-        cfa = ((w & F_CFA_RBP) ? rbp : rsp) + off;
-        /* not this thread's stack: let the careful unwinder decide */
-        if (cfa - rsp - 1 >= ((uintptr_t)1 << 24) || cfa > hi)
-            return slow_backtrace(buf, size);
-        if (w & F_RBP_SAVED)
-            rbp = *(const uintptr_t *)(cfa - (((w >> RBP_SHIFT) & 31) << 3));
-        uintptr_t ret = *(const uintptr_t *)(cfa - 8);
-        if (!ret) {
-            complete = true;
-            break;
-        }
+    for (;;) {
         if (f < WC_MAX) {
             cur->cfa[f] = cfa;
             cur->ret[f] = ret;
-            mask |= (uint64_t)((w & F_CFA_RBP) != 0) << f;
+            mask |= rbp_bit << f;
         }
         buf[f++] = (void *)ret;
         while (ocfa < oend && *ocfa < cfa)
@@ -466,7 +474,7 @@ __attribute__((noinline)) int hpc_fast_backtrace(void **buf, int size)
                 else
                     complete = true;
                 memcpy(buf + f, old->ret + k + 1, n * sizeof(*buf));
-                if (f + n <= WC_MAX) {
+                if (complete && f + n <= WC_MAX) {
                     memcpy(cur->cfa + f, old->cfa + k + 1, n * sizeof(uintptr_t));
                     memcpy(cur->ret + f, old->ret + k + 1, n * sizeof(uintptr_t));
                 }
@@ -475,10 +483,33 @@ __attribute__((noinline)) int hpc_fast_backtrace(void **buf, int size)
                 break;
             }
         }
-        rsp = cfa;
-        pc = ret - 1; /* the call instruction's rule */
+        if (f >= lim)
+            break;
+        uintptr_t rsp = cfa, pc = ret - 1; /* the call instruction's rule */
+        if (pc >> PC_BITS)
+            return slow_backtrace(buf, size, frame[1]);
+        uint64_t w = rule_of(pc);
+        uint64_t off = (w >> OFF_SHIFT) << 3;
+        if (off == 0) {
+            if (w & F_CFA_RBP)
+                return slow_backtrace(buf, size, frame[1]);
+            complete = true; /* outermost frame */
+            break;
+        }
+        rbp_bit = (w & F_CFA_RBP) != 0;
+        cfa = (rbp_bit ? rbp : rsp) + off;
+        /* not this thread's stack: let the careful unwinder decide */
+        if (cfa - rsp - 1 >= ((uintptr_t)1 << 24) || cfa > hi)
+            return slow_backtrace(buf, size, frame[1]);
+        if (w & F_RBP_SAVED)
+            rbp = *(const uintptr_t *)(cfa - (((w >> RBP_SHIFT) & 31) << 3));
+        ret = *(const uintptr_t *)(cfa - 8);
+        if (!ret) {
+            complete = true;
+            break;
+        }
     }
-    if (complete && f <= WC_MAX && f > 0) {
+    if (complete && f <= WC_MAX) {
         cur->n = f;
         cur->rbp_mask = mask;
         wcur ^= 1;
@@ -503,13 +534,9 @@ void hpc_fast_backtrace_init(void)
 {
 }
 
-int hpc_fast_backtrace(void **buf, int size)
+int hpc_fast_backtrace(void **buf, int size, void *const *frame)
 {
-#ifdef HPC_USE_LIBUNWIND
-    return unw_backtrace(buf, size);
-#else
-    return backtrace(buf, size);
-#endif
+    return hpc_backtrace_from(buf, size, frame[1]);
 }
 
 #endif

@@ -322,16 +322,17 @@ unwind)
             >$f.txt 2>/dev/null || fail "google-pprof failed on $f.0001.heap"
     done
     diff -u ws.txt wf.txt >&2 || fail "stacks differ from libunwind's"
-    # what walk() allocates: Recurse 150 x 111 bytes, WithVla 150 x 223 bytes (a byte of
-    # the 1-filled array is added), 50 of each through ViaPointer, OnSignal 333 bytes; the
+    # what walk() allocates: Recurse 150 x 111 bytes, WithVla 150 x (223 + 10) bytes (a
+    # byte of the 1-filled array is added to malloc's 222 and realloc's 9), 50 of each
+    # through ViaPointer, OnSignal 333 bytes; the
     # thread runs 50 of each. Per function: flat bytes summed over its lines, and for the
     # callers (not recursive) the cumulative bytes too.
     sum() { awk -v fn="$1" -v col="$2" '$6 == fn && $7 ~ /lighter\.c:/ {s += $col} END {print s + 0}' wf.txt; }
     [ "$(sum Recurse 1)" = 16650 ] || fail "Recurse: $(sum Recurse 1) bytes"
-    [ "$(sum WithVla 1)" = 33450 ] || fail "WithVla: $(sum WithVla 1) bytes"
+    [ "$(sum WithVla 1)" = 34950 ] || fail "WithVla: $(sum WithVla 1) bytes"
     [ "$(sum OnSignal 1)" = 333 ] || fail "OnSignal: $(sum OnSignal 1) bytes"
-    [ "$(sum ViaPointer 4)" = 16700 ] || fail "ViaPointer: $(sum ViaPointer 4) bytes"
-    [ "$(sum Worker 4)" = 16700 ] || fail "Worker: $(sum Worker 4) bytes"
+    [ "$(sum ViaPointer 4)" = 17200 ] || fail "ViaPointer: $(sum ViaPointer 4) bytes"
+    [ "$(sum Worker 4)" = 17200 ] || fail "Worker: $(sum Worker 4) bytes"
     ;;
 *)
     fail "unknown scenario"

@@ -88,6 +88,8 @@ __attribute__((noinline)) static void WithVla(int n)
     char buf[n];
     memset(buf, 1, (size_t)n);
     g_sink[1] = malloc(222 + (size_t)buf[n / 2]);
+    /* realloc: the interposed entry must not hand its frame record to a tail call */
+    g_sink[3] = realloc(NULL, 9 + (size_t)buf[n / 3]);
     __asm__ volatile("" : : "r"(buf) : "memory");
 }
 
