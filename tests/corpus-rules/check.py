@@ -10,7 +10,8 @@ a time, each as a named transformation of Perl pprof itself:
 
   leaf          every frame, the leaf too, looked up at return address - 1
                 (Perl patched as ../shared/corpus/compare-leaf.sh does; hex
-                addresses masked, --stacks' leak-report frames dropped)
+                addresses masked but in <object>+0x<address>, --stacks'
+                leak-report frames dropped)
   dbg           objects whose DWARF is in a separate debug file (libc with
                 libc6-dbg) keep every inline level (Perl patched by
                 perl-debugfile.pl)
@@ -90,7 +91,8 @@ def tools_dir(tmp):
 
 
 def mask(text, args):
-    text = re.sub(r"0x[0-9a-f]+", "0xADDR", text)
+    # (not the address of <object>+0x<address>: both look up the same one)
+    text = re.sub(r"(?<!\+)0x[0-9a-f]+", "0xADDR", text)
     text = re.sub(r"\b[0-9a-f]{16}\b", "ADDR", text)
     lines = text.split("\n")
     if "--stacks" in args:  # Perl's leak-report frames print the unadjusted leaf
