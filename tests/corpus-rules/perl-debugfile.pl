@@ -5,7 +5,8 @@
 # /usr/lib/debug/.build-id, or .gnu_debuglink next to it) is read through that
 # file, every inline level included (addr2line -i, one address at a time when
 # the object has no _fini separator), leading inlined allocator levels skipped
-# (README: "Inlined allocator wrappers"). Used by tests/debugfile/*.sh only.
+# (README: "Inlined allocator wrappers"), as tests/corpus-rules/check.py
+# applies it.
 use strict;
 use warnings;
 local $/;
