@@ -98,7 +98,8 @@ for f in m.raw m.pb.gz; do
   cmp -s "$tmp/sum" "$tmp/back" || bad "$f of runs-tc1 + runs-tc2 does not read back: $(diff "$tmp/sum" "$tmp/back" | head -5)"
   ok
 done
-line14() { pp --list MainLeak --show_bytes "$@" | sed -n 's/^ *\([0-9]*\) *\([0-9]*\) *14: .*/\1 \2/p'; }
+# the program records the source path it was built at: --source_path finds it here
+line14() { pp --list MainLeak --show_bytes --source_path="$SRCDIR/testdata/src" "$@" | sed -n 's/^ *\([0-9]*\) *\([0-9]*\) *14: .*/\1 \2/p'; }
 [ "$(line14 "$prog" "${two[@]}")" = "40000 40000" ] ||
   bad "--list MainLeak of two runs: line 14 $(line14 "$prog" "${two[@]}"), want 40000 40000"
 ok
