@@ -263,6 +263,10 @@ static inline const char *hp_profile_str(const hp_profile *p, uint32_t id)
 /** hp_profile_intern - string id for s. Returns: id >= 0 or -ENOMEM. */
 int64_t hp_profile_intern(hp_profile *p, const char *s);
 
+/** hp_profile_copy_string - dst's id for src's string id (0 stays 0, "none").
+ * Returns: id >= 0 or -ENOMEM. */
+int64_t hp_profile_copy_string(hp_profile *dst, const hp_profile *src, uint32_t id);
+
 /** hp_profile_mapping_of - mapping index containing address (executable mappings first), 0 if none. */
 uint32_t hp_profile_mapping_of(const hp_profile *p, uint64_t address);
 

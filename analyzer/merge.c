@@ -27,11 +27,6 @@ typedef struct merger {
     size_t nothers;
 } merger;
 
-static int64_t copy_string(hp_profile *dst, const hp_profile *src, uint32_t id)
-{
-    return id ? hp_profile_intern(dst, hp_profile_str(src, id)) : 0;
-}
-
 static int remember_function(merger *g, uint32_t name, uint32_t fn)
 {
     if (name >= g->fn_by_name_alloc) {
@@ -62,7 +57,7 @@ static int64_t pair_mapping(merger *g, uint32_t m)
         }
     }
     hp_mapping copy = *S;
-    int64_t id = copy_string(dst, g->src, S->path);
+    int64_t id = hp_profile_copy_string(dst, g->src, S->path);
     if (id < 0)
         return id;
     copy.path = (uint32_t)id;
@@ -78,13 +73,13 @@ static int64_t pair_function(merger *g, uint32_t f)
 {
     const hp_function *F = &g->src->functions[f];
     hp_profile *dst = g->dst;
-    int64_t name = copy_string(dst, g->src, F->name);
+    int64_t name = hp_profile_copy_string(dst, g->src, F->name);
     if (name < 0)
         return name;
     if ((size_t)name < g->fn_by_name_alloc && g->fn_by_name[name])
         return g->fn_by_name[name];
-    int64_t short_name = copy_string(dst, g->src, F->short_name);
-    int64_t file = copy_string(dst, g->src, F->file);
+    int64_t short_name = hp_profile_copy_string(dst, g->src, F->short_name);
+    int64_t file = hp_profile_copy_string(dst, g->src, F->file);
     int64_t mapping = F->mapping ? pair_mapping(g, F->mapping) : 0;
     if (short_name < 0 || file < 0 || mapping < 0 ||
         HP_GROW(dst->functions, dst->functions_alloc, dst->nfunctions + 1) < 0)
@@ -107,8 +102,8 @@ static int copy_location(merger *g, uint32_t to, uint32_t from, uint32_t mapping
     for (uint32_t i = 0; i < S->nlines; i++) {
         const hp_line *l = &src->lines[S->first_line + i];
         int64_t fn = l->function ? pair_function(g, l->function) : 0;
-        int64_t file = copy_string(dst, src, l->file);
-        int64_t fileline = copy_string(dst, src, l->fileline);
+        int64_t file = hp_profile_copy_string(dst, src, l->file);
+        int64_t fileline = hp_profile_copy_string(dst, src, l->fileline);
         if (fn < 0 || file < 0 || fileline < 0 ||
             HP_GROW(dst->lines, dst->lines_alloc, dst->nlines + 1) < 0)
             return -ENOMEM;

@@ -245,7 +245,7 @@ uint32_t hp_profile_mapping_of(const hp_profile *p, uint64_t address)
 
 /* ---- merging ----------------------------------------------------------- */
 
-static int64_t copy_string(hp_profile *dst, const hp_profile *src, uint32_t id)
+int64_t hp_profile_copy_string(hp_profile *dst, const hp_profile *src, uint32_t id)
 {
     return id ? hp_profile_intern(dst, hp_profile_str(src, id)) : 0;
 }
@@ -261,9 +261,9 @@ static int copy_lines(hp_profile *dst, uint32_t to, const hp_profile *src, uint3
         uint32_t fn = 0;
         if (l->function) {
             const hp_function *F = &src->functions[l->function];
-            int64_t name = copy_string(dst, src, F->name);
-            int64_t short_name = copy_string(dst, src, F->short_name);
-            int64_t file = copy_string(dst, src, F->file);
+            int64_t name = hp_profile_copy_string(dst, src, F->name);
+            int64_t short_name = hp_profile_copy_string(dst, src, F->short_name);
+            int64_t file = hp_profile_copy_string(dst, src, F->file);
             if (name < 0 || short_name < 0 || file < 0 ||
                 HP_GROW(dst->functions, dst->functions_alloc, dst->nfunctions + 1) < 0)
                 return -ENOMEM;
@@ -273,8 +273,8 @@ static int copy_lines(hp_profile *dst, uint32_t to, const hp_profile *src, uint3
             };
             fn = (uint32_t)dst->nfunctions++;
         }
-        int64_t file = copy_string(dst, src, l->file);
-        int64_t fileline = copy_string(dst, src, l->fileline);
+        int64_t file = hp_profile_copy_string(dst, src, l->file);
+        int64_t fileline = hp_profile_copy_string(dst, src, l->fileline);
         if (file < 0 || fileline < 0 || HP_GROW(dst->lines, dst->lines_alloc, dst->nlines + 1) < 0)
             return -ENOMEM;
         dst->lines[dst->nlines++] = (hp_line){
