@@ -100,5 +100,12 @@ expect "pprof --output d/n" d/notes.txt
 expect "pprof --binary_path=/nonexistent:d/su" d/sub/ d/subdir2/
 expect "pprof --source_path d/sub" d/sub/ d/subdir2/
 
+# zsh's: parsed only (its _arguments reads --help itself)
+if command -v zsh >/dev/null; then
+  zsh -n "$SRCDIR/completion/_pprof" || bad "completion/_pprof: zsh -n fails"
+else
+  echo "skipped: zsh -n completion/_pprof (no zsh)"
+fi
+
 [ $fail = 0 ] && echo "ok: $n completion cases"
 exit $fail
