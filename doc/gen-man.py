@@ -50,7 +50,7 @@ def parse_help(text):
                 break
             groups.append((line.strip().rstrip(":"), []))  # a heading of the table
             continue
-        m = re.match(r"\s+(--?[A-Za-z0-9_-]+)(\[=|=)?([^\s\]]*)\]?(?:\s+(.*))?$", line)
+        m = re.match(r"\s+(--?[A-Za-z0-9_-]+)(?:(\[=|=)([^\s\]]*)\]?)?(?:\s+(.*))?$", line)
         if m:
             name, eq, meta, hlp = m.groups()
             groups[-1][1].append([name, meta or None, eq == "[=", hlp or ""])
