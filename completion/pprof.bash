@@ -75,7 +75,8 @@ _pprof_values()
     fi
     case $meta in
         FILE)
-            if [[ $name == output ]]; then _pprof_files any; else _pprof_files heap; fi ;;
+            # profiles for --base/--diff_base, any file otherwise (--output, --add_lib ...)
+            if [[ $name == base || $name == diff_base ]]; then _pprof_files heap; else _pprof_files any; fi ;;
         DIRS)
             # ':'-separated: complete the directory after the last colon
             local head=${cur%"${cur##*:}"} d
