@@ -45,7 +45,14 @@ typedef struct hp_dw_ctx {
 
 static void dw_note_error(dw_ctx *c, Dwarf_Error err, const char *what)
 {
-    hp_dw_error(&c->b, what, err ? dwarf_errmsg(err) : NULL);
+    /* a section that could not be inflated says so itself */
+    const char *lost = hp_dw_sections_error(c->elf.secs);
+    if (!lost)
+        lost = hp_dw_sections_error(c->alt_elf.secs);
+    if (lost)
+        hp_dw_error(&c->b, lost, "corrupt compressed section");
+    else
+        hp_dw_error(&c->b, what, err ? dwarf_errmsg(err) : NULL);
     if (err)
         hp_dwarf_dealloc_error(c->cur, err);
 }
@@ -715,7 +722,9 @@ static void open_alt(dw_ctx *c, const char *path)
 {
     Dwarf_Error err = NULL;
     c->alt_fd = open(path, O_RDONLY | O_CLOEXEC);
-    const char *why = c->alt_fd < 0 ? strerror(errno) : hp_dw_precheck(c->alt_fd);
+    const char *why = strerror(errno);
+    if (c->alt_fd >= 0 && hp_dw_sections_open(c->alt_fd, &c->alt_elf.secs, &why) == 0)
+        why = NULL;
     Dwarf_Debug errdbg = NULL;
     if (!why &&
         hp_dwarf_init_fd(c->alt_fd, &c->alt_elf, dw_errhand, NULL, &c->alt, &err) != DW_DLV_OK) {
@@ -742,16 +751,23 @@ int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_name_hook
                   hp_dw_read_hook *read, void *hook_arg, hp_dwarf_info *ret, hp_error *reterr)
 {
     *ret = (hp_dwarf_info){.strs = strs, .hook = hook, .read = read, .hook_arg = hook_arg};
-    const char *why = hp_dw_precheck(fd);
-    if (why)
+    hp_dw_sections *secs = NULL;
+    const char *why = NULL;
+    int r = hp_dw_sections_open(fd, &secs, &why);
+    if (r == -ENOMEM)
+        return hp_error_set(reterr, -ENOMEM, "out of memory decoding DWARF");
+    if (r < 0)
         return hp_error_set(reterr, -EBADMSG, "corrupt DWARF: %s", why);
     dw_ctx *c = hp_new0(dw_ctx, 1);
-    if (!c)
+    if (!c) {
+        hp_dw_sections_free(secs);
         return hp_error_set(reterr, -ENOMEM, "out of memory decoding DWARF");
+    }
     *c = (dw_ctx){.b = {.strs = strs, .out = ret, .tmp = HP_BUF_INIT}, .alt_fd = -1};
+    c->elf.secs = secs;
     ret->ctx = c;
     Dwarf_Error err = NULL;
-    int r = hp_dwarf_init_fd(fd, &c->elf, dw_errhand, NULL, &c->dbg, &err);
+    r = hp_dwarf_init_fd(fd, &c->elf, dw_errhand, NULL, &c->dbg, &err);
     if (r != DW_DLV_OK) {
         c->dbg = NULL;
         hp_dwarf_release(ret);
