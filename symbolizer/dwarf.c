@@ -691,6 +691,57 @@ static void index_cu(dw_ctx *c, Dwarf_Die cu_die, Dwarf_Half version)
     attrs_release(c, &a);
 }
 
+/* Registers the CUs from the unit headers and .debug_aranges (dwarf_units.c):
+ * a CU it gives ranges is indexed by them without reading its DIE, one it
+ * lists without ranges holds no code; libdwarf reads the DIEs of the other
+ * units (index_cu). */
+static void index_units(dw_ctx *c, const hp_dw_units *u)
+{
+    for (size_t k = 0; k < u->nunits && !c->b.oom && c->b.nerrors < HP_DW_MAX_ERRORS; k++) {
+        const hp_dw_unit *un = &u->units[k];
+        if (un->listed && (un->version < 5 || un->type == DW_UT_compile)) {
+            int32_t i = hp_dw_add_cu(&c->b, un->die_off, un->version);
+            for (size_t j = 0; i >= 0 && j < un->n; j++)
+                hp_dw_add_range(&c->b, u->ranges[un->first + j].lo, u->ranges[un->first + j].hi, i,
+                                0);
+            c->b.out->has_lines |= i >= 0 && u->has_lines;
+            hp_dw_take_cu_ranges(&c->b);
+            continue;
+        }
+        Dwarf_Die die = NULL;
+        Dwarf_Error err = NULL;
+        if (dw_r(c, dwarf_offdie_b(c->dbg, un->die_off, 1, &die, &err), err, "CU DIE") !=
+            DW_DLV_OK)
+            continue;
+        index_cu(c, die, un->version);
+        dwarf_dealloc_die(die);
+    }
+}
+
+/* Registers every CU from its DIE, walking the CU headers with libdwarf. */
+static void index_all(dw_ctx *c)
+{
+    while (!c->b.oom && c->b.nerrors < HP_DW_MAX_ERRORS) {
+        Dwarf_Unsigned hdrlen = 0, typeoff = 0, next = 0;
+        Dwarf_Half version = 0, asize = 0, osize = 0, esize = 0, cutype = 0;
+        Dwarf_Off abbrev = 0;
+        Dwarf_Sig8 sig;
+        Dwarf_Error err = NULL;
+        int r = dwarf_next_cu_header_d(c->dbg, 1, &hdrlen, &version, &abbrev, &asize, &osize,
+                                       &esize, &sig, &typeoff, &next, &cutype, &err);
+        if (dw_r(c, r, err, "CU header") != DW_DLV_OK)
+            break;
+        Dwarf_Die cu_die = NULL;
+        r = dw_r(c, dwarf_siblingof_b(c->dbg, NULL, 1, &cu_die, &err), err, "CU DIE");
+        if (r == DW_DLV_ERROR)
+            break;
+        if (r != DW_DLV_OK)
+            continue;
+        index_cu(c, cu_die, version);
+        dwarf_dealloc_die(cu_die);
+    }
+}
+
 /* ---- entry points --------------------------------------------------------- */
 
 static void ctx_free(dw_ctx *c)
@@ -781,24 +832,12 @@ int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_name_hook
     c->cur = c->dbg;
     if (alt_path)
         open_alt(c, alt_path);
-    while (!c->b.oom && c->b.nerrors < HP_DW_MAX_ERRORS) {
-        Dwarf_Unsigned hdrlen = 0, typeoff = 0, next = 0;
-        Dwarf_Half version = 0, asize = 0, osize = 0, esize = 0, cutype = 0;
-        Dwarf_Off abbrev = 0;
-        Dwarf_Sig8 sig;
-        err = NULL;
-        r = dwarf_next_cu_header_d(c->dbg, 1, &hdrlen, &version, &abbrev, &asize, &osize, &esize,
-                                   &sig, &typeoff, &next, &cutype, &err);
-        if (dw_r(c, r, err, "CU header") != DW_DLV_OK)
-            break;
-        Dwarf_Die cu_die = NULL;
-        r = dw_r(c, dwarf_siblingof_b(c->dbg, NULL, 1, &cu_die, &err), err, "CU DIE");
-        if (r == DW_DLV_ERROR)
-            break;
-        if (r != DW_DLV_OK)
-            continue;
-        index_cu(c, cu_die, version);
-        dwarf_dealloc_die(cu_die);
+    hp_dw_units units;
+    if (hp_dw_units_scan(c->elf.secs, &units) == 0) {
+        index_units(c, &units);
+        hp_dw_units_release(&units);
+    } else {
+        index_all(c);
     }
     if (hp_dw_finish_index(&c->b) < 0) {
         hp_dwarf_release(ret);

@@ -378,6 +378,39 @@ int hp_dw_sections_load(hp_dw_sections *s, size_t i, const unsigned char **ret, 
  * .debug_info"), NULL if none did; accepts NULL. */
 const char *hp_dw_sections_error(const hp_dw_sections *s);
 
+/* ---- dwarf_units.c --------------------------------------------------------- */
+
+typedef struct hp_dw_unit_range {
+    uint64_t lo, hi;
+} hp_dw_unit_range;
+
+/* One unit of .debug_info and what .debug_aranges says of it. */
+typedef struct hp_dw_unit {
+    uint64_t hdr_off, die_off; /* .debug_info offsets of its header and its DIE */
+    uint16_t version;
+    uint8_t type;   /* DW_UT_* for DWARF 5, 0 before */
+    bool listed;    /* .debug_aranges has a set for it */
+    size_t first, n; /* its ranges in hp_dw_units.ranges */
+} hp_dw_unit;
+
+typedef struct hp_dw_units {
+    hp_dw_unit *units; /* in .debug_info order */
+    size_t nunits;
+    hp_dw_unit_range *ranges;
+    size_t nranges;
+    bool has_lines; /* .debug_line is present */
+} hp_dw_units;
+
+/**
+ * hp_dw_units_scan - the unit headers of .debug_info and the ranges of
+ * .debug_aranges, from the raw sections of s.
+ * Returns: 0 and *ret (hp_dw_units_release); -ENOENT without .debug_aranges,
+ *          -EBADMSG when either section is not as expected, -ENOMEM; then
+ *          *ret is empty and the CUs are to be indexed from their DIEs.
+ */
+int hp_dw_units_scan(hp_dw_sections *s, hp_dw_units *ret);
+void hp_dw_units_release(hp_dw_units *u);
+
 /* ---- dwarf_build.c ------------------------------------------------------------ */
 
 #define HP_DW_ALT_OFF    (1ull << 62) /* cache keys: an offset in the dwz file */
