@@ -2,7 +2,7 @@
  * dwarf_compat.h - shims over the libdwarf API differences between Debian's
  * libdwarf 20210528 (dwarf_init_b with an access argument, dwarf_finish with
  * an error pointer, no dwarf_dealloc_error, dwarf_elf_init_b) and libdwarf
- * 0.x. Included by dwarf.c only, after libdwarf.h.
+ * 0.x. Included through dwarf_die.h, after libdwarf.h.
  *
  * hp_dwarf_init_fd opens a session on the sections of an ELF file
  * (dwarf_sections.c, which must outlive the session: hp_dw_elf_end after
@@ -37,7 +37,8 @@ static inline void hp_dw_elf_end(hp_dw_elf *e)
 #define hp_dwarf_finish(dbg)             dwarf_finish(dbg)
 #define hp_dwarf_dealloc_error(dbg, err) dwarf_dealloc_error((dbg), (err))
 #else
-static int hp_dwobj_section_info(void *obj, Dwarf_Half i, Dwarf_Obj_Access_Section *ret, int *err)
+static inline int hp_dwobj_section_info(void *obj, Dwarf_Half i, Dwarf_Obj_Access_Section *ret,
+                                        int *err)
 {
     hp_dw_section_info si;
     (void)err;
@@ -53,22 +54,22 @@ static int hp_dwobj_section_info(void *obj, Dwarf_Half i, Dwarf_Obj_Access_Secti
     return DW_DLV_OK;
 }
 
-static Dwarf_Endianness hp_dwobj_byte_order(void *obj)
+static inline Dwarf_Endianness hp_dwobj_byte_order(void *obj)
 {
     return hp_dw_sections_big_endian(obj) ? DW_OBJECT_MSB : DW_OBJECT_LSB;
 }
 
-static Dwarf_Small hp_dwobj_size(void *obj)
+static inline Dwarf_Small hp_dwobj_size(void *obj)
 {
     return hp_dw_sections_is64(obj) ? 8 : 4;
 }
 
-static Dwarf_Unsigned hp_dwobj_count(void *obj)
+static inline Dwarf_Unsigned hp_dwobj_count(void *obj)
 {
     return hp_dw_sections_count(obj);
 }
 
-static int hp_dwobj_load(void *obj, Dwarf_Half i, Dwarf_Small **ret, int *err)
+static inline int hp_dwobj_load(void *obj, Dwarf_Half i, Dwarf_Small **ret, int *err)
 {
     const unsigned char *p = NULL;
     size_t n = 0;
@@ -83,18 +84,17 @@ static int hp_dwobj_load(void *obj, Dwarf_Half i, Dwarf_Small **ret, int *err)
     return DW_DLV_OK;
 }
 
-static const Dwarf_Obj_Access_Methods hp_dwobj_methods = {
-    .get_section_info = hp_dwobj_section_info,
-    .get_byte_order = hp_dwobj_byte_order,
-    .get_length_size = hp_dwobj_size,
-    .get_pointer_size = hp_dwobj_size,
-    .get_section_count = hp_dwobj_count,
-    .load_section = hp_dwobj_load,
-};
-
 static inline int hp_dwarf_init_fd(int fd, hp_dw_elf *e, Dwarf_Handler errhand, Dwarf_Ptr errarg,
                                    Dwarf_Debug *dbg, Dwarf_Error *err)
 {
+    static const Dwarf_Obj_Access_Methods hp_dwobj_methods = {
+        .get_section_info = hp_dwobj_section_info,
+        .get_byte_order = hp_dwobj_byte_order,
+        .get_length_size = hp_dwobj_size,
+        .get_pointer_size = hp_dwobj_size,
+        .get_section_count = hp_dwobj_count,
+        .load_section = hp_dwobj_load,
+    };
     (void)fd;
     e->iface = (Dwarf_Obj_Access_Interface){.object = e->secs, .methods = &hp_dwobj_methods};
     return dwarf_object_init_b(&e->iface, errhand, errarg, DW_GROUPNUMBER_ANY, dbg, err);

@@ -5,9 +5,12 @@
  * row by bisection.
  *
  * The DWARF files call each other in one direction only:
- *   dwarf_lookup.c -> dwarf.c (libdwarf) -> dwarf_build.c (bookkeeping)
- *                  -> dwarf_tables.c (flattening, sorting, the CU index)
- *   dwarf.c -> dwarf_sections.c (the sections handed to libdwarf)
+ *   dwarf_lookup.c -> dwarf.c (libdwarf: index, DIE tree, line tables)
+ *     -> dwarf_attrs.c (libdwarf: one DIE's attributes and ranges)
+ *     -> dwarf_build.c (what is kept) -> dwarf_tables.c (flattening, sorting,
+ *        the CU index)
+ *   dwarf.c -> dwarf_units.c (CU index from .debug_aranges)
+ *     -> dwarf_sections.c (the sections handed to libdwarf)
  * dwarf_lookup.c also reads the tables (dwarf_tables.c) and completes names
  * (dwarf_build.c); nothing below calls back up.
  */

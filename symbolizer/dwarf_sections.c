@@ -35,16 +35,16 @@
 typedef struct dw_section {
     const char *name; /* "" when hidden or unnamed (libelf's string otherwise) */
     uint64_t addr, type, size, link, info, entsize;
-    uint32_t ctype;  /* 0, ELFCOMPRESS_ZLIB or ELFCOMPRESS_ZSTD */
-    bool loaded;     /* data is set (or failed) */
+    uint32_t ctype; /* 0, ELFCOMPRESS_ZLIB or ELFCOMPRESS_ZSTD */
+    bool loaded;    /* data is set (or failed) */
     bool failed;
-    unsigned char *data;  /* in the mapping, or owned when inflated */
+    unsigned char *data; /* in the mapping, or owned when inflated */
     bool owned;
 } dw_section;
 
 struct hp_dw_sections {
-    char tag;   /* first byte: not 'E', 'F', 'M' or 'P' (libdwarf 20210528's
-                 * dwarf_finish reads it to tell its own access objects) */
+    char tag; /* first byte: not 'E', 'F', 'M' or 'P' (libdwarf 20210528's
+               * dwarf_finish reads it to tell its own access objects) */
     bool big_endian, is64;
     Elf *elf;
     size_t n;
@@ -57,9 +57,9 @@ struct hp_dw_sections {
 static bool hidden(const char *name)
 {
     static const char *const never[] = {
-        ".debug_loc",         ".debug_loclists",    ".debug_macro",       ".debug_macinfo",
-        ".debug_frame",       ".debug_pubnames",    ".debug_pubtypes",    ".debug_gnu_pubnames",
-        ".debug_gnu_pubtypes", ".debug_names",      ".gdb_index",         ".eh_frame",
+        ".debug_loc",          ".debug_loclists", ".debug_macro",    ".debug_macinfo",
+        ".debug_frame",        ".debug_pubnames", ".debug_pubtypes", ".debug_gnu_pubnames",
+        ".debug_gnu_pubtypes", ".debug_names",    ".gdb_index",      ".eh_frame",
     };
     for (size_t i = 0; i < sizeof(never) / sizeof(*never); i++)
         if (!strcmp(name, never[i]))
@@ -125,8 +125,9 @@ static bool inflate_section(hp_dw_sections *s, dw_section *sec, const unsigned c
         size_t got = 0;
         if (!s->inflater)
             s->inflater = libdeflate_alloc_decompressor();
-        ok = s->inflater && libdeflate_zlib_decompress(s->inflater, in, n, out, sec->size, &got) ==
-                                LIBDEFLATE_SUCCESS &&
+        ok = s->inflater &&
+             libdeflate_zlib_decompress(s->inflater, in, n, out, sec->size, &got) ==
+                 LIBDEFLATE_SUCCESS &&
              got == sec->size;
     } else {
         size_t got = ZSTD_decompress(out, sec->size, in, n);
@@ -134,8 +135,8 @@ static bool inflate_section(hp_dw_sections *s, dw_section *sec, const unsigned c
     }
     if (!ok) {
         free(out);
-        fail(s, sec, sec->ctype == ELFCOMPRESS_ZLIB ? "cannot inflate (zlib)"
-                                                    : "cannot inflate (zstd)");
+        fail(s, sec,
+             sec->ctype == ELFCOMPRESS_ZLIB ? "cannot inflate (zlib)" : "cannot inflate (zstd)");
         return false;
     }
     sec->data = out;

@@ -12,8 +12,14 @@
 #include "symbolizer-internal.h"
 
 /* DWARF 5 unit types (dwarf.h is libdwarf's) */
-enum { UT_COMPILE = 1, UT_TYPE = 2, UT_PARTIAL = 3, UT_SKELETON = 4, UT_SPLIT_COMPILE = 5,
-       UT_SPLIT_TYPE = 6 };
+enum {
+    UT_COMPILE = 1,
+    UT_TYPE = 2,
+    UT_PARTIAL = 3,
+    UT_SKELETON = 4,
+    UT_SPLIT_COMPILE = 5,
+    UT_SPLIT_TYPE = 6
+};
 
 typedef struct reader {
     const unsigned char *p, *end;
@@ -140,8 +146,7 @@ static int scan_aranges(hp_dw_sections *s, hp_dw_units *u)
         uint64_t cu_off = rd(&r, osize);
         unsigned asize = (unsigned)rd(&r, 1), segsize = (unsigned)rd(&r, 1);
         hp_dw_unit *unit = unit_at(u, cu_off);
-        if (r.bad || version != 2 || (asize != 4 && asize != 8) || segsize || !unit ||
-            unit->listed)
+        if (r.bad || version != 2 || (asize != 4 && asize != 8) || segsize || !unit || unit->listed)
             return -EBADMSG;
         unit->listed = true;
         unit->first = u->nranges;
