@@ -6,6 +6,9 @@
 #
 #   fx-O0         C, -O0 -g, PIE
 #   fx-O2-nopie   C, -O2 -g, -no-pie (fx_inner inlined into fx_outer)
+#   fx-zlib, fx-zstd  fx-O2-nopie with objcopy --compress-debug-sections=zlib /
+#                 =zstd (SHF_COMPRESSED, ELFCOMPRESS_ZLIB / ELFCOMPRESS_ZSTD);
+#                 the fuzz seed fx-zlib-corrupt flips bytes of its .debug_info
 #   fxx-O2        C++, -O2 -g, PIE (namespace, template, static, anonymous namespace)
 #   libfx.so      C shared library, -O2 -g, .text at a non-zero file offset
 #   fx-split      fx-O2 stripped + .gnu_debuglink to fx-split.debug (same dir)
@@ -40,6 +43,8 @@ map="-ffile-prefix-map=$src=/fixtures/src -fno-asynchronous-unwind-tables"
 cd "$src"
 gcc -O0 -g $map -o "$out/fx-O0" fx.c
 gcc -O2 -g $map -no-pie -o "$out/fx-O2-nopie" fx.c
+objcopy --compress-debug-sections=zlib "$out/fx-O2-nopie" "$out/fx-zlib"
+objcopy --compress-debug-sections=zstd "$out/fx-O2-nopie" "$out/fx-zstd"
 g++ -O2 -g $map -o "$out/fxx-O2" fxx.cc
 gcc -O2 -g $map -shared -fPIC -o "$out/libfx.so" libfx.c
 gcc -O2 -gdwarf-4 $map -o "$out/fx-dwarf4" fx.c
@@ -114,3 +119,18 @@ mkdir -p "$seeds"
 cp "$out/fx-dwarf4" "$seeds/fx-dwarf4"
 head -c 2048 "$out/fx-O0" > "$seeds/truncated-2k"
 head -c 64 "$out/fx-O0" > "$seeds/ehdr-only"
+# fx-zlib with 20 bytes of its compressed .debug_info (past the 24-byte
+# compression header and the zlib stream's first bytes) flipped
+python3 - "$out/fx-zlib" "$seeds/fx-zlib-corrupt" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+shoff = struct.unpack_from('<Q', d, 0x28)[0]
+shentsize, shnum, shstrndx = struct.unpack_from('<HHH', d, 0x3a)
+sh = lambda i: struct.unpack_from('<IIQQQQIIQQ', d, shoff + i * shentsize)
+names = sh(shstrndx)[4]
+for i in range(shnum):
+    if d[names + sh(i)[0]:].split(b'\0')[0] == b'.debug_info':
+        for k in range(40, 60):
+            d[sh(i)[4] + k] ^= 0x5a
+open(sys.argv[2], 'wb').write(d)
+PY

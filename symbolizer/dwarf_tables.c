@@ -1,103 +1,13 @@
 /*
  * dwarf_tables.c - the libdwarf-free half of DWARF decoding: flattens the
  * nested scope ranges decoded by dwarf.c into disjoint "innermost scope"
- * segments, sorts the line rows, keeps the CU index, answers lookups by
- * bisection, and checks .debug_rnglists with libelf before libdwarf sees it.
+ * segments, sorts the line rows, builds the CU index. Calls no other file
+ * of the symbolizer but the interning in elf.c (see dwarf_lookup.c for the
+ * direction of the DWARF files).
  */
 #include "hp_common.h"
 
-#include <gelf.h>
-#include <libelf.h>
-
 #include "symbolizer-internal.h"
-
-/* ---- guards against libdwarf 20210528 bugs ------------------------------- */
-
-/* Headers of a DWARF 5 .debug_rnglists / .debug_loclists section, checked at
- * least as strictly as libdwarf does: its error path for a bad table header
- * frees the table twice (dwarf_load_rnglists, seen with ASan). */
-static bool lists_section_ok(const unsigned char *p, size_t n)
-{
-    size_t off = 0;
-    while (off < n) {
-        if (n - off < 4)
-            return false;
-        uint32_t len32;
-        memcpy(&len32, p + off, 4);
-        uint64_t len = len32;
-        size_t hdr = 4;
-        if (len32 == 0xffffffffu) {
-            if (n - off < 12)
-                return false;
-            memcpy(&len, p + off + 4, 8);
-            hdr = 12;
-        } else if (len32 >= 0xfffffff0u) {
-            return false;
-        }
-        size_t osize = hdr == 12 ? 8 : 4;
-        if (len < 8 || len > n - off - hdr)
-            return false;
-        const unsigned char *t = p + off + hdr;
-        uint16_t version;
-        memcpy(&version, t, 2);
-        uint8_t asize = t[2], segsize = t[3];
-        uint32_t count;
-        memcpy(&count, t + 4, 4);
-        if (version != 5 || (asize != 4 && asize != 8) || segsize != 0 ||
-            (uint64_t)count * osize > len - 8)
-            return false;
-        off += hdr + (size_t)len;
-    }
-    return true;
-}
-
-/* Returns NULL when the DWARF of fd looks safe to hand to libdwarf, else why not. */
-const char *hp_dw_precheck(int fd)
-{
-    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-    const char *why = NULL;
-    size_t shstrndx;
-    if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) != 0) {
-        why = "not an ELF file";
-        goto out;
-    }
-    Elf_Scn *scn = NULL;
-    while ((scn = elf_nextscn(elf, scn)) && !why) {
-        GElf_Shdr sh;
-        if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
-            continue;
-        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
-        if (!name || strncmp(name, ".debug_", 7) != 0)
-            continue;
-        /* Only .debug_rnglists is read through the buggy path (the symbolizer
-         * never asks libdwarf for location lists), and decompressing the other
-         * sections here would double the cost of opening a compressed debug
-         * file: libdwarf decompresses what it reads itself. Their compression
-         * headers are still checked. */
-        bool lists = !strcmp(name, ".debug_rnglists");
-        if (sh.sh_flags & SHF_COMPRESSED) {
-            GElf_Chdr ch;
-            if (!gelf_getchdr(scn, &ch) || ch.ch_type != ELFCOMPRESS_ZLIB ||
-                ch.ch_size / 1100 > sh.sh_size) {
-                why = "bad compressed debug section";
-                break;
-            }
-            if (lists && elf_compress(scn, 0, 0) < 0) {
-                why = "cannot decompress a debug section";
-                break;
-            }
-        }
-        if (!lists)
-            continue;
-        Elf_Data *d = elf_getdata(scn, NULL);
-        if (!d || (d->d_size && !d->d_buf) || !lists_section_ok(d->d_buf, d->d_size))
-            why = "bad .debug_rnglists or .debug_loclists header";
-    }
-out:
-    if (elf)
-        elf_end(elf);
-    return why;
-}
 
 /* ---- flattening ----------------------------------------------------------- */
 
@@ -113,7 +23,7 @@ static int range_cmp(const void *a, const void *b)
     return x->scope < y->scope ? -1 : x->scope > y->scope;
 }
 
-static int row_cmp(const void *a, const void *b)
+int hp_dw_row_cmp(const void *a, const void *b)
 {
     const hp_dw_row *x = a, *y = b;
     if (x->addr != y->addr)
@@ -205,7 +115,7 @@ int hp_dw_build_tables(hp_dw_cu *cu, hp_dw_range *ranges, size_t nranges)
     if (c.oom)
         return -ENOMEM;
     if (cu->nrows)
-        sort_unless_sorted(cu->rows, cu->nrows, sizeof(*cu->rows), row_cmp);
+        sort_unless_sorted(cu->rows, cu->nrows, sizeof(*cu->rows), hp_dw_row_cmp);
     return 0;
 }
 
@@ -314,132 +224,4 @@ void hp_dw_cu_release(hp_dw_cu *cu)
     cu->segs = NULL;
     cu->rows = NULL;
     cu->nscopes = cu->nsegs = cu->nrows = 0;
-}
-
-/* ---- lookups ------------------------------------------------------------------ */
-
-/* Innermost scope of cu at addr, -1 for none. */
-static int32_t cu_scope(const hp_dw_cu *cu, uint64_t addr)
-{
-    size_t lo = 0, hi = cu->nsegs;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cu->segs[mid].lo <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo ? cu->segs[lo - 1].scope : -1;
-}
-
-/* Last row of cu at or before addr (an end of sequence included), NULL for none. */
-static const hp_dw_row *cu_row(const hp_dw_cu *cu, uint64_t addr)
-{
-    size_t lo = 0, hi = cu->nrows;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cu->rows[mid].addr <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo ? &cu->rows[lo - 1] : NULL;
-}
-
-static uint32_t scope_depth(const hp_dw_cu *cu, int32_t s)
-{
-    uint32_t n = 0;
-    while (s >= 0 && (size_t)s < cu->nscopes && n < HP_SYM_MAX_FRAMES) {
-        s = cu->scopes[s].parent;
-        n++;
-    }
-    return n;
-}
-
-/* Number of the CUs whose extents cover addr, stored in cus[] (up to max). */
-static size_t covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max)
-{
-    size_t lo = 0, hi = d->nindex;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->index[mid].lo <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t n = 0;
-    /* walk back while an earlier extent may still reach past addr */
-    for (size_t i = lo; i-- > 0 && d->index[i].maxhi > addr && n < max;) {
-        if (d->index[i].hi <= addr)
-            continue;
-        bool dup = false;
-        for (size_t k = 0; k < n && !dup; k++)
-            dup = cus[k] == d->index[i].cu;
-        if (!dup)
-            cus[n++] = d->index[i].cu;
-    }
-    if (n || !lo || !max)
-        return n;
-    /* In a gap: the line table of the CU ending last before addr may still
-     * cover it (gcc's sequences include the alignment padding that the CU's
-     * ranges leave out). */
-    size_t best = lo - 1;
-    for (size_t i = lo, k = 0; i-- > 0 && k < 16; k++) {
-        if (d->index[i].hi == d->index[lo - 1].maxhi) {
-            best = i;
-            break;
-        }
-    }
-    cus[n++] = d->index[best].cu;
-    return n;
-}
-
-size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, size_t max)
-{
-    if (!max)
-        return 0;
-    uint32_t cand[8];
-    size_t ncand = covering_cus(d, addr, cand, 8);
-    /* Well-formed DWARF has one CU here. Overlapping CUs: the innermost scope
-     * and the last row at or before addr over all of them, as if merged. */
-    hp_dw_cu *scu = NULL;
-    const hp_dw_row *row = NULL;
-    int32_t scope = -1;
-    uint32_t best_depth = 0;
-    for (size_t k = 0; k < ncand; k++) {
-        hp_dw_cu *cu = &d->cus[cand[k]];
-        if (cu->state == HP_DW_CU_PENDING)
-            hp_dwarf_decode_cu(d, cand[k]);
-        if (cu->state != HP_DW_CU_DONE)
-            continue;
-        int32_t s = cu_scope(cu, addr);
-        uint32_t depth = s >= 0 ? scope_depth(cu, s) : 0;
-        if (s >= 0 && depth > best_depth) {
-            scu = cu;
-            scope = s;
-            best_depth = depth;
-        }
-        const hp_dw_row *r = cu_row(cu, addr);
-        if (r && (!row || row_cmp(r, row) > 0))
-            row = r;
-    }
-    if (row && row->file == UINT32_MAX)
-        row = NULL;
-    if (scope < 0 && !row)
-        return 0;
-    frames[0] =
-        (hp_sym_frame){.function = scope >= 0 ? hp_dw_scope_name(d, &scu->scopes[scope]) : NULL};
-    if (row) {
-        frames[0].file = row->file < d->nfiles ? d->files[row->file] : NULL;
-        frames[0].line = row->line;
-    }
-    size_t n = 1;
-    for (int32_t s = scope; s >= 0 && scu->scopes[s].parent >= 0 && n < max; n++) {
-        const hp_dw_scope *sc = &scu->scopes[s];
-        frames[n] = (hp_sym_frame){.function = hp_dw_scope_name(d, &scu->scopes[sc->parent]),
-                                   .file = sc->call_file,
-                                   .line = sc->call_line};
-        s = sc->parent;
-    }
-    return n;
 }

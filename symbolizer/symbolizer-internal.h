@@ -1,6 +1,6 @@
 /*
  * symbolizer-internal.h - types shared by the files of the symbolizer module
- * (elf.c, search.c, dwarf.c, dwarf_build.c, dwarf_tables.c, symbolizer.c) and by
+ * (elf.c, search.c, dwarf*.c, symbolizer.c) and by
  * its tests. Not a public header.
  *
  * Layout of the decoded tables (all sorted by address, searched by bisection):
@@ -339,13 +339,77 @@ int hp_dw_add_row(hp_dw_cu *cu, size_t *alloc, hp_dw_row row, size_t *seq_start,
 /** hp_dw_cu_release - free the tables of one CU. */
 void hp_dw_cu_release(hp_dw_cu *cu);
 
+/** hp_dw_row_cmp - qsort order of rows: by address, an end of sequence first. */
+int hp_dw_row_cmp(const void *a, const void *b);
+
+/* ---- dwarf_sections.c ------------------------------------------------------ */
+
+typedef struct hp_dw_sections hp_dw_sections;
+
+/* What libdwarf is told of a section (its Dwarf_Obj_Access_Section). */
+typedef struct hp_dw_section_info {
+    const char *name; /* "" for a section libdwarf is not to see */
+    uint64_t addr, type, size, link, info, entsize; /* size: inflated */
+} hp_dw_section_info;
+
 /**
- * hp_dw_precheck - sanity checks libdwarf 20210528 needs before it is given
- * the ELF file at fd (it double-frees on bad .debug_rnglists headers;
- * compressed sections must have sane compression headers).
- * Returns: NULL when safe, else a static one-line reason.
+ * hp_dw_sections_open - read the section headers of the ELF file at fd (which
+ * must stay open until hp_dw_sections_free) and check what libdwarf 20210528
+ * cannot survive: bad compression headers, bad .debug_rnglists table headers.
+ * Returns: 0 and *ret; -ENOEXEC, -EBADMSG or -ENOMEM with *ret_why a static
+ *          one-line reason.
  */
-const char *hp_dw_precheck(int fd);
+int hp_dw_sections_open(int fd, hp_dw_sections **ret, const char **ret_why);
+/** hp_dw_sections_free - accepts NULL; returns NULL. */
+hp_dw_sections *hp_dw_sections_free(hp_dw_sections *s);
+size_t hp_dw_sections_count(const hp_dw_sections *s);
+/** hp_dw_sections_info - section i (0-based, as in the ELF file); false past the end. */
+bool hp_dw_sections_info(const hp_dw_sections *s, size_t i, hp_dw_section_info *ret);
+bool hp_dw_sections_big_endian(const hp_dw_sections *s);
+bool hp_dw_sections_is64(const hp_dw_sections *s);
+/**
+ * hp_dw_sections_load - the bytes of section i, inflated on first use.
+ * Returns: 0 and *ret / *ret_n (valid until hp_dw_sections_free); -ENOENT for
+ *          a hidden section; -EBADMSG when it cannot be read or inflated
+ *          (hp_dw_sections_error says why).
+ */
+int hp_dw_sections_load(hp_dw_sections *s, size_t i, const unsigned char **ret, size_t *ret_n);
+/** hp_dw_sections_error - why the first section failed to load ("cannot inflate (zlib)
+ * .debug_info"), NULL if none did; accepts NULL. */
+const char *hp_dw_sections_error(const hp_dw_sections *s);
+
+/* ---- dwarf_units.c --------------------------------------------------------- */
+
+typedef struct hp_dw_unit_range {
+    uint64_t lo, hi;
+} hp_dw_unit_range;
+
+/* One unit of .debug_info and what .debug_aranges says of it. */
+typedef struct hp_dw_unit {
+    uint64_t hdr_off, die_off; /* .debug_info offsets of its header and its DIE */
+    uint16_t version;
+    uint8_t type;   /* DW_UT_* for DWARF 5, 0 before */
+    bool listed;    /* .debug_aranges has a set for it */
+    size_t first, n; /* its ranges in hp_dw_units.ranges */
+} hp_dw_unit;
+
+typedef struct hp_dw_units {
+    hp_dw_unit *units; /* in .debug_info order */
+    size_t nunits;
+    hp_dw_unit_range *ranges;
+    size_t nranges;
+    bool has_lines; /* .debug_line is present */
+} hp_dw_units;
+
+/**
+ * hp_dw_units_scan - the unit headers of .debug_info and the ranges of
+ * .debug_aranges, from the raw sections of s.
+ * Returns: 0 and *ret (hp_dw_units_release); -ENOENT without .debug_aranges,
+ *          -EBADMSG when either section is not as expected, -ENOMEM; then
+ *          *ret is empty and the CUs are to be indexed from their DIEs.
+ */
+int hp_dw_units_scan(hp_dw_sections *s, hp_dw_units *ret);
+void hp_dw_units_release(hp_dw_units *u);
 
 /* ---- dwarf_build.c ------------------------------------------------------------ */
 
@@ -463,6 +527,8 @@ const char *hp_dw_scope_name(hp_dwarf_info *d, hp_dw_scope *sc);
 void hp_dw_state_release(hp_dw_state *b);
 /** hp_dw_info_release - free the tables of d (not its session) and zero it. */
 void hp_dw_info_release(hp_dwarf_info *d);
+
+/* ---- dwarf_lookup.c ---------------------------------------------------------- */
 
 /**
  * hp_dwarf_lookup - fill frames (innermost first) for addr, decoding the CUs

@@ -5,7 +5,8 @@
  * shared-library address translation, .gnu_debuglink and build-id debug
  * files, build-id and CRC mismatches, dwz supplementary files, .dynsym
  * fallback, file search by name and by build-id, corrupt input, demangling,
- * debuginfod without servers, scope names completed only when looked up.
+ * debuginfod without servers, scope names completed only when looked up,
+ * zlib and zstd compressed debug sections (a corrupt one included).
  * Usage: test-symbolizer TESTDATA_DIR
  */
 #include <setjmp.h>
@@ -534,6 +535,68 @@ static void test_search_build_id(void **state)
     hp_symbolizer_free(s);
 }
 
+/* ---- compressed debug sections ---------------------------------------------- */
+
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/* fx-zlib / fx-zstd are fx-O2-nopie with its debug sections compressed by
+ * objcopy --compress-debug-sections=zlib / =zstd (scripts/make-fixtures.sh):
+ * every lookup in its functions answers as in the uncompressed object. */
+static void test_compressed_sections(void **state)
+{
+    (void)state;
+    hp_symbolizer *s = new_session("/nonexistent", NULL);
+    hp_symobj *plain = open_obj(s, "bin/fx-O2-nopie");
+    const char *packed[] = {"bin/fx-zlib", "bin/fx-zstd"};
+    check_inline_chain("bin/fx-zstd");
+    for (size_t k = 0; k < 2; k++) {
+        hp_symobj *o = open_obj(s, packed[k]);
+        const uint64_t *starts;
+        const char *const *names;
+        size_t n = hp_symobj_functions(plain, &starts, &names), compared = 0;
+        for (size_t i = 0; i < n; i++) {
+            for (uint64_t a = starts[i]; a < starts[i] + 48; a++) {
+                static hp_sym_result want;
+                assert_int_equal(hp_symobj_lookup_obj(plain, a, &want), 0);
+                assert_int_equal(hp_symobj_lookup_obj(o, a, &res), 0);
+                assert_int_equal(res.nframes, want.nframes);
+                for (size_t f = 0; f < res.nframes; f++) {
+                    assert_true(same_str(res.frames[f].function, want.frames[f].function));
+                    assert_true(same_str(res.frames[f].file, want.frames[f].file));
+                    assert_int_equal(res.frames[f].line, want.frames[f].line);
+                }
+                compared += res.nframes > 0;
+            }
+        }
+        assert_true(compared > 100);
+        assert_true(hp_symobj_has_dwarf(o));
+        assert_null(hp_symobj_warning(o));
+    }
+    hp_symbolizer_free(s);
+}
+
+/* fx-zlib with bytes of its compressed .debug_info flipped (a fuzz seed): a
+ * warning naming the section, then the ELF symbols answer. */
+static void test_corrupt_compressed_section(void **state)
+{
+    (void)state;
+    hp_symbolizer *s = new_session("/nonexistent", NULL);
+    hp_symobj *plain = open_obj(s, "bin/fx-O2-nopie");
+    hp_symobj *o = open_obj(s, "fuzz/fuzz-symbolize-elf/fx-zlib-corrupt");
+    uint64_t leaf = fn_start(plain, "fx_leaf");
+    assert_int_equal(hp_symobj_lookup_obj(o, leaf + 1, &res), 0);
+    assert_int_equal(res.nframes, 0);
+    assert_string_equal(res.symbol, "fx_leaf");
+    const char *w = hp_symobj_warning(o);
+    assert_non_null(w);
+    if (!strstr(w, "cannot inflate (zlib) .debug_info"))
+        fail_msg("warning '%s'", w);
+    hp_symbolizer_free(s);
+}
+
 /* ---- corrupt input ----------------------------------------------------------- */
 
 static void test_corrupt_objects(void **state)
@@ -628,6 +691,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_file_search),
         cmocka_unit_test(test_search_build_id),
         cmocka_unit_test(test_debuginfod_offline),
+        cmocka_unit_test(test_compressed_sections),
+        cmocka_unit_test(test_corrupt_compressed_section),
         cmocka_unit_test(test_corrupt_objects),
         cmocka_unit_test(test_demangle),
     };

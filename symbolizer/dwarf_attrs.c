@@ -1,0 +1,327 @@
+/*
+ * dwarf_attrs.c - reading one DIE with libdwarf for dwarf.c: its attributes,
+ * each read on first use and only when its abbreviation declares it (the set
+ * cached per abbreviation, as dwarf_attr scans the DIE), the forms libdwarf
+ * 20210528 does not decode (implicit_const, ref_sup4/8), and its pc ranges
+ * (low/high pc, DWARF 4 .debug_ranges, DWARF 5 rnglists); and the tally of
+ * libdwarf errors. Called by dwarf.c; calls dwarf_build.c (what is kept).
+ */
+#include "hp_common.h"
+
+#include <libdwarf/dwarf.h>
+#include <libdwarf/libdwarf.h>
+
+#include "dwarf_die.h"
+
+void hp_dwa_note_error(hp_dwa_ctx *c, Dwarf_Error err, const char *what)
+{
+    /* a section that could not be inflated says so itself */
+    const char *lost = hp_dw_sections_error(c->elf.secs);
+    if (!lost)
+        lost = hp_dw_sections_error(c->alt_elf.secs);
+    if (lost)
+        hp_dw_error(&c->b, lost, "corrupt compressed section");
+    else
+        hp_dw_error(&c->b, what, err ? dwarf_errmsg(err) : NULL);
+    if (err)
+        hp_dwarf_dealloc_error(c->cur, err);
+}
+
+/* r, the result of a libdwarf call; an error is noted (and freed). */
+int hp_dwa_r(hp_dwa_ctx *c, int r, Dwarf_Error err, const char *what)
+{
+    if (r == DW_DLV_ERROR)
+        hp_dwa_note_error(c, err, what);
+    return r;
+}
+
+/* Frees an error that is not worth a warning. */
+void hp_dwa_drop_error(hp_dwa_ctx *c, Dwarf_Error err)
+{
+    if (err)
+        hp_dwarf_dealloc_error(c->cur, err);
+}
+
+/* ---- attributes ------------------------------------------------------------ */
+
+/* The libdwarf numbers of the A_* attributes. */
+/* clang-format off */
+static const Dwarf_Half attr_nums[A_COUNT] = {
+    DW_AT_low_pc, DW_AT_high_pc, DW_AT_ranges, DW_AT_linkage_name, DW_AT_MIPS_linkage_name,
+    DW_AT_name, DW_AT_abstract_origin, DW_AT_specification, DW_AT_call_file, DW_AT_call_line,
+    DW_AT_comp_dir, DW_AT_stmt_list, DW_AT_language};
+/* clang-format on */
+
+/* Which A_* attributes the DIEs of die's abbreviation have (bit k), cached by
+ * the abbreviation's .debug_abbrev offset; every bit when it cannot be read. */
+static unsigned attr_mask(hp_dwa_ctx *c, Dwarf_Die die)
+{
+    const unsigned all = (1u << A_COUNT) - 1;
+    Dwarf_Off goff = 0, off;
+    Dwarf_Unsigned len = 0, n = 0, num, form;
+    Dwarf_Signed ic;
+    Dwarf_Error err = NULL;
+    Dwarf_Abbrev ab = NULL;
+    uint32_t m = 0;
+    if (dwarf_die_abbrev_global_offset(die, &goff, &n, &err) != DW_DLV_OK)
+        return hp_dwa_drop_error(c, err), all;
+    if (hp_dw_mask_get(&c->b, goff, c->cur == c->alt, &m))
+        return m;
+    if (dwarf_get_abbrev(c->cur, goff, &ab, &len, &n, &err) != DW_DLV_OK)
+        return hp_dwa_drop_error(c, err), all;
+    for (Dwarf_Unsigned i = 0; i < n && m != all; i++) {
+        if (dwarf_get_abbrev_entry_b(ab, i, 1, &num, &form, &ic, &off, &err) != DW_DLV_OK) {
+            hp_dwa_drop_error(c, err);
+            m = all;
+            break;
+        }
+        for (int k = 0; k < A_COUNT; k++)
+            m |= num == attr_nums[k] ? 1u << k : 0;
+    }
+    dwarf_dealloc(c->cur, ab, DW_DLA_ABBREV);
+    hp_dw_mask_put(&c->b, goff, c->cur == c->alt, m);
+    return m;
+}
+
+/* Starts reading the attributes of die; release with hp_dwa_release. */
+hp_dwa_attrs hp_dwa_of(hp_dwa_ctx *c, Dwarf_Die die)
+{
+    return (hp_dwa_attrs){.die = die, .mask = attr_mask(c, die)};
+}
+
+/* Attribute k of the DIE, NULL when it has none. */
+Dwarf_Attribute hp_dwa_get(hp_dwa_ctx *c, hp_dwa_attrs *a, int k)
+{
+    Dwarf_Error err = NULL;
+    unsigned bit = 1u << k;
+    if (!(a->mask & bit) || (a->fetched & bit))
+        return a->at[k];
+    a->fetched |= bit;
+    if (hp_dwa_r(c, dwarf_attr(a->die, attr_nums[k], &a->at[k], &err), err, "attribute") !=
+        DW_DLV_OK)
+        a->at[k] = NULL;
+    return a->at[k];
+}
+
+void hp_dwa_release(hp_dwa_ctx *c, hp_dwa_attrs *a)
+{
+    for (int k = 0; k < A_COUNT; k++)
+        if (a->at[k])
+            dwarf_dealloc(c->cur, a->at[k], DW_DLA_ATTR);
+    *a = (hp_dwa_attrs){0};
+}
+
+const char *hp_dwa_str(hp_dwa_ctx *c, hp_dwa_attrs *a, int k)
+{
+    char *s = NULL;
+    Dwarf_Error err = NULL;
+    Dwarf_Attribute at = hp_dwa_get(c, a, k);
+    if (!at)
+        return NULL;
+    int r = hp_dwa_r(c, dwarf_formstring(at, &s, &err), err, "attribute string");
+    /* libdwarf's stand-in for an alternate-file string it cannot read */
+    if (r == DW_DLV_OK && s[0] == '<' && strstr(s, "-no-tied-file>"))
+        return NULL;
+    return r == DW_DLV_OK ? s : NULL;
+}
+
+bool hp_dwa_udata(hp_dwa_ctx *c, hp_dwa_attrs *a, int k, Dwarf_Unsigned *ret)
+{
+    Dwarf_Attribute at = hp_dwa_get(c, a, k);
+    Dwarf_Error err = NULL;
+    Dwarf_Half form = 0;
+    if (!at || hp_dwa_r(c, dwarf_whatform(at, &form, &err), err, "attribute form") != DW_DLV_OK)
+        return false;
+    Dwarf_Signed sv = 0;
+    if (form != DW_FORM_implicit_const)
+        return hp_dwa_r(c, dwarf_formudata(at, ret, &err), err, "attribute value") == DW_DLV_OK;
+    /* libdwarf 20210528's dwarf_formudata rejects implicit_const */
+    if (hp_dwa_r(c, dwarf_formsdata(at, &sv, &err), err, "attribute value") != DW_DLV_OK)
+        return false;
+    *ret = (Dwarf_Unsigned)sv;
+    return true;
+}
+
+/* DW_FORM_ref_sup4/8, which libdwarf 20210528 does not decode: the value
+ * read from .debug_info at the attribute's offset. */
+static int ref_sup(hp_dwa_ctx *c, Dwarf_Die die, Dwarf_Attribute attr, unsigned size,
+                   Dwarf_Off *ret, Dwarf_Error *err)
+{
+    Dwarf_Off at = 0;
+    uint64_t v = 0;
+    hp_dwarf_info *o = c->b.out;
+    int r = dwarf_attr_offset(die, attr, &at, err);
+    if (r != DW_DLV_OK)
+        return r;
+    if (c->cur != c->dbg || !o->read || o->read(o->hook_arg, at, size, &v) < 0)
+        return DW_DLV_NO_ENTRY;
+    *ret = v;
+    return DW_DLV_OK;
+}
+
+/* Global .debug_info offset referenced by attribute k, *alt set when it is
+ * one of the dwz file (every reference of a DIE of that file is); false for
+ * none or for an alternate-file reference without that file. */
+bool hp_dwa_ref(hp_dwa_ctx *c, hp_dwa_attrs *a, int k, Dwarf_Off *ret, bool *alt)
+{
+    Dwarf_Attribute at = hp_dwa_get(c, a, k);
+    Dwarf_Error err = NULL;
+    Dwarf_Half form = 0;
+    int r;
+    if (!at || hp_dwa_r(c, dwarf_whatform(at, &form, &err), err, "reference form") != DW_DLV_OK)
+        return false;
+    *alt = c->cur == c->alt || form == DW_FORM_GNU_ref_alt || form == DW_FORM_ref_sup4 ||
+           form == DW_FORM_ref_sup8;
+    if (*alt && !c->alt)
+        r = DW_DLV_NO_ENTRY;
+    else if (form == DW_FORM_ref_sup4 || form == DW_FORM_ref_sup8)
+        r = ref_sup(c, a->die, at, form == DW_FORM_ref_sup4 ? 4 : 8, ret, &err);
+    else
+        r = dwarf_global_formref(at, ret, &err);
+    return hp_dwa_r(c, r, err, "reference value") == DW_DLV_OK;
+}
+
+/* low_pc: DW_DLV_OK with *ret, DW_DLV_NO_ENTRY, or DW_DLV_ERROR (noted). */
+int hp_dwa_lowpc(hp_dwa_ctx *c, hp_dwa_attrs *a, Dwarf_Addr *ret)
+{
+    Dwarf_Error err = NULL;
+    if (!a->low_read) {
+        a->low_read = true;
+        Dwarf_Attribute at = hp_dwa_get(c, a, A_LOW);
+        a->low_r =
+            at ? hp_dwa_r(c, dwarf_formaddr(at, &a->low, &err), err, "low_pc") : DW_DLV_NO_ENTRY;
+    }
+    if (a->low_r == DW_DLV_OK)
+        *ret = a->low;
+    return a->low_r;
+}
+
+/* high_pc as an address (a constant form is an offset from lo), as lowpc. */
+static int attr_highpc(hp_dwa_ctx *c, hp_dwa_attrs *a, Dwarf_Addr lo, Dwarf_Addr *ret)
+{
+    Dwarf_Attribute at = hp_dwa_get(c, a, A_HIGH);
+    Dwarf_Error err = NULL;
+    Dwarf_Half f = 0;
+    Dwarf_Unsigned v = 0;
+    if (!at)
+        return DW_DLV_NO_ENTRY;
+    if (hp_dwa_r(c, dwarf_whatform(at, &f, &err), err, "high_pc") != DW_DLV_OK)
+        return DW_DLV_ERROR;
+    if (f == DW_FORM_addr || f == DW_FORM_addrx || f == DW_FORM_GNU_addr_index ||
+        (f >= DW_FORM_addrx1 && f <= DW_FORM_addrx4))
+        return hp_dwa_r(c, dwarf_formaddr(at, ret, &err), err, "high_pc");
+    if (!hp_dwa_udata(c, a, A_HIGH, &v))
+        return DW_DLV_ERROR;
+    *ret = lo + v;
+    return DW_DLV_OK;
+}
+
+/* ---- ranges ------------------------------------------------------------- */
+
+static bool rnglists(hp_dwa_ctx *c, Dwarf_Attribute attr, Dwarf_Half form, int32_t scope,
+                     uint32_t depth)
+{
+    Dwarf_Unsigned val = 0, count = 0, goff = 0;
+    Dwarf_Error err = NULL;
+    if (form == DW_FORM_rnglistx) {
+        if (dwarf_formudata(attr, &val, &err) != DW_DLV_OK)
+            goto fail;
+    } else {
+        Dwarf_Off o;
+        if (dwarf_global_formref(attr, &o, &err) != DW_DLV_OK)
+            goto fail;
+        val = o;
+    }
+    Dwarf_Rnglists_Head head = NULL;
+    int r = dwarf_rnglists_get_rle_head(attr, form, val, &head, &count, &goff, &err);
+    if (r != DW_DLV_OK)
+        goto fail;
+    bool any = false;
+    for (Dwarf_Unsigned i = 0; i < count && i < 100000; i++) {
+        unsigned len = 0, code = 0;
+        Dwarf_Unsigned raw1, raw2, lo, hi;
+        Dwarf_Bool unavail = 0;
+        if (hp_dwa_r(c,
+                     dwarf_get_rnglists_entry_fields_a(head, i, &len, &code, &raw1, &raw2, &unavail,
+                                                       &lo, &hi, &err),
+                     err, "rnglists entry") != DW_DLV_OK ||
+            code == DW_RLE_end_of_list)
+            break;
+        if (code == DW_RLE_base_address || code == DW_RLE_base_addressx || unavail)
+            continue;
+        hp_dw_add_range(&c->b, lo, hi, scope, depth);
+        any = true;
+    }
+    dwarf_dealloc_rnglists_head(head);
+    return any;
+fail:
+    if (err)
+        hp_dwa_note_error(c, err, "rnglists");
+    return false;
+}
+
+static bool ranges_v4(hp_dwa_ctx *c, Dwarf_Die die, Dwarf_Attribute attr, int32_t scope,
+                      uint32_t depth)
+{
+    Dwarf_Off off = 0, real = 0;
+    Dwarf_Error err = NULL;
+    Dwarf_Unsigned u;
+    if (dwarf_global_formref(attr, &off, &err) != DW_DLV_OK) {
+        hp_dwa_drop_error(c, err);
+        err = NULL;
+        if (hp_dwa_r(c, dwarf_formudata(attr, &u, &err), err, "ranges offset") != DW_DLV_OK)
+            return false;
+        off = u;
+    }
+    Dwarf_Ranges *buf = NULL;
+    Dwarf_Signed n = 0;
+    Dwarf_Unsigned bytes = 0;
+    if (hp_dwa_r(c, dwarf_get_ranges_b(c->dbg, off, die, &real, &buf, &n, &bytes, &err), err,
+                 "ranges") != DW_DLV_OK)
+        return false;
+    uint64_t base = c->cu_base;
+    bool any = false;
+    for (Dwarf_Signed i = 0; i < n; i++) {
+        if (buf[i].dwr_type == DW_RANGES_END)
+            break;
+        if (buf[i].dwr_type == DW_RANGES_ADDRESS_SELECTION) {
+            base = buf[i].dwr_addr2;
+            continue;
+        }
+        hp_dw_add_range(&c->b, base + buf[i].dwr_addr1, base + buf[i].dwr_addr2, scope, depth);
+        any = true;
+    }
+    dwarf_ranges_dealloc(c->dbg, buf, n);
+    return any;
+}
+
+/* Adds the ranges of the DW_AT_ranges attribute; false when it has none. */
+static bool ranges_attr(hp_dwa_ctx *c, hp_dwa_attrs *a, int32_t scope, uint32_t depth)
+{
+    Dwarf_Attribute at = hp_dwa_get(c, a, A_RANGES);
+    Dwarf_Error err = NULL;
+    Dwarf_Half form = 0;
+    if (!at || hp_dwa_r(c, dwarf_whatform(at, &form, &err), err, "ranges form") != DW_DLV_OK)
+        return false;
+    if (c->version >= 5 || form == DW_FORM_rnglistx)
+        return rnglists(c, at, form, scope, depth);
+    return ranges_v4(c, a->die, at, scope, depth);
+}
+
+/* Adds the pc ranges of a DIE: low/high pc, else DW_AT_ranges (for a CU
+ * DIE also when high_pc is missing); false when it has none. */
+bool hp_dwa_ranges(hp_dwa_ctx *c, hp_dwa_attrs *a, int32_t scope, uint32_t depth, bool cu)
+{
+    Dwarf_Addr lo = 0, hi = 0;
+    if (hp_dwa_lowpc(c, a, &lo) == DW_DLV_OK) {
+        if (attr_highpc(c, a, lo, &hi) == DW_DLV_OK) {
+            if (!cu && (lo == 0 || hi <= lo))
+                return false;
+            hp_dw_add_range(&c->b, lo, hi, scope, depth);
+            return true;
+        }
+        if (!cu)
+            return false;
+    }
+    return ranges_attr(c, a, scope, depth);
+}
