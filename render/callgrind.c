@@ -63,7 +63,7 @@ static int frame_locs(cg *c, uint32_t frame)
         const char *fname = l->file ? hp_profile_str(p, l->file) : "??";
         char func[4096];
         snprintf(func, sizeof(func), "%s%s",
-                 l->function ? hp_profile_str(p, p->functions[l->function].short_name) : "??",
+                 hp_profile_line_name(p, l),
                  i + 1 < L->nlines ? "[inline]" : "");
         int64_t f = name_id(c, fname), fn = name_id(c, func);
         if (f < 0 || fn < 0 || HP_GROW(c->locs, c->locs_alloc, c->nlocs + 1) < 0)
@@ -120,12 +120,10 @@ static int add_call(cg *c, const cg_loc *caller, const cg_loc *callee, double co
     return 0;
 }
 
-static const cg *sort_cg;
-
-static int call_cmp(const void *pa, const void *pb)
+static int call_cmp(const void *pa, const void *pb, void *ctx)
 {
     const cg_call *a = pa, *b = pb;
-    const hp_strtab *n = sort_cg->names;
+    const hp_strtab *n = ctx;
     int d = strcmp(hp_strtab_get(n, a->caller.file), hp_strtab_get(n, b->caller.file));
     if (d)
         return d;
@@ -179,9 +177,7 @@ int hp_render_callgrind(const hp_report *r, FILE *out)
             rc = -ENOMEM;
     }
     if (rc == 0) {
-        sort_cg = &c;
-        qsort(c.calls, c.ncalls, sizeof(*c.calls), call_cmp);
-        sort_cg = NULL;
+        qsort_r(c.calls, c.ncalls, sizeof(*c.calls), call_cmp, c.names);
         uint32_t next_file = 0, next_func = 0;
         fputs("events: Hits\n\n", out);
         for (size_t i = 0; i < c.ncalls; i++) {
