@@ -149,22 +149,17 @@ static uint64_t stack_hash(const uint32_t *locs, uint32_t depth)
     return hp_hash_bytes(locs, depth * sizeof(*locs), depth);
 }
 
+static uint64_t sample_hash_of(const void *ctx, size_t id)
+{
+    const hp_profile *p = ctx;
+    const hp_sample *s = &p->samples[id];
+    return stack_hash(p->stack_locs + s->stack, s->depth);
+}
+
 static int sample_rehash(hp_profile *p, size_t nslots)
 {
-    uint32_t *slots = hp_new0(uint32_t, nslots);
-    if (!slots)
-        return -ENOMEM;
-    for (size_t i = 0; i < p->nsamples; i++) {
-        const hp_sample *s = &p->samples[i];
-        size_t h = stack_hash(p->stack_locs + s->stack, s->depth) & (nslots - 1);
-        while (slots[h])
-            h = (h + 1) & (nslots - 1);
-        slots[h] = (uint32_t)i + 1;
-    }
-    free(p->sample_slots);
-    p->sample_slots = slots;
-    p->sample_nslots = nslots;
-    return 0;
+    return hp_hash_reindex(&p->sample_slots, &p->sample_nslots, nslots, p->nsamples,
+                           sample_hash_of, p);
 }
 
 /* Index of the sample with this stack; creates it (zero values) when absent

@@ -79,6 +79,12 @@ static uint64_t call_hash(const cg_loc *a, const cg_loc *b)
     return hp_hash_bytes(k, sizeof(k), 7);
 }
 
+static uint64_t call_hash_of(const void *ctx, size_t id)
+{
+    const cg_call *x = &((const cg *)ctx)->calls[id];
+    return call_hash(&x->caller, &x->callee);
+}
+
 static bool same_loc(const cg_loc *a, const cg_loc *b)
 {
     return a->file == b->file && a->func == b->func && a->line == b->line;
@@ -88,18 +94,8 @@ static int add_call(cg *c, const cg_loc *caller, const cg_loc *callee, double co
 {
     if ((c->ncalls + 1) * 2 > c->nslots) {
         size_t n = c->nslots ? c->nslots * 2 : 256;
-        uint32_t *slots = hp_new0(uint32_t, n);
-        if (!slots)
+        if (hp_hash_reindex(&c->slots, &c->nslots, n, c->ncalls, call_hash_of, c) < 0)
             return -ENOMEM;
-        for (size_t i = 0; i < c->ncalls; i++) {
-            size_t h = call_hash(&c->calls[i].caller, &c->calls[i].callee) & (n - 1);
-            while (slots[h])
-                h = (h + 1) & (n - 1);
-            slots[h] = (uint32_t)i + 1;
-        }
-        free(c->slots);
-        c->slots = slots;
-        c->nslots = n;
     }
     size_t h = call_hash(caller, callee) & (c->nslots - 1);
     while (c->slots[h]) {
