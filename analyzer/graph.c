@@ -14,11 +14,10 @@ typedef struct edge_slot {
     uint32_t stamp; /* last stack (+ 1) that added to the edge */
 } edge_slot;
 
-static const hp_graph *sort_graph;
-
-static int node_cmp(const void *pa, const void *pb)
+/* by |cum| descending, then key */
+static int node_cmp(const void *pa, const void *pb, void *ctx)
 {
-    const hp_report *r = sort_graph->report;
+    const hp_report *r = ctx;
     uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
     double ca = fabs(r->cum[a]), cb = fabs(r->cum[b]);
     if (ca != cb)
@@ -26,13 +25,15 @@ static int node_cmp(const void *pa, const void *pb)
     return strcmp(hp_report_key(r, a), hp_report_key(r, b));
 }
 
-static int edge_cmp(const void *pa, const void *pb)
+/* by weight descending, then source and destination key */
+static int edge_cmp(const void *pa, const void *pb, void *ctx)
 {
     const hp_graph_edge *a = pa, *b = pb;
     if (a->weight != b->weight)
         return a->weight > b->weight ? -1 : 1;
-    const hp_report *r = sort_graph->report;
-    const hp_graph_node *n = sort_graph->nodes;
+    const hp_graph *g = ctx;
+    const hp_report *r = g->report;
+    const hp_graph_node *n = g->nodes;
     int c = strcmp(hp_report_key(r, n[a->src].key), hp_report_key(r, n[b->src].key));
     if (c)
         return c;
@@ -46,8 +47,7 @@ static int select_nodes(hp_graph *g, const hp_graph_options *o, uint32_t *node_o
     if (!keys)
         return -ENOMEM;
     memcpy(keys, r->rows, r->nrows * sizeof(*keys));
-    sort_graph = g;
-    qsort(keys, r->nrows, sizeof(*keys), node_cmp);
+    qsort_r(keys, r->nrows, sizeof(*keys), node_cmp, (void *)r);
     long last = (long)o->nodecount - 1;
     if (last > (long)r->nrows - 1)
         last = (long)r->nrows - 1;
@@ -138,8 +138,7 @@ oom:
 
 static int keep_edges(hp_graph *g, const hp_graph_options *o, hp_graph_edge *edges, size_t n)
 {
-    sort_graph = g;
-    qsort(edges, n, sizeof(*edges), edge_cmp);
+    qsort_r(edges, n, sizeof(*edges), edge_cmp, g);
     long *indeg = hp_new0(long, g->nnodes), *outdeg = hp_new0(long, g->nnodes);
     g->edges = hp_new0(hp_graph_edge, n + 1);
     if (!indeg || !outdeg || !g->edges) {
@@ -194,7 +193,6 @@ int hp_graph_build(const hp_report *r, const hp_graph_options *o, hp_graph **ret
 out:
     free(node_of_key);
     free(edges);
-    sort_graph = NULL;
     if (rc < 0) {
         if (rc == -ENODATA)
             hp_error_set(reterr, rc, "no nodes to print");

@@ -49,8 +49,8 @@ int hp_heap_maps_line(hp_profile *p, const char *line, size_t len)
     const char *s = line, *end = line + len;
     hp_mapping m = {0};
     skip_ws(&s, end);
-    if (!parse_hex_field(&s, end, &m.start) || s >= end || *s++ != '-' ||
-        !parse_hex_field(&s, end, &m.limit) || m.limit < m.start)
+    if (scan_hex(&s, end, &m.start) < 0 || s >= end || *s++ != '-' ||
+        scan_hex(&s, end, &m.limit) < 0 || m.limit < m.start)
         return 0; /* odd lines are skipped, as both reference tools do */
     if (s < end && *s == ':')
         return cooked_line(p, &m, s + 1, end);
@@ -62,7 +62,7 @@ int hp_heap_maps_line(hp_profile *p, const char *line, size_t len)
     if (s < end && !is_ws(*s))
         return 0;
     skip_ws(&s, end);
-    if (!parse_hex_field(&s, end, &m.offset))
+    if (scan_hex(&s, end, &m.offset) < 0)
         return 0;
     skip_ws(&s, end);
     while (s < end && !is_ws(*s)) /* device */

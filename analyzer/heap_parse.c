@@ -84,26 +84,26 @@ static int fail(parser *ps, int code, const char *what)
     return hp_error_set(ps->err, code, "%s:%zu: %s", ps->name, ps->lineno, what);
 }
 
-/* Hex address token [0x]h+ of at most 64 significant bits, ending at white
- * space or end. Returns 0, -EBADMSG (not hex) or -EOVERFLOW. */
-static int parse_address(const char *tok, size_t n, uint64_t *ret)
+/* One count of a sample line at *p (blanks before it skipped): what names it
+ * in errors ("count", "byte count"). */
+static int parse_one_count(parser *ps, const char **p, const char *end, int64_t *ret,
+                           const char *what)
 {
-    if (n >= 2 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X')) {
-        tok += 2;
-        n -= 2;
+    skip_ws(p, end);
+    char msg[64];
+    if (*p < end && **p == '-') {
+        snprintf(msg, sizeof(msg), "bad sample line: negative %s", what);
+        return fail(ps, -EBADMSG, msg);
     }
-    if (n == 0)
-        return -EBADMSG;
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        int d = hexval(tok[i]);
-        if (d < 0)
-            return -EBADMSG;
-        if (v >> 60)
-            return -EOVERFLOW;
-        v = (v << 4) | (unsigned)d;
+    int r = parse_count(p, end, ret);
+    if (r < 0) {
+        if (r == -EOVERFLOW)
+            snprintf(msg, sizeof(msg), "%s does not fit in 63 bits", what);
+        else
+            snprintf(msg, sizeof(msg), "bad sample line: expected a %s", what);
+        return fail(ps, r, msg);
     }
-    *ret = v;
+    skip_ws(p, end);
     return 0;
 }
 
@@ -118,24 +118,14 @@ static int parse_counts(parser *ps, const char **s, const char *end, int64_t v[H
             if (p >= end || *p != '[')
                 return fail(ps, -EBADMSG, "bad sample line: expected '[' before the allocation counts");
             p++;
-            skip_ws(&p, end);
         }
-        if (p < end && *p == '-')
-            return fail(ps, -EBADMSG, "bad sample line: negative count");
-        if ((r = parse_count(&p, end, &v[pair * 2])) < 0)
-            return fail(ps, r, r == -EOVERFLOW ? "count does not fit in 63 bits"
-                                               : "bad sample line: expected a count");
-        skip_ws(&p, end);
+        if ((r = parse_one_count(ps, &p, end, &v[pair * 2], "count")) < 0)
+            return r;
         if (p >= end || *p != ':')
             return fail(ps, -EBADMSG, "bad sample line: expected ':' after the object count");
         p++;
-        skip_ws(&p, end);
-        if (p < end && *p == '-')
-            return fail(ps, -EBADMSG, "bad sample line: negative byte count");
-        if ((r = parse_count(&p, end, &v[pair * 2 + 1])) < 0)
-            return fail(ps, r, r == -EOVERFLOW ? "byte count does not fit in 63 bits"
-                                               : "bad sample line: expected a byte count");
-        skip_ws(&p, end);
+        if ((r = parse_one_count(ps, &p, end, &v[pair * 2 + 1], "byte count")) < 0)
+            return r;
         if (pair == 1) {
             if (p >= end || *p != ']')
                 return fail(ps, -EBADMSG, "bad sample line: expected ']' after the allocation counts");
@@ -167,28 +157,6 @@ static void adjust(const hp_profile *prof, const int64_t raw[HP_NVALUES], double
 
 /* ---- stacks and samples ------------------------------------------------ */
 
-/* Reads the addresses from s to end into ps->stack; returns depth or <0. */
-/* Character classes of the address scanner: 0..15 hex digit, CH_BLANK, CH_OTHER. */
-enum { CH_BLANK = 16, CH_OTHER = 17 };
-static unsigned char char_class[256];
-
-static void init_char_class(void)
-{
-    if (char_class[0])
-        return;
-    for (int c = 0; c < 256; c++)
-        char_class[c] = CH_OTHER;
-    for (int c = '0'; c <= '9'; c++)
-        char_class[c] = (unsigned char)(c - '0');
-    for (int c = 'a'; c <= 'f'; c++)
-        char_class[c] = (unsigned char)(c - 'a' + 10);
-    for (int c = 'A'; c <= 'F'; c++)
-        char_class[c] = (unsigned char)(c - 'A' + 10);
-    const char blanks[] = " \t\r\v\f";
-    for (const char *b = blanks; *b; b++)
-        char_class[(unsigned char)*b] = CH_BLANK;
-}
-
 static int bad_address(parser *ps, const char *tok, const char *end, int r)
 {
     const char *e = tok;
@@ -207,24 +175,14 @@ static int64_t parse_stack(parser *ps, const char *s, const char *end)
 {
     size_t depth = 0, dropped = 0;
     for (;;) {
-        while (s < end && char_class[(unsigned char)*s] == CH_BLANK)
-            s++;
+        skip_ws(&s, end);
         if (s >= end)
             break;
         const char *tok = s;
-        if (end - s >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-            s += 2;
-        uint64_t v = 0;
-        const char *digits = s;
-        unsigned c;
-        while (s < end && (c = char_class[(unsigned char)*s]) < 16) {
-            if (hp_unlikely(v >> 60))
-                return bad_address(ps, tok, end, -EOVERFLOW);
-            v = (v << 4) | c;
-            s++;
-        }
-        if (hp_unlikely(s == digits || (s < end && char_class[(unsigned char)*s] != CH_BLANK)))
-            return bad_address(ps, tok, end, -EBADMSG);
+        uint64_t v;
+        int r = scan_address(&s, end, &v);
+        if (hp_unlikely(r < 0))
+            return bad_address(ps, tok, end, r);
         if (hp_unlikely(depth >= HP_HEAP_MAX_DEPTH)) {
             dropped++; /* the leaf side is kept */
             continue;
@@ -462,11 +420,8 @@ static int parse_symbol_section(parser *ps)
                 return hp_error_set(ps->err, -ENOMEM, "out of memory");
             continue;
         }
-        const char *tok = s;
-        while (s < end && !is_ws(*s))
-            s++;
         uint64_t addr;
-        if (parse_address(tok, (size_t)(s - tok), &addr) < 0)
+        if (scan_address(&s, end, &addr) < 0)
             return fail(ps, -EBADMSG, "bad line in the symbol section");
         skip_ws(&s, end);
         if (HP_GROW(prof->given, prof->given_alloc, prof->ngiven + 1) < 0)
@@ -603,7 +558,6 @@ int hp_heap_parse_ex(const char *name, const char *data, size_t len, const hp_he
         hp_profile_free(prof);
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }
-    init_char_class();
     r = parse_all(&ps);
     free(ps.stack);
     if (r == 0 && ps.has_header)

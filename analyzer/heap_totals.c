@@ -38,7 +38,7 @@ int hp_heap_check_totals(hp_profile *p, const char *name, const int64_t header[H
             k = order[i];
     if (k < 0)
         return 0;
-    bool bytes = k == HP_INUSE_SPACE || k == HP_ALLOC_SPACE;
+    bool bytes = hp_value_is_space(k);
     bool mb = header[k] - sum[k] >= 104858 && sum[k] >= 104858; /* 0.1 MB */
     const char *what = k == HP_INUSE_SPACE || k == HP_INUSE_OBJECTS ? "in use" : "allocated";
     char s[48], h[48], d[48];

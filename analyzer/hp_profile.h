@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "hp_arena.h"
 #include "hp_error.h"
@@ -35,12 +36,35 @@ enum {
     HP_NVALUES = 4,
 };
 
+/* The one table of value names: Go pprof's sample types, by value index. */
+static const char *const hp_value_names[HP_NVALUES] = {"inuse_objects", "inuse_space",
+                                                       "alloc_objects", "alloc_space"};
+
 /** hp_value_name - Go pprof's sample type name of value v ("inuse_space"), "?" out of range. */
 static inline const char *hp_value_name(int v)
 {
-    static const char *const names[HP_NVALUES] = {"inuse_objects", "inuse_space",
-                                                  "alloc_objects", "alloc_space"};
-    return v >= 0 && v < HP_NVALUES ? names[v] : "?";
+    return v >= 0 && v < HP_NVALUES ? hp_value_names[v] : "?";
+}
+
+/**
+ * hp_value_of_name - the value a sample type name stands for: the four of
+ * hp_value_name, and Go's legacy "objects" and "space" (in use).
+ * Returns: the value index, or -1 for any other name.
+ */
+static inline int hp_value_of_name(const char *name)
+{
+    for (int v = 0; v < HP_NVALUES; v++)
+        if (!strcmp(name, hp_value_names[v]))
+            return v;
+    if (!strcmp(name, "objects"))
+        return HP_INUSE_OBJECTS;
+    return !strcmp(name, "space") ? HP_INUSE_SPACE : -1;
+}
+
+/** hp_value_is_space - true for the byte values (inuse_space, alloc_space). */
+static inline bool hp_value_is_space(int v)
+{
+    return v == HP_INUSE_SPACE || v == HP_ALLOC_SPACE;
 }
 
 /**
@@ -260,12 +284,41 @@ static inline const char *hp_profile_str(const hp_profile *p, uint32_t id)
     return hp_strtab_get(p->strings, id);
 }
 
+/**
+ * hp_profile_outer_line - the outermost inline level of location loc (the
+ * level Perl pprof's symbol table names), NULL when loc is not symbolized or
+ * has no lines.
+ */
+static inline const hp_line *hp_profile_outer_line(const hp_profile *p, uint32_t loc)
+{
+    const hp_location *L = &p->locations[loc];
+    if (L->state != HP_LOC_SYMBOLIZED || !L->nlines)
+        return NULL;
+    return &p->lines[L->first_line + L->nlines - 1];
+}
+
+/** hp_profile_line_name - short function name of an inline level, "??" when it has none. */
+static inline const char *hp_profile_line_name(const hp_profile *p, const hp_line *l)
+{
+    return l->function ? hp_profile_str(p, p->functions[l->function].short_name) : "??";
+}
+
 /** hp_profile_intern - string id for s. Returns: id >= 0 or -ENOMEM. */
 int64_t hp_profile_intern(hp_profile *p, const char *s);
 
 /** hp_profile_copy_string - dst's id for src's string id (0 stays 0, "none").
  * Returns: id >= 0 or -ENOMEM. */
 int64_t hp_profile_copy_string(hp_profile *dst, const hp_profile *src, uint32_t id);
+
+/**
+ * hp_profile_copy_lines - appends src location from's inline chain to dst's
+ * lines and makes it dst location to's chain (state and mapping untouched).
+ * Each level's function is function_of(ctx, src function) (0 stays 0);
+ * its strings are copied before the level's file and file:line.
+ * Returns: 0, or a negative errno from function_of, -ENOMEM.
+ */
+int hp_profile_copy_lines(hp_profile *dst, uint32_t to, const hp_profile *src, uint32_t from,
+                          int64_t (*function_of)(void *ctx, uint32_t function), void *ctx);
 
 /** hp_profile_mapping_of - mapping index containing address (executable mappings first), 0 if none. */
 uint32_t hp_profile_mapping_of(const hp_profile *p, uint64_t address);

@@ -69,7 +69,8 @@ typedef struct hp_report {
     uint32_t *display; /* per key: label id, 0 = the key itself */
     double *flat, *cum;
     size_t nkeys;
-    uint32_t *rows; /* key ids in text order (flat or cum descending, then key) */
+    uint32_t *rows;     /* key ids in text order: flat descending, then key */
+    uint32_t *cum_rows; /* the same keys by cum descending, then key (--cum) */
     size_t nrows;
 
     hp_report_stack *stacks;
@@ -96,8 +97,11 @@ int hp_report_build(const hp_profile *p, const hp_report_options *opts, hp_repor
 /** hp_report_free - accepts NULL; returns NULL. */
 hp_report *hp_report_free(hp_report *r);
 
-/** hp_report_sort - order rows by flat (by_cum false) or cum, descending, ties by key. */
-int hp_report_sort(hp_report *r, bool by_cum);
+/** hp_report_rows - the nrows row keys by flat (by_cum false) or cum, descending, ties by key. */
+static inline const uint32_t *hp_report_rows(const hp_report *r, bool by_cum)
+{
+    return by_cum ? r->cum_rows : r->rows;
+}
 
 /** hp_report_key - string of a key id (borrowed). */
 static inline const char *hp_report_key(const hp_report *r, uint32_t key)

@@ -29,12 +29,8 @@ typedef struct merger {
 
 static int remember_function(merger *g, uint32_t name, uint32_t fn)
 {
-    if (name >= g->fn_by_name_alloc) {
-        size_t old = g->fn_by_name_alloc;
-        if (HP_GROW(g->fn_by_name, g->fn_by_name_alloc, (size_t)name + 1) < 0)
-            return -ENOMEM;
-        memset(g->fn_by_name + old, 0, (g->fn_by_name_alloc - old) * sizeof(uint32_t));
-    }
+    if (HP_GROW0(g->fn_by_name, g->fn_by_name_alloc, (size_t)name + 1) < 0)
+        return -ENOMEM;
     if (!g->fn_by_name[name])
         g->fn_by_name[name] = fn;
     return 0;
@@ -92,31 +88,20 @@ static int64_t pair_function(merger *g, uint32_t f)
     return remember_function(g, (uint32_t)name, idx) < 0 ? -ENOMEM : (int64_t)idx;
 }
 
+static int64_t function_of(void *g, uint32_t f)
+{
+    return pair_function(g, f);
+}
+
 /* Copies src location `from`'s state and inline chain into dst location `to`. */
 static int copy_location(merger *g, uint32_t to, uint32_t from, uint32_t mapping)
 {
-    const hp_profile *src = g->src;
-    hp_profile *dst = g->dst;
-    const hp_location *S = &src->locations[from];
-    uint32_t first = (uint32_t)dst->nlines;
-    for (uint32_t i = 0; i < S->nlines; i++) {
-        const hp_line *l = &src->lines[S->first_line + i];
-        int64_t fn = l->function ? pair_function(g, l->function) : 0;
-        int64_t file = hp_profile_copy_string(dst, src, l->file);
-        int64_t fileline = hp_profile_copy_string(dst, src, l->fileline);
-        if (fn < 0 || file < 0 || fileline < 0 ||
-            HP_GROW(dst->lines, dst->lines_alloc, dst->nlines + 1) < 0)
-            return -ENOMEM;
-        dst->lines[dst->nlines++] = (hp_line){
-            .function = (uint32_t)fn, .file = (uint32_t)file, .line = l->line,
-            .fileline = (uint32_t)fileline,
-        };
-    }
-    hp_location *D = &dst->locations[to];
+    int r = hp_profile_copy_lines(g->dst, to, g->src, from, function_of, g);
+    if (r < 0)
+        return r;
+    hp_location *D = &g->dst->locations[to];
     D->mapping = mapping;
-    D->first_line = first;
-    D->nlines = S->nlines;
-    D->state = S->state;
+    D->state = g->src->locations[from].state;
     return 0;
 }
 

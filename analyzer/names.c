@@ -16,49 +16,27 @@ static bool perl_word(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-/* One pass of s/\([^()]*\)(\s*const)?//g; returns true when something was removed. */
-static bool drop_arguments_once(hp_buf *b)
+/* One pass of s/O[^OC]*C//g for the brackets O and C, with a trailing
+ * (\s*const)? also removed when with_const: s/\([^()]*\)(\s*const)?//g and
+ * s/<[^<>]*>//g. Returns true when something was removed. */
+static bool drop_groups_once(hp_buf *b, char open, char close, bool with_const)
 {
     char *s = b->buf;
     size_t n = b->len, w = 0;
     bool changed = false;
     for (size_t i = 0; i < n;) {
-        if (s[i] == '(') {
+        if (s[i] == open) {
             size_t j = i + 1;
-            while (j < n && s[j] != '(' && s[j] != ')')
+            while (j < n && s[j] != open && s[j] != close)
                 j++;
-            if (j < n && s[j] == ')') {
+            if (j < n && s[j] == close) {
                 j++;
                 size_t k = j;
-                while (k < n && perl_space(s[k]))
+                while (with_const && k < n && perl_space(s[k]))
                     k++;
-                if (n - k >= 5 && memcmp(s + k, "const", 5) == 0)
+                if (with_const && n - k >= 5 && memcmp(s + k, "const", 5) == 0)
                     j = k + 5;
                 i = j;
-                changed = true;
-                continue;
-            }
-        }
-        s[w++] = s[i++];
-    }
-    b->len = w;
-    s[w] = '\0';
-    return changed;
-}
-
-/* One pass of s/<[^<>]*>//g. */
-static bool drop_templates_once(hp_buf *b)
-{
-    char *s = b->buf;
-    size_t n = b->len, w = 0;
-    bool changed = false;
-    for (size_t i = 0; i < n;) {
-        if (s[i] == '<') {
-            size_t j = i + 1;
-            while (j < n && s[j] != '<' && s[j] != '>')
-                j++;
-            if (j < n && s[j] == '>') {
-                i = j + 1;
                 changed = true;
                 continue;
             }
@@ -113,11 +91,11 @@ void hp_short_name(const char *full, bool strip_templates, hp_buf *out)
         out->oom = true;
         return;
     }
-    while (drop_arguments_once(&b))
+    while (drop_groups_once(&b, '(', ')', true))
         ;
     drop_address_tag(&b);
     if (strip_templates)
-        while (drop_templates_once(&b))
+        while (drop_groups_once(&b, '<', '>', false))
             ;
     drop_return_type(&b);
     hp_buf_add(out, b.buf, b.len);

@@ -149,22 +149,17 @@ static uint64_t stack_hash(const uint32_t *locs, uint32_t depth)
     return hp_hash_bytes(locs, depth * sizeof(*locs), depth);
 }
 
+static uint64_t sample_hash_of(const void *ctx, size_t id)
+{
+    const hp_profile *p = ctx;
+    const hp_sample *s = &p->samples[id];
+    return stack_hash(p->stack_locs + s->stack, s->depth);
+}
+
 static int sample_rehash(hp_profile *p, size_t nslots)
 {
-    uint32_t *slots = hp_new0(uint32_t, nslots);
-    if (!slots)
-        return -ENOMEM;
-    for (size_t i = 0; i < p->nsamples; i++) {
-        const hp_sample *s = &p->samples[i];
-        size_t h = stack_hash(p->stack_locs + s->stack, s->depth) & (nslots - 1);
-        while (slots[h])
-            h = (h + 1) & (nslots - 1);
-        slots[h] = (uint32_t)i + 1;
-    }
-    free(p->sample_slots);
-    p->sample_slots = slots;
-    p->sample_nslots = nslots;
-    return 0;
+    return hp_hash_reindex(&p->sample_slots, &p->sample_nslots, nslots, p->nsamples,
+                           sample_hash_of, p);
 }
 
 /* Index of the sample with this stack; creates it (zero values) when absent
@@ -250,42 +245,63 @@ int64_t hp_profile_copy_string(hp_profile *dst, const hp_profile *src, uint32_t 
     return id ? hp_profile_intern(dst, hp_profile_str(src, id)) : 0;
 }
 
-/* The inline chain of a location named by its file (profile.proto), copied
- * into a dst location that has none, so merged profiles keep their names. */
-static int copy_lines(hp_profile *dst, uint32_t to, const hp_profile *src, uint32_t from)
+int hp_profile_copy_lines(hp_profile *dst, uint32_t to, const hp_profile *src, uint32_t from,
+                          int64_t (*function_of)(void *ctx, uint32_t function), void *ctx)
 {
     const hp_location *S = &src->locations[from];
     uint32_t first = (uint32_t)dst->nlines;
     for (uint32_t i = 0; i < S->nlines; i++) {
         const hp_line *l = &src->lines[S->first_line + i];
-        uint32_t fn = 0;
-        if (l->function) {
-            const hp_function *F = &src->functions[l->function];
-            int64_t name = hp_profile_copy_string(dst, src, F->name);
-            int64_t short_name = hp_profile_copy_string(dst, src, F->short_name);
-            int64_t file = hp_profile_copy_string(dst, src, F->file);
-            if (name < 0 || short_name < 0 || file < 0 ||
-                HP_GROW(dst->functions, dst->functions_alloc, dst->nfunctions + 1) < 0)
-                return -ENOMEM;
-            dst->functions[dst->nfunctions] = (hp_function){
-                .name = (uint32_t)name, .short_name = (uint32_t)short_name,
-                .file = (uint32_t)file, .start = F->start,
-            };
-            fn = (uint32_t)dst->nfunctions++;
-        }
+        int64_t fn = l->function ? function_of(ctx, l->function) : 0;
+        if (fn < 0)
+            return (int)fn;
         int64_t file = hp_profile_copy_string(dst, src, l->file);
         int64_t fileline = hp_profile_copy_string(dst, src, l->fileline);
         if (file < 0 || fileline < 0 || HP_GROW(dst->lines, dst->lines_alloc, dst->nlines + 1) < 0)
             return -ENOMEM;
         dst->lines[dst->nlines++] = (hp_line){
-            .function = fn, .file = (uint32_t)file, .line = l->line, .fileline = (uint32_t)fileline,
+            .function = (uint32_t)fn, .file = (uint32_t)file, .line = l->line,
+            .fileline = (uint32_t)fileline,
         };
     }
     hp_location *D = &dst->locations[to];
     D->first_line = first;
     D->nlines = S->nlines;
-    D->state = HP_LOC_SYMBOLIZED;
     return 0;
+}
+
+typedef struct copy_ctx {
+    hp_profile *dst;
+    const hp_profile *src;
+} copy_ctx;
+
+/* A copy of src function f in dst (a new function each time). */
+static int64_t copy_function(void *ctx, uint32_t f)
+{
+    const copy_ctx *c = ctx;
+    hp_profile *dst = c->dst;
+    const hp_function *F = &c->src->functions[f];
+    int64_t name = hp_profile_copy_string(dst, c->src, F->name);
+    int64_t short_name = hp_profile_copy_string(dst, c->src, F->short_name);
+    int64_t file = hp_profile_copy_string(dst, c->src, F->file);
+    if (name < 0 || short_name < 0 || file < 0 ||
+        HP_GROW(dst->functions, dst->functions_alloc, dst->nfunctions + 1) < 0)
+        return -ENOMEM;
+    dst->functions[dst->nfunctions] = (hp_function){
+        .name = (uint32_t)name, .short_name = (uint32_t)short_name,
+        .file = (uint32_t)file, .start = F->start,
+    };
+    return (int64_t)dst->nfunctions++;
+}
+
+/* The inline chain of a location named by its file (profile.proto), copied
+ * into a dst location that has none, so merged profiles keep their names. */
+static int copy_lines(hp_profile *dst, uint32_t to, const hp_profile *src, uint32_t from)
+{
+    int r = hp_profile_copy_lines(dst, to, src, from, copy_function, &(copy_ctx){dst, src});
+    if (r == 0)
+        dst->locations[to].state = HP_LOC_SYMBOLIZED;
+    return r;
 }
 
 int hp_profile_merge_samples(hp_profile *dst, const hp_profile *src, const uint32_t *map,

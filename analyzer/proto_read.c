@@ -235,22 +235,6 @@ static int collect(reader *rd, const void *data, size_t len)
 
 /* ---- sample types ------------------------------------------------------ */
 
-static int value_of_type(const char *type)
-{
-    static const struct {
-        const char *name;
-        int value;
-    } names[] = {
-        {"inuse_objects", HP_INUSE_OBJECTS}, {"inuse_space", HP_INUSE_SPACE},
-        {"alloc_objects", HP_ALLOC_OBJECTS}, {"alloc_space", HP_ALLOC_SPACE},
-        {"objects", HP_INUSE_OBJECTS},       {"space", HP_INUSE_SPACE},
-    };
-    for (size_t i = 0; i < HP_ARRAY_SIZE(names); i++)
-        if (!strcmp(type, names[i].name))
-            return names[i].value;
-    return -1;
-}
-
 static int read_sample_types(reader *rd)
 {
     size_t n = rd->nmsgs[PROFILE_SAMPLE_TYPE];
@@ -273,7 +257,7 @@ static int read_sample_types(reader *rd)
             break;
         }
         const char *ts = hp_profile_str(rd->p, (uint32_t)t);
-        int v = value_of_type(ts);
+        int v = hp_value_of_name(ts);
         if (v >= 0 && used[v])
             v = -1;
         rd->type_value[i] = v;

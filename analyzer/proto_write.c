@@ -27,15 +27,8 @@ const char hp_proto_drop_frames[] =
     ".*TCMalloc.*|tcmalloc::.*";
 
 /* Go pprof's order of heap sample types, as model value indices */
-static const struct {
-    int value;
-    const char *type, *unit;
-} sample_types[HP_NVALUES] = {
-    {HP_ALLOC_OBJECTS, "alloc_objects", "count"},
-    {HP_ALLOC_SPACE, "alloc_space", "bytes"},
-    {HP_INUSE_OBJECTS, "inuse_objects", "count"},
-    {HP_INUSE_SPACE, "inuse_space", "bytes"},
-};
+static const int sample_types[HP_NVALUES] = {HP_ALLOC_OBJECTS, HP_ALLOC_SPACE, HP_INUSE_OBJECTS,
+                                             HP_INUSE_SPACE};
 
 typedef struct mapstat {
     uint32_t id; /* proto mapping id, 0 = not written (not executable) */
@@ -154,7 +147,7 @@ static int write_samples(writer *w, const uint8_t *skip)
             hp_pbw_bytes(&w->msg, SAMPLE_LOCATION_ID, w->packed.buf, w->packed.len);
         hp_buf_reset(&w->packed);
         for (int v = 0; v < HP_NVALUES; v++)
-            hp_pbw_varint(&w->packed, (uint64_t)as_int64(s->value[sample_types[v].value]));
+            hp_pbw_varint(&w->packed, (uint64_t)as_int64(s->value[sample_types[v]]));
         hp_pbw_bytes(&w->msg, SAMPLE_VALUE, w->packed.buf, w->packed.len);
         hp_pbw_bytes(&w->out, PROFILE_SAMPLE, w->msg.buf, w->msg.len);
     }
@@ -251,11 +244,12 @@ static int encode(writer *w, const uint8_t *skip)
     const hp_profile *p = w->p;
     int64_t inuse_space = 0;
     for (int v = 0; v < HP_NVALUES; v++) {
-        int64_t t = str(w, sample_types[v].type), u = str(w, sample_types[v].unit);
+        int64_t t = str(w, hp_value_name(sample_types[v]));
+        int64_t u = str(w, hp_value_is_space(sample_types[v]) ? "bytes" : "count");
         if (t < 0 || u < 0)
             return -ENOMEM;
         value_type(w, PROFILE_SAMPLE_TYPE, t, u);
-        if (sample_types[v].value == HP_INUSE_SPACE)
+        if (sample_types[v] == HP_INUSE_SPACE)
             inuse_space = t;
     }
     int r = write_samples(w, skip);

@@ -87,11 +87,6 @@ static const hp_line *loc_lines(const hp_profile *p, uint32_t loc)
     return p->lines + p->locations[loc].first_line;
 }
 
-/* Short name of one inline level ("??" when DWARF and symbols knew nothing). */
-static const char *level_name(const hp_profile *p, const hp_line *l)
-{
-    return l->function ? hp_profile_str(p, p->functions[l->function].short_name) : "??";
-}
 
 /* Perl pprof's allocator frames; for jemalloc dumps jeprof's longer list and
  * every frame inside a libjemalloc mapping (Debian's library is stripped:
@@ -104,10 +99,11 @@ static bool is_allocator(const builder *b, uint32_t loc)
     uint32_t m = L->mapping ? L->mapping : hp_profile_mapping_of(b->p, L->address ? L->address - 1 : 0);
     if (m && hp_is_jemalloc_object(hp_profile_str(b->p, b->p->mappings[m].path)))
         return true;
-    if (L->state != HP_LOC_SYMBOLIZED || L->nlines == 0)
-        return false;
     /* Perl pprof tests the outermost level's short name */
-    const char *name = level_name(b->p, &loc_lines(b->p, loc)[L->nlines - 1]);
+    const hp_line *outer = hp_profile_outer_line(b->p, loc);
+    if (!outer)
+        return false;
+    const char *name = hp_profile_line_name(b->p, outer);
     return jemalloc ? hp_is_jemalloc_frame(name) : hp_is_allocator_frame(name);
 }
 
@@ -134,7 +130,7 @@ static bool frame_matches(builder *b, const regex_t *re, uint32_t frame)
         return false;
     const hp_line *lines = loc_lines(b->p, loc);
     for (uint32_t i = 0; i < L->nlines; i++) {
-        if (regex_hit(re, level_name(b->p, &lines[i])) ||
+        if (regex_hit(re, hp_profile_line_name(b->p, &lines[i])) ||
             regex_hit(re, hp_profile_str(b->p, lines[i].fileline)))
             return true;
     }
@@ -227,7 +223,7 @@ static int translate_frame(builder *b, uint32_t frame)
     const hp_line *outer = &lines[L->nlines - 1];
     for (uint32_t i = 0; i < L->nlines; i++) {
         const hp_line *l = &lines[i];
-        const char *func = level_name(p, l);
+        const char *func = hp_profile_line_name(p, l);
         const char *fl = hp_profile_str(p, l->fileline);
         bool inl = i + 1 < L->nlines;
         bool unknown = strcmp(func, "??") == 0;
@@ -269,7 +265,7 @@ static int translate_frame(builder *b, uint32_t frame)
         if (addr_key) {
             /* Perl prints an address key through its symbol entry: outermost level */
             hp_buf_reset(t);
-            hp_buf_addf(t, "%s %s", level_name(p, outer), hp_profile_str(p, outer->fileline));
+            hp_buf_addf(t, "%s %s", hp_profile_line_name(p, outer), hp_profile_str(p, outer->fileline));
             if (!hp_buf_ok(t))
                 return -ENOMEM;
             char display[512];
@@ -438,13 +434,9 @@ static int process_stacks(builder *b)
             rc = (int)id;
             break;
         }
-        if ((size_t)id >= values_alloc) {
-            size_t old = values_alloc;
-            if (HP_GROW(values, values_alloc, (size_t)id + 1) < 0) {
-                rc = -ENOMEM;
-                break;
-            }
-            memset(values + old, 0, (values_alloc - old) * sizeof(*values));
+        if (HP_GROW0(values, values_alloc, (size_t)id + 1) < 0) {
+            rc = -ENOMEM;
+            break;
         }
         if ((size_t)id == known) { /* a new processed stack */
             if (HP_GROW(first_sample, first_alloc, known + 1) < 0) {
@@ -534,6 +526,32 @@ out:
     return rc;
 }
 
+typedef struct row_order {
+    const hp_report *r;
+    const double *by; /* flat or cum */
+} row_order;
+
+static int row_cmp(const void *pa, const void *pb, void *ctx)
+{
+    const row_order *o = ctx;
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    if (o->by[a] != o->by[b])
+        return o->by[a] > o->by[b] ? -1 : 1;
+    return strcmp(hp_report_key(o->r, a), hp_report_key(o->r, b));
+}
+
+/* The two row orders: by flat (rows) and by cum (cum_rows), descending, ties by key. */
+static int sort_rows(hp_report *r)
+{
+    r->cum_rows = hp_new0(uint32_t, r->nrows + 1);
+    if (!r->cum_rows)
+        return -ENOMEM;
+    memcpy(r->cum_rows, r->rows, r->nrows * sizeof(*r->rows));
+    qsort_r(r->rows, r->nrows, sizeof(*r->rows), row_cmp, &(row_order){r, r->flat});
+    qsort_r(r->cum_rows, r->nrows, sizeof(*r->rows), row_cmp, &(row_order){r, r->cum});
+    return 0;
+}
+
 static int build(builder *b)
 {
     const hp_profile *p = b->p;
@@ -553,31 +571,10 @@ static int build(builder *b)
     if (rc == 0)
         rc = sum_keys(b);
     if (rc == 0)
-        rc = hp_report_sort(b->r, false);
+        rc = sort_rows(b->r);
     if (rc == 0 && b->o->percent_base != 0)
         b->r->focused = b->o->percent_base;
     return rc;
-}
-
-static const hp_report *sort_report;
-static bool sort_by_cum;
-
-static int row_cmp(const void *pa, const void *pb)
-{
-    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    const double *v = sort_by_cum ? sort_report->cum : sort_report->flat;
-    if (v[a] != v[b])
-        return v[a] > v[b] ? -1 : 1;
-    return strcmp(hp_report_key(sort_report, a), hp_report_key(sort_report, b));
-}
-
-int hp_report_sort(hp_report *r, bool by_cum)
-{
-    sort_report = r;
-    sort_by_cum = by_cum;
-    qsort(r->rows, r->nrows, sizeof(*r->rows), row_cmp);
-    sort_report = NULL;
-    return 0;
 }
 
 int hp_report_build(const hp_profile *p, const hp_report_options *opts, hp_report **ret,
@@ -652,6 +649,7 @@ hp_report *hp_report_free(hp_report *r)
     free(r->flat);
     free(r->cum);
     free(r->rows);
+    free(r->cum_rows);
     free(r->stacks);
     free(r->frame_locs);
     free(r->stack_keys);

@@ -67,12 +67,8 @@ static int64_t function_for(ctx *c, const char *full, uint64_t start, uint32_t m
     int64_t name = intern(c, full);
     if (name < 0)
         return name;
-    if ((size_t)name >= c->fn_by_name_alloc) {
-        size_t old = c->fn_by_name_alloc;
-        if (HP_GROW(c->fn_by_name, c->fn_by_name_alloc, (size_t)name + 1) < 0)
-            return -ENOMEM;
-        memset(c->fn_by_name + old, 0, (c->fn_by_name_alloc - old) * sizeof(uint32_t));
-    }
+    if (HP_GROW0(c->fn_by_name, c->fn_by_name_alloc, (size_t)name + 1) < 0)
+        return -ENOMEM;
     if (c->fn_by_name[name])
         return c->fn_by_name[name];
     hp_buf_reset(&c->tmp2);
@@ -110,26 +106,42 @@ static int add_line(ctx *c, uint32_t function, const char *file, uint32_t line,
     return 0;
 }
 
+/* A symbol's demangled name (or the name itself when it does not demangle),
+ * without its ELF version suffix ("@GLIBC_2.2.5", returned in *ret_version
+ * when asked: the suffix of raw, or NULL). Returns a malloc()ed string or NULL. */
+static char *symbol_name(const char *raw, const char **ret_version)
+{
+    const char *at = strchr(raw, '@');
+    size_t n = at ? (size_t)(at - raw) : strlen(raw);
+    if (ret_version)
+        *ret_version = at;
+    char *plain = hp_malloc(n + 1);
+    if (!plain)
+        return NULL;
+    memcpy(plain, raw, n);
+    plain[n] = '\0';
+    char *dem = hp_demangle(plain, HP_DEMANGLE_FULL);
+    if (dem) {
+        free(plain);
+        return dem;
+    }
+    return plain;
+}
+
 /* `nm --demangle` spelling of a symbol: demangled, version suffix kept,
  * tagged with its 16-digit start address as Perl pprof's MapSymbolsWithNM does. */
 static int nm_name(const hp_sym_result *res, hp_buf *out)
 {
-    const char *raw = res->nm_symbol_raw;
-    const char *at = strchr(raw, '@');
-    size_t n = at ? (size_t)(at - raw) : strlen(raw);
-    char *plain = hp_malloc(n + 1);
-    if (!plain)
+    const char *version;
+    char *name = symbol_name(res->nm_symbol_raw, &version);
+    if (!name)
         return -ENOMEM;
-    memcpy(plain, raw, n);
-    plain[n] = '\0';
-    char *dem = hp_demangle(plain, HP_DEMANGLE_FULL);
     hp_buf_reset(out);
-    hp_buf_adds(out, dem ? dem : plain);
-    if (at)
-        hp_buf_adds(out, at);
+    hp_buf_adds(out, name);
+    if (version)
+        hp_buf_adds(out, version);
     hp_buf_addf(out, "<%016" PRIx64 ">", res->nm_symbol_start);
-    free(dem);
-    free(plain);
+    free(name);
     return hp_buf_ok(out) ? 0 : -ENOMEM;
 }
 
@@ -144,26 +156,6 @@ static bool inlined_allocator(ctx *c, const hp_sym_frame *f)
     return alloc;
 }
 
-/* addr2line's answer where DWARF has none: the symbol's demangled name,
- * without version suffix. Returns a malloc()ed string or NULL. */
-static char *symbol_name(const hp_sym_result *res)
-{
-    const char *raw = res->symbol_raw;
-    const char *at = strchr(raw, '@');
-    size_t n = at ? (size_t)(at - raw) : strlen(raw);
-    char *plain = hp_malloc(n + 1);
-    if (!plain)
-        return NULL;
-    memcpy(plain, raw, n);
-    plain[n] = '\0';
-    char *dem = hp_demangle(plain, HP_DEMANGLE_FULL);
-    if (dem) {
-        free(plain);
-        return dem;
-    }
-    return plain;
-}
-
 /* Writes the inline chain of one location (innermost first), named the way
  * Perl pprof names it: addr2line's names (DWARF, else the symbol table), and
  * nm's address-tagged name when it starts with addr2line's short name. */
@@ -176,7 +168,7 @@ static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res, uint3
     int r = 0;
     if (have_nm && (r = nm_name(res, nm)) < 0)
         return r;
-    if (res->symbol_raw && !(sym_full = symbol_name(res)))
+    if (res->symbol_raw && !(sym_full = symbol_name(res->symbol_raw, NULL)))
         return -ENOMEM;
     L->first_line = (uint32_t)p->nlines;
     size_t first = 0, n = res->nframes ? res->nframes : 1;
@@ -251,10 +243,8 @@ static int disambiguate(ctx *c)
         goto out;
     }
     for (size_t i = 1; i < p->nlocations; i++) {
-        const hp_location *L = &p->locations[i];
-        if (L->state != HP_LOC_SYMBOLIZED || !L->nlines)
-            continue;
-        uint32_t fn = p->lines[L->first_line + L->nlines - 1].function; /* outermost */
+        const hp_line *outer = hp_profile_outer_line(p, (uint32_t)i);
+        uint32_t fn = outer ? outer->function : 0;
         if (!fn)
             continue;
         const hp_function *F = &p->functions[fn];

@@ -62,12 +62,8 @@ static int64_t global_key(hp_trend *t, const hp_report *rep, uint32_t k)
     int64_t id = hp_strtab_intern(t->keys, key, strlen(key));
     if (id < 0)
         return id;
-    if ((size_t)id >= t->label_of_alloc) {
-        size_t old = t->label_of_alloc;
-        if (HP_GROW(t->label_of, t->label_of_alloc, (size_t)id + 1) < 0)
-            return -ENOMEM;
-        memset(t->label_of + old, 0, (t->label_of_alloc - old) * sizeof(*t->label_of));
-    }
+    if (HP_GROW0(t->label_of, t->label_of_alloc, (size_t)id + 1) < 0)
+        return -ENOMEM;
     if (!t->label_of[id] && rep->display[k]) {
         const char *label = hp_report_label(rep, k);
         int64_t l = hp_strtab_intern(t->labels, label, strlen(label));
@@ -119,12 +115,10 @@ int hp_trend_add(hp_trend *t, size_t dump, const char *name, const hp_report *re
             break;
         }
         if ((size_t)id >= t->nstacks) {
-            size_t need = ((size_t)id + 1) * t->ndumps, old = t->values_alloc;
-            if (HP_GROW(t->values, t->values_alloc, need) < 0) {
+            if (HP_GROW0(t->values, t->values_alloc, ((size_t)id + 1) * t->ndumps) < 0) {
                 rc = -ENOMEM;
                 break;
             }
-            memset(t->values + old, 0, (t->values_alloc - old) * sizeof(*t->values));
             t->nstacks = (size_t)id + 1;
         }
         t->values[(size_t)id * t->ndumps + dump] += st->value;
@@ -146,8 +140,6 @@ const char *hp_trend_label(const hp_trend *t, uint32_t key)
     return hp_strtab_get(t->keys, key);
 }
 
-static const hp_trend *sort_trend;
-
 static int stack_text_cmp(const hp_trend *t, uint32_t a, uint32_t b)
 {
     uint32_t na, nb;
@@ -160,7 +152,7 @@ static int stack_text_cmp(const hp_trend *t, uint32_t a, uint32_t b)
     return na < nb ? -1 : na > nb;
 }
 
-static int row_cmp(const void *pa, const void *pb)
+static int row_cmp(const void *pa, const void *pb, void *ctx)
 {
     const hp_trend_row *a = pa, *b = pb;
     if (a->score != b->score)
@@ -169,7 +161,7 @@ static int row_cmp(const void *pa, const void *pb)
         return a->growth > b->growth ? -1 : 1;
     if (a->last != b->last)
         return a->last > b->last ? -1 : 1;
-    int c = stack_text_cmp(sort_trend, a->stack, b->stack);
+    int c = stack_text_cmp(ctx, a->stack, b->stack);
     return c ? c : a->stack < b->stack ? -1 : a->stack > b->stack;
 }
 
@@ -199,9 +191,7 @@ int hp_trend_rank(hp_trend *t, bool all)
         if (row.growth > 0 || all)
             t->rows[t->nrows++] = row;
     }
-    sort_trend = t;
-    qsort(t->rows, t->nrows, sizeof(*t->rows), row_cmp);
-    sort_trend = NULL;
+    qsort_r(t->rows, t->nrows, sizeof(*t->rows), row_cmp, t);
     return 0;
 }
 

@@ -208,7 +208,7 @@ void hp_cli_render_options(const hp_cli_opts *o, const hp_cli_session *s,
  * --web, --gv, --evince), with the renderer options rnd.
  * Returns: 0 or a negative errno with reterr set.
  */
-int hp_cli_render(const hp_cli_opts *o, hp_cli_session *s, hp_report *rep,
+int hp_cli_render(const hp_cli_opts *o, hp_cli_session *s, const hp_report *rep,
                   hp_render_options *rnd, FILE *out, hp_error *reterr);
 
 /* ---- shell.c ---- */

@@ -53,15 +53,21 @@ static int show_graph(const hp_graph *g, const hp_render_options *rnd, const cha
     return 0;
 }
 
-static int render_graph(const hp_cli_opts *o, const hp_report *rep, hp_render_options *rnd,
-                        FILE *out, hp_error *err)
+/* --nodecount (80 when not given), --nodefraction, --edgefraction, --maxdegree */
+static hp_graph_options graph_options(const hp_cli_opts *o)
 {
-    hp_graph_options go = {
+    return (hp_graph_options){
         .nodecount = o->nodecount >= 0 ? o->nodecount : 80,
         .nodefraction = o->nodefraction,
         .edgefraction = o->edgefraction,
         .maxdegree = o->maxdegree,
     };
+}
+
+static int render_graph(const hp_cli_opts *o, const hp_report *rep, hp_render_options *rnd,
+                        FILE *out, hp_error *err)
+{
+    hp_graph_options go = graph_options(o);
     hp_graph *g = NULL;
     int r = hp_graph_build(rep, &go, &g, err);
     if (r < 0)
@@ -114,7 +120,7 @@ static int render_graph(const hp_cli_opts *o, const hp_report *rep, hp_render_op
 
 /* --json[=PARTS]: one JSON document with the parts asked for (or, for a bare
  * --json, those of the output mode: rows, --stacks/--traces, --dot's graph). */
-static int render_json(const hp_cli_opts *o, const hp_cli_session *s, hp_report *rep,
+static int render_json(const hp_cli_opts *o, const hp_cli_session *s, const hp_report *rep,
                        const hp_render_options *rnd, FILE *out, hp_error *err)
 {
     unsigned parts = o->json & (HP_JSON_ROWS | HP_JSON_STACKS | HP_JSON_GRAPH);
@@ -135,12 +141,7 @@ static int render_json(const hp_cli_opts *o, const hp_cli_session *s, hp_report 
     }
     hp_graph *g = NULL;
     if (parts & HP_JSON_GRAPH) {
-        hp_graph_options go = {
-            .nodecount = o->nodecount >= 0 ? o->nodecount : 80,
-            .nodefraction = o->nodefraction,
-            .edgefraction = o->edgefraction,
-            .maxdegree = o->maxdegree,
-        };
+        hp_graph_options go = graph_options(o);
         int r = hp_graph_build(rep, &go, &g, err);
         if (r < 0 && r != -ENODATA)
             return r;
@@ -194,7 +195,7 @@ void hp_cli_render_options(const hp_cli_opts *o, const hp_cli_session *s,
     };
 }
 
-int hp_cli_render(const hp_cli_opts *o, hp_cli_session *s, hp_report *rep,
+int hp_cli_render(const hp_cli_opts *o, hp_cli_session *s, const hp_report *rep,
                   hp_render_options *rnd, FILE *out, hp_error *err)
 {
     int r;
@@ -246,13 +247,14 @@ int hp_cli_render(const hp_cli_opts *o, hp_cli_session *s, hp_report *rep,
         hp_callers_options co = {
             .program = rnd->program,
             .peek = o->mode == HP_OUT_PEEK ? o->mode_arg : NULL,
-            .nodecount = o->nodecount >= 0 ? o->nodecount : 80,
-            .nodefraction = o->nodefraction,
-            .edgefraction = o->edgefraction,
-            .cum = o->cum,
             .focus = o->focus, .ignore = o->ignore, .hide = o->hide, .show = o->show,
         };
-        r = hp_render_callers(rep, &co, out, err);
+        hp_graph_options go = graph_options(o);
+        hp_callers *g = NULL;
+        r = hp_callers_build(rep, co.peek ? NULL : &go, o->cum, &g, err);
+        if (r == 0)
+            r = hp_render_callers(g, &co, out, err);
+        hp_callers_free(g);
         break;
     }
     case HP_OUT_DOT:

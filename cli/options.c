@@ -322,14 +322,9 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
     case ARG_ALLOC_SPACE: return set_metric(o, HP_ALLOC_SPACE, d->name, err);
     case ARG_ALLOC_OBJECTS: return set_metric(o, HP_ALLOC_OBJECTS, d->name, err);
     case ARG_SAMPLE_INDEX: {
-        static const char *const names[] = {"inuse_objects", "inuse_space", "alloc_objects", "alloc_space"};
-        for (int i = 0; i < HP_NVALUES; i++)
-            if (!strcmp(v, names[i]))
-                return set_metric(o, i, d->name, err);
-        if (!strcmp(v, "objects"))
-            return set_metric(o, HP_INUSE_OBJECTS, d->name, err);
-        if (!strcmp(v, "space"))
-            return set_metric(o, HP_INUSE_SPACE, d->name, err);
+        int metric = hp_value_of_name(v);
+        if (metric >= 0)
+            return set_metric(o, metric, d->name, err);
         if (v[0] >= '0' && v[0] <= '3' && !v[1])
             return set_metric(o, "2301"[v[0] - '0'] - '0', d->name, err);
         return hp_error_set(err, -EINVAL, "sample_index '%s' must be one of: [alloc_objects alloc_space inuse_objects inuse_space]", v);

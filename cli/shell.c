@@ -195,12 +195,12 @@ static int print_header(shell *sh, const hp_cli_opts *o, const hp_report *r,
 
 /* Perl's top N counts rows it does not print (zero flat and cum) towards N:
  * the number of rows printed among the first n. */
-static long top_rows(hp_report *r, bool cum, long n)
+static long top_rows(const hp_report *r, bool cum, long n)
 {
-    hp_report_sort(r, cum);
+    const uint32_t *rows = hp_report_rows(r, cum);
     long printed = 0;
     for (size_t i = 0; i < r->nrows && (long)i < n; i++)
-        printed += r->flat[r->rows[i]] != 0 || r->cum[r->rows[i]] != 0;
+        printed += r->flat[rows[i]] != 0 || r->cum[rows[i]] != 0;
     return printed;
 }
 

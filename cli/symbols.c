@@ -80,12 +80,9 @@ int hp_cli_symbols(const char *program, bool debuginfod, FILE *in, FILE *out, hp
         int64_t loc = hp_profile_location(p, addrs[i]);
         const char *name = "??";
         if (loc > 0) {
-            const hp_location *L = &p->locations[loc];
-            if (L->state == HP_LOC_SYMBOLIZED && L->nlines) {
-                const hp_line *outer = &p->lines[L->first_line + L->nlines - 1];
-                if (outer->function)
-                    name = hp_profile_str(p, p->functions[outer->function].short_name);
-            }
+            const hp_line *outer = hp_profile_outer_line(p, (uint32_t)loc);
+            if (outer)
+                name = hp_profile_line_name(p, outer);
         }
         fprintf(out, "%s\n", name);
     }

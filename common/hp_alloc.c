@@ -80,3 +80,12 @@ int hp_grow(void **array, size_t *alloc, size_t need, size_t elem)
     *alloc = n;
     return 0;
 }
+
+int hp_grow0(void **array, size_t *alloc, size_t need, size_t elem)
+{
+    size_t old = *alloc;
+    int r = hp_grow(array, alloc, need, elem);
+    if (r == 0 && *alloc > old)
+        memset((char *)*array + old * elem, 0, (*alloc - old) * elem);
+    return r;
+}

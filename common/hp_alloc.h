@@ -32,4 +32,13 @@ int hp_grow(void **array, size_t *alloc, size_t need, size_t elem);
 
 #define HP_GROW(array, alloc, need) hp_grow((void **)&(array), &(alloc), (need), sizeof(*(array)))
 
+/**
+ * hp_grow0 - hp_grow, the new elements zero-filled: for tables indexed by an
+ * id (a string id, a key) that grow as larger ids appear.
+ * Returns: 0 or -ENOMEM (array untouched).
+ */
+int hp_grow0(void **array, size_t *alloc, size_t need, size_t elem);
+
+#define HP_GROW0(array, alloc, need) hp_grow0((void **)&(array), &(alloc), (need), sizeof(*(array)))
+
 #endif

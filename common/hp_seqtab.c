@@ -34,21 +34,15 @@ static uint64_t seq_hash(const uint32_t *seq, uint32_t n)
     return hp_hash_bytes(seq, (size_t)n * sizeof(*seq), n);
 }
 
+static uint64_t seq_hash_of(const void *ctx, size_t id)
+{
+    const hp_seqtab *t = ctx;
+    return seq_hash(t->data + t->start[id], t->len[id]);
+}
+
 static int seq_rehash(hp_seqtab *t, size_t nslots)
 {
-    uint32_t *slots = hp_new0(uint32_t, nslots);
-    if (!slots)
-        return -ENOMEM;
-    for (size_t i = 0; i < t->count; i++) {
-        size_t h = seq_hash(t->data + t->start[i], t->len[i]) & (nslots - 1);
-        while (slots[h])
-            h = (h + 1) & (nslots - 1);
-        slots[h] = (uint32_t)i + 1;
-    }
-    free(t->slots);
-    t->slots = slots;
-    t->nslots = nslots;
-    return 0;
+    return hp_hash_reindex(&t->slots, &t->nslots, nslots, t->count, seq_hash_of, t);
 }
 
 int64_t hp_seqtab_intern(hp_seqtab *t, const uint32_t *seq, uint32_t n)

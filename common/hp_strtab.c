@@ -36,21 +36,15 @@ hp_strtab *hp_strtab_free(hp_strtab *t)
     return NULL;
 }
 
+static uint64_t str_hash_of(const void *ctx, size_t id)
+{
+    const hp_strtab *t = ctx;
+    return hp_hash_bytes(t->strs[id], t->lens[id], 0);
+}
+
 static int strtab_rehash(hp_strtab *t, size_t nslots)
 {
-    uint32_t *slots = hp_new0(uint32_t, nslots);
-    if (!slots)
-        return -ENOMEM;
-    for (size_t i = 0; i < t->count; i++) {
-        size_t h = hp_hash_bytes(t->strs[i], t->lens[i], 0) & (nslots - 1);
-        while (slots[h])
-            h = (h + 1) & (nslots - 1);
-        slots[h] = (uint32_t)i + 1;
-    }
-    free(t->slots);
-    t->slots = slots;
-    t->nslots = nslots;
-    return 0;
+    return hp_hash_reindex(&t->slots, &t->nslots, nslots, t->count, str_hash_of, t);
 }
 
 int64_t hp_strtab_intern(hp_strtab *t, const char *s, size_t n)

@@ -63,7 +63,7 @@ static int frame_locs(cg *c, uint32_t frame)
         const char *fname = l->file ? hp_profile_str(p, l->file) : "??";
         char func[4096];
         snprintf(func, sizeof(func), "%s%s",
-                 l->function ? hp_profile_str(p, p->functions[l->function].short_name) : "??",
+                 hp_profile_line_name(p, l),
                  i + 1 < L->nlines ? "[inline]" : "");
         int64_t f = name_id(c, fname), fn = name_id(c, func);
         if (f < 0 || fn < 0 || HP_GROW(c->locs, c->locs_alloc, c->nlocs + 1) < 0)
@@ -79,6 +79,12 @@ static uint64_t call_hash(const cg_loc *a, const cg_loc *b)
     return hp_hash_bytes(k, sizeof(k), 7);
 }
 
+static uint64_t call_hash_of(const void *ctx, size_t id)
+{
+    const cg_call *x = &((const cg *)ctx)->calls[id];
+    return call_hash(&x->caller, &x->callee);
+}
+
 static bool same_loc(const cg_loc *a, const cg_loc *b)
 {
     return a->file == b->file && a->func == b->func && a->line == b->line;
@@ -88,18 +94,8 @@ static int add_call(cg *c, const cg_loc *caller, const cg_loc *callee, double co
 {
     if ((c->ncalls + 1) * 2 > c->nslots) {
         size_t n = c->nslots ? c->nslots * 2 : 256;
-        uint32_t *slots = hp_new0(uint32_t, n);
-        if (!slots)
+        if (hp_hash_reindex(&c->slots, &c->nslots, n, c->ncalls, call_hash_of, c) < 0)
             return -ENOMEM;
-        for (size_t i = 0; i < c->ncalls; i++) {
-            size_t h = call_hash(&c->calls[i].caller, &c->calls[i].callee) & (n - 1);
-            while (slots[h])
-                h = (h + 1) & (n - 1);
-            slots[h] = (uint32_t)i + 1;
-        }
-        free(c->slots);
-        c->slots = slots;
-        c->nslots = n;
     }
     size_t h = call_hash(caller, callee) & (c->nslots - 1);
     while (c->slots[h]) {
@@ -120,12 +116,10 @@ static int add_call(cg *c, const cg_loc *caller, const cg_loc *callee, double co
     return 0;
 }
 
-static const cg *sort_cg;
-
-static int call_cmp(const void *pa, const void *pb)
+static int call_cmp(const void *pa, const void *pb, void *ctx)
 {
     const cg_call *a = pa, *b = pb;
-    const hp_strtab *n = sort_cg->names;
+    const hp_strtab *n = ctx;
     int d = strcmp(hp_strtab_get(n, a->caller.file), hp_strtab_get(n, b->caller.file));
     if (d)
         return d;
@@ -179,9 +173,7 @@ int hp_render_callgrind(const hp_report *r, FILE *out)
             rc = -ENOMEM;
     }
     if (rc == 0) {
-        sort_cg = &c;
-        qsort(c.calls, c.ncalls, sizeof(*c.calls), call_cmp);
-        sort_cg = NULL;
+        qsort_r(c.calls, c.ncalls, sizeof(*c.calls), call_cmp, c.names);
         uint32_t next_file = 0, next_func = 0;
         fputs("events: Hits\n\n", out);
         for (size_t i = 0; i < c.ncalls; i++) {

@@ -175,17 +175,15 @@ static int add_stack(flame *fl, const hp_report_stack *st)
     return 0;
 }
 
-static const flame *sort_flame;
-
-static int name_cmp(const void *pa, const void *pb)
+static int name_cmp(const void *pa, const void *pb, void *ctx)
 {
-    const hp_strtab *t = sort_flame->names;
+    const hp_strtab *t = ctx;
     return strcmp(hp_strtab_get(t, *(const uint32_t *)pa), hp_strtab_get(t, *(const uint32_t *)pb));
 }
 
-static int stack_cmp(const void *pa, const void *pb)
+static int stack_cmp(const void *pa, const void *pb, void *ctx)
 {
-    const flame *fl = sort_flame;
+    const flame *fl = ctx;
     const fstack *a = &fl->stacks[*(const uint32_t *)pa], *b = &fl->stacks[*(const uint32_t *)pb];
     const uint32_t *x = fl->seq + a->first, *y = fl->seq + b->first;
     uint32_t n = a->n < b->n ? a->n : b->n;
@@ -222,8 +220,7 @@ static int build(flame *fl)
     }
     for (uint32_t i = 0; i < nnames; i++)
         fl->name_of_rank[i] = i;
-    sort_flame = fl;
-    qsort(fl->name_of_rank, nnames, sizeof(uint32_t), name_cmp);
+    qsort_r(fl->name_of_rank, nnames, sizeof(uint32_t), name_cmp, fl->names);
     for (uint32_t i = 0; i < nnames; i++)
         rank[fl->name_of_rank[i]] = i;
     for (size_t i = 0; i < fl->nseq; i++)
@@ -231,8 +228,7 @@ static int build(flame *fl)
     free(rank);
     for (size_t i = 0; i < fl->nstacks; i++)
         fl->order[i] = (uint32_t)i;
-    qsort(fl->order, fl->nstacks, sizeof(uint32_t), stack_cmp);
-    sort_flame = NULL;
+    qsort_r(fl->order, fl->nstacks, sizeof(uint32_t), stack_cmp, fl);
     return 0;
 }
 
@@ -315,11 +311,6 @@ static void put_label(FILE *out, const char *name, double x, int y, double w)
     fputs("</text>", out);
 }
 
-static bool is_space_metric(const hp_report *r)
-{
-    return r->opts.metric == HP_INUSE_SPACE || r->opts.metric == HP_ALLOC_SPACE;
-}
-
 /* A value as the text report prints it, with the exact bytes when that is MB. */
 static void put_amount(FILE *out, const flame *fl, double v, bool sign)
 {
@@ -342,7 +333,7 @@ static void put_title(FILE *out, const flame *fl, const fframe *n)
         put_amount(out, fl, n->pos, false);
         fprintf(out, ", %s", pct);
     } else {
-        const char *what = is_space_metric(fl->r) ? "bytes" : "objects";
+        const char *what = hp_value_is_space(fl->r->opts.metric) ? "bytes" : "objects";
         fputs("net ", out);
         put_amount(out, fl, n->pos - n->neg, true);
         fprintf(out, ": %lld %s grown, %lld %s shrunk, %s of the change", hp_fmt_perl_int(n->pos),

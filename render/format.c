@@ -8,11 +8,6 @@
 
 #include <math.h>
 
-static bool is_objects(int metric)
-{
-    return metric == HP_INUSE_OBJECTS || metric == HP_ALLOC_OBJECTS;
-}
-
 long long hp_fmt_perl_int(double v)
 {
     return hp_value_int64(v);
@@ -20,7 +15,7 @@ long long hp_fmt_perl_int(double v)
 
 void hp_fmt_metric_value(int metric, const hp_render_options *o, double v, char *out, size_t size)
 {
-    if (is_objects(metric) || o->show_bytes)
+    if (!hp_value_is_space(metric) || o->show_bytes)
         snprintf(out, size, "%lld", hp_fmt_perl_int(v));
     else
         snprintf(out, size, "%.1f", v / 1048576.0);
@@ -28,7 +23,7 @@ void hp_fmt_metric_value(int metric, const hp_render_options *o, double v, char 
 
 const char *hp_fmt_metric_units(int metric, const hp_render_options *o)
 {
-    if (is_objects(metric))
+    if (!hp_value_is_space(metric))
         return "objects";
     return o->show_bytes ? "B" : "MB";
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "hp_callers.h"
 #include "hp_graph.h"
 #include "hp_listing.h"
 #include "hp_report.h"
@@ -44,7 +45,7 @@ void hp_fmt_percent(double v, double total, char *out, size_t size);
  * the leak report first).
  * Returns: 0, or -EIO when writing failed.
  */
-int hp_render_text(hp_report *r, const hp_render_options *o, FILE *out);
+int hp_render_text(const hp_report *r, const hp_render_options *o, FILE *out);
 
 /**
  * hp_render_dot - the graph in Perl pprof's DOT dialect.
@@ -128,22 +129,18 @@ int hp_render_trend_svg(const hp_trend *t, const hp_render_options *o, FILE *out
 typedef struct hp_callers_options {
     const char *program;  /* "File:" line (its base name) */
     const char *peek;     /* -peek: only nodes whose name matches (POSIX ERE); NULL for -tree */
-    long nodecount;       /* -tree: at most N nodes, by flat value (Go's default 80) */
-    double nodefraction;  /* -tree: drop nodes with |cum| below F of the total */
-    double edgefraction;  /* -tree: drop edges below F of the total */
-    bool cum;             /* order nodes by cum instead of flat */
     const char *focus, *ignore, *hide, *show; /* for the "Active filters:" lines */
 } hp_callers_options;
 
 /**
- * hp_render_callers - Go pprof's -tree (every node with its callers above
- * and callees below) or -peek (only nodes matching o->peek, nothing trimmed),
- * in Go's block format. r must be built with keep_stack_keys.
+ * hp_render_callers - Go pprof's -tree (every node of g with its callers
+ * above and callees below) or -peek (only nodes matching o->peek; g built
+ * untrimmed), in Go's block format.
  * Returns: 0; -EINVAL for a bad -peek regular expression and -ENODATA when
  *          it matches no node (then nothing is printed; reterr says so);
  *          -EIO when writing failed; -ENOMEM.
  */
-int hp_render_callers(const hp_report *r, const hp_callers_options *o, FILE *out,
+int hp_render_callers(const hp_callers *g, const hp_callers_options *o, FILE *out,
                       hp_error *reterr);
 
 /* --json: the parts of the document (render/json.c, docs/json-schema.md). */
@@ -171,7 +168,7 @@ typedef struct hp_json_info {
  * r must be built with keep_stack_keys.
  * Returns: 0, -EIO when writing failed, -ENOMEM.
  */
-int hp_render_json(hp_report *r, const hp_graph *g, const hp_render_options *o,
+int hp_render_json(const hp_report *r, const hp_graph *g, const hp_render_options *o,
                    const hp_json_info *ji, FILE *out);
 
 #endif

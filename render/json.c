@@ -203,7 +203,7 @@ static void write_profile(FILE *out, const hp_report *r, const hp_json_info *ji)
     jkey(out, &first, "sample_type");
     jstr(out, hp_value_name(metric));
     jkey(out, &first, "unit");
-    jstr(out, metric == HP_INUSE_SPACE || metric == HP_ALLOC_SPACE ? "bytes" : "objects");
+    jstr(out, hp_value_is_space(metric) ? "bytes" : "objects");
     jkey(out, &first, "sampling");
     if (p->sampling == HP_SAMPLING_V2) {
         fputs("{\"scheme\":\"poisson\",\"rate\":", out);
@@ -241,7 +241,7 @@ static void write_profile(FILE *out, const hp_report *r, const hp_json_info *ji)
     fputs("}}", out);
 }
 
-static void write_rows(FILE *out, hp_report *r, const hp_render_options *o, const key_origin *ko)
+static void write_rows(FILE *out, const hp_report *r, const hp_render_options *o, const key_origin *ko)
 {
     const hp_profile *p = r->profile;
     hp_granularity gran = r->opts.granularity;
@@ -391,7 +391,7 @@ static void write_graph(FILE *out, const hp_graph *g)
     fputs("]}", out);
 }
 
-int hp_render_json(hp_report *r, const hp_graph *g, const hp_render_options *o,
+int hp_render_json(const hp_report *r, const hp_graph *g, const hp_render_options *o,
                    const hp_json_info *ji, FILE *out)
 {
     fputs("{\"schema\":\"cpprof/1\",\n", out);

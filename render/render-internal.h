@@ -35,14 +35,15 @@ size_t hp_utf8_chars(const char *s);
 /* ---- text.c: the rows of the --text table ------------------------------- */
 
 typedef struct hp_rows {
-    size_t next;    /* into r->rows */
+    const uint32_t *rows; /* the report's row order o asks for (--cum) */
+    size_t next;    /* into rows */
     long printed;   /* rows returned so far */
     double running; /* flat summed over the rows so far, skipped ones included */
     uint32_t key;   /* the current row */
 } hp_rows;
 
-/** hp_rows_start - sort r's rows as o asks (--cum) and start a walk. */
-void hp_rows_start(hp_report *r, const hp_render_options *o, hp_rows *it);
+/** hp_rows_start - start a walk over r's rows in the order o asks (--cum). */
+void hp_rows_start(const hp_report *r, const hp_render_options *o, hp_rows *it);
 
 /**
  * hp_rows_next - the next row the --text table prints: rows with flat and

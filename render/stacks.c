@@ -20,15 +20,13 @@ typedef struct frame_sym {
 
 static void frame_symbol(const hp_profile *p, uint32_t loc, uint64_t addr, frame_sym *fs)
 {
-    const hp_location *L = &p->locations[loc];
+    const hp_line *outer = hp_profile_outer_line(p, loc);
     fs->exists = false;
-    if (L->state == HP_LOC_SYMBOLIZED && L->nlines) {
-        const hp_line *outer = &p->lines[L->first_line + L->nlines - 1];
+    if (outer) {
         fs->exists = true;
-        fs->name = outer->function ? hp_profile_str(p, p->functions[outer->function].short_name)
-                                   : "??";
+        fs->name = hp_profile_line_name(p, outer);
         fs->fileline = hp_profile_str(p, outer->fileline);
-    } else if (L->state == HP_LOC_UNSYMBOLIZED) {
+    } else if (p->locations[loc].state == HP_LOC_UNSYMBOLIZED) {
         snprintf(fs->buf, sizeof(fs->buf), "0x%016" PRIx64, addr);
         fs->exists = true;
         fs->name = fs->buf;
@@ -36,11 +34,9 @@ static void frame_symbol(const hp_profile *p, uint32_t loc, uint64_t addr, frame
     }
 }
 
-static const hp_report *sort_report;
-
-static int stack_cmp(const void *pa, const void *pb)
+static int stack_cmp(const void *pa, const void *pb, void *ctx)
 {
-    const hp_report *r = sort_report;
+    const hp_report *r = ctx;
     const hp_report_stack *a = &r->stacks[*(const uint32_t *)pa];
     const hp_report_stack *b = &r->stacks[*(const uint32_t *)pb];
     if (a->value != b->value)
@@ -62,9 +58,7 @@ uint32_t *hp_render_sorted_stacks(const hp_report *r)
         return NULL;
     for (size_t i = 0; i < r->nstacks; i++)
         order[i] = (uint32_t)i;
-    sort_report = r;
-    qsort(order, r->nstacks, sizeof(*order), stack_cmp);
-    sort_report = NULL;
+    qsort_r(order, r->nstacks, sizeof(*order), stack_cmp, (void *)r);
     return order;
 }
 
@@ -100,12 +94,11 @@ int hp_render_stacks(const hp_report *r, const hp_render_options *o, FILE *out)
     return ferror(out) ? -EIO : 0;
 }
 
-static const hp_profile *sort_profile;
-
-static int record_cmp(const void *pa, const void *pb)
+static int record_cmp(const void *pa, const void *pb, void *ctx)
 {
-    const hp_record *a = &sort_profile->records[*(const uint32_t *)pa];
-    const hp_record *b = &sort_profile->records[*(const uint32_t *)pb];
+    const hp_profile *p = ctx;
+    const hp_record *a = &p->records[*(const uint32_t *)pa];
+    const hp_record *b = &p->records[*(const uint32_t *)pb];
     if (a->value[HP_INUSE_SPACE] != b->value[HP_INUSE_SPACE])
         return a->value[HP_INUSE_SPACE] > b->value[HP_INUSE_SPACE] ? -1 : 1;
     /* stable: file order */
@@ -129,9 +122,7 @@ int hp_render_leak_report(const hp_report *r, FILE *out)
         return -ENOMEM;
     for (size_t i = 0; i < p->nrecords; i++)
         order[i] = (uint32_t)i;
-    sort_profile = p;
-    qsort(order, p->nrecords, sizeof(*order), record_cmp);
-    sort_profile = NULL;
+    qsort_r(order, p->nrecords, sizeof(*order), record_cmp, (void *)p);
     for (size_t i = 0; i < p->nrecords; i++) {
         const hp_record *rec = &p->records[order[i]];
         const hp_sample *s = &p->samples[rec->sample];

@@ -6,16 +6,15 @@
 #include "hp_common.h"
 #include "render-internal.h"
 
-void hp_rows_start(hp_report *r, const hp_render_options *o, hp_rows *it)
+void hp_rows_start(const hp_report *r, const hp_render_options *o, hp_rows *it)
 {
-    hp_report_sort(r, o->cum);
-    *it = (hp_rows){0};
+    *it = (hp_rows){.rows = hp_report_rows(r, o->cum)};
 }
 
 bool hp_rows_next(const hp_report *r, const hp_render_options *o, hp_rows *it)
 {
     while (it->next < r->nrows) {
-        uint32_t k = r->rows[it->next++];
+        uint32_t k = it->rows[it->next++];
         it->running += r->flat[k];
         if (r->flat[k] == 0 && r->cum[k] == 0)
             continue;
@@ -28,7 +27,7 @@ bool hp_rows_next(const hp_report *r, const hp_render_options *o, hp_rows *it)
     return false;
 }
 
-static void print_table(hp_report *r, const hp_render_options *o, FILE *out)
+static void print_table(const hp_report *r, const hp_render_options *o, FILE *out)
 {
     hp_rows it;
     hp_rows_start(r, o, &it);
@@ -45,7 +44,7 @@ static void print_table(hp_report *r, const hp_render_options *o, FILE *out)
     }
 }
 
-int hp_render_text(hp_report *r, const hp_render_options *o, FILE *out)
+int hp_render_text(const hp_report *r, const hp_render_options *o, FILE *out)
 {
     if (r->total != 0 && !o->omit_total) {
         char tv[64];

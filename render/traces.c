@@ -17,7 +17,7 @@ int hp_render_traces(const hp_report *r, const hp_render_options *o, FILE *out)
 {
     const hp_profile *p = r->profile;
     int metric = r->opts.metric;
-    bool bytes = metric == HP_INUSE_SPACE || metric == HP_ALLOC_SPACE;
+    bool bytes = hp_value_is_space(metric);
     fprintf(out, "File: %s\nType: %s\n", hp_base_name(o->program), hp_value_name(metric));
     for (size_t i = 0; i < r->nstacks; i++) {
         const hp_report_stack *st = &r->stacks[i];
