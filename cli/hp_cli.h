@@ -37,7 +37,6 @@ typedef enum hp_output_mode {
     HP_OUT_TREND,
     HP_OUT_TREE, /* Go pprof's -tree */
     HP_OUT_PEEK, /* Go pprof's -peek=RE (regex in mode_arg) */
-    HP_OUT_JSON, /* not an option: what main.c renders when --json is given */
     HP_OUT_FLAME,
     HP_OUT_ICICLE,
     HP_OUT_PROTO,
@@ -196,20 +195,6 @@ hp_report_options hp_cli_report_options(const hp_cli_opts *o);
 hp_symbolize_options hp_cli_symbolize_options(const hp_cli_opts *o, const char *program);
 /** hp_cli_symbolizes - false for --symbolize=none. */
 bool hp_cli_symbolizes(const hp_cli_opts *o);
-
-/* ---- main.c: the render dispatch, shared by one-shot runs and the shell ---- */
-
-/** hp_cli_render_options - the renderer options o asks for. */
-void hp_cli_render_options(const hp_cli_opts *o, const hp_cli_session *s,
-                           hp_render_options *ret);
-
-/**
- * hp_cli_render - write rep in o->mode to out (or show it in a viewer for
- * --web, --gv, --evince), with the renderer options rnd.
- * Returns: 0 or a negative errno with reterr set.
- */
-int hp_cli_render(const hp_cli_opts *o, hp_cli_session *s, hp_report *rep,
-                  hp_render_options *rnd, FILE *out, hp_error *reterr);
 
 /* ---- shell.c ---- */
 
