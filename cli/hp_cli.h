@@ -139,13 +139,14 @@ typedef struct hp_cli_session hp_cli_session;
  * read the profiles, each symbolized through its own mappings, sum them and
  * subtract o->base or o->diff_base by what the frames are (DECISIONS 16).
  * Warnings go to stderr. interactive: keep the summed profiles (for
- * hp_cli_session_set_base) and the open objects (for list).
+ * hp_cli_session_set_base) and the open objects (for list); keep_objects:
+ * keep the open objects (a mode that needs them: --list).
  * Returns: 0 and *ret (hp_cli_session_free); -EINVAL for bad arguments,
  *          another negative errno for unreadable input; reterr set.
  * Ownership: o's strings are borrowed and must outlive the session.
  */
-int hp_cli_session_open(const hp_cli_opts *o, bool interactive, hp_cli_session **ret,
-                        hp_error *reterr);
+int hp_cli_session_open(const hp_cli_opts *o, bool interactive, bool keep_objects,
+                        hp_cli_session **ret, hp_error *reterr);
 /** hp_cli_session_free - accepts NULL; returns NULL. */
 hp_cli_session *hp_cli_session_free(hp_cli_session *s);
 

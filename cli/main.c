@@ -79,7 +79,7 @@ static int run(const hp_cli_opts *o, hp_error *err)
     bool shell = o->mode == HP_OUT_INTERACTIVE ||
                  (o->mode == HP_OUT_NONE && isatty(STDOUT_FILENO));
     hp_cli_session *s = NULL;
-    int r = hp_cli_session_open(o, shell, &s, err);
+    int r = hp_cli_session_open(o, shell, m && (m->needs & HP_NEEDS_OBJECTS), &s, err);
     if (r < 0)
         return r;
     r = shell ? hp_cli_shell(s, o, stdin, stdout, err) : report_once(o, s, err);
