@@ -1,7 +1,9 @@
 /*
- * hp_cli.h - the command line of `pprof`: every option in one table
- * (Perl pprof's names, Go pprof's spellings as aliases), parsed with
- * getopt_long_only so that both --text and -text work, into hp_cli_opts.
+ * hp_cli.h - the command line of `pprof`: the output modes (one table,
+ * hp_dispatch.h) and every other option (one table, options.c), with Perl
+ * pprof's names and Go pprof's spellings as aliases, parsed with
+ * getopt_long_only so that both --text and -text work, into hp_cli_opts;
+ * the session, the shell, --symbols and --trend.
  */
 #ifndef HP_CLI_H
 #define HP_CLI_H
