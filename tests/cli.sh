@@ -24,6 +24,8 @@ ok() { checked=$((checked+1)); }
 prog=$testdata/bin/seed prof=$testdata/heap/seed.0001.heap
 
 # ---- the modes of --help and of the shell's help ----
+mkdir -p "$tmp/bin" "$tmp/w"
+cd "$tmp/w" || exit 1 # --output=x below writes there
 "$PPROF" --help >"$tmp/help" || bad "--help exit $?"
 sed -n 's/^  --\([a-z_-]*\).*/\1/p' "$tmp/help" >"$tmp/options"
 : >"$tmp/cli_modes"
@@ -46,7 +48,6 @@ grep -vx top "$tmp/shell_reports" | diff "$tmp/cli_reports" - >"$tmp/d" && ok ||
   bad "--help's modes (<) and the shell's reports (>) differ: $(cat "$tmp/d")"
 
 # ---- each report both ways, the same bytes ----
-mkdir -p "$tmp/bin" "$tmp/w"
 for v in gv evince; do printf '#!/bin/sh\nexit 0\n' >"$tmp/bin/$v"; chmod +x "$tmp/bin/$v"; done
 while read -r name; do
   case $name in gv|evince|web) continue ;; esac # a viewer: checked below
