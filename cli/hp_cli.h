@@ -1,7 +1,9 @@
 /*
- * hp_cli.h - the command line of `pprof`: every option in one table
- * (Perl pprof's names, Go pprof's spellings as aliases), parsed with
- * getopt_long_only so that both --text and -text work, into hp_cli_opts.
+ * hp_cli.h - the command line of `pprof`: the output modes (one table,
+ * hp_dispatch.h) and every other option (one table, options.c), with Perl
+ * pprof's names and Go pprof's spellings as aliases, parsed with
+ * getopt_long_only so that both --text and -text work, into hp_cli_opts;
+ * the session, the shell, --symbols and --trend.
  */
 #ifndef HP_CLI_H
 #define HP_CLI_H
@@ -37,7 +39,6 @@ typedef enum hp_output_mode {
     HP_OUT_TREND,
     HP_OUT_TREE, /* Go pprof's -tree */
     HP_OUT_PEEK, /* Go pprof's -peek=RE (regex in mode_arg) */
-    HP_OUT_JSON, /* not an option: what main.c renders when --json is given */
     HP_OUT_FLAME,
     HP_OUT_ICICLE,
     HP_OUT_PROTO,
@@ -140,13 +141,14 @@ typedef struct hp_cli_session hp_cli_session;
  * read the profiles, each symbolized through its own mappings, sum them and
  * subtract o->base or o->diff_base by what the frames are (DECISIONS 16).
  * Warnings go to stderr. interactive: keep the summed profiles (for
- * hp_cli_session_set_base) and the open objects (for list).
+ * hp_cli_session_set_base) and the open objects (for list); keep_objects:
+ * keep the open objects (a mode that needs them: --list).
  * Returns: 0 and *ret (hp_cli_session_free); -EINVAL for bad arguments,
  *          another negative errno for unreadable input; reterr set.
  * Ownership: o's strings are borrowed and must outlive the session.
  */
-int hp_cli_session_open(const hp_cli_opts *o, bool interactive, hp_cli_session **ret,
-                        hp_error *reterr);
+int hp_cli_session_open(const hp_cli_opts *o, bool interactive, bool keep_objects,
+                        hp_cli_session **ret, hp_error *reterr);
 /** hp_cli_session_free - accepts NULL; returns NULL. */
 hp_cli_session *hp_cli_session_free(hp_cli_session *s);
 
@@ -196,20 +198,6 @@ hp_report_options hp_cli_report_options(const hp_cli_opts *o);
 hp_symbolize_options hp_cli_symbolize_options(const hp_cli_opts *o, const char *program);
 /** hp_cli_symbolizes - false for --symbolize=none. */
 bool hp_cli_symbolizes(const hp_cli_opts *o);
-
-/* ---- main.c: the render dispatch, shared by one-shot runs and the shell ---- */
-
-/** hp_cli_render_options - the renderer options o asks for. */
-void hp_cli_render_options(const hp_cli_opts *o, const hp_cli_session *s,
-                           hp_render_options *ret);
-
-/**
- * hp_cli_render - write rep in o->mode to out (or show it in a viewer for
- * --web, --gv, --evince), with the renderer options rnd.
- * Returns: 0 or a negative errno with reterr set.
- */
-int hp_cli_render(const hp_cli_opts *o, hp_cli_session *s, const hp_report *rep,
-                  hp_render_options *rnd, FILE *out, hp_error *reterr);
 
 /* ---- shell.c ---- */
 

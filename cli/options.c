@@ -1,181 +1,168 @@
 /*
- * options.c - the option table of `pprof` and its parser. One static table
- * holds every option's name, argument kind, id and help text; getopt's long
- * options and --help are both generated from it, so they cannot drift.
+ * options.c - the options of `pprof` and their parser. The output modes come
+ * from the mode table (dispatch.c); every other option is a row here with its
+ * name, argument kind, help text and target: the field it sets and how (a
+ * flag, a string, a number, one of a group), so that only the exceptions
+ * need code (apply_special). getopt's long options, --help and the shell's
+ * settings are all generated from the two tables, so they cannot drift.
  * Perl pprof's spellings are primary; Go pprof's are accepted as aliases.
  */
 #include "config.h"
 #include "hp_common.h"
 #include "hp_cli.h"
+#include "hp_dispatch.h"
 #include "hp_profile.h"
 #include "hp_report.h"
 
 #include <ctype.h>
 #include <getopt.h>
+#include <stddef.h>
 
 #include "hp_symbolizer.h"
 
-enum {
-    ARG_FIRST = 256,
-    ARG_TEXT = ARG_FIRST,
-    ARG_TOP,
-    ARG_TRACES,
-    ARG_STACKS,
-    ARG_CALLGRIND,
-    ARG_LIST,
-    ARG_DISASM,
-    ARG_SYMBOLS,
-    ARG_DOT,
-    ARG_PS,
-    ARG_PDF,
-    ARG_SVG,
-    ARG_PNG,
-    ARG_GIF,
-    ARG_GV,
-    ARG_EVINCE,
-    ARG_WEB,
-    ARG_RAW,
-    ARG_COLLAPSED,
-    ARG_INTERACTIVE,
-    ARG_FLAME,
-    ARG_ICICLE,
-    ARG_PROTO,
-    ARG_FUNCTIONS,
-    ARG_LINES,
-    ARG_FILES,
-    ARG_ADDRESSES,
-    ARG_INUSE_SPACE,
-    ARG_INUSE_OBJECTS,
-    ARG_ALLOC_SPACE,
-    ARG_ALLOC_OBJECTS,
-    ARG_SAMPLE_INDEX,
-    ARG_SHOW_BYTES,
-    ARG_DROP_NEGATIVE,
-    ARG_BASE,
-    ARG_DIFF_BASE,
-    ARG_CUM,
-    ARG_FLAT,
-    ARG_FOCUS,
-    ARG_IGNORE,
-    ARG_SHOW,
-    ARG_HIDE,
-    ARG_NODECOUNT,
-    ARG_NODEFRACTION,
-    ARG_EDGEFRACTION,
-    ARG_MAXDEGREE,
-    ARG_HEAPCHECK,
-    ARG_SHOW_ADDRESSES,
-    ARG_NO_STRIP_TEMP,
-    ARG_OUTPUT,
-    ARG_SYMBOLIZE,
-    ARG_BINARY_PATH,
-    ARG_SOURCE_PATH,
-    ARG_DEBUGINFOD,
-    ARG_BUILDID,
-    ARG_FAIL_INUSE,
-    ARG_FAIL_LEAKS,
-    ARG_TREND,
-    ARG_TREND_ALL,
-    ARG_TREND_ASCII,
-    ARG_JSON,
-    ARG_TREE,
-    ARG_PEEK,
-    ARG_THREAD,
-    ARG_IGNORED,
-    ARG_HELP,
-    ARG_VERSION,
-};
+enum { ARG_FIRST = 256 }; /* getopt's value of row i: ARG_FIRST + i (modes first) */
 
 enum arg_kind { K_FLAG, K_VALUE, K_OPTIONAL /* --name or --name=VALUE */ };
+
+/* What an option sets (its field: offsetof(hp_cli_opts, ...)). */
+enum target {
+    T_BOOL,     /* flag: bool field = true (false with --name=false) */
+    T_NOT,      /* flag: bool field = false (--flat: not --cum) */
+    T_TRISTATE, /* flag: int field = 1 (0 with --name=false; -1: not given) */
+    T_CHOICE,   /* flag: int field = value; another value already given is an error (hint) */
+    T_STRING,   /* value: const char * field */
+    T_COUNT,    /* value: long field, a number >= 0 */
+    T_FRACTION, /* value: double field, a number >= 0 */
+    T_IGNORED,  /* accepted for compatibility, no effect on heap profiles */
+    T_SPECIAL,  /* apply()'s exceptions, by value: S_* */
+};
+
+enum special { S_SAMPLE_INDEX, S_SYMBOLIZE, S_DEBUGINFOD, S_BUILDID, S_FAIL_INUSE, S_JSON, S_HELP,
+               S_VERSION };
+
+enum { SHELL = 1, SHELL_RESET = 2 /* the shell's empty value resets it to its default */ };
 
 typedef struct opt_def {
     const char *name;
     enum arg_kind kind;
-    int id;
+    enum target target;
+    size_t field;
+    int value;           /* T_CHOICE: the value set; T_SPECIAL: which */
     const char *metavar;
-    const char *help; /* NULL: an alias, not listed separately */
+    const char *help;    /* NULL: an alias, not listed separately */
+    const char *hint;    /* T_CHOICE: the conflict message; T_COUNT: after "invalid --name 'v'" */
+    const char *after;   /* --help: listed after this output mode (a modifier of it) */
+    unsigned shell;      /* SHELL, SHELL_RESET: the shell may change it */
 } opt_def;
 
+#define FIELD(f) .field = offsetof(hp_cli_opts, f)
+#define GRANULARITY(v) T_CHOICE, FIELD(granularity), .value = (v), \
+    .hint = "only specify one output granularity option", .shell = SHELL
+#define METRIC_CONFLICT "specify at most one of --inuse/--alloc options"
+#define METRIC(v) T_CHOICE, FIELD(metric), .value = (v), .hint = METRIC_CONFLICT, .shell = SHELL
+#define SPECIAL(s) T_SPECIAL, .value = (s)
+
+/* The output modes come from the mode table (dispatch.c); these are the rest. */
 static const opt_def options[] = {
-    /* output modes */
-    {"text", K_FLAG, ARG_TEXT, NULL, "flat text report (default when stdout is not a terminal)"},
-    {"top", K_FLAG, ARG_TOP, NULL, NULL},
-    {"stacks", K_FLAG, ARG_STACKS, NULL, "with --text: also print every stack and the leak report"},
-    {"traces", K_FLAG, ARG_TRACES, NULL, "every stack with its value (Go pprof's -traces)"},
-    {"callgrind", K_FLAG, ARG_CALLGRIND, NULL, "callgrind format (for kcachegrind)"},
-    {"collapsed", K_FLAG, ARG_COLLAPSED, NULL, "folded stacks (for flamegraph.pl)"},
-    {"flame", K_FLAG, ARG_FLAME, NULL, "flame graph as one self-contained SVG (zoom, search)"},
-    {"icicle", K_FLAG, ARG_ICICLE, NULL, "the flame graph upside down: root at the top"},
-    {"list", K_VALUE, ARG_LIST, "RE", "annotated source of functions matching RE"},
-    {"disasm", K_VALUE, ARG_DISASM, "RE", "annotated disassembly of functions matching RE"},
-    {"symbols", K_FLAG, ARG_SYMBOLS, NULL, "symbolize the addresses read from stdin"},
-    {"dot", K_FLAG, ARG_DOT, NULL, "call graph in DOT"},
-    {"svg", K_FLAG, ARG_SVG, NULL, "call graph as SVG"},
-    {"pdf", K_FLAG, ARG_PDF, NULL, "call graph as PDF"},
-    {"png", K_FLAG, ARG_PNG, NULL, "call graph as PNG"},
-    {"ps", K_FLAG, ARG_PS, NULL, "call graph as PostScript"},
-    {"gif", K_FLAG, ARG_GIF, NULL, "call graph as GIF"},
-    {"gv", K_FLAG, ARG_GV, NULL, "call graph shown with gv"},
-    {"evince", K_FLAG, ARG_EVINCE, NULL, "call graph shown with evince"},
-    {"web", K_FLAG, ARG_WEB, NULL, "call graph shown in a web browser"},
-    {"raw", K_FLAG, ARG_RAW, NULL, "symbolized profile, readable without the binary"},
-    {"interactive", K_FLAG, ARG_INTERACTIVE, NULL, "interactive shell"},
-    {"trend", K_FLAG, ARG_TREND, NULL, "stacks growing over a dump series (with --svg: a plot)"},
-    {"trend_all", K_FLAG, ARG_TREND_ALL, NULL, "with --trend: list every stack, not only growing ones"},
-    {"trend_ascii", K_FLAG, ARG_TREND_ASCII, NULL, "with --trend: ASCII sparklines (default in a non-UTF-8 locale)"},
-    {"tree", K_FLAG, ARG_TREE, NULL, "callers and callees of every function (Go pprof's -tree)"},
-    {"peek", K_VALUE, ARG_PEEK, "RE", "callers and callees of functions matching RE (Go pprof's -peek)"},
-    {"json", K_OPTIONAL, ARG_JSON, "PARTS", "one JSON document (docs/json-schema.md): the rows; with --stacks or --traces the stacks, with --dot the graph; PARTS: rows,stacks,graph"},
-    {"proto", K_FLAG, ARG_PROTO, NULL, "gzipped profile.proto (Go pprof, Pyroscope, Parca)"},
+    /* modifiers of output modes, listed after them */
+    {"stacks", K_FLAG, T_BOOL, FIELD(stacks), .after = "text", .shell = SHELL,
+     .help = "with --text: also print every stack and the leak report"},
+    {"trend_all", K_FLAG, T_BOOL, FIELD(trend_all), .after = "trend",
+     .help = "with --trend: list every stack, not only growing ones"},
+    {"trend_ascii", K_FLAG, T_TRISTATE, FIELD(trend_ascii), .after = "trend",
+     .help = "with --trend: ASCII sparklines (default in a non-UTF-8 locale)"},
+    {"json", K_OPTIONAL, SPECIAL(S_JSON), .metavar = "PARTS", .after = "peek",
+     .help = "one JSON document (docs/json-schema.md): the rows; with --stacks or --traces the stacks, with --dot the graph; PARTS: rows,stacks,graph"},
     /* granularity */
-    {"functions", K_FLAG, ARG_FUNCTIONS, NULL, "aggregate by function (default)"},
-    {"lines", K_FLAG, ARG_LINES, NULL, "aggregate by source line"},
-    {"files", K_FLAG, ARG_FILES, NULL, "aggregate by source file"},
-    {"addresses", K_FLAG, ARG_ADDRESSES, NULL, "aggregate by address"},
+    {"functions", K_FLAG, GRANULARITY(HP_GRAN_FUNCTIONS), .help = "aggregate by function (default)"},
+    {"lines", K_FLAG, GRANULARITY(HP_GRAN_LINES), .help = "aggregate by source line"},
+    {"files", K_FLAG, GRANULARITY(HP_GRAN_FILES), .help = "aggregate by source file"},
+    {"addresses", K_FLAG, GRANULARITY(HP_GRAN_ADDRESSES), .help = "aggregate by address"},
     /* values */
-    {"inuse_space", K_FLAG, ARG_INUSE_SPACE, NULL, "bytes in use (default)"},
-    {"inuse_objects", K_FLAG, ARG_INUSE_OBJECTS, NULL, "objects in use"},
-    {"alloc_space", K_FLAG, ARG_ALLOC_SPACE, NULL, "bytes allocated since the start"},
-    {"alloc_objects", K_FLAG, ARG_ALLOC_OBJECTS, NULL, "objects allocated since the start"},
-    {"sample_index", K_VALUE, ARG_SAMPLE_INDEX, "NAME", "inuse_space|inuse_objects|alloc_space|alloc_objects"},
-    {"show_bytes", K_FLAG, ARG_SHOW_BYTES, NULL, "print space as bytes rather than MB"},
-    {"thread", K_VALUE, ARG_THREAD, "N", "jemalloc profiles: only thread N's allocations"},
+    {"inuse_space", K_FLAG, METRIC(HP_INUSE_SPACE), .help = "bytes in use (default)"},
+    {"inuse_objects", K_FLAG, METRIC(HP_INUSE_OBJECTS), .help = "objects in use"},
+    {"alloc_space", K_FLAG, METRIC(HP_ALLOC_SPACE), .help = "bytes allocated since the start"},
+    {"alloc_objects", K_FLAG, METRIC(HP_ALLOC_OBJECTS), .help = "objects allocated since the start"},
+    {"sample_index", K_VALUE, SPECIAL(S_SAMPLE_INDEX), FIELD(metric), .hint = METRIC_CONFLICT,
+     .metavar = "NAME",
+     .help = "inuse_space|inuse_objects|alloc_space|alloc_objects", .shell = SHELL | SHELL_RESET},
+    {"show_bytes", K_FLAG, T_BOOL, FIELD(show_bytes), .shell = SHELL,
+     .help = "print space as bytes rather than MB"},
+    {"thread", K_VALUE, T_COUNT, FIELD(thread), .metavar = "N", .hint = " (a thread number)",
+     .help = "jemalloc profiles: only thread N's allocations"},
     /* comparison */
-    {"base", K_VALUE, ARG_BASE, "FILE", "subtract this profile"},
-    {"diff_base", K_VALUE, ARG_DIFF_BASE, "FILE", "subtract this profile, percentages of its total"},
-    {"drop_negative", K_FLAG, ARG_DROP_NEGATIVE, NULL, "with --base: ignore negative differences"},
+    {"base", K_VALUE, T_STRING, FIELD(base), .metavar = "FILE", .help = "subtract this profile"},
+    {"diff_base", K_VALUE, T_STRING, FIELD(diff_base), .metavar = "FILE",
+     .help = "subtract this profile, percentages of its total"},
+    {"drop_negative", K_FLAG, T_BOOL, FIELD(drop_negative), .shell = SHELL,
+     .help = "with --base: ignore negative differences"},
     /* filtering and sorting */
-    {"cum", K_FLAG, ARG_CUM, NULL, "sort by cumulative value"},
-    {"flat", K_FLAG, ARG_FLAT, NULL, "sort by flat value (default)"},
-    {"focus", K_VALUE, ARG_FOCUS, "RE", "keep only stacks with a frame matching RE"},
-    {"ignore", K_VALUE, ARG_IGNORE, "RE", "drop stacks with a frame matching RE"},
-    {"show", K_VALUE, ARG_SHOW, "RE", "keep only frames matching RE"},
-    {"hide", K_VALUE, ARG_HIDE, "RE", "remove frames matching RE"},
-    {"nodecount", K_VALUE, ARG_NODECOUNT, "N", "at most N nodes (graphs: 80)"},
-    {"nodefraction", K_VALUE, ARG_NODEFRACTION, "F", "graphs: hide nodes below F of the total (0.005)"},
-    {"edgefraction", K_VALUE, ARG_EDGEFRACTION, "F", "graphs: hide edges below F of the total (0.001)"},
-    {"maxdegree", K_VALUE, ARG_MAXDEGREE, "N", "graphs: at most N edges per node (8)"},
-    {"heapcheck", K_FLAG, ARG_HEAPCHECK, NULL, "graphs: mark nodes with positive and negative values"},
-    {"show_addresses", K_FLAG, ARG_SHOW_ADDRESSES, NULL, "append addresses to names"},
-    {"no_strip_temp", K_FLAG, ARG_NO_STRIP_TEMP, NULL, "keep template arguments in names"},
+    {"cum", K_FLAG, T_BOOL, FIELD(cum), .shell = SHELL, .help = "sort by cumulative value"},
+    {"flat", K_FLAG, T_NOT, FIELD(cum), .shell = SHELL, .help = "sort by flat value (default)"},
+    {"focus", K_VALUE, T_STRING, FIELD(focus), .metavar = "RE", .shell = SHELL | SHELL_RESET,
+     .help = "keep only stacks with a frame matching RE"},
+    {"ignore", K_VALUE, T_STRING, FIELD(ignore), .metavar = "RE", .shell = SHELL | SHELL_RESET,
+     .help = "drop stacks with a frame matching RE"},
+    {"show", K_VALUE, T_STRING, FIELD(show), .metavar = "RE", .shell = SHELL | SHELL_RESET,
+     .help = "keep only frames matching RE"},
+    {"hide", K_VALUE, T_STRING, FIELD(hide), .metavar = "RE", .shell = SHELL | SHELL_RESET,
+     .help = "remove frames matching RE"},
+    {"nodecount", K_VALUE, T_COUNT, FIELD(nodecount), .metavar = "N", .shell = SHELL | SHELL_RESET,
+     .help = "at most N nodes (graphs: 80)"},
+    {"nodefraction", K_VALUE, T_FRACTION, FIELD(nodefraction), .metavar = "F", .shell = SHELL,
+     .help = "graphs: hide nodes below F of the total (0.005)"},
+    {"edgefraction", K_VALUE, T_FRACTION, FIELD(edgefraction), .metavar = "F", .shell = SHELL,
+     .help = "graphs: hide edges below F of the total (0.001)"},
+    {"maxdegree", K_VALUE, T_COUNT, FIELD(maxdegree), .metavar = "N", .shell = SHELL,
+     .help = "graphs: at most N edges per node (8)"},
+    {"heapcheck", K_FLAG, T_BOOL, FIELD(heapcheck), .shell = SHELL,
+     .help = "graphs: mark nodes with positive and negative values"},
+    {"show_addresses", K_FLAG, T_BOOL, FIELD(show_addresses), .shell = SHELL,
+     .help = "append addresses to names"},
+    {"no_strip_temp", K_FLAG, T_BOOL, FIELD(no_strip_temp),
+     .help = "keep template arguments in names"},
     /* files */
-    {"output", K_VALUE, ARG_OUTPUT, "FILE", "write the report to FILE"},
-    {"symbolize", K_VALUE, ARG_SYMBOLIZE, "MODE", "none: do not symbolize; local (default)"},
-    {"binary_path", K_VALUE, ARG_BINARY_PATH, "DIRS", "':'-separated directories to find binaries in"},
-    {"source_path", K_VALUE, ARG_SOURCE_PATH, "DIRS", "':'-separated directories to find sources in"},
-    {"debuginfod", K_VALUE, ARG_DEBUGINFOD, "WHEN", "ask the DEBUGINFOD_URLS servers for missing debug info: auto (when set), on, off"},
-    {"buildid", K_VALUE, ARG_BUILDID, "HEX", "build-id of the main executable (fetched with debuginfod when missing)"},
+    {"output", K_VALUE, T_STRING, FIELD(output), .metavar = "FILE", .help = "write the report to FILE"},
+    {"symbolize", K_VALUE, SPECIAL(S_SYMBOLIZE), .metavar = "MODE",
+     .help = "none: do not symbolize; local (default)"},
+    {"binary_path", K_VALUE, T_STRING, FIELD(binary_path), .metavar = "DIRS",
+     .help = "':'-separated directories to find binaries in"},
+    {"source_path", K_VALUE, T_STRING, FIELD(source_path), .metavar = "DIRS",
+     .shell = SHELL | SHELL_RESET, .help = "':'-separated directories to find sources in"},
+    {"debuginfod", K_VALUE, SPECIAL(S_DEBUGINFOD), .metavar = "WHEN",
+     .help = "ask the DEBUGINFOD_URLS servers for missing debug info: auto (when set), on, off"},
+    {"buildid", K_VALUE, SPECIAL(S_BUILDID), .metavar = "HEX",
+     .help = "build-id of the main executable (fetched with debuginfod when missing)"},
     /* CI gates: exit status 3 when crossed */
-    {"fail-if-inuse-above", K_VALUE, ARG_FAIL_INUSE, "BYTES", "exit 3 when the in-use bytes exceed BYTES (k, M, G suffixes)"},
-    {"fail-on-leaks", K_FLAG, ARG_FAIL_LEAKS, NULL, "exit 3 when the profile holds any in-use object (heap-checker files)"},
+    {"fail-if-inuse-above", K_VALUE, SPECIAL(S_FAIL_INUSE), .metavar = "BYTES",
+     .help = "exit 3 when the in-use bytes exceed BYTES (k, M, G suffixes)"},
+    {"fail-on-leaks", K_FLAG, T_BOOL, FIELD(fail_on_leaks),
+     .help = "exit 3 when the profile holds any in-use object (heap-checker files)"},
     /* accepted for compatibility, no effect on heap profiles */
-    {"lib_prefix", K_VALUE, ARG_IGNORED, NULL, NULL},
-    {"tools", K_VALUE, ARG_IGNORED, NULL, NULL},
-    {"seconds", K_VALUE, ARG_IGNORED, NULL, NULL},
-    {"scale", K_VALUE, ARG_IGNORED, NULL, NULL},
-    {"help", K_FLAG, ARG_HELP, NULL, "print this help"},
-    {"version", K_FLAG, ARG_VERSION, NULL, "print the version"},
+    {"lib_prefix", K_VALUE, T_IGNORED, .help = NULL},
+    {"tools", K_VALUE, T_IGNORED, .help = NULL},
+    {"seconds", K_VALUE, T_IGNORED, .help = NULL},
+    {"scale", K_VALUE, T_IGNORED, .help = NULL},
+    {"help", K_FLAG, SPECIAL(S_HELP), .help = "print this help"},
+    {"version", K_FLAG, SPECIAL(S_VERSION), .help = "print the version"},
 };
+
+/* The defaults of hp_cli_opts (also what the shell's empty values reset to). */
+static const hp_cli_opts defaults = {
+    .granularity = -1, .metric = -1, .nodecount = -1, .nodefraction = 0.005,
+    .edgefraction = 0.001, .maxdegree = 8, .fail_inuse_above = -1, .trend_ascii = -1,
+    .debuginfod = -1, .thread = -1,
+};
+
+static void usage_line(FILE *out, const char *name, enum arg_kind kind, const char *metavar,
+                       const char *help)
+{
+    char left[64];
+    snprintf(left, sizeof(left), "--%s%s%s%s", name,
+             metavar ? (kind == K_OPTIONAL ? "[=" : "=") : "", metavar ? metavar : "",
+             kind == K_OPTIONAL ? "]" : "");
+    fprintf(out, "  %-26s %s\n", left, help);
+}
 
 void hp_cli_usage(FILE *out)
 {
@@ -183,15 +170,22 @@ void hp_cli_usage(FILE *out)
                  "  pprof [options] <program> <profile.heap> [more profiles]\n"
                  "  pprof [options] <profile.heap>        (binaries from the profile's paths)\n"
                  "\nOptions (also spelled with one dash, Go pprof style: -top, -sample_index=...):\n");
-    for (size_t i = 0; i < HP_ARRAY_SIZE(options); i++) {
-        const opt_def *d = &options[i];
-        if (!d->help)
+    size_t nmodes;
+    const hp_cli_mode *modes = hp_cli_modes(&nmodes);
+    for (size_t m = 0; m <= nmodes; m++) {
+        const char *after = m < nmodes ? modes[m].name : NULL;
+        if (m < nmodes && (!hp_cli_mode_advertised(&modes[m]) || !modes[m].help))
             continue;
-        char left[64];
-        snprintf(left, sizeof(left), "--%s%s%s%s", d->name,
-                 d->metavar ? (d->kind == K_OPTIONAL ? "[=" : "=") : "",
-                 d->metavar ? d->metavar : "", d->kind == K_OPTIONAL ? "]" : "");
-        fprintf(out, "  %-26s %s\n", left, d->help);
+        if (m < nmodes) {
+            bool re = modes[m].needs & HP_NEEDS_REGEX;
+            usage_line(out, after, re ? K_VALUE : K_FLAG, re ? "RE" : NULL, modes[m].help);
+        }
+        /* a mode's modifiers after it; after the modes, the other options */
+        for (size_t i = 0; i < HP_ARRAY_SIZE(options); i++) {
+            const opt_def *d = &options[i];
+            if (d->help && (after ? d->after && !strcmp(d->after, after) : !d->after))
+                usage_line(out, d->name, d->kind, d->metavar, d->help);
+        }
     }
     fprintf(out, "\nEnvironment: PPROF_BINARY_PATH (like --binary_path); DEBUGINFOD_URLS,\n"
                  "DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT (libdebuginfod's, for --debuginfod).\n");
@@ -240,134 +234,107 @@ static int set_mode(hp_cli_opts *o, hp_output_mode m, const char *name, hp_error
     return 0;
 }
 
-static int set_gran(hp_cli_opts *o, int g, const char *name, hp_error *err)
+static int set_choice(hp_cli_opts *o, const opt_def *d, int v, const char *name, hp_error *err)
 {
-    if (o->granularity >= 0 && o->granularity != g)
-        return hp_error_set(err, -EINVAL, "only specify one output granularity option (--%s given too)", name);
-    o->granularity = g;
+    int *field = (int *)((char *)o + d->field);
+    if (*field >= 0 && *field != v)
+        return hp_error_set(err, -EINVAL, "%s (--%s given too)", d->hint, name);
+    *field = v;
     return 0;
 }
 
-static int set_metric(hp_cli_opts *o, int m, const char *name, hp_error *err)
-{
-    if (o->metric >= 0 && o->metric != m)
-        return hp_error_set(err, -EINVAL, "specify at most one of --inuse/--alloc options (--%s given too)", name);
-    o->metric = m;
-    return 0;
-}
-
-static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
+static int apply_mode(hp_cli_opts *o, const hp_cli_mode *m, const char *v, hp_error *err)
 {
     bool on = true;
-    if (d->kind == K_FLAG && parse_bool(v, &on) < 0)
-        return hp_error_set(err, -EINVAL, "invalid value '%s' for --%s (true or false)", v, d->name);
-    if (d->kind == K_FLAG && !on) {
-        /* -cum=false and friends: only modifiers can be switched off */
-        switch (d->id) {
-        case ARG_STACKS: o->stacks = false; return 0;
-        case ARG_SHOW_BYTES: o->show_bytes = false; return 0;
-        case ARG_DROP_NEGATIVE: o->drop_negative = false; return 0;
-        case ARG_CUM: o->cum = false; return 0;
-        case ARG_FLAT: o->cum = true; return 0;
-        case ARG_HEAPCHECK: o->heapcheck = false; return 0;
-        case ARG_SHOW_ADDRESSES: o->show_addresses = false; return 0;
-        case ARG_NO_STRIP_TEMP: o->no_strip_temp = false; return 0;
-        case ARG_TREND_ALL: o->trend_all = false; return 0;
-        case ARG_TREND_ASCII: o->trend_ascii = 0; return 0;
-        default: return 0;
-        }
+    if (!(m->needs & HP_NEEDS_REGEX) && parse_bool(v, &on) < 0)
+        return hp_error_set(err, -EINVAL, "invalid value '%s' for --%s (true or false)", v, m->name);
+    if (m->refused)
+        return hp_cli_mode_refuse(m, "--", err);
+    if (!on) /* -text=false: only modifiers can be switched off */
+        return 0;
+    if (m->mode == HP_OUT_SVG && o->mode == HP_OUT_TREND) { /* --trend --svg: the plot */
+        o->trend_svg = true;
+        return 0;
     }
-    switch (d->id) {
-    case ARG_TEXT: case ARG_TOP: return set_mode(o, HP_OUT_TEXT, d->name, err);
-    case ARG_TRACES: return set_mode(o, HP_OUT_TRACES, d->name, err);
-    case ARG_CALLGRIND: return set_mode(o, HP_OUT_CALLGRIND, d->name, err);
-    case ARG_COLLAPSED: return set_mode(o, HP_OUT_COLLAPSED, d->name, err);
-    case ARG_FLAME: return set_mode(o, HP_OUT_FLAME, d->name, err);
-    case ARG_ICICLE: return set_mode(o, HP_OUT_ICICLE, d->name, err);
-    case ARG_LIST: o->mode_arg = v; return set_mode(o, HP_OUT_LIST, d->name, err);
-    case ARG_DISASM: o->mode_arg = v; return set_mode(o, HP_OUT_DISASM, d->name, err);
-    case ARG_SYMBOLS: return set_mode(o, HP_OUT_SYMBOLS, d->name, err);
-    case ARG_DOT: return set_mode(o, HP_OUT_DOT, d->name, err);
-    case ARG_SVG:
-        if (o->mode == HP_OUT_TREND) { /* --trend --svg: the trend's plot */
-            o->trend_svg = true;
-            return 0;
-        }
-        return set_mode(o, HP_OUT_SVG, d->name, err);
-    case ARG_PDF: return set_mode(o, HP_OUT_PDF, d->name, err);
-    case ARG_PNG: return set_mode(o, HP_OUT_PNG, d->name, err);
-    case ARG_PS: return set_mode(o, HP_OUT_PS, d->name, err);
-    case ARG_GIF: return set_mode(o, HP_OUT_GIF, d->name, err);
-    case ARG_GV: return set_mode(o, HP_OUT_GV, d->name, err);
-    case ARG_EVINCE: return set_mode(o, HP_OUT_EVINCE, d->name, err);
-    case ARG_WEB: return set_mode(o, HP_OUT_WEB, d->name, err);
-    case ARG_RAW: return set_mode(o, HP_OUT_RAW, d->name, err);
-    case ARG_INTERACTIVE: return set_mode(o, HP_OUT_INTERACTIVE, d->name, err);
-    case ARG_TREND:
-        if (o->mode == HP_OUT_SVG) { /* --svg --trend */
-            o->mode = HP_OUT_NONE;
-            o->trend_svg = true;
-        }
-        return set_mode(o, HP_OUT_TREND, d->name, err);
-    case ARG_TREND_ALL: o->trend_all = true; return 0;
-    case ARG_TREND_ASCII: o->trend_ascii = 1; return 0;
-    case ARG_PROTO: return set_mode(o, HP_OUT_PROTO, d->name, err);
-    case ARG_STACKS: o->stacks = true; return 0;
-    case ARG_FUNCTIONS: return set_gran(o, HP_GRAN_FUNCTIONS, d->name, err);
-    case ARG_LINES: return set_gran(o, HP_GRAN_LINES, d->name, err);
-    case ARG_FILES: return set_gran(o, HP_GRAN_FILES, d->name, err);
-    case ARG_ADDRESSES: return set_gran(o, HP_GRAN_ADDRESSES, d->name, err);
-    case ARG_INUSE_SPACE: return set_metric(o, HP_INUSE_SPACE, d->name, err);
-    case ARG_INUSE_OBJECTS: return set_metric(o, HP_INUSE_OBJECTS, d->name, err);
-    case ARG_ALLOC_SPACE: return set_metric(o, HP_ALLOC_SPACE, d->name, err);
-    case ARG_ALLOC_OBJECTS: return set_metric(o, HP_ALLOC_OBJECTS, d->name, err);
-    case ARG_SAMPLE_INDEX: {
-        int metric = hp_value_of_name(v);
-        if (metric >= 0)
-            return set_metric(o, metric, d->name, err);
-        if (v[0] >= '0' && v[0] <= '3' && !v[1])
-            return set_metric(o, "2301"[v[0] - '0'] - '0', d->name, err);
-        return hp_error_set(err, -EINVAL, "sample_index '%s' must be one of: [alloc_objects alloc_space inuse_objects inuse_space]", v);
+    if (m->mode == HP_OUT_TREND && o->mode == HP_OUT_SVG) { /* --svg --trend */
+        o->mode = HP_OUT_NONE;
+        o->trend_svg = true;
     }
-    case ARG_SHOW_BYTES: o->show_bytes = true; return 0;
-    case ARG_DROP_NEGATIVE: o->drop_negative = true; return 0;
-    case ARG_BASE: o->base = v; return 0;
-    case ARG_DIFF_BASE: o->diff_base = v; return 0;
-    case ARG_CUM: o->cum = true; return 0;
-    case ARG_FLAT: o->cum = false; return 0;
-    case ARG_FOCUS: o->focus = v; return 0;
-    case ARG_IGNORE: o->ignore = v; return 0;
-    case ARG_SHOW: o->show = v; return 0;
-    case ARG_HIDE: o->hide = v; return 0;
-    case ARG_NODECOUNT:
-        if (parse_long(v, &o->nodecount) < 0)
-            return hp_error_set(err, -EINVAL, "invalid --nodecount '%s'", v);
+    if (m->needs & HP_NEEDS_REGEX)
+        o->mode_arg = v;
+    return set_mode(o, m->mode, m->name, err);
+}
+
+/* --sample_index: Go pprof's names and indices, and Perl's value names */
+static int sample_index(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
+{
+    int metric = hp_value_of_name(v);
+    if (metric >= 0)
+        return set_choice(o, d, metric, d->name, err);
+    if (v[0] >= '0' && v[0] <= '3' && !v[1])
+        return set_choice(o, d, "2301"[v[0] - '0'] - '0', d->name, err);
+    return hp_error_set(err, -EINVAL, "sample_index '%s' must be one of: [alloc_objects alloc_space inuse_objects inuse_space]", v);
+}
+
+/* --fail-if-inuse-above=BYTES, with an optional k, M or G */
+static int fail_inuse(hp_cli_opts *o, const char *v, hp_error *err)
+{
+    char *end;
+    errno = 0;
+    double n = strtod(v, &end);
+    double unit = 1;
+    if (*end == 'k' || *end == 'K')
+        unit = 1024, end++;
+    else if (*end == 'M')
+        unit = 1024.0 * 1024, end++;
+    else if (*end == 'G')
+        unit = 1024.0 * 1024 * 1024, end++;
+    if (*end == 'B')
+        end++;
+    if (errno || end == v || *end || n < 0 || n != n)
+        return hp_error_set(err, -EINVAL, "invalid --fail-if-inuse-above '%s' (bytes, with an optional k, M or G)", v);
+    o->fail_inuse_above = n * unit;
+    return 0;
+}
+
+/* --json[=rows,stacks,graph] */
+static int json_parts(hp_cli_opts *o, const char *v, hp_error *err)
+{
+    if (!v) {
+        o->json = HP_JSON_AUTO;
         return 0;
-    case ARG_MAXDEGREE:
-        if (parse_long(v, &o->maxdegree) < 0)
-            return hp_error_set(err, -EINVAL, "invalid --maxdegree '%s'", v);
-        return 0;
-    case ARG_NODEFRACTION:
-        if (parse_fraction(v, &o->nodefraction) < 0)
-            return hp_error_set(err, -EINVAL, "invalid --nodefraction '%s'", v);
-        return 0;
-    case ARG_EDGEFRACTION:
-        if (parse_fraction(v, &o->edgefraction) < 0)
-            return hp_error_set(err, -EINVAL, "invalid --edgefraction '%s'", v);
-        return 0;
-    case ARG_HEAPCHECK: o->heapcheck = true; return 0;
-    case ARG_SHOW_ADDRESSES: o->show_addresses = true; return 0;
-    case ARG_NO_STRIP_TEMP: o->no_strip_temp = true; return 0;
-    case ARG_OUTPUT: o->output = v; return 0;
-    case ARG_SYMBOLIZE:
+    }
+    static const char *const parts[] = {"rows", "stacks", "graph"};
+    o->json = 0;
+    for (const char *p = v; *p;) {
+        size_t n = strcspn(p, ",");
+        unsigned bit = 0;
+        for (size_t i = 0; i < HP_ARRAY_SIZE(parts); i++)
+            if (n == strlen(parts[i]) && !strncmp(p, parts[i], n))
+                bit = 1u << i;
+        if (!bit)
+            return hp_error_set(err, -EINVAL, "invalid --json part '%.*s' (rows, stacks, graph)", (int)n, p);
+        o->json |= bit;
+        p += n + (p[n] == ',');
+    }
+    if (!o->json)
+        return hp_error_set(err, -EINVAL, "--json= needs parts: rows, stacks, graph");
+    return 0;
+}
+
+/* The options whose value is not simply stored. */
+static int apply_special(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
+{
+    switch ((enum special)d->value) {
+    case S_SAMPLE_INDEX:
+        return sample_index(o, d, v, err);
+    case S_SYMBOLIZE:
         if (strcmp(v, "none") && strcmp(v, "local") && strcmp(v, "fastlocal") &&
             strncmp(v, "local:", 6) && strncmp(v, "none:", 5))
             return hp_error_set(err, -EINVAL, "unsupported --symbolize mode '%s' (none or local)", v);
         o->symbolize = v;
         return 0;
-    case ARG_BINARY_PATH: o->binary_path = v; return 0;
-    case ARG_SOURCE_PATH: o->source_path = v; return 0;
-    case ARG_DEBUGINFOD:
+    case S_DEBUGINFOD:
         if (!strcmp(v, "auto"))
             o->debuginfod = -1;
         else if (!strcmp(v, "on"))
@@ -377,7 +344,7 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
         else
             return hp_error_set(err, -EINVAL, "invalid --debuginfod '%s' (auto, on or off)", v);
         return 0;
-    case ARG_BUILDID: {
+    case S_BUILDID: {
         char *id = (char *)v; /* argv is writable: lowercased in place */
         size_t n = strspn(id, "0123456789abcdefABCDEF");
         if (!n || n % 2 || id[n])
@@ -387,102 +354,90 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
         o->build_id = id;
         return 0;
     }
-    case ARG_FAIL_LEAKS: o->fail_on_leaks = true; return 0;
-    case ARG_FAIL_INUSE: {
-        char *end;
-        errno = 0;
-        double n = strtod(v, &end);
-        double unit = 1;
-        if (*end == 'k' || *end == 'K')
-            unit = 1024, end++;
-        else if (*end == 'M')
-            unit = 1024.0 * 1024, end++;
-        else if (*end == 'G')
-            unit = 1024.0 * 1024 * 1024, end++;
-        if (*end == 'B')
-            end++;
-        if (errno || end == v || *end || n < 0 || n != n)
-            return hp_error_set(err, -EINVAL, "invalid --fail-if-inuse-above '%s' (bytes, with an optional k, M or G)", v);
-        o->fail_inuse_above = n * unit;
-        return 0;
+    case S_FAIL_INUSE:
+        return fail_inuse(o, v, err);
+    case S_JSON:
+        return json_parts(o, v, err);
+    case S_HELP:
+    case S_VERSION:
+        break;
     }
-    case ARG_TREE: return set_mode(o, HP_OUT_TREE, d->name, err);
-    case ARG_PEEK: o->mode_arg = v; return set_mode(o, HP_OUT_PEEK, d->name, err);
-    case ARG_JSON: {
-        if (!v) {
-            o->json = HP_JSON_AUTO;
-            return 0;
-        }
-        static const char *const parts[] = {"rows", "stacks", "graph"};
-        o->json = 0;
-        for (const char *p = v; *p;) {
-            size_t n = strcspn(p, ",");
-            unsigned bit = 0;
-            for (size_t i = 0; i < HP_ARRAY_SIZE(parts); i++)
-                if (n == strlen(parts[i]) && !strncmp(p, parts[i], n))
-                    bit = 1u << i;
-            if (!bit)
-                return hp_error_set(err, -EINVAL, "invalid --json part '%.*s' (rows, stacks, graph)", (int)n, p);
-            o->json |= bit;
-            p += n + (p[n] == ',');
-        }
-        if (!o->json)
-            return hp_error_set(err, -EINVAL, "--json= needs parts: rows, stacks, graph");
+    return hp_error_set(err, -EINVAL, "unhandled option --%s", d->name);
+}
+
+static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
+{
+    void *field = (char *)o + d->field;
+    bool on = true;
+    if (d->kind == K_FLAG && parse_bool(v, &on) < 0)
+        return hp_error_set(err, -EINVAL, "invalid value '%s' for --%s (true or false)", v, d->name);
+    switch (d->target) {
+    case T_BOOL: *(bool *)field = on; return 0;
+    case T_NOT: *(bool *)field = !on; return 0;
+    case T_TRISTATE: *(int *)field = on; return 0;
+    case T_CHOICE: return on ? set_choice(o, d, d->value, d->name, err) : 0;
+    case T_STRING: *(const char **)field = v; return 0;
+    case T_COUNT:
+        if (parse_long(v, field) < 0)
+            return hp_error_set(err, -EINVAL, "invalid --%s '%s'%s", d->name, v, d->hint ? d->hint : "");
         return 0;
-    }
-    case ARG_THREAD:
-        if (parse_long(v, &o->thread) < 0)
-            return hp_error_set(err, -EINVAL, "invalid --thread '%s' (a thread number)", v);
+    case T_FRACTION:
+        if (parse_fraction(v, field) < 0)
+            return hp_error_set(err, -EINVAL, "invalid --%s '%s'", d->name, v);
         return 0;
-    case ARG_IGNORED: return 0;
+    case T_IGNORED: return 0;
+    case T_SPECIAL: return apply_special(o, d, v, err);
     }
     return hp_error_set(err, -EINVAL, "unhandled option --%s", d->name);
 }
 
 int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr)
 {
-    struct option longopts[HP_ARRAY_SIZE(options) + 1];
-    for (size_t i = 0; i < HP_ARRAY_SIZE(options); i++) {
+    size_t nmodes;
+    const hp_cli_mode *modes = hp_cli_modes(&nmodes);
+    struct option *longopts = hp_new0(struct option, nmodes + HP_ARRAY_SIZE(options) + 1);
+    if (!longopts)
+        return hp_error_set(reterr, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < nmodes; i++)
         longopts[i] = (struct option){
-            .name = options[i].name,
-            .has_arg = options[i].kind == K_VALUE ? required_argument : optional_argument,
-            .flag = NULL,
+            .name = modes[i].name,
+            .has_arg = modes[i].needs & HP_NEEDS_REGEX ? required_argument : optional_argument,
             .val = (int)i + ARG_FIRST,
         };
-    }
-    longopts[HP_ARRAY_SIZE(options)] = (struct option){0};
+    for (size_t i = 0; i < HP_ARRAY_SIZE(options); i++)
+        longopts[nmodes + i] = (struct option){
+            .name = options[i].name,
+            .has_arg = options[i].kind == K_VALUE ? required_argument : optional_argument,
+            .val = (int)(nmodes + i) + ARG_FIRST,
+        };
 
-    *o = (hp_cli_opts){.granularity = -1, .metric = -1, .nodecount = -1, .nodefraction = 0.005,
-                       .edgefraction = 0.001, .maxdegree = 8, .fail_inuse_above = -1,
-                       .trend_ascii = -1, .debuginfod = -1, .thread = -1};
+    *o = defaults;
     /* getopt prints nothing: every error goes through reterr, once */
     opterr = 0;
     optind = 1;
-    int c, idx;
-    while ((c = getopt_long_only(argc, argv, ":h", longopts, &idx)) != -1) {
-        if (c == 'h') {
+    int c, idx, r = 0;
+    bool done = false; /* --help, --version */
+    while (!done && r == 0 && (c = getopt_long_only(argc, argv, ":h", longopts, &idx)) != -1) {
+        size_t i = (size_t)(c - ARG_FIRST);
+        const opt_def *d = c >= ARG_FIRST && i >= nmodes ? &options[i - nmodes] : NULL;
+        bool special = d && d->target == T_SPECIAL;
+        if (c == 'h' || (special && d->value == S_HELP)) {
             hp_cli_usage(stdout);
-            return 0;
-        }
-        if (c == '?') {
-            const char *bad = argv[optind - 1];
-            return hp_error_set(reterr, -EINVAL, "unknown option '%s'", bad);
-        }
-        if (c == ':')
-            return hp_error_set(reterr, -EINVAL, "option '%s' needs a value", argv[optind - 1]);
-        const opt_def *d = &options[c - ARG_FIRST];
-        if (d->id == ARG_HELP) {
-            hp_cli_usage(stdout);
-            return 0;
-        }
-        if (d->id == ARG_VERSION) {
+            done = true;
+        } else if (special && d->value == S_VERSION) {
             printf("pprof (cpprof) %s\n", HP_VERSION);
-            return 0;
+            done = true;
+        } else if (c == '?') {
+            r = hp_error_set(reterr, -EINVAL, "unknown option '%s'", argv[optind - 1]);
+        } else if (c == ':') {
+            r = hp_error_set(reterr, -EINVAL, "option '%s' needs a value", argv[optind - 1]);
+        } else {
+            r = d ? apply(o, d, optarg, reterr) : apply_mode(o, &modes[i], optarg, reterr);
         }
-        int r = apply(o, d, optarg, reterr);
-        if (r < 0)
-            return r;
     }
+    free(longopts);
+    if (r < 0 || done)
+        return r;
     o->args = argv + optind;
     o->nargs = argc - optind;
     /* libdebuginfod's convention: DEBUGINFOD_URLS set and non-empty means "ask" */
@@ -497,51 +452,34 @@ int hp_cli_parse(int argc, char **argv, hp_cli_opts *o, hp_error *reterr)
     return 1;
 }
 
-/* Options the shell may change: not output modes, files, paths or gates,
- * which only make sense once, on the command line. */
-static bool settable(int id)
+static const opt_def *find_option(const char *name)
 {
-    switch (id) {
-    case ARG_STACKS:
-    case ARG_FUNCTIONS: case ARG_LINES: case ARG_FILES: case ARG_ADDRESSES:
-    case ARG_INUSE_SPACE: case ARG_INUSE_OBJECTS: case ARG_ALLOC_SPACE: case ARG_ALLOC_OBJECTS:
-    case ARG_SAMPLE_INDEX: case ARG_SHOW_BYTES: case ARG_DROP_NEGATIVE:
-    case ARG_CUM: case ARG_FLAT: case ARG_FOCUS: case ARG_IGNORE: case ARG_SHOW: case ARG_HIDE:
-    case ARG_NODECOUNT: case ARG_NODEFRACTION: case ARG_EDGEFRACTION: case ARG_MAXDEGREE:
-    case ARG_HEAPCHECK: case ARG_SHOW_ADDRESSES: case ARG_SOURCE_PATH:
-        return true;
-    default:
-        return false;
-    }
+    for (size_t i = 0; i < HP_ARRAY_SIZE(options); i++)
+        if (!strcmp(options[i].name, name))
+            return &options[i];
+    return NULL;
 }
 
 int hp_cli_set_option(hp_cli_opts *o, const char *name, const char *value, hp_error *reterr)
 {
-    const opt_def *d = NULL;
-    for (size_t i = 0; i < HP_ARRAY_SIZE(options) && !d; i++)
-        if (!strcmp(options[i].name, name))
-            d = &options[i];
+    const opt_def *d = find_option(name);
     if (!d)
         return hp_error_set(reterr, -EINVAL, "unknown option '%s'", name);
-    if (!settable(d->id))
+    /* output modes, files, paths and gates only make sense once, on the command line */
+    if (!(d->shell & SHELL))
         return hp_error_set(reterr, -EINVAL, "'%s' can only be given on the command line", name);
+    void *field = (char *)o + d->field;
+    const void *dflt = (const char *)&defaults + d->field;
     if (d->kind == K_VALUE && (!value || !*value)) {
-        switch (d->id) {
-        case ARG_FOCUS: o->focus = NULL; return 0;
-        case ARG_IGNORE: o->ignore = NULL; return 0;
-        case ARG_SHOW: o->show = NULL; return 0;
-        case ARG_HIDE: o->hide = NULL; return 0;
-        case ARG_SOURCE_PATH: o->source_path = NULL; return 0;
-        case ARG_NODECOUNT: o->nodecount = -1; return 0;
-        case ARG_SAMPLE_INDEX: o->metric = -1; return 0;
-        default: return hp_error_set(reterr, -EINVAL, "option '%s' needs a value", name);
-        }
+        if (!(d->shell & SHELL_RESET))
+            return hp_error_set(reterr, -EINVAL, "option '%s' needs a value", name);
+        memcpy(field, dflt, d->target == T_STRING ? sizeof(char *)
+                            : d->target == T_COUNT ? sizeof(long) : sizeof(int));
+        return 0;
     }
     /* a new granularity or value replaces the current one */
-    if (d->id >= ARG_FUNCTIONS && d->id <= ARG_ADDRESSES)
-        o->granularity = -1;
-    if (d->id >= ARG_INUSE_SPACE && d->id <= ARG_SAMPLE_INDEX)
-        o->metric = -1;
+    if (d->target == T_CHOICE || (d->target == T_SPECIAL && d->value == S_SAMPLE_INDEX))
+        *(int *)field = -1;
     return apply(o, d, value, reterr);
 }
 
@@ -551,7 +489,7 @@ const char *const *hp_cli_option_names(void)
     if (!names[0]) {
         size_t n = 0;
         for (size_t i = 0; i < HP_ARRAY_SIZE(options); i++)
-            if (settable(options[i].id))
+            if (options[i].shell & SHELL)
                 names[n++] = options[i].name;
     }
     return names;

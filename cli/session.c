@@ -210,8 +210,8 @@ int hp_cli_split_args(const hp_cli_opts *o, const char **program, char ***profil
     return 0;
 }
 
-int hp_cli_session_open(const hp_cli_opts *o, bool interactive, hp_cli_session **ret,
-                        hp_error *reterr)
+int hp_cli_session_open(const hp_cli_opts *o, bool interactive, bool keep_objects,
+                        hp_cli_session **ret, hp_error *reterr)
 {
     if (o->nargs < 1)
         return hp_error_set(reterr, -EINVAL, "did not specify a profile file");
@@ -227,7 +227,7 @@ int hp_cli_session_open(const hp_cli_opts *o, bool interactive, hp_cli_session *
     }
     s->thread = o->thread;
     s->drop_negative = o->drop_negative;
-    s->keep_objects = interactive || o->mode == HP_OUT_LIST;
+    s->keep_objects = interactive || keep_objects;
     s->symbolize = hp_cli_symbolizes(o);
     s->so = hp_cli_symbolize_options(o, s->program);
     hp_profile *sum = NULL;

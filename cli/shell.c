@@ -21,6 +21,7 @@
 #include "hp_arena.h"
 #include "hp_buf.h"
 #include "hp_cli.h"
+#include "hp_dispatch.h"
 
 #include <ctype.h>
 #include <fcntl.h>
@@ -48,49 +49,60 @@ typedef struct cmd_args {
     const char *file; /* "> FILE" */
 } cmd_args;
 
-static const struct {
-    const char *name;
-    hp_output_mode mode;
-    const char *ext; /* written to a file by default */
-} report_cmds[] = {
-    {"top", HP_OUT_TEXT, NULL},          {"text", HP_OUT_TEXT, NULL},
-    {"list", HP_OUT_LIST, NULL},         {"disasm", HP_OUT_DISASM, NULL},
-    {"traces", HP_OUT_TRACES, NULL},     {"collapsed", HP_OUT_COLLAPSED, NULL},
-    {"raw", HP_OUT_RAW, NULL},           {"callgrind", HP_OUT_CALLGRIND, "callgrind"},
-    {"dot", HP_OUT_DOT, "dot"},          {"svg", HP_OUT_SVG, "svg"},
-    {"pdf", HP_OUT_PDF, "pdf"},          {"png", HP_OUT_PNG, "png"},
-    {"ps", HP_OUT_PS, "ps"},             {"gif", HP_OUT_GIF, "gif"},
-    {"web", HP_OUT_WEB, NULL},           {"gv", HP_OUT_GV, NULL},
-    {"evince", HP_OUT_EVINCE, NULL},
-    {"flame", HP_OUT_FLAME, "svg"},      {"icicle", HP_OUT_ICICLE, "svg"},
-    {"tree", HP_OUT_TREE, NULL},         {"peek", HP_OUT_PEEK, NULL},
-    {"proto", HP_OUT_PROTO, "pb.gz"},
-};
-
 static const char *const other_cmds[] = {"base", "options", "help", "quit", "exit", NULL};
+
+/* The reports of the mode table (dispatch.c), as the shell's help lists them. */
+static bool listed(const hp_cli_mode *m)
+{
+    return m->render && hp_cli_mode_advertised(m);
+}
+
+/* One line per group of the mode table: a row with shell_help starts it, the
+ * listed rows after it without one join it ("dot, svg, pdf [focus] [-ignore]"). */
+static void help_reports(FILE *f)
+{
+    size_t n;
+    const hp_cli_mode *modes = hp_cli_modes(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (!listed(&modes[i]) || !modes[i].shell_help)
+            continue;
+        char left[256];
+        size_t len = 0;
+        for (size_t k = i; k < n && len < sizeof(left); k++) {
+            const hp_cli_mode *m = &modes[k];
+            if (k > i && m->shell_help)
+                break;
+            if (listed(m))
+                len += (size_t)snprintf(left + len, sizeof(left) - len, "%s%s%s%s%s",
+                                        k > i ? ", " : "", m->name,
+                                        m->needs & HP_TAKES_COUNT ? "[N]" : "",
+                                        m->needs & HP_NEEDS_REGEX ? " RE" : "",
+                                        m->needs & HP_TAKES_FILE ? " [FILE]" : "");
+        }
+        if (len < sizeof(left))
+            snprintf(left + len, sizeof(left) - len, "%s", modes[i].shell_args ? modes[i].shell_args : "");
+        const char *h = modes[i].shell_help;
+        int first = (int)strcspn(h, "\n");
+        if (strlen(left) <= 19)
+            fprintf(f, "  %-19s %.*s\n", left, first, h);
+        else
+            fprintf(f, "  %s\n%22s%.*s\n", left, "", first, h);
+        for (h += first; *h == '\n'; h += first) {
+            h++;
+            first = (int)strcspn(h, "\n");
+            fprintf(f, "%22s%.*s\n", "", first, h);
+        }
+    }
+}
 
 static void help(void)
 {
     fputs("Interactive pprof mode\n"
           "\n"
-          "Reports (each also takes \"> FILE\" to write it to FILE):\n"
-          "  top[N] [--cum] [--lines] [focus] [-ignore]...\n"
-          "  text[N] ...         the N (default 10) largest rows of --text; words are\n"
-          "                      focus regexes, -words ignore regexes, for this report\n"
-          "  list RE [-ignore]   annotated source of the routines matching RE\n"
-          "  disasm RE           annotated disassembly\n"
-          "  traces              every stack with its value\n"
-          "  collapsed, raw      folded stacks; the symbolized profile\n"
-          "  callgrind [FILE]    callgrind format, to FILE or pprofNNN.callgrind\n"
-          "  dot, svg, pdf, png, ps, gif [focus] [-ignore]\n"
-          "                      the call graph, to pprofNNN.<format> unless \"> FILE\"\n"
-          "  web, gv, evince [focus] [-ignore]\n"
-          "                      the call graph in a browser, gv or evince\n"
-          "  flame, icicle [focus] [-ignore]\n"
-          "                      the flame graph, to pprofNNN.svg unless \"> FILE\"\n"
-          "  tree, peek RE       Go pprof's callers/callees of every (matching) function\n"
-          "  proto               gzipped profile.proto, to pprofNNN.pb.gz\n"
-          "\n"
+          "Reports (each also takes \"> FILE\" to write it to FILE):\n",
+          stderr);
+    help_reports(stderr);
+    fputs("\n"
           "Settings (kept for the following commands):\n"
           "  base [FILE]         subtract the profile FILE; no FILE: subtract nothing\n"
           "  focus [RE], ignore [RE], show [RE], hide [RE]   no RE: clear\n"
@@ -235,25 +247,25 @@ static FILE *open_output(shell *sh, const char *file, const char *ext, bool anno
     return f;
 }
 
-static int report_cmd(shell *sh, size_t c, const char *digits, char **w, int n, hp_error *err)
+static int report_cmd(shell *sh, const hp_cli_mode *m, const char *digits, char **w, int n,
+                      hp_error *err)
 {
-    hp_output_mode mode = report_cmds[c].mode;
-    const char *ext = report_cmds[c].ext;
-    bool perl_header = mode == HP_OUT_TEXT || mode == HP_OUT_LIST || mode == HP_OUT_DISASM ||
-                       mode == HP_OUT_WEB || mode == HP_OUT_GV || mode == HP_OUT_EVINCE;
+    hp_output_mode mode = m->mode;
+    const char *ext = m->ext;
+    bool regex = m->needs & HP_NEEDS_REGEX;
     cmd_args a = {.focus = HP_BUF_INIT, .ignore = HP_BUF_INIT};
     hp_report *rep = NULL;
     FILE *f = NULL;
     char *text = NULL;
     size_t text_len = 0;
     hp_buf ignore = HP_BUF_INIT;
-    int r = parse_args(w, n, mode == HP_OUT_CALLGRIND, &a, err);
+    int r = parse_args(w, n, m->needs & HP_TAKES_FILE, &a, err);
     if (r == 0 && (!hp_buf_ok(&a.focus) || !hp_buf_ok(&a.ignore)))
         r = hp_error_set(err, -ENOMEM, "out of memory");
     if (r < 0)
         goto out;
-    if ((mode == HP_OUT_LIST || mode == HP_OUT_DISASM || mode == HP_OUT_PEEK) && !a.focus.len) {
-        r = hp_error_set(err, -EINVAL, "%s needs a regular expression", report_cmds[c].name);
+    if (regex && !a.focus.len) {
+        r = hp_error_set(err, -EINVAL, "%s needs a regular expression", m->name);
         goto out;
     }
     if (a.ignore.len)
@@ -266,7 +278,7 @@ static int report_cmd(shell *sh, size_t c, const char *digits, char **w, int n, 
         o.cum = true;
     if (a.lines)
         o.granularity = HP_GRAN_LINES;
-    if (mode == HP_OUT_LIST || mode == HP_OUT_DISASM || mode == HP_OUT_PEEK)
+    if (regex)
         o.mode_arg = a.focus.buf; /* the routines; the settings' focus still applies */
     else if (a.focus.len)
         o.focus = a.focus.buf; /* replaces the settings' focus for this command */
@@ -284,7 +296,7 @@ static int report_cmd(shell *sh, size_t c, const char *digits, char **w, int n, 
         goto out;
     hp_render_options rnd;
     hp_cli_render_options(&o, sh->s, &rnd);
-    if (mode == HP_OUT_TEXT) {
+    if (m->needs & HP_TAKES_COUNT) {
         long limit = *digits ? strtol(digits, NULL, 10) : o.nodecount >= 0 ? o.nodecount : 10;
         rnd.nodecount = top_rows(rep, o.cum, limit);
         rnd.omit_total = true;
@@ -296,7 +308,7 @@ static int report_cmd(shell *sh, size_t c, const char *digits, char **w, int n, 
         r = hp_error_set(err, -ENOMEM, "out of memory");
         goto out;
     }
-    if (perl_header)
+    if (m->perl_header)
         r = print_header(sh, &o, rep, &rnd, &a, mem, err);
     if (r == 0)
         r = hp_cli_render(&o, sh->s, rep, &rnd, mem, err);
@@ -416,20 +428,25 @@ static bool command(shell *sh, char *line)
             print_error(&err, r);
         return true;
     }
-    /* top, top20, text5, list, svg, ... */
-    size_t len = strcspn(cmd, "0123456789");
-    for (size_t c = 0; c < HP_ARRAY_SIZE(report_cmds); c++) {
-        if (strlen(report_cmds[c].name) != len || strncmp(report_cmds[c].name, cmd, len))
+    /* top, top20, text5, list, svg, ...: the report modes of the mode table */
+    size_t len = strcspn(cmd, "0123456789"), nmodes;
+    const hp_cli_mode *modes = hp_cli_modes(&nmodes);
+    for (size_t c = 0; c < nmodes; c++) {
+        const hp_cli_mode *m = &modes[c];
+        if (m->run || m->mode == HP_OUT_INTERACTIVE || strlen(m->name) != len ||
+            strncmp(m->name, cmd, len))
             continue;
         const char *digits = cmd + len;
-        if (*digits && (report_cmds[c].mode != HP_OUT_TEXT || strspn(digits, "0123456789") !=
-                                                                  strlen(digits)))
+        if (*digits && (!(m->needs & HP_TAKES_COUNT) ||
+                        strspn(digits, "0123456789") != strlen(digits)))
             break;
-        if (strlen(digits) > 9) {
+        if (m->refused) {
+            r = hp_cli_mode_refuse(m, "", &err);
+        } else if (strlen(digits) > 9) {
             r = hp_error_set(&err, -EINVAL, "'%s': too many rows", cmd);
         } else {
             fflush(sh->out);
-            r = report_cmd(sh, c, digits, w + 1, n - 1, &err);
+            r = report_cmd(sh, m, digits, w + 1, n - 1, &err);
         }
         if (r < 0)
             print_error(&err, r);
@@ -467,16 +484,19 @@ static char *complete_word(const char *text, int state)
     if (!state)
         i = 0, len = strlen(text);
     const char *const *opts = hp_cli_option_names();
-    size_t nreport = HP_ARRAY_SIZE(report_cmds), nother = 0, nopts = 0;
+    size_t nmodes, nother = 0, nopts = 0;
+    const hp_cli_mode *modes = hp_cli_modes(&nmodes);
     while (other_cmds[nother])
         nother++;
     while (opts[nopts])
         nopts++;
-    while (i < nreport + nother + nopts) {
+    while (i < nmodes + nother + nopts) {
         size_t k = i++;
-        const char *name = k < nreport            ? report_cmds[k].name
-                           : k < nreport + nother ? other_cmds[k - nreport]
-                                                  : opts[k - nreport - nother];
+        if (k < nmodes && !listed(&modes[k]))
+            continue;
+        const char *name = k < nmodes            ? modes[k].name
+                           : k < nmodes + nother ? other_cmds[k - nmodes]
+                                                 : opts[k - nmodes - nother];
         if (!strncmp(name, text, len))
             return strdup(name);
     }

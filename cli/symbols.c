@@ -2,10 +2,11 @@
  * symbols.c - `pprof --symbols PROGRAM`: reads memory-map lines and hex
  * addresses from standard input (what gperftools' heap checker pipes to
  * $PPROF_PATH) and prints one function name per address, "??" when unknown.
- * Addresses are looked up exactly as given, as Perl pprof does.
+ * Addresses are looked up exactly as given, as Perl pprof does. The map lines
+ * and addresses make a profile directly (mappings and locations), which is
+ * symbolized as any other.
  */
 #include "hp_common.h"
-#include "hp_buf.h"
 #include "hp_cli.h"
 #include "hp_heap.h"
 #include "hp_symbolize.h"
@@ -33,41 +34,49 @@ static bool find_address(const char *line, uint64_t *ret)
     return false;
 }
 
-int hp_cli_symbols(const char *program, bool debuginfod, FILE *in, FILE *out, hp_error *err)
+/* The profile of the addresses: the map lines as its mappings, one location
+ * per address (built directly, no heap profile text in between). */
+static int build_profile(FILE *in, hp_profile **ret, uint64_t **ret_addrs, size_t *ret_n)
 {
-    hp_buf maps = HP_BUF_INIT, prof = HP_BUF_INIT;
+    hp_profile *p = NULL;
     uint64_t *addrs = NULL;
     size_t naddrs = 0, alloc = 0;
     char *line = NULL;
     size_t cap = 0;
-    int r = 0;
-    while (getline(&line, &cap, in) > 0) {
+    ssize_t len;
+    int r = hp_profile_new("<stdin>", &p);
+    while (r == 0 && (len = getline(&line, &cap, in)) > 0) {
         uint64_t a;
-        if (find_address(line, &a)) {
-            if (HP_GROW(addrs, alloc, naddrs + 1) < 0) {
-                r = -ENOMEM;
-                break;
-            }
-            addrs[naddrs++] = a;
+        if (!find_address(line, &a)) {
+            len -= line[len - 1] == '\n';
+            len -= len > 0 && line[len - 1] == '\r';
+            r = hp_heap_maps_line(p, line, (size_t)len);
+        } else if (HP_GROW(addrs, alloc, naddrs + 1) < 0) {
+            r = -ENOMEM;
         } else {
-            hp_buf_adds(&maps, line);
+            addrs[naddrs++] = a;
+            int64_t loc = hp_profile_location(p, a);
+            r = loc < 0 ? (int)loc : 0;
         }
     }
     free(line);
-    hp_buf_adds(&prof, "heap profile: 0: 0 [0: 0] @ heapprofile\n");
-    for (size_t i = 0; i < naddrs; i += 1000) {
-        hp_buf_adds(&prof, "0: 0 [0: 0] @");
-        for (size_t j = i; j < naddrs && j < i + 1000; j++)
-            hp_buf_addf(&prof, " 0x%" PRIx64, addrs[j]);
-        hp_buf_addc(&prof, '\n');
+    if (r < 0) {
+        hp_profile_free(p);
+        free(addrs);
+        return r;
     }
-    hp_buf_adds(&prof, "MAPPED_LIBRARIES:\n");
-    hp_buf_add(&prof, maps.buf, maps.len);
+    *ret = p;
+    *ret_addrs = addrs;
+    *ret_n = naddrs;
+    return 0;
+}
+
+int hp_cli_symbols(const char *program, bool debuginfod, FILE *in, FILE *out, hp_error *err)
+{
     hp_profile *p = NULL;
-    if (r == 0 && (!hp_buf_ok(&maps) || !hp_buf_ok(&prof)))
-        r = -ENOMEM;
-    if (r == 0)
-        r = hp_heap_parse("<stdin>", prof.buf, prof.len, &p, err);
+    uint64_t *addrs = NULL;
+    size_t naddrs = 0;
+    int r = build_profile(in, &p, &addrs, &naddrs);
     if (r == 0) {
         hp_symbolize_options so = {.program = program,
                                    .strip_templates = true,
@@ -77,7 +86,7 @@ int hp_cli_symbols(const char *program, bool debuginfod, FILE *in, FILE *out, hp
         r = hp_symbolize_profile(p, &so, NULL, err);
     }
     for (size_t i = 0; r == 0 && i < naddrs; i++) {
-        int64_t loc = hp_profile_location(p, addrs[i]);
+        uint32_t loc = hp_profile_find_location(p, addrs[i]);
         const char *name = "??";
         if (loc > 0) {
             const hp_line *outer = hp_profile_outer_line(p, (uint32_t)loc);
@@ -90,7 +99,5 @@ int hp_cli_symbols(const char *program, bool debuginfod, FILE *in, FILE *out, hp
         hp_error_set(err, r, "out of memory");
     hp_profile_free(p);
     free(addrs);
-    hp_buf_release(&maps);
-    hp_buf_release(&prof);
     return r;
 }
