@@ -69,6 +69,7 @@ enum {
     ARG_OUTPUT,
     ARG_SYMBOLIZE,
     ARG_BINARY_PATH,
+    ARG_LIB_PREFIX,
     ARG_SOURCE_PATH,
     ARG_DEBUGINFOD,
     ARG_BUILDID,
@@ -169,7 +170,7 @@ static const opt_def options[] = {
     {"fail-if-inuse-above", K_VALUE, ARG_FAIL_INUSE, "BYTES", "exit 3 when the in-use bytes exceed BYTES (k, M, G suffixes)"},
     {"fail-on-leaks", K_FLAG, ARG_FAIL_LEAKS, NULL, "exit 3 when the profile holds any in-use object (heap-checker files)"},
     /* accepted for compatibility, no effect on heap profiles */
-    {"lib_prefix", K_VALUE, ARG_IGNORED, NULL, NULL},
+    {"lib_prefix", K_VALUE, ARG_LIB_PREFIX, "DIRS", "','-separated prefixes tried first for the profile's libraries"},
     {"tools", K_VALUE, ARG_IGNORED, NULL, NULL},
     {"seconds", K_VALUE, ARG_IGNORED, NULL, NULL},
     {"scale", K_VALUE, ARG_IGNORED, NULL, NULL},
@@ -371,6 +372,7 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
         o->symbolize = v;
         return 0;
     case ARG_BINARY_PATH: o->binary_path = v; return 0;
+    case ARG_LIB_PREFIX: o->lib_prefix = v; return 0;
     case ARG_SOURCE_PATH: o->source_path = v; return 0;
     case ARG_DEBUGINFOD:
         if (!strcmp(v, "auto"))
