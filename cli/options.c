@@ -170,7 +170,8 @@ static const opt_def options[] = {
     {"fail-if-inuse-above", K_VALUE, ARG_FAIL_INUSE, "BYTES", "exit 3 when the in-use bytes exceed BYTES (k, M, G suffixes)"},
     {"fail-on-leaks", K_FLAG, ARG_FAIL_LEAKS, NULL, "exit 3 when the profile holds any in-use object (heap-checker files)"},
     /* accepted for compatibility, no effect on heap profiles */
-    {"lib_prefix", K_VALUE, ARG_LIB_PREFIX, "DIRS", "','-separated prefixes tried first for the profile's libraries"},
+    {"lib_prefix", K_VALUE, ARG_LIB_PREFIX, "DIRS",
+     "','-separated prefixes tried first for the profile's libraries"},
     {"tools", K_VALUE, ARG_IGNORED, NULL, NULL},
     {"seconds", K_VALUE, ARG_IGNORED, NULL, NULL},
     {"scale", K_VALUE, ARG_IGNORED, NULL, NULL},

@@ -72,8 +72,7 @@ int hp_symbolizer_new(const hp_symbolizer_config *cfg, hp_symbolizer **ret, hp_e
     if (cfg && cfg->debuginfod && s->strs)
         s->dbgd = hp_sym_dbgd_new(s->strs);
     if (!s->strs || !s->debug_root || (cfg && cfg->search_path && !s->search_path) ||
-        (cfg && cfg->lib_prefix && !s->lib_prefix) ||
-        (cfg && cfg->debuginfod && !s->dbgd)) {
+        (cfg && cfg->lib_prefix && !s->lib_prefix) || (cfg && cfg->debuginfod && !s->dbgd)) {
         hp_symbolizer_free(s);
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }

@@ -487,8 +487,8 @@ static void test_lib_prefix(void **state)
 {
     (void)state;
     char prefixes[2200];
-    snprintf(prefixes, sizeof(prefixes), "%s,%s", td("bin/store/f0f0000000000000000000000000000000000001"),
-             td("bin"));
+    snprintf(prefixes, sizeof(prefixes), "%s,%s",
+             td("bin/store/f0f0000000000000000000000000000000000001"), td("bin"));
     hp_symbolizer_config cfg = {.debug_root = "/nonexistent", .lib_prefix = prefixes};
     hp_symbolizer *s = NULL;
     hp_error err = {0};
