@@ -18,6 +18,7 @@
 typedef struct hp_symbolize_options {
     const char *program;     /* program from the command line: replaces the main executable */
     const char *binary_path; /* --binary_path; PPROF_BINARY_PATH is appended */
+    const char *lib_prefix;  /* --lib_prefix (hp_symbolizer_config) */
     bool strip_templates;    /* false for --no_strip_temp */
     bool exact_addresses;    /* look addresses up as given (--symbols), not as return - 1 */
     bool debuginfod;         /* ask debuginfod for what is missing (hp_symbolizer_config) */

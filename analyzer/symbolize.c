@@ -364,7 +364,8 @@ int hp_symbolize_session_new(hp_profile *p, const hp_symbolize_options *o,
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }
     ss->o = o;
-    hp_symbolizer_config cfg = {.search_path = path, .debuginfod = o->debuginfod};
+    hp_symbolizer_config cfg = {
+        .search_path = path, .lib_prefix = o->lib_prefix, .debuginfod = o->debuginfod};
     int r = hp_symbolizer_new(&cfg, &ss->s, reterr);
     free(path);
     if (r == 0)

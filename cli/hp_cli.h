@@ -67,6 +67,7 @@ typedef struct hp_cli_opts {
     const char *output;
     const char *symbolize; /* "none", "local", ... */
     const char *binary_path;
+    const char *lib_prefix; /* --lib_prefix */
     const char *source_path;
     int debuginfod;        /* after parsing: 1 = ask debuginfod (--debuginfod=on, or auto with
                               DEBUGINFOD_URLS set), 0 = not */

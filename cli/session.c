@@ -314,6 +314,7 @@ hp_symbolize_options hp_cli_symbolize_options(const hp_cli_opts *o, const char *
     return (hp_symbolize_options){
         .program = program,
         .binary_path = o->binary_path,
+        .lib_prefix = o->lib_prefix,
         .strip_templates = !o->no_strip_temp,
         .debuginfod = o->debuginfod,
         .build_id = o->build_id,

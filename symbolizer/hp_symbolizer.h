@@ -34,6 +34,11 @@ typedef struct hp_symbolizer_config {
      * recorded path does not exist (PPROF_BINARY_PATH and --binary_path,
      * joined by the caller). May be NULL. */
     const char *search_path;
+    /* Perl pprof's --lib_prefix: ','-separated prefixes tried before the
+     * recorded path of every object but the program argument, for /a/b/lib.so:
+     * PREFIX/a/b/lib.so, PREFIX/b/lib.so, PREFIX/lib.so (each prefix in turn
+     * at each step); the first file that exists is the object. May be NULL. */
+    const char *lib_prefix;
     /* root of separate debug files; NULL means "/usr/lib/debug". */
     const char *debug_root;
     /* false (default): an address past the end of a sized function symbol has

@@ -175,14 +175,44 @@ static hp_elf_file *search_by_build_id(const hp_sym_search *ss, const char *base
     return found;
 }
 
-/* hp_sym_find_object; search_only: the search path alone, never the recorded file. */
+/* Perl pprof's FindLibrary (--lib_prefix): for /a/b/lib.so each prefix P in
+ * turn as P/a/b/lib.so, then P/b/lib.so, then P/lib.so; the first regular
+ * file, or NULL (then the recorded path is used, as in Perl). */
+static char *lib_prefix_find(const hp_sym_search *ss, const char *recorded)
+{
+    if (!ss->lib_prefix || !*ss->lib_prefix)
+        return NULL;
+    hp_buf b = HP_BUF_INIT;
+    for (const char *suffix = recorded;;) {
+        for (const char *p = ss->lib_prefix; *p;) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            hp_buf_reset(&b);
+            hp_buf_addf(&b, "%.*s%s", (int)n, p, suffix);
+            if (n && hp_buf_ok(&b) && is_file(b.buf))
+                return hp_buf_detach(&b, NULL);
+            p += n + (comma ? 1 : 0);
+        }
+        const char *next = suffix[0] == '/' ? strchr(suffix + 1, '/') : NULL; /* s|^/[^/]+/|/| */
+        if (!next || next == suffix + 1)
+            break;
+        suffix = next;
+    }
+    hp_buf_release(&b);
+    return NULL;
+}
+
+/* hp_sym_find_object; search_only: the search path alone, never the recorded
+ * file (nor its --lib_prefix copy). A --lib_prefix copy stands for the
+ * recorded file. */
 static int find_object(const hp_sym_search *ss, const char *recorded, const char *override,
                        bool search_only, hp_elf_file **ret, const char **ret_note,
                        hp_error *reterr)
 {
     int worst = -ENOENT;
     hp_buf b = HP_BUF_INIT;
-    const char *want = override ? override : recorded;
+    char *prefixed = override || search_only ? NULL : lib_prefix_find(ss, recorded);
+    const char *want = override ? override : prefixed ? prefixed : recorded;
     static const char deleted[] = " (deleted)";
     size_t len = strlen(want), dl = sizeof(deleted) - 1;
     *ret_note = NULL;
@@ -193,6 +223,7 @@ static int find_object(const hp_sym_search *ss, const char *recorded, const char
     if (!hp_buf_ok(&b)) {
         hp_buf_release(&b);
         hp_elf_close(f);
+        free(prefixed);
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }
     if (!f && del && !search_only)
@@ -208,17 +239,17 @@ static int find_object(const hp_sym_search *ss, const char *recorded, const char
     }
     hp_buf_release(&b);
     if (f) {
+        free(prefixed);
         *ret = f;
         return 0;
     }
-    if (worst == -EEXIST)
-        return -ENOENT;
     if (worst == -ENOENT)
         hp_error_set(reterr, -ENOENT, "cannot find '%s'%s", want,
                      search_only                      ? " in the binary path"
                      : !override && ss->search_path ? " (also searched the binary path)"
                                                     : "");
-    return worst;
+    free(prefixed);
+    return worst == -EEXIST ? -ENOENT : worst;
 }
 
 int hp_sym_find_object(const hp_sym_search *ss, const char *recorded, const char *override,

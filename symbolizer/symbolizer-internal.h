@@ -147,6 +147,7 @@ int hp_sym_dbgd_fetch(hp_sym_dbgd *d, hp_dbgd_kind kind, const char *build_id,
 typedef struct hp_sym_search {
     hp_strtab *strs;
     const char *search_path; /* ':'-separated, may be NULL */
+    const char *lib_prefix;  /* ','-separated (Perl's --lib_prefix), may be NULL */
     const char *debug_root;
     hp_sym_dbgd *dbgd; /* asked last, by build-id; NULL: debuginfod off */
 } hp_sym_search;

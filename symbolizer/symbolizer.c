@@ -48,6 +48,7 @@ struct hp_symbolizer {
     hp_strtab *strs;
     hp_sym_search search;
     char *search_path;
+    char *lib_prefix;
     char *debug_root;
     bool nearest_symbol;
     hp_sym_dbgd *dbgd; /* NULL: debuginfod off */
@@ -66,15 +67,18 @@ int hp_symbolizer_new(const hp_symbolizer_config *cfg, hp_symbolizer **ret, hp_e
     s->nearest_symbol = cfg && cfg->nearest_symbol;
     if (cfg && cfg->search_path)
         s->search_path = hp_strdup(cfg->search_path);
+    if (cfg && cfg->lib_prefix)
+        s->lib_prefix = hp_strdup(cfg->lib_prefix);
     if (cfg && cfg->debuginfod && s->strs)
         s->dbgd = hp_sym_dbgd_new(s->strs);
     if (!s->strs || !s->debug_root || (cfg && cfg->search_path && !s->search_path) ||
-        (cfg && cfg->debuginfod && !s->dbgd)) {
+        (cfg && cfg->lib_prefix && !s->lib_prefix) || (cfg && cfg->debuginfod && !s->dbgd)) {
         hp_symbolizer_free(s);
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }
     s->search = (hp_sym_search){.strs = s->strs,
                                 .search_path = s->search_path,
+                                .lib_prefix = s->lib_prefix,
                                 .debug_root = s->debug_root,
                                 .dbgd = s->dbgd};
     *ret = s;
@@ -107,6 +111,7 @@ hp_symbolizer *hp_symbolizer_free(hp_symbolizer *s)
     hp_sym_dbgd_free(s->dbgd);
     hp_strtab_free(s->strs);
     free(s->search_path);
+    free(s->lib_prefix);
     free(s->debug_root);
     free(s);
     return NULL;

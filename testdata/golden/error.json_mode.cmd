@@ -1,1 +1,1 @@
---json --svg bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --json --svg bin/seed heap/seed.0001.heap

@@ -1,1 +1,1 @@
-'-peek=(' bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot '-peek=(' bin/seed heap/seed.0001.heap

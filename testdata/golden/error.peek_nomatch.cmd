@@ -1,1 +1,1 @@
--peek=NoSuchFunction bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot -peek=NoSuchFunction bin/seed heap/seed.0001.heap

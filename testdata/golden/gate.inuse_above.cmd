@@ -1,1 +1,1 @@
---text --show_bytes --fail-if-inuse-above=10k bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --text --show_bytes --fail-if-inuse-above=10k bin/seed heap/seed.0001.heap

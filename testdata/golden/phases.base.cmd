@@ -1,1 +1,1 @@
---text --show_bytes --base=heap/phases.0001.heap bin/phases heap/phases.0002.heap
+--lib_prefix=sysroot --text --show_bytes --base=heap/phases.0001.heap bin/phases heap/phases.0002.heap

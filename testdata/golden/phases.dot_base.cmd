@@ -1,1 +1,1 @@
---dot --base=heap/phases.0001.heap bin/phases heap/phases.0002.heap
+--lib_prefix=sysroot --dot --base=heap/phases.0001.heap bin/phases heap/phases.0002.heap

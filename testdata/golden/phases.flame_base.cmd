@@ -1,1 +1,1 @@
---flame --show_bytes --base=heap/phases.0001.heap bin/phases heap/phases.0003.heap
+--lib_prefix=sysroot --flame --show_bytes --base=heap/phases.0001.heap bin/phases heap/phases.0003.heap

@@ -1,1 +1,1 @@
---icicle --lines bin/phases heap/phases.0003.heap
+--lib_prefix=sysroot --icicle --lines bin/phases heap/phases.0003.heap

@@ -1,1 +1,1 @@
---text --show_bytes --ignore=PhaseTwo bin/phases heap/phases.0002.heap
+--lib_prefix=sysroot --text --show_bytes --ignore=PhaseTwo bin/phases heap/phases.0002.heap

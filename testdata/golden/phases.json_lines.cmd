@@ -1,1 +1,1 @@
---json=rows,stacks --lines --alloc_space bin/phases heap/phases.0003.heap
+--lib_prefix=sysroot --json=rows,stacks --lines --alloc_space bin/phases heap/phases.0003.heap

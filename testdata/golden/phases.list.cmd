@@ -1,1 +1,1 @@
---list=PhaseTwo --source_path=src --show_bytes bin/phases heap/phases.0002.heap
+--lib_prefix=sysroot --list=PhaseTwo --source_path=src --show_bytes bin/phases heap/phases.0002.heap

@@ -1,1 +1,1 @@
--peek=Phase bin/phases heap/phases.0002.heap
+--lib_prefix=sysroot -peek=Phase bin/phases heap/phases.0002.heap

@@ -1,1 +1,1 @@
--tree -cum -inuse_objects bin/phases heap/phases.0003.heap
+--lib_prefix=sysroot -tree -cum -inuse_objects bin/phases heap/phases.0003.heap

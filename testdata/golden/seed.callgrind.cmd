@@ -1,1 +1,1 @@
---callgrind bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --callgrind bin/seed heap/seed.0001.heap

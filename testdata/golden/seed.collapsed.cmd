@@ -1,1 +1,1 @@
---collapsed bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --collapsed bin/seed heap/seed.0001.heap

@@ -1,1 +1,1 @@
---dot bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --dot bin/seed heap/seed.0001.heap

@@ -1,1 +1,1 @@
---dot --inuse_objects --lines --heapcheck --edgefraction=1e-10 --nodefraction=1e-10 bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --dot --inuse_objects --lines --heapcheck --edgefraction=1e-10 --nodefraction=1e-10 bin/seed heap/seed.0001.heap

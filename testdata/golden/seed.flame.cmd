@@ -1,1 +1,1 @@
---flame bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --flame bin/seed heap/seed.0001.heap

@@ -1,1 +1,1 @@
---json bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --json bin/seed heap/seed.0001.heap

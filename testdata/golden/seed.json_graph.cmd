@@ -1,1 +1,1 @@
---json --dot bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --json --dot bin/seed heap/seed.0001.heap

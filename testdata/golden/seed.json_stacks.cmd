@@ -1,1 +1,1 @@
---json --text --stacks bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --json --text --stacks bin/seed heap/seed.0001.heap

@@ -1,1 +1,1 @@
---list=Leak --source_path=src bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --list=Leak --source_path=src bin/seed heap/seed.0001.heap

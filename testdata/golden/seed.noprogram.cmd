@@ -1,1 +1,1 @@
---text --show_bytes heap/seed.0001.heap
+--lib_prefix=sysroot --text --show_bytes heap/seed.0001.heap

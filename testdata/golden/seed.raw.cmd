@@ -1,1 +1,1 @@
---raw bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --raw bin/seed heap/seed.0001.heap

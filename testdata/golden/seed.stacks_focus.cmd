@@ -1,1 +1,1 @@
---text --stacks --focus=NoLeak bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --text --stacks --focus=NoLeak bin/seed heap/seed.0001.heap

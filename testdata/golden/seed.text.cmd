@@ -1,1 +1,1 @@
---text bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --text bin/seed heap/seed.0001.heap

@@ -1,1 +1,1 @@
---text --addresses bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --text --addresses bin/seed heap/seed.0001.heap

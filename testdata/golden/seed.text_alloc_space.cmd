@@ -1,1 +1,1 @@
---text --alloc_space bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --text --alloc_space bin/seed heap/seed.0001.heap

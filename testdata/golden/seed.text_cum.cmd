@@ -1,1 +1,1 @@
---text --cum bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --text --cum bin/seed heap/seed.0001.heap

@@ -1,1 +1,1 @@
---text --inuse_objects bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --text --inuse_objects bin/seed heap/seed.0001.heap

@@ -1,1 +1,1 @@
---text --lines bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --text --lines bin/seed heap/seed.0001.heap

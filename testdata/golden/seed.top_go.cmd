@@ -1,1 +1,1 @@
--top -sample_index=alloc_objects bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot -top -sample_index=alloc_objects bin/seed heap/seed.0001.heap

@@ -1,1 +1,1 @@
--traces bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot -traces bin/seed heap/seed.0001.heap

@@ -1,1 +1,1 @@
--tree bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot -tree bin/seed heap/seed.0001.heap

@@ -1,1 +1,1 @@
---interactive --show_bytes bin/phases heap/phases.0002.heap
+--lib_prefix=sysroot --interactive --show_bytes bin/phases heap/phases.0002.heap

@@ -1,1 +1,1 @@
---interactive --source_path=src bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --interactive --source_path=src bin/seed heap/seed.0001.heap

@@ -1,1 +1,1 @@
---interactive bin/seed heap/seed.0001.heap
+--lib_prefix=sysroot --interactive bin/seed heap/seed.0001.heap

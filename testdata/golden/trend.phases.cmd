@@ -1,1 +1,1 @@
---trend --trend_ascii=false bin/phases heap/phases.0003.heap heap/phases.0001.heap heap/phases.0002.heap
+--lib_prefix=sysroot --trend --trend_ascii=false bin/phases heap/phases.0003.heap heap/phases.0001.heap heap/phases.0002.heap

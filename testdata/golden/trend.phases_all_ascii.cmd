@@ -1,1 +1,1 @@
---trend --show_bytes --trend_all bin/phases heap/phases.000*.heap
+--lib_prefix=sysroot --trend --show_bytes --trend_all bin/phases heap/phases.000*.heap

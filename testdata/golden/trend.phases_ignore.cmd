@@ -1,1 +1,1 @@
---trend --trend_all --ignore=PhaseTwo bin/phases heap/phases.0001.heap heap/phases.0002.heap
+--lib_prefix=sysroot --trend --trend_all --ignore=PhaseTwo bin/phases heap/phases.0001.heap heap/phases.0002.heap

@@ -1,1 +1,1 @@
---trend -sample_index=inuse_objects --trend_all --nodecount=1 bin/phases heap/phases.000*.heap
+--lib_prefix=sysroot --trend -sample_index=inuse_objects --trend_all --nodecount=1 bin/phases heap/phases.000*.heap

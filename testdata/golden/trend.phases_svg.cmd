@@ -1,1 +1,1 @@
---trend --svg bin/phases heap/phases.000*.heap
+--lib_prefix=sysroot --trend --svg bin/phases heap/phases.000*.heap

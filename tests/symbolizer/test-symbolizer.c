@@ -481,6 +481,35 @@ static void test_debuginfod_offline(void **state)
     free(saved);
 }
 
+/* --lib_prefix, Perl pprof's FindLibrary order: every prefix with the whole
+ * recorded path, then every prefix with its first directory cut, ...; the
+ * recorded path when no prefix holds the file. */
+static void test_lib_prefix(void **state)
+{
+    (void)state;
+    char prefixes[2200];
+    snprintf(prefixes, sizeof(prefixes), "%s,%s",
+             td("bin/store/f0f0000000000000000000000000000000000001"), td("bin"));
+    hp_symbolizer_config cfg = {.debug_root = "/nonexistent", .lib_prefix = prefixes};
+    hp_symbolizer *s = NULL;
+    hp_error err = {0};
+    assert_int_equal(hp_symbolizer_new(&cfg, &s, &err), 0);
+    hp_symobj *o = NULL;
+    /* PREFIX2/v2/fxv (step 1) before PREFIX1/fxv (step 2) */
+    assert_int_equal(hp_symbolizer_open(s, "/v2/fxv", NULL, &o, &err), 0);
+    assert_string_equal(hp_symobj_path(o), td("bin/v2/fxv"));
+    /* /nowhere/deep/fx-O0: PREFIX2/fx-O0 after two cuts */
+    assert_int_equal(hp_symbolizer_open(s, "/nowhere/deep/fx-O0", NULL, &o, &err), 0);
+    assert_string_equal(hp_symobj_path(o), td("bin/fx-O0"));
+    /* no prefix holds it: the recorded path */
+    assert_int_equal(hp_symbolizer_open(s, td("bin/debugfile/split"), NULL, &o, &err), 0);
+    assert_string_equal(hp_symobj_path(o), td("bin/debugfile/split"));
+    /* an override (the program argument) is not looked up under the prefixes */
+    assert_int_equal(hp_symbolizer_open(s, "/x/fx-O0", td("bin/fx-O2-nopie"), &o, &err), 0);
+    assert_string_equal(hp_symobj_path(o), td("bin/fx-O2-nopie"));
+    hp_symbolizer_free(s);
+}
+
 static void test_search_build_id(void **state)
 {
     (void)state;
@@ -690,6 +719,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_dwz),
         cmocka_unit_test(test_file_search),
         cmocka_unit_test(test_search_build_id),
+        cmocka_unit_test(test_lib_prefix),
         cmocka_unit_test(test_debuginfod_offline),
         cmocka_unit_test(test_compressed_sections),
         cmocka_unit_test(test_corrupt_compressed_section),
