@@ -6,6 +6,7 @@ and the first by path (folder/name). Headers of the folders scripts/check-layers
 every other folder's must fail with "No such file" - so a render/ file that includes a
 symbolizer header does not build. Prints one "not ok" line per wrong answer."""
 import importlib.machinery
+import importlib.util
 import json
 import os
 import shlex
@@ -14,11 +15,15 @@ import sys
 import tempfile
 
 build, src = map(os.path.abspath, sys.argv[1:3])
-layers = importlib.machinery.SourceFileLoader(
-    "check_layers", os.path.join(src, "scripts", "check-layers")).load_module()
+loader = importlib.machinery.SourceFileLoader(
+    "check_layers", os.path.join(src, "scripts", "check-layers"))
+layers = importlib.util.module_from_spec(importlib.util.spec_from_loader("check_layers", loader))
+loader.exec_module(layers)
 
 commands = {}
-for c in json.load(open(os.path.join(build, "compile_commands.json"))):
+with open(os.path.join(build, "compile_commands.json")) as f:
+    compile_commands = json.load(f)
+for c in compile_commands:
     f = os.path.normpath(os.path.join(c["directory"], c["file"]))
     rel = os.path.relpath(f, src)
     top = rel.split(os.sep)[0]
