@@ -14,7 +14,8 @@
 
 #include "hp_error.h"
 #include "hp_report.h"
-#include "hp_symbolize.h"
+
+typedef struct hp_symbolize_session hp_symbolize_session; /* hp_symbolize.h */
 
 typedef struct hp_listing_line {
     uint32_t number;

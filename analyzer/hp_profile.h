@@ -230,6 +230,14 @@ int64_t hp_profile_add_sample(hp_profile *p, const uint32_t *locs, uint32_t dept
  */
 char *hp_profile_program_mismatch(const hp_profile *a, const hp_profile *b, const char *what);
 
+/**
+ * hp_profile_main_mapping - Go pprof's rule for the main program: the first
+ * executable mapping of a real file (not "[...]", not empty) whose name does
+ * not look like a shared library (foo.so, foo.so.6, foo.so_1, "foo.so (deleted)").
+ * Returns: its mapping index, 0 when there is none. (program_check.c)
+ */
+uint32_t hp_profile_main_mapping(const hp_profile *p);
+
 /** hp_profile_add_mapping - append a mapping. Returns: index >= 1, or -ENOMEM. */
 int64_t hp_profile_add_mapping(hp_profile *p, const hp_mapping *m);
 

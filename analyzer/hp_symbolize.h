@@ -13,7 +13,8 @@
 
 #include "hp_error.h"
 #include "hp_profile.h"
-#include "hp_symbolizer.h"
+
+typedef struct hp_symobj hp_symobj; /* symbolizer/hp_symbolizer.h */
 
 typedef struct hp_symbolize_options {
     const char *program;     /* program from the command line: replaces the main executable */
@@ -58,14 +59,6 @@ int hp_symbolize_profile_with(hp_symbolize_session *ss, hp_profile *p, hp_error 
  * Returns: 0, or -ENOMEM (reterr set).
  */
 int hp_symbolize_session_rebind(hp_symbolize_session *ss, hp_profile *p, hp_error *reterr);
-
-/**
- * hp_symbolize_main_mapping - Go pprof's rule for the main program: the first
- * executable mapping of a real file (not "[...]", not empty) whose name does
- * not look like a shared library (foo.so, foo.so.6, foo.so_1, "foo.so (deleted)").
- * Returns: its mapping index, 0 when there is none.
- */
-uint32_t hp_symbolize_main_mapping(const hp_profile *p);
 
 /**
  * hp_symbolize_session_new - find objects for p's mappings on demand.

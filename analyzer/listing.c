@@ -12,6 +12,8 @@
 #include "hp_listing.h"
 #include "hp_names.h"
 #include "hp_str.h"
+#include "hp_symbolize.h"
+#include "hp_symbolizer.h"
 
 #include <regex.h>
 

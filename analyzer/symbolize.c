@@ -33,28 +33,6 @@ typedef struct ctx {
     size_t fn_by_name_alloc;
 } ctx;
 
-/* A shared library by name: foo.so, foo.so.6, foo.so.4.5.10, foo.so_1 */
-static bool looks_like_library(const char *path)
-{
-    const char *so = strstr(hp_base_name(path), ".so");
-    if (!so)
-        return false;
-    so += 3;
-    return *so == '\0' || *so == '.' || *so == '_' || *so == ' ';
-}
-
-uint32_t hp_symbolize_main_mapping(const hp_profile *p)
-{
-    for (size_t i = 1; i < p->nmappings; i++) {
-        const hp_mapping *m = &p->mappings[i];
-        const char *path = hp_profile_str(p, m->path);
-        if (m->perms[2] != 'x' || !*path || path[0] == '[' || looks_like_library(path))
-            continue;
-        return (uint32_t)i;
-    }
-    return 0;
-}
-
 static int64_t intern(ctx *c, const char *s)
 {
     return hp_profile_intern(c->p, s);
@@ -348,7 +326,7 @@ static int session_bind(hp_symbolize_session *ss, hp_profile *p, hp_error *reter
     ss->state = state;
     ss->objs = objs;
     ss->p = p;
-    uint32_t main_map = hp_symbolize_main_mapping(p);
+    uint32_t main_map = hp_profile_main_mapping(p);
     ss->main_path = main_map ? hp_profile_str(p, p->mappings[main_map].path) : NULL;
     return 0;
 }

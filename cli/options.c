@@ -127,6 +127,8 @@ static const opt_def options[] = {
      .help = "none: do not symbolize; local (default)"},
     {"binary_path", K_VALUE, T_STRING, FIELD(binary_path), .metavar = "DIRS",
      .help = "':'-separated directories to find binaries in"},
+    {"lib_prefix", K_VALUE, T_STRING, FIELD(lib_prefix), .metavar = "DIRS",
+     .help = "','-separated prefixes tried first for the profile's libraries"},
     {"source_path", K_VALUE, T_STRING, FIELD(source_path), .metavar = "DIRS",
      .shell = SHELL | SHELL_RESET, .help = "':'-separated directories to find sources in"},
     {"debuginfod", K_VALUE, SPECIAL(S_DEBUGINFOD), .metavar = "WHEN",
@@ -139,8 +141,6 @@ static const opt_def options[] = {
     {"fail-on-leaks", K_FLAG, T_BOOL, FIELD(fail_on_leaks),
      .help = "exit 3 when the profile holds any in-use object (heap-checker files)"},
     /* accepted for compatibility, no effect on heap profiles */
-    {"lib_prefix", K_VALUE, T_STRING, FIELD(lib_prefix), .metavar = "DIRS",
-     .help = "','-separated prefixes tried first for the profile's libraries"},
     {"tools", K_VALUE, T_IGNORED, .help = NULL},
     {"seconds", K_VALUE, T_IGNORED, .help = NULL},
     {"scale", K_VALUE, T_IGNORED, .help = NULL},

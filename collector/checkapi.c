@@ -3,7 +3,8 @@
  * inline C++ class HeapLeakChecker calls them): the "_main_" checker and named checkers
  * (a named checker remembers the live blocks at its creation; its check reports the
  * unreachable blocks allocated since), CancelGlobalCheck, the Disabler depth, the
- * IgnoreObject list and the HeapCleaner functions run before the at-exit check.
+ * IgnoreObject list and the HeapCleaner functions run before the at-exit check (both
+ * kept by ignores.c).
  * Everything lives in mmap'd memory; checks are serialised by hpc_check_lock.
  */
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "gperftools/heap-checker.h"
 #include "hpc.h"
+#include "recorder.h"
 
 struct checker {
     char name[256];
@@ -21,29 +23,6 @@ struct checker {
 };
 
 static struct checker main_checker = {.name = "_main_"};
-
-/* ---- ignore list and cleanups --------------------------------------------------------- */
-
-static uintptr_t *ignored;
-static size_t nignored, capignored;
-
-size_t hpc_ignored(const uintptr_t **v)
-{
-    *v = ignored;
-    return nignored;
-}
-
-#define MAX_CLEANUPS 1024
-static void (*cleanups[MAX_CLEANUPS])(void);
-static atomic_int ncleanups;
-
-void hpc_run_cleanups(void)
-{
-    int n = atomic_exchange(&ncleanups, 0); /* like gperftools: each runs once */
-    for (int i = 0; i < n && i < MAX_CLEANUPS; i++)
-        if (cleanups[i])
-            cleanups[i]();
-}
 
 /* ---- entry points --------------------------------------------------------------------- */
 
@@ -206,29 +185,10 @@ HPC_EXPORT void heapprof_checker_ignore(const void *p)
     GUARD_ON();
     hpc_lock_take(&hpc_check_lock);
     uintptr_t start = p ? block_start(r, p) : 0;
-    bool dup = false;
-    for (size_t i = 0; i < nignored && !dup; i++)
-        dup = ignored[i] == start;
-    if (!start) {
+    if (!start)
         hpc_log(-3, "No live heap object at %p to ignore", p);
-    } else if (dup) {
+    else if (hpc_ignore_add(start) == 0)
         hpc_log(-2, "Object at %p is already being ignored", p);
-    } else {
-        if (nignored == capignored) {
-            size_t nc = capignored ? capignored * 2 : 512;
-            uintptr_t *nv = hpc_mmap(nc * sizeof(*nv));
-            if (nv && ignored) {
-                memcpy(nv, ignored, nignored * sizeof(*nv));
-                hpc_munmap(ignored, capignored * sizeof(*nv));
-            }
-            if (nv) {
-                ignored = nv;
-                capignored = nc;
-            }
-        }
-        if (nignored < capignored)
-            ignored[nignored++] = start;
-    }
     hpc_lock_drop(&hpc_check_lock);
     GUARD_OFF();
 }
@@ -241,13 +201,7 @@ HPC_EXPORT void heapprof_checker_unignore(const void *p)
     GUARD_ON();
     hpc_lock_take(&hpc_check_lock);
     uintptr_t start = p ? block_start(r, p) : 0;
-    bool live = start != 0, found = false;
-    for (size_t i = 0; i < nignored && live && !found; i++) {
-        if (ignored[i] == start) {
-            ignored[i] = ignored[--nignored];
-            found = true;
-        }
-    }
+    bool live = start != 0, found = live && hpc_ignore_remove(start);
     hpc_lock_drop(&hpc_check_lock);
     GUARD_OFF();
     if (!live) {
@@ -262,9 +216,7 @@ HPC_EXPORT void heapprof_checker_unignore(const void *p)
 
 HPC_EXPORT void heapprof_checker_add_cleanup(void (*fn)(void))
 {
-    int i = atomic_fetch_add(&ncleanups, 1);
-    if (i < MAX_CLEANUPS)
-        cleanups[i] = fn;
+    hpc_cleanup_add(fn);
 }
 
 HPC_EXPORT void heapprof_checker_run_cleanups(void)

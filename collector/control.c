@@ -8,9 +8,9 @@
  * wins when both are set; either way one line on stderr says so. HEAP_PROFILE_MMAP starts
  * the mapping recorder of mmaphook.c together with the profiler.
  *
- * Global totals for the triggers are kept per thread and added to shared atomics in
- * batches (flush_threshold bytes), so threads do not fight over one cache line; dumps
- * themselves total the buckets and are exact. One control lock serialises start, stop
+ * The totals behind the triggers are the recorder's (recorder.c, batched per thread); it
+ * calls maybe_dump when one reaches the limit set here. Dumps total the buckets and are
+ * exact. One control lock serialises start, stop
  * and dumps; a thread that finds it taken skips a triggered dump ("already dumping").
  */
 #include <dirent.h>
@@ -27,13 +27,8 @@
 
 #include "gperftools/heap-profiler.h"
 #include "hpc.h"
+#include "recorder.h"
 
-atomic_int hpc_enabled;
-struct hpc_rec *_Atomic hpc_prof_rec;
-struct hpc_rec *_Atomic hpc_check_rec;
-int hpc_max_depth = 64;
-int64_t hpc_sample_period;
-bool hpc_only_mmap;
 static bool profile_mmap; /* HEAP_PROFILE_MMAP (or ONLY_MMAP) */
 
 static hpc_lock ctl_lock;
@@ -43,20 +38,18 @@ static int dump_count;
 static bool initialised;
 
 static long long alloc_interval, dealloc_interval, inuse_interval, time_interval;
-static int64_t flush_threshold;
-static atomic_llong total_alloc, total_free;
-/* trigger thresholds, read without the lock */
-static atomic_llong next_alloc, next_free, next_inuse;
 static long long last_dump_alloc, last_dump_free, high_water_mark, last_dump_time;
 
 /* ---- totals and triggers ------------------------------------------------------------------ */
 
 static void update_next(void)
 {
-    atomic_store(&next_alloc, alloc_interval > 0 ? last_dump_alloc + alloc_interval : LLONG_MAX);
-    atomic_store(&next_free,
+    atomic_store(&hpc_next_alloc,
+                 alloc_interval > 0 ? last_dump_alloc + alloc_interval : LLONG_MAX);
+    atomic_store(&hpc_next_free,
                  dealloc_interval > 0 ? last_dump_free + dealloc_interval : LLONG_MAX);
-    atomic_store(&next_inuse, inuse_interval > 0 ? high_water_mark + inuse_interval : LLONG_MAX);
+    atomic_store(&hpc_next_inuse,
+                 inuse_interval > 0 ? high_water_mark + inuse_interval : LLONG_MAX);
 }
 
 static void file_name(char *out, size_t cap, int n)
@@ -75,7 +68,7 @@ static void fill_profile(struct hpc_out *o, void *ctx)
         hpc_fmt(type, sizeof(type), "heap_v2/%lld", (long long)hpc_sample_period);
     else
         hpc_fmt(type, sizeof(type), "heapprofile");
-    hpc_write_profile(o, ctx, type);
+    hpc_write_profile(o, ctx, atomic_load(&hpc_mmap_rec), type);
 }
 
 /* Caller holds ctl_lock and has set the recursion guard. */
@@ -90,6 +83,7 @@ static void dump_locked(const char *reason)
     hpc_write_file(name, fill_profile, r);
 }
 
+/* A total reached its limit (recorder.c calls this after adding a batch). */
 static void maybe_dump(void)
 {
     if (!hpc_lock_try(&ctl_lock))
@@ -98,7 +92,7 @@ static void maybe_dump(void)
         hpc_lock_drop(&ctl_lock);
         return;
     }
-    long long a = atomic_load(&total_alloc), f = atomic_load(&total_free);
+    long long a = atomic_load(&hpc_total_alloc), f = atomic_load(&hpc_total_free);
     long long inuse = a - f;
     char buf[128];
     bool need = false;
@@ -132,55 +126,12 @@ static void maybe_dump(void)
     hpc_lock_drop(&ctl_lock);
 }
 
-static void flush_totals(struct hpc_thread *t)
-{
-    long long a = atomic_fetch_add(&total_alloc, t->pend_alloc) + t->pend_alloc;
-    long long f = atomic_fetch_add(&total_free, t->pend_free) + t->pend_free;
-    t->pend_alloc = t->pend_free = 0;
-    if (a >= atomic_load_explicit(&next_alloc, memory_order_relaxed) ||
-        f >= atomic_load_explicit(&next_free, memory_order_relaxed) ||
-        a - f > atomic_load_explicit(&next_inuse, memory_order_relaxed) || time_interval > 0)
-        maybe_dump();
-}
-
-/* With HEAP_PROFILE_SAMPLE=R the totals behind the triggers and messages add, for each
- * sampled block, the bytes pprof will attribute to it: size / (1 - exp(-size / R)). */
-int64_t hpc_sample_weight(int64_t size)
-{
-    if (size <= 0)
-        return 0;
-    return llround((double)size / -expm1(-(double)size / (double)hpc_sample_period));
-}
-
 /* A forked child that allocated less than fork_dump_min bytes since the fork (default
  * 64 KiB; HEAP_PROFILE_FORK_DUMP) writes no exit dump: it would be the parent's heap. Shell
  * subshells allocate a few bytes to a few kB and exit; dumping each made a bash script with
- * subshells many times slower. 0 restores gperftools (every child dumps at exit). */
-static atomic_llong quiet_left; /* > 0: in a child, bytes still to allocate before it dumps */
+ * subshells many times slower. 0 restores gperftools (every child dumps at exit).
+ * (hpc_quiet_left counts down in recorder.c.) */
 static long long fork_dump_min = 64 << 10;
-
-void hpc_after_alloc(int64_t bytes)
-{
-    struct hpc_thread *t = &hpc_tls;
-    if (HPC_UNLIKELY(atomic_load_explicit(&quiet_left, memory_order_relaxed) > 0))
-        atomic_fetch_sub_explicit(&quiet_left, bytes, memory_order_relaxed);
-    t->pend_alloc += bytes;
-    if (t->pend_alloc + t->pend_free >= flush_threshold && atomic_load(&hpc_prof_rec))
-        flush_totals(t);
-}
-
-void hpc_after_free(int64_t bytes)
-{
-    struct hpc_thread *t = &hpc_tls;
-    t->pend_free += bytes;
-    if (t->pend_alloc + t->pend_free >= flush_threshold && atomic_load(&hpc_prof_rec))
-        flush_totals(t);
-}
-
-static void set_enabled(void)
-{
-    atomic_store(&hpc_enabled, atomic_load(&hpc_prof_rec) || atomic_load(&hpc_check_rec));
-}
 
 /* ---- public API -------------------------------------------------------------------------- */
 
@@ -199,16 +150,13 @@ HPC_EXPORT void HeapProfilerStart(const char *pfx)
             memcpy(base_prefix, pfx, n);
             base_prefix[n] = '\0';
             memcpy(prefix, base_prefix, n + 1);
-            atomic_store(&total_alloc, 0);
-            atomic_store(&total_free, 0);
-            t->pend_alloc = t->pend_free = 0;
+            hpc_recorder_reset_totals();
             last_dump_alloc = last_dump_free = high_water_mark = last_dump_time = 0;
             update_next();
             hpc_log(0, "Starting tracking the heap");
             if (profile_mmap && !atomic_load(&hpc_mmap_rec))
-                atomic_store(&hpc_mmap_rec, hpc_rec_new(false, false, true));
-            atomic_store(&hpc_prof_rec, r);
-            set_enabled();
+                hpc_recorder_use(&hpc_mmap_rec, hpc_rec_new(false, false, true));
+            hpc_recorder_use(&hpc_prof_rec, r);
         }
     }
     hpc_lock_drop(&ctl_lock);
@@ -224,9 +172,8 @@ HPC_EXPORT void HeapProfilerStop(void)
 {
     hpc_lock_take(&ctl_lock);
     /* The old recorder is abandoned, not unmapped: other threads may still hold it. */
-    atomic_store(&hpc_prof_rec, NULL);
-    atomic_store(&hpc_mmap_rec, NULL);
-    set_enabled();
+    hpc_recorder_use(&hpc_prof_rec, NULL);
+    hpc_recorder_use(&hpc_mmap_rec, NULL);
     hpc_lock_drop(&ctl_lock);
 }
 
@@ -346,7 +293,7 @@ static void fork_child(void)
         hpc_fmt(prefix, sizeof(prefix), "%s_%d", base_prefix, (int)getpid());
         dump_count = 0;
     }
-    atomic_store(&quiet_left, fork_dump_min);
+    atomic_store(&hpc_quiet_left, fork_dump_min);
     fork_parent();
 }
 
@@ -365,7 +312,7 @@ void hpc_init(void)
     main_pid = getpid();
     hpc_log_keep_stderr();
     hpc_verbose = (int)hpc_env_ll("PERFTOOLS_VERBOSE", 0);
-    hpc_preload_init();
+    hpc_usable_size_init();
     hpc_capture_init();
     hpc_count_init();
 
@@ -387,14 +334,17 @@ void hpc_init(void)
     fork_dump_min = hpc_env_ll("HEAP_PROFILE_FORK_DUMP", fork_dump_min);
     profile_mmap = hpc_only_mmap || hpc_env_bool("HEAP_PROFILE_MMAP", false);
     /* batch the shared totals, but never by more than 1/16 of the smallest interval */
-    flush_threshold = 256 << 10;
+    hpc_flush_threshold = 256 << 10;
     long long iv[3] = {alloc_interval, dealloc_interval, inuse_interval};
     for (int i = 0; i < 3; i++)
-        if (iv[i] > 0 && iv[i] / 16 < flush_threshold)
-            flush_threshold = iv[i] / 16;
-    if (time_interval > 0)
-        flush_threshold = 0;
+        if (iv[i] > 0 && iv[i] / 16 < hpc_flush_threshold)
+            hpc_flush_threshold = iv[i] / 16;
+    if (time_interval > 0) {
+        hpc_flush_threshold = 0;
+        hpc_flush_always = true; /* every batch asks maybe_dump, which checks the time */
+    }
     update_next();
+    hpc_recorder_on_limit(maybe_dump);
 
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     hpc_heapcheck_setup();
@@ -455,7 +405,7 @@ __attribute__((destructor)) static void hpc_dtor(void)
     t->busy = 1;
     hpc_heapcheck_wipe(); /* before our frames cover the program's dead ones */
     struct hpc_rec *r = atomic_load(&hpc_prof_rec);
-    if (r && !hpc_is_main_process() && atomic_load(&quiet_left) > 0)
+    if (r && !hpc_is_main_process() && atomic_load(&hpc_quiet_left) > 0)
         r = NULL; /* the parent's heap, unchanged: the parent dumps it */
     if (r) {
         long long inuse;

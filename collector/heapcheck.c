@@ -34,12 +34,11 @@
 #include <dlfcn.h>
 
 #include "hpc.h"
+#include "recorder.h"
 
 extern void *__libc_stack_end;
 
 hpc_lock hpc_check_lock;
-int hpc_check_max_leaks = 20;
-bool hpc_check_identify;
 static bool draconian;
 static bool global_check; /* run "_main_" at exit (not HEAPCHECK=local) */
 static long long max_offset = 1024;
@@ -77,8 +76,7 @@ void hpc_heapcheck_setup(void)
         return;
     hpc_log(10, "Starting tracking the heap"); /* gperftools' line at PERFTOOLS_VERBOSE=10 */
     hpc_log(-2, "WARNING: Perftools heap leak checker is active -- Performance may suffer");
-    atomic_store(&hpc_check_rec, r);
-    atomic_store(&hpc_enabled, 1);
+    hpc_recorder_use(&hpc_check_rec, r);
 }
 
 bool hpc_heapcheck_global(void)
@@ -508,27 +506,6 @@ __attribute__((noinline)) static void wipe_stack(void)
     __asm__ volatile("" : : "r"(buf) : "memory");
 }
 
-__attribute__((noinline)) static void wipe_below(size_t n)
-{
-    char *buf = __builtin_alloca(n + 1);
-    memset(buf, 0, n + 1);
-    __asm__ volatile("" : : "r"(buf) : "memory");
-}
-
-/* exit() from anywhere: zero the whole dead part of the stack below the caller, so the exit
- * handlers' and destructors' frames laid over it hold no stale block addresses. */
-void hpc_heapcheck_wipe_deep(void)
-{
-    if (!atomic_load(&hpc_check_rec))
-        return;
-    char here;
-    uintptr_t sp = (uintptr_t)&here;
-    uintptr_t lo = hpc_stack_floor(sp);
-    const size_t margin = 16384; /* memset's frame (and a signal frame) stay below the wipe */
-    if (lo && sp > lo && sp - lo > 2 * margin)
-        wipe_below(sp - lo - margin); /* else hpc_dtor's shallow wipe is all there is */
-}
-
 bool hpc_check_run(struct hpc_check *c)
 {
     struct state st = {0};
@@ -611,7 +588,7 @@ __attribute__((noinline)) static void at_exit_check(void)
     exit_check = true;
     bool ok = hpc_check_run(&c);
     exit_check = false;
-    atomic_store(&hpc_check_rec, NULL); /* stop recording */
+    hpc_recorder_use(&hpc_check_rec, NULL); /* stop recording */
     hpc_lock_drop(&hpc_check_lock);
     if (ok)
         return;

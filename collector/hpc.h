@@ -1,15 +1,17 @@
 /*
- * hpc.h - internal interface of libheapprof, the preload heap collector.
+ * hpc.h - internal interface of libheapprof, the preload heap collector (all but the
+ * recorder's, recorder.h, which also lists the collector's layers).
  *
  * Invariants shared by every file of collector/:
  *   - Nothing here calls malloc: tables and buffers come from mmap, output goes through
  *     write(2). The collector includes no header of the rest of the project.
- *   - A thread that is inside the collector has hpc_tls.busy != 0; allocation hooks that
- *     find it set forward to glibc without recording (recursion guard).
- *   - A recorder ("struct hpc_rec") owns a de-duplicating stack table (buckets) and an
- *     address table (live allocation -> bucket, size). The heap profiler and the heap
- *     checker each own one; a recorder is never freed while the process runs, so a thread
- *     that loaded a recorder pointer can keep using it.
+ *   - A thread that is inside the collector has hpc_tls.busy != 0; allocations it makes
+ *     are forwarded to glibc without being recorded (recursion guard, recorder.c).
+ *   - A table ("struct hpc_rec", stacks.c) owns a de-duplicating stack table (buckets) and
+ *     an address table (live allocation -> bucket, size). The heap profiler, the heap
+ *     checker and HEAP_PROFILE_MMAP each own one, attached to the recorder (recorder.h);
+ *     a table is never freed while the process runs, so a thread that loaded a table
+ *     pointer can keep using it.
  */
 #ifndef HPC_H
 #define HPC_H
@@ -61,22 +63,22 @@ struct hpc_thread {
 };
 extern HPC_TLS struct hpc_thread hpc_tls;
 
-/* ---- memory --------------------------------------------------------------------------- */
+/* ---- memory (base.c) ------------------------------------------------------------------- */
 void *hpc_mmap(size_t n);       /* zeroed pages or NULL */
 /* The kernel's calls, bypassing the interposed mmap family (mmaphook.c). */
 void *hpc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int hpc_sys_munmap(void *addr, size_t len);
 void *hpc_sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr);
-extern struct hpc_rec *_Atomic hpc_mmap_rec; /* HEAP_PROFILE_MMAP regions, NULL if off */
-extern bool hpc_only_mmap;                   /* HEAP_PROFILE_ONLY_MMAP */
 void hpc_munmap(void *p, size_t n);
+void hpc_usable_size_init(void); /* resolves glibc's malloc_usable_size (hpc_init) */
+size_t hpc_usable_size(void *p); /* glibc's malloc_usable_size */
 
 /* Allocation-free heap sort (glibc's qsort may malloc): afterwards before(a[i], a[j])
  * is false for every i > j. Elements of at most 64 bytes. */
 typedef bool (*hpc_before_fn)(const void *a, const void *b, void *arg);
 void hpc_heapsort(void *base, size_t n, size_t size, hpc_before_fn before, void *arg);
 
-/* ---- recorder (stacks.c) ------------------------------------------------------------ */
+/* ---- tables (stacks.c) -------------------------------------------------------------- */
 struct hpc_bucket {
     struct hpc_bucket *_Atomic next; /* hash chain */
     struct hpc_bucket *all_next;     /* list of every bucket, newest first */
@@ -158,8 +160,10 @@ void hpc_out_str(struct hpc_out *o, const char *s);
 void hpc_out_mem(struct hpc_out *o, const char *s, size_t n);
 void hpc_out_dec(struct hpc_out *o, long long v, int width); /* right-aligned */
 void hpc_out_hex(struct hpc_out *o, unsigned long long v, int width, bool prefix);
-/* The heap profile of r (buckets sorted by in-use bytes), header type e.g. "heapprofile". */
-void hpc_write_profile(struct hpc_out *o, struct hpc_rec *r, const char *type);
+/* The heap profile of r (buckets sorted by in-use bytes) after the buckets of the mmap
+ * table mr (NULL: none), header type e.g. "heapprofile". */
+void hpc_write_profile(struct hpc_out *o, struct hpc_rec *r, struct hpc_rec *mr,
+                       const char *type);
 void hpc_write_maps(struct hpc_out *o); /* "\nMAPPED_LIBRARIES:\n" + /proc/self/maps */
 void hpc_write_maps_lines(struct hpc_out *o); /* just the /proc/self/maps lines */
 void hpc_write_sample(struct hpc_out *o, long long n1, long long s1, long long n2, long long s2,
@@ -176,28 +180,20 @@ bool hpc_prefix_claim(const char *pfx, long *owner);
 void hpc_prefix_release(void);            /* at exit of the owner */
 void hpc_prefix_cleanup(const char *pfx); /* HEAP_PROFILE_CLEANUP: files of earlier runs */
 
-/* ---- logging (control.c) -------------------------------------------------------------- */
+/* ---- logging (log.c) ----------------------------------------------------------------- */
 /* Formats a message like the gperftools raw logger: at most 598 bytes, then '\n'.
  * Supported conversions: %s %d %ld %lld %zu %lx (%llx) %p %%. */
 void hpc_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void hpc_vfmt(char *buf, size_t cap, const char *fmt, __builtin_va_list ap);
 void hpc_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The digits of v in base 10 or 16 into tmp (24 bytes), least significant first; their number. */
+int hpc_fmt_digits(char *tmp, unsigned long long v, unsigned base);
 extern int hpc_verbose;
 void hpc_log_keep_stderr(void); /* at start: later messages survive the program closing fd 2 */
 
-/* ---- hooks into control.c ------------------------------------------------------------- */
-extern atomic_int hpc_enabled;                 /* any recorder active */
-extern struct hpc_rec *_Atomic hpc_prof_rec;   /* heap profiler, NULL if stopped */
-extern struct hpc_rec *_Atomic hpc_check_rec;  /* heap checker, NULL if off */
-extern int hpc_max_depth;
-extern int64_t hpc_sample_period;              /* 0: record every allocation */
+/* ---- control.c ---------------------------------------------------------------------- */
 void hpc_init(void);
-void hpc_preload_init(void);     /* resolves malloc_usable_size */
-size_t hpc_usable_size(void *p); /* glibc's malloc_usable_size */
 bool hpc_is_main_process(void); /* false in a forked child */
-void hpc_after_alloc(int64_t bytes);           /* totals + dump triggers */
-int64_t hpc_sample_weight(int64_t size); /* bytes a sampled block of size stands for */
-void hpc_after_free(int64_t bytes);
 
 /* ---- heap checker (heapcheck.c, leakreport.c, checkapi.c, threads.c) ------------------- */
 #define HPC_KEY_IGNORED (1ULL << 63) /* size_key of checker buckets made under a Disabler */
@@ -218,21 +214,26 @@ struct hpc_check {
 };
 
 extern hpc_lock hpc_check_lock; /* serialises checks and the ignore list */
-extern int hpc_check_max_leaks;  /* HEAP_CHECK_MAX_LEAKS */
-extern bool hpc_check_identify;  /* HEAP_CHECK_IDENTIFY_LEAKS */
+extern int hpc_check_max_leaks;  /* HEAP_CHECK_MAX_LEAKS (leakreport.c) */
+extern bool hpc_check_identify;  /* HEAP_CHECK_IDENTIFY_LEAKS (leakreport.c) */
 void hpc_heapcheck_cancel(void); /* HeapLeakChecker::CancelGlobalCheck */
 void hpc_heapcheck_setup(void); /* reads HEAPCHECK; may create hpc_check_rec */
 bool hpc_heapcheck_global(void); /* HEAPCHECK asked for the "_main_" check */
 void hpc_heapcheck_at_exit(void);
 void hpc_heapcheck_wipe(void); /* zero dead stack below the caller (checker on only) */
-void hpc_heapcheck_wipe_deep(void); /* same, down to the bottom of the caller's stack */
+void hpc_heapcheck_wipe_deep(void); /* same, down to the bottom of the caller's stack
+                                       (threads.c, for its exit hook) */
 /* Runs a check now (caller holds hpc_check_lock and set the recursion guard); reports on
  * stderr and writes <dir>/<prog>.<pid>.<name>-end.heap. Returns true iff no leaks. */
 bool hpc_check_run(struct hpc_check *c);
 /* Live blocks of the checker, sorted by address, in *v (mmap'd, *cap entries). */
 bool hpc_check_collect(struct hpc_blk **v, size_t *n, size_t *cap);
-/* Ignore list (checkapi.c): addresses whose blocks are roots. */
+/* Ignore list and HeapCleaner functions (ignores.c): addresses whose blocks are roots. */
 size_t hpc_ignored(const uintptr_t **v);
+/* 1: added; 0: already there; -1: no memory. Caller holds hpc_check_lock. */
+int hpc_ignore_add(uintptr_t start);
+bool hpc_ignore_remove(uintptr_t start); /* false: was not there; caller holds the lock */
+void hpc_cleanup_add(void (*fn)(void));
 void hpc_run_cleanups(void);
 
 /* leakreport.c: the stderr report and the leak file for the unmarked blocks of v. */
@@ -271,7 +272,7 @@ uintptr_t hpc_stack_floor(uintptr_t sp); /* lowest address of the caller's stack
 bool hpc_map_find(uintptr_t addr, uintptr_t *lo, uintptr_t *hi, bool *stack);
 extern atomic_bool hpc_main_returned;    /* main has returned (__libc_start_main wrapper) */
 
-/* ---- libc helpers without allocation (util in writer.c) --------------------------------- */
+/* ---- libc helpers without allocation (log.c) --------------------------------------------- */
 size_t hpc_strlen(const char *s);
 char *hpc_getenv(const char *name); /* environ scan, no locale */
 long long hpc_env_ll(const char *name, long long dflt);

@@ -19,6 +19,9 @@
 
 #include "hpc.h"
 
+int hpc_check_max_leaks = 20; /* set by heapcheck.c from the environment */
+bool hpc_check_identify;
+
 extern char *program_invocation_name;
 extern char *program_invocation_short_name;
 extern char **environ;

@@ -29,33 +29,6 @@
 
 #include "hpc.h"
 
-/* ---- memory and locks ------------------------------------------------------------------ */
-
-void *hpc_mmap(size_t n)
-{
-    void *p = hpc_sys_mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
-}
-
-void hpc_munmap(void *p, size_t n)
-{
-    if (p)
-        hpc_sys_munmap(p, n);
-}
-
-void hpc_lock_slow(hpc_lock *l)
-{
-    for (unsigned spins = 0;; spins++) {
-        if (!atomic_load_explicit(&l->v, memory_order_relaxed) &&
-            !atomic_exchange_explicit(&l->v, 1, memory_order_acquire))
-            return;
-        if (spins < 64)
-            __builtin_ia32_pause();
-        else
-            sched_yield();
-    }
-}
-
 /* ---- stack capture ---------------------------------------------------------------------- */
 
 /* The collector's own executable segment: no captured stack keeps a frame in it (the

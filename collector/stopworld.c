@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "hpc.h"
+#include "recorder.h"
 
 enum { ST_REQ = 1, ST_STOPPED, ST_GONE, ST_LATE };
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "hpc.h"
+#include "recorder.h"
 
 #define NSLOTS 4096
 
@@ -159,6 +160,27 @@ HPC_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, c
         _exit(127);
     real_main = main;
     return real(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+__attribute__((noinline)) static void wipe_below(size_t n)
+{
+    char *buf = __builtin_alloca(n + 1);
+    memset(buf, 0, n + 1);
+    __asm__ volatile("" : : "r"(buf) : "memory");
+}
+
+/* exit() from anywhere: zero the whole dead part of the stack below the caller, so the exit
+ * handlers' and destructors' frames laid over it hold no stale block addresses. */
+void hpc_heapcheck_wipe_deep(void)
+{
+    if (!atomic_load(&hpc_check_rec))
+        return;
+    char here;
+    uintptr_t sp = (uintptr_t)&here;
+    uintptr_t lo = hpc_stack_floor(sp);
+    const size_t margin = 16384; /* memset's frame (and a signal frame) stay below the wipe */
+    if (lo && sp > lo && sp - lo > 2 * margin)
+        wipe_below(sp - lo - margin); /* else hpc_dtor's shallow wipe is all there is */
 }
 
 HPC_EXPORT void exit(int status)

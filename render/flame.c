@@ -14,7 +14,6 @@
 #include "hp_common.h"
 #include "hp_hash.h"
 #include "hp_str.h"
-#include "hp_symbolize.h"
 #include "render-internal.h"
 
 #include <math.h>
@@ -540,7 +539,7 @@ int hp_render_flame(const hp_report *r, const hp_render_options *o, bool icicle,
     if (!r->opts.keep_stack_keys)
         return -EINVAL;
     const hp_profile *p = r->profile;
-    flame fl = {.r = r, .o = o, .main_map = hp_symbolize_main_mapping(p), .icicle = icicle};
+    flame fl = {.r = r, .o = o, .main_map = hp_profile_main_mapping(p), .icicle = icicle};
     fl.names = hp_strtab_new();
     fl.objs = hp_strtab_new();
     fl.name_of_key = hp_new0(uint32_t, r->nkeys + 1);
