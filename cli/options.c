@@ -72,6 +72,8 @@ enum {
     ARG_SOURCE_PATH,
     ARG_DEBUGINFOD,
     ARG_BUILDID,
+    ARG_THREADS,
+    ARG_SYMBOL_CACHE,
     ARG_FAIL_INUSE,
     ARG_FAIL_LEAKS,
     ARG_TREND,
@@ -165,6 +167,8 @@ static const opt_def options[] = {
     {"source_path", K_VALUE, ARG_SOURCE_PATH, "DIRS", "':'-separated directories to find sources in"},
     {"debuginfod", K_VALUE, ARG_DEBUGINFOD, "WHEN", "ask the DEBUGINFOD_URLS servers for missing debug info: auto (when set), on, off"},
     {"buildid", K_VALUE, ARG_BUILDID, "HEX", "build-id of the main executable (fetched with debuginfod when missing)"},
+    {"threads", K_VALUE, ARG_THREADS, "N", "symbolize up to N objects in parallel (default: CPUs, at most 4)"},
+    {"symbol_cache", K_VALUE, ARG_SYMBOL_CACHE, "WHEN", "on (default) or off: the symbol cache in $XDG_CACHE_HOME/cpprof"},
     /* CI gates: exit status 3 when crossed */
     {"fail-if-inuse-above", K_VALUE, ARG_FAIL_INUSE, "BYTES", "exit 3 when the in-use bytes exceed BYTES (k, M, G suffixes)"},
     {"fail-on-leaks", K_FLAG, ARG_FAIL_LEAKS, NULL, "exit 3 when the profile holds any in-use object (heap-checker files)"},
@@ -194,7 +198,8 @@ void hp_cli_usage(FILE *out)
         fprintf(out, "  %-26s %s\n", left, d->help);
     }
     fprintf(out, "\nEnvironment: PPROF_BINARY_PATH (like --binary_path); DEBUGINFOD_URLS,\n"
-                 "DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT (libdebuginfod's, for --debuginfod).\n");
+                 "DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT (libdebuginfod's, for --debuginfod);\n"
+                 "CPPROF_SYMBOL_CACHE=off (like --symbol_cache=off), XDG_CACHE_HOME.\n");
 }
 
 static int parse_bool(const char *v, bool *ret)
@@ -392,6 +397,20 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
         o->build_id = id;
         return 0;
     }
+    case ARG_THREADS: {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, 10);
+        if (!*v || *end || errno || n < 1 || n > HP_SYM_MAX_THREADS)
+            return hp_error_set(err, -EINVAL, "invalid --threads '%s' (1 to %d)", v, HP_SYM_MAX_THREADS);
+        o->threads = (unsigned)n;
+        return 0;
+    }
+    case ARG_SYMBOL_CACHE:
+        if (strcmp(v, "on") && strcmp(v, "off"))
+            return hp_error_set(err, -EINVAL, "invalid --symbol_cache '%s' (on or off)", v);
+        o->symbol_cache_off = !strcmp(v, "off");
+        return 0;
     case ARG_FAIL_LEAKS: o->fail_on_leaks = true; return 0;
     case ARG_FAIL_INUSE: {
         char *end;
