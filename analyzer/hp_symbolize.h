@@ -26,6 +26,11 @@ typedef struct hp_symbolize_options {
     const char *build_id;    /* --buildid: the main executable's build-id (hex), or NULL */
     bool unnamed_as_unknown; /* name code no symbol covers "??" (--symbols), not
                                 "<object>+0x<object-relative address>" */
+    unsigned threads;        /* --threads: objects looked up in parallel (0: the online
+                                CPUs, at most 4; 1: in the calling thread); the
+                                output does not depend on it */
+    bool symbol_cache;       /* use the symbol cache (hp_symbolizer_config.cache_dir)
+                                unless CPPROF_SYMBOL_CACHE=off */
 } hp_symbolize_options;
 
 typedef struct hp_symbolize_session hp_symbolize_session;

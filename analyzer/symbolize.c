@@ -342,10 +342,12 @@ int hp_symbolize_session_new(hp_profile *p, const hp_symbolize_options *o,
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }
     ss->o = o;
-    hp_symbolizer_config cfg = {
-        .search_path = path, .lib_prefix = o->lib_prefix, .debuginfod = o->debuginfod};
+    char *cache = o->symbol_cache ? hp_symbolizer_cache_dir() : NULL;
+    hp_symbolizer_config cfg = {.search_path = path, .lib_prefix = o->lib_prefix,
+                                .debuginfod = o->debuginfod, .cache_dir = cache};
     int r = hp_symbolizer_new(&cfg, &ss->s, reterr);
     free(path);
+    free(cache);
     if (r == 0)
         r = session_bind(ss, p, reterr);
     if (r < 0) {
@@ -515,8 +517,15 @@ static int symbolize_with(ctx *c, hp_symbolize_session *ss)
                         o->program, ss->main_path, o->program);
     }
     free(real);
+    /* first every object is opened, in location order (its warnings in that
+     * order); then the objects are looked up in parallel; then the answers
+     * are written back in location order */
+    hp_sym_query *q = hp_new0(hp_sym_query, p->nlocations);
+    uint32_t *qloc = hp_new0(uint32_t, p->nlocations);
+    size_t nq = 0;
+    hp_sym_batch *batch = NULL;
     hp_sym_result *res = hp_malloc(sizeof(*res));
-    if (!res) {
+    if (!res || !q || !qloc) {
         r = -ENOMEM;
         goto out;
     }
@@ -543,13 +552,22 @@ static int symbolize_with(ctx *c, hp_symbolize_session *ss)
             continue;
         }
         const hp_mapping *M = &p->mappings[m];
-        memset(res, 0, sizeof(*res));
-        hp_symobj_lookup(obj, M->start, M->offset, pc, res);
-        if ((r = fill_location(c, L, res, m)) < 0)
+        q[nq] = (hp_sym_query){obj, M->start, M->offset, pc};
+        qloc[nq++] = (uint32_t)i;
+    }
+    if ((r = hp_sym_lookup_batch(q, nq, o->threads, &batch)) < 0)
+        goto out;
+    for (size_t k = 0; k < nq; k++) {
+        hp_location *L = &p->locations[qloc[k]];
+        hp_sym_batch_get(batch, k, res);
+        if ((r = fill_location(c, L, res, L->mapping)) < 0)
             goto out;
     }
     r = disambiguate(c);
 out:
+    hp_sym_batch_free(batch);
+    free(q);
+    free(qloc);
     free(res);
     return r;
 }

@@ -72,6 +72,8 @@ typedef struct hp_cli_opts {
     int debuginfod;        /* after parsing: 1 = ask debuginfod (--debuginfod=on, or auto with
                               DEBUGINFOD_URLS set), 0 = not */
     const char *build_id;  /* --buildid, lowercase hex, or NULL */
+    unsigned threads;      /* --threads, 0 = default */
+    bool symbol_cache_off; /* --symbol_cache=off */
     double fail_inuse_above; /* -1 = no gate */
     bool fail_on_leaks;
     bool trend_svg;  /* --trend --svg: the plot instead of the table */

@@ -37,7 +37,7 @@ enum target {
     T_SPECIAL,  /* apply()'s exceptions, by value: S_* */
 };
 
-enum special { S_SAMPLE_INDEX, S_SYMBOLIZE, S_DEBUGINFOD, S_BUILDID, S_FAIL_INUSE, S_JSON, S_HELP,
+enum special { S_SAMPLE_INDEX, S_SYMBOLIZE, S_DEBUGINFOD, S_BUILDID, S_THREADS, S_SYMBOL_CACHE, S_FAIL_INUSE, S_JSON, S_HELP,
                S_VERSION };
 
 enum { SHELL = 1, SHELL_RESET = 2 /* the shell's empty value resets it to its default */ };
@@ -135,6 +135,10 @@ static const opt_def options[] = {
      .help = "ask the DEBUGINFOD_URLS servers for missing debug info: auto (when set), on, off"},
     {"buildid", K_VALUE, SPECIAL(S_BUILDID), .metavar = "HEX",
      .help = "build-id of the main executable (fetched with debuginfod when missing)"},
+    {"threads", K_VALUE, SPECIAL(S_THREADS), .metavar = "N",
+     .help = "symbolize up to N objects in parallel (default: CPUs, at most 4)"},
+    {"symbol_cache", K_VALUE, SPECIAL(S_SYMBOL_CACHE), .metavar = "WHEN",
+     .help = "on (default) or off: the symbol cache in $XDG_CACHE_HOME/cpprof"},
     /* CI gates: exit status 3 when crossed */
     {"fail-if-inuse-above", K_VALUE, SPECIAL(S_FAIL_INUSE), .metavar = "BYTES",
      .help = "exit 3 when the in-use bytes exceed BYTES (k, M, G suffixes)"},
@@ -189,7 +193,8 @@ void hp_cli_usage(FILE *out)
         }
     }
     fprintf(out, "\nEnvironment: PPROF_BINARY_PATH (like --binary_path); DEBUGINFOD_URLS,\n"
-                 "DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT (libdebuginfod's, for --debuginfod).\n");
+                 "DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT (libdebuginfod's, for --debuginfod);\n"
+                 "CPPROF_SYMBOL_CACHE=off (like --symbol_cache=off), XDG_CACHE_HOME.\n");
 }
 
 static int parse_bool(const char *v, bool *ret)
@@ -355,6 +360,20 @@ static int apply_special(hp_cli_opts *o, const opt_def *d, const char *v, hp_err
         o->build_id = id;
         return 0;
     }
+    case S_THREADS: {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, 10);
+        if (!*v || *end || errno || n < 1 || n > HP_SYM_MAX_THREADS)
+            return hp_error_set(err, -EINVAL, "invalid --threads '%s' (1 to %d)", v, HP_SYM_MAX_THREADS);
+        o->threads = (unsigned)n;
+        return 0;
+    }
+    case S_SYMBOL_CACHE:
+        if (strcmp(v, "on") && strcmp(v, "off"))
+            return hp_error_set(err, -EINVAL, "invalid --symbol_cache '%s' (on or off)", v);
+        o->symbol_cache_off = !strcmp(v, "off");
+        return 0;
     case S_FAIL_INUSE:
         return fail_inuse(o, v, err);
     case S_JSON:

@@ -318,6 +318,8 @@ hp_symbolize_options hp_cli_symbolize_options(const hp_cli_opts *o, const char *
         .strip_templates = !o->no_strip_temp,
         .debuginfod = o->debuginfod,
         .build_id = o->build_id,
+        .threads = o->threads,
+        .symbol_cache = !o->symbol_cache_off,
     };
 }
 

@@ -65,7 +65,7 @@ static uint32_t scope_depth(const hp_dw_cu *cu, int32_t s)
 }
 
 /* Number of the CUs whose extents cover addr, stored in cus[] (up to max). */
-static size_t covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max)
+size_t hp_dw_covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max)
 {
     size_t lo = count_at_or_below(d->index, d->nindex, sizeof(*d->index), addr);
     size_t n = 0;
@@ -100,7 +100,7 @@ size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, si
     if (!max)
         return 0;
     uint32_t cand[8];
-    size_t ncand = covering_cus(d, addr, cand, 8);
+    size_t ncand = hp_dw_covering_cus(d, addr, cand, 8);
     /* Well-formed DWARF has one CU here. Overlapping CUs: the innermost scope
      * and the last row at or before addr over all of them, as if merged. */
     hp_dw_cu *scu = NULL;

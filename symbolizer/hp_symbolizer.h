@@ -51,7 +51,16 @@ typedef struct hp_symbolizer_config {
      * build-id. The caller decides; pprof: --debuginfod and DEBUGINFOD_URLS.
      * Each object's warning says what debuginfod answered. */
     bool debuginfod;
+    /* the symbol cache directory (hp_symbolizer_cache_dir()); NULL: no cache */
+    const char *cache_dir;
 } hp_symbolizer_config;
+
+/**
+ * hp_symbolizer_cache_dir - where the symbol cache lives: $XDG_CACHE_HOME/cpprof,
+ * else $HOME/.cache/cpprof; NULL when CPPROF_SYMBOL_CACHE=off or no home.
+ * Returns: a malloc()ed path or NULL.
+ */
+char *hp_symbolizer_cache_dir(void);
 
 /* One level of a (possibly inlined) call chain. */
 typedef struct hp_sym_frame {
@@ -196,5 +205,41 @@ const char *hp_symobj_warning(const hp_symobj *o);
  */
 size_t hp_symobj_functions(const hp_symobj *o, const uint64_t **ret_starts,
                            const char *const **ret_names);
+
+/**
+ * hp_symobj_cache_save - write what o decoded (symbols, DWARF tables of the
+ * CUs looked up) to the symbol cache when the cache file lacks some of it
+ * (hp_sym_lookup_batch calls it after each object). Failures are ignored.
+ */
+void hp_symobj_cache_save(hp_symobj *o);
+
+/* ---- many lookups at once (parallel.c) ------------------------------------ */
+
+#define HP_SYM_DEFAULT_MAX_THREADS 4  /* default: online CPUs, at most this many */
+#define HP_SYM_MAX_THREADS         64 /* --threads is capped at this */
+
+/* One lookup for hp_sym_lookup_batch: as hp_symobj_lookup's arguments. */
+typedef struct hp_sym_query {
+    hp_symobj *obj;
+    uint64_t map_start, map_offset, pc;
+} hp_sym_query;
+
+typedef struct hp_sym_batch hp_sym_batch;
+
+/** hp_sym_default_threads - the online CPUs, at most HP_SYM_DEFAULT_MAX_THREADS. */
+unsigned hp_sym_default_threads(void);
+
+/**
+ * hp_sym_lookup_batch - hp_symobj_lookup for each of q[0..n), distinct
+ * objects in parallel on up to threads threads (0: hp_sym_default_threads();
+ * 1: all in the calling thread). The answers do not depend on threads. No
+ * other call may use these objects meanwhile.
+ * Returns: 0 and *ret (hp_sym_batch_free), or -ENOMEM.
+ */
+int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sym_batch **ret);
+/** hp_sym_batch_get - the answer to query i, as hp_symobj_lookup gives it. */
+void hp_sym_batch_get(const hp_sym_batch *b, size_t i, hp_sym_result *ret);
+/** hp_sym_batch_free - accepts NULL; returns NULL. */
+hp_sym_batch *hp_sym_batch_free(hp_sym_batch *b);
 
 #endif

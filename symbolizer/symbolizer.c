@@ -11,10 +11,13 @@
 #include "hp_common.h"
 
 #include <elf.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "hp_buf.h"
+#include "cache_format.h"
 #include "hp_demangle.h"
 #include "hp_strtab.h"
 #include "symbolizer-internal.h"
@@ -24,6 +27,9 @@
 
 struct hp_symobj {
     hp_symbolizer *s;
+    /* what lookups intern (names, warnings, DWARF tables): the object's own,
+     * so that distinct objects can be looked up in parallel (parallel.c) */
+    hp_strtab *strs;
     const char *key;
     const char *path, *debug_path, *alt_path, *build_id, *warning;
     const char *note;    /* from the file search, kept in front of every warning */
@@ -42,10 +48,19 @@ struct hp_symobj {
     hp_elf_file *dwarf_src; /* DWARF source, open while the session lives */
     bool has_dwarf, dwarf_done;
     hp_dwarf_info dw;
+    /* symbol cache (cache.c): the file's name and identity (NULL: not
+     * cached), the valid file mapped (NULL: none); dw_from_cache: dw's CUs
+     * come from it, libdwarf not opened yet; cache_cus: CUs the file holds */
+    char *cache_name, *cache_ident;
+    hp_sym_cache *cache;
+    bool dw_from_cache;
+    bool cache_saved; /* the file holds the symbols and cache_cus CUs */
+    size_t cache_cus;
 };
 
 struct hp_symbolizer {
     hp_strtab *strs;
+    char *cache_dir; /* NULL: no symbol cache */
     hp_sym_search search;
     char *search_path;
     char *lib_prefix;
@@ -65,6 +80,8 @@ int hp_symbolizer_new(const hp_symbolizer_config *cfg, hp_symbolizer **ret, hp_e
     const char *root = cfg && cfg->debug_root ? cfg->debug_root : HP_DEFAULT_DEBUG_ROOT;
     s->debug_root = hp_strdup(root);
     s->nearest_symbol = cfg && cfg->nearest_symbol;
+    if (cfg && cfg->cache_dir)
+        s->cache_dir = hp_strdup(cfg->cache_dir); /* out of memory: no cache */
     if (cfg && cfg->search_path)
         s->search_path = hp_strdup(cfg->search_path);
     if (cfg && cfg->lib_prefix)
@@ -97,6 +114,10 @@ static hp_symobj *symobj_free(hp_symobj *o)
     free(o->syms);
     free(o->fstarts);
     free(o->fnames);
+    hp_strtab_free(o->strs);
+    hp_sym_cache_close(o->cache, true);
+    free(o->cache_name);
+    free(o->cache_ident);
     free(o);
     return NULL;
 }
@@ -113,6 +134,7 @@ hp_symbolizer *hp_symbolizer_free(hp_symbolizer *s)
     free(s->search_path);
     free(s->lib_prefix);
     free(s->debug_root);
+    free(s->cache_dir);
     free(s);
     return NULL;
 }
@@ -128,7 +150,7 @@ static void set_warning(hp_symobj *o, const char *msg)
     }
     hp_buf b = HP_BUF_INIT;
     hp_buf_addf(&b, "%s; %s", o->note, msg);
-    o->warning = hp_buf_ok(&b) ? hp_sym_intern(o->s->strs, b.buf, b.len) : o->note;
+    o->warning = hp_buf_ok(&b) ? hp_sym_intern(o->strs, b.buf, b.len) : o->note;
     hp_buf_release(&b);
 }
 
@@ -143,6 +165,8 @@ static void add_note(hp_symobj *o, const char *n)
         o->warning = n;
     o->note = o->warning;
 }
+
+static int cache_open(hp_symobj *o, const hp_elf_file *f, const hp_elf_file *dbg);
 
 static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error *reterr)
 {
@@ -167,6 +191,18 @@ static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error
     int r = 0;
     const char *symsrc = NULL;
     enum { FROM_NONE, FROM_OBJ_SYMTAB, FROM_DBG_SYMTAB, FROM_DYNSYM } from = FROM_NONE;
+    hp_elf_file *src = f->has_debug_info ? f : dbg && dbg->has_debug_info ? dbg : NULL;
+    const char *alt_note = NULL;
+    if (src)
+        o->alt_path = hp_sym_find_alt(&s->search, src, &alt_note);
+    if (src && s->cache_dir && cache_open(o, f, dbg) == 0) {
+        r = hp_sym_cache_symbols(o->cache, &o->syms, &o->nsyms, &o->nm_syms, &o->nm_nsyms);
+        if (r < 0) {
+            hp_elf_close(dbg);
+            return hp_error_set(reterr, r, "out of memory reading symbols of '%s'", f->path);
+        }
+        goto symbols_done;
+    }
     if (f->has_symtab) {
         r = hp_elf_symbols(f, s->strs, false, &o->syms, &o->nsyms);
         symsrc = ".symtab";
@@ -197,16 +233,15 @@ static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error
         hp_elf_close(dbg);
         return hp_error_set(reterr, r, "out of memory reading symbols of '%s'", f->path);
     }
+symbols_done:
     for (size_t i = 0; i < o->nm_nsyms && !o->all_inline_levels; i++)
         o->all_inline_levels = !strcmp(o->nm_syms[i].raw, "_fini");
 
-    hp_elf_file *src = f->has_debug_info ? f : dbg && dbg->has_debug_info ? dbg : NULL;
     if (src) {
         o->has_dwarf = true;
         if (src == dbg)
             o->all_inline_levels = true;
-        o->alt_path = hp_sym_find_alt(&s->search, src, &n);
-        add_note(o, n);
+        add_note(o, alt_note);
         o->dwarf_src = src;
         if (src == f)
             hp_elf_close(dbg);
@@ -223,7 +258,7 @@ static int build_symobj(hp_symbolizer *s, hp_symobj *o, hp_elf_file *f, hp_error
                              : "no debug info and no symbols";
     if (rejected)
         w = o->nsyms ? (symsrc[1] == 'd' ? "using .dynsym" : "using .symtab") : "no symbols";
-    set_warning(o, hp_sym_intern(s->strs, w, SIZE_MAX));
+    set_warning(o, hp_sym_intern(o->strs, w, SIZE_MAX));
     return 0;
 }
 
@@ -320,8 +355,10 @@ static int open_object(hp_symbolizer *s, const char *recorded_path, const char *
     if (r < 0)
         return r;
     hp_symobj *o = hp_new0(hp_symobj, 1);
-    if (!o || HP_GROW(s->objs, s->objs_alloc, s->nobjs + 1) < 0) {
-        free(o);
+    if (o)
+        o->strs = hp_strtab_new();
+    if (!o || !o->strs || HP_GROW(s->objs, s->objs_alloc, s->nobjs + 1) < 0) {
+        symobj_free(o);
         hp_elf_close(f);
         return hp_error_set(reterr, -ENOMEM, "out of memory");
     }
@@ -361,26 +398,124 @@ static int read_debug_info(void *arg, uint64_t off, unsigned size, uint64_t *ret
     return hp_elf_read_uint(o->dwarf_src, ".debug_info", off, size, ret);
 }
 
-/* Indexes the DWARF CUs on the first lookup; the CUs are decoded as lookups
- * fall in them, the debug file staying open meanwhile. */
+/* Indexes the DWARF CUs with libdwarf (CUs the cache holds are taken from
+ * it); the CUs are decoded as lookups fall in them, the debug file staying
+ * open meanwhile. */
+static void load_dwarf_file(hp_symobj *o)
+{
+    hp_error e = {0};
+    int r = hp_dwarf_load(o->dwarf_src->fd, o->alt_path, o->strs, name_plain_scope,
+                          read_debug_info, o, &o->dw, &e);
+    if (r < 0) {
+        o->has_dwarf = false;
+        set_warning(o, hp_sym_intern(o->strs, e.msg, SIZE_MAX));
+        o->dwarf_src = hp_elf_close(o->dwarf_src);
+        return;
+    }
+    for (size_t i = 0; o->cache && i < o->dw.ncus; i++) {
+        if (o->dw.cus[i].state == HP_DW_CU_PENDING)
+            (void)hp_sym_cache_load_cu(o->cache, &o->dw, i); /* else libdwarf decodes it */
+    }
+    set_warning(o, o->dw.warning);
+    o->dw_warn = o->dw.warning;
+    if (!o->dw.has_lines)
+        o->has_dwarf = false;
+}
+
+/* On the first lookup: the CU index from the cache when it has one, else
+ * from the DWARF. */
 static void load_dwarf(hp_symobj *o)
 {
     if (o->dwarf_done)
         return;
     o->dwarf_done = true;
-    hp_error e = {0};
-    int r = hp_dwarf_load(o->dwarf_src->fd, o->alt_path, o->s->strs, name_plain_scope,
-                          read_debug_info, o, &o->dw, &e);
-    if (r < 0) {
-        o->has_dwarf = false;
-        set_warning(o, hp_sym_intern(o->s->strs, e.msg, SIZE_MAX));
-        o->dwarf_src = hp_elf_close(o->dwarf_src);
-    } else {
-        set_warning(o, o->dw.warning);
-        o->dw_warn = o->dw.warning;
-        if (!o->dw.has_lines)
-            o->has_dwarf = false;
+    if (o->cache && hp_sym_cache_has_dwarf(o->cache)) {
+        hp_dwarf_info *d = &o->dw;
+        if (hp_sym_cache_dwarf(o->cache, d) == 0) {
+            d->strs = o->strs;
+            d->hook = name_plain_scope;
+            d->read = read_debug_info;
+            d->hook_arg = o;
+            o->dw_from_cache = true;
+            set_warning(o, NULL);
+            if (!d->has_lines)
+                o->has_dwarf = false;
+            return;
+        }
+        hp_dw_info_release(d);
     }
+    load_dwarf_file(o);
+}
+
+/* Before a lookup in tables from the cache: the CUs covering addr from the
+ * cache; when one is not there, libdwarf takes over (with the cached CUs). */
+static void cached_cus_for(hp_symobj *o, uint64_t addr)
+{
+    if (!o->dw_from_cache || hp_sym_cache_ensure(o->cache, &o->dw, addr) == 0)
+        return;
+    hp_dw_info_release(&o->dw);
+    o->dw_from_cache = false;
+    o->has_dwarf = true;
+    load_dwarf_file(o);
+}
+
+/* Identity of a file for the cache: path, size, mtime. */
+static void file_ident(hp_buf *b, const char *what, const hp_elf_file *f)
+{
+    struct stat st;
+    if (!f || fstat(f->fd, &st) < 0) {
+        hp_buf_addf(b, "%s -\n", what);
+        return;
+    }
+    hp_buf_addf(b, "%s %s %jd %jd.%09ld\n", what, f->path, (intmax_t)st.st_size,
+                (intmax_t)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+}
+
+/* Names o's cache file and maps it when valid; 0 when mapped. */
+static int cache_open(hp_symobj *o, const hp_elf_file *f, const hp_elf_file *dbg)
+{
+    hp_buf id = HP_BUF_INIT, name = HP_BUF_INIT;
+    hp_buf_addf(&id, "cpprof symbol cache %u\n", 1u);
+    if (f->build_id) /* and the file's size and mtime: a damaged copy keeps its build-id */
+        hp_buf_addf(&id, "build-id %s\n", f->build_id);
+    file_ident(&id, "object", f);
+    file_ident(&id, "debug", dbg);
+    struct stat st;
+    if (o->alt_path && stat(o->alt_path, &st) == 0)
+        hp_buf_addf(&id, "alt %s %jd %jd.%09ld\n", o->alt_path, (intmax_t)st.st_size,
+                    (intmax_t)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+    uint64_t h = hp_buf_ok(&id) ? hp_cache_checksum((const uint8_t *)id.buf, id.len) : 0;
+    if (f->build_id && strlen(f->build_id) <= 128)
+        hp_buf_addf(&name, "%s" HP_CACHE_SUFFIX, f->build_id);
+    else
+        hp_buf_addf(&name, "p-%016" PRIx64 HP_CACHE_SUFFIX, h);
+    if (!hp_buf_ok(&id) || !hp_buf_ok(&name)) {
+        hp_buf_release(&id);
+        hp_buf_release(&name);
+        return -ENOMEM;
+    }
+    o->cache_ident = hp_buf_detach(&id, NULL);
+    o->cache_name = hp_buf_detach(&name, NULL);
+    int r = hp_sym_cache_open(o->s->cache_dir, o->cache_name, o->cache_ident, &o->cache);
+    o->cache_cus = r == 0 ? hp_sym_cache_cached_cus(o->cache) : 0;
+    o->cache_saved = r == 0;
+    return r;
+}
+
+void hp_symobj_cache_save(hp_symobj *o)
+{
+    if (!o || !o->cache_ident)
+        return;
+    size_t done = 0;
+    for (size_t i = 0; i < o->dw.ncus; i++)
+        done += o->dw.cus[i].state == HP_DW_CU_DONE;
+    bool dwarf = o->dwarf_done && o->has_dwarf && !o->dw.warning && o->dw.ncus;
+    if (o->cache_saved && (!dwarf || done <= o->cache_cus))
+        return; /* the file holds all that was decoded */
+    hp_sym_cache_write(o->s->cache_dir, o->cache_name, o->cache_ident, o->syms, o->nsyms,
+                       o->nm_syms, o->nm_nsyms, dwarf ? &o->dw : NULL);
+    o->cache_saved = true; /* written or not: tried once for these tables */
+    o->cache_cus = done;
 }
 
 static const char *sym_name(hp_symobj *o, hp_elfsym *sym)
@@ -406,7 +541,7 @@ static const char *sym_name(hp_symobj *o, hp_elfsym *sym)
     if (at)
         hp_buf_adds(&b, at);
     free(d);
-    sym->name = hp_buf_ok(&b) ? hp_sym_intern(o->s->strs, b.buf, b.len) : NULL;
+    sym->name = hp_buf_ok(&b) ? hp_sym_intern(o->strs, b.buf, b.len) : NULL;
     hp_buf_release(&b);
     return sym->name ? sym->name : sym->raw;
 }
@@ -450,6 +585,7 @@ int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
     load_dwarf(o);
     ret->obj_addr = obj_addr;
     ret->nframes = 0;
+    cached_cus_for(o, obj_addr);
     if (o->has_dwarf) {
         ret->nframes = hp_dwarf_lookup(&o->dw, obj_addr, ret->frames, HP_SYM_MAX_FRAMES);
         if (o->dw.warning != o->dw_warn) {

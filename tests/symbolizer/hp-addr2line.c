@@ -16,7 +16,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: hp-addr2line [-a] -e OBJ [--map START:OFFSET] [--symbol] [--info]\n"
                "                    [--debug-root DIR] [--search-path DIRS] [--nearest]\n"
-               "                    [--debuginfod] [--build-id HEX] [ADDR...]\n");
+               "                    [--debuginfod] [--build-id HEX] [--cache] [ADDR...]\n");
 }
 
 static bool parse_u64(const char *s, uint64_t *ret)
@@ -100,6 +100,7 @@ int main(int argc, char **argv)
         {"nearest", no_argument, NULL, 'N'},
         {"debuginfod", no_argument, NULL, 'D'},
         {"build-id", required_argument, NULL, 'B'},
+        {"cache", no_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -108,6 +109,7 @@ int main(int argc, char **argv)
     bool addresses = false;
     const char *build_id = NULL;
     hp_symbolizer_config cfg = {0};
+    char *cache_dir = NULL;
     int c;
     /* addr2line compatibility: -f -i -C are accepted and always on */
     while ((c = getopt_long(argc, argv, "ae:fiCh", opts, NULL)) != -1) {
@@ -138,6 +140,11 @@ int main(int argc, char **argv)
             break;
         case 'B':
             build_id = optarg;
+            break;
+        case 'K': /* the symbol cache, as pprof uses it (scripts/bench-symbolize) */
+            free(cache_dir);
+            cache_dir = hp_symbolizer_cache_dir();
+            cfg.cache_dir = cache_dir;
             break;
         case 'a':
             addresses = true;
@@ -212,6 +219,8 @@ int main(int argc, char **argv)
         }
     }
     fflush(stdout);
+    hp_symobj_cache_save(o);
     hp_symbolizer_free(s);
+    free(cache_dir);
     return 0;
 }
