@@ -46,6 +46,32 @@ typedef struct hp_listing {
 int hp_listing_build(const hp_report *r, hp_symbolize_session *ss, const char *regex,
                      const char *source_path, hp_listing **ret, hp_error *reterr);
 
+/* Flat and cumulative value of one looked-up address (--list, --disasm). */
+typedef struct hp_addr_value {
+    uint64_t addr;
+    double flat, cum;
+} hp_addr_value;
+
+/**
+ * hp_address_values - the report's values per address, sorted: every frame
+ * at its return address - 1, except (leaf_as_is) a sample's first frame,
+ * which Perl pprof keeps as recorded (FixCallerAddresses); symbolized
+ * profiles' addresses as given. Recursion counts once per stack in cum.
+ * Returns: 0 and *ret (free()) / *ret_n; -ENOMEM.
+ */
+int hp_address_values(const hp_report *r, bool leaf_as_is, hp_addr_value **ret, size_t *ret_n);
+/** hp_address_values_find - index of the first entry at or above addr. */
+size_t hp_address_values_find(const hp_addr_value *av, size_t n, uint64_t addr);
+
+/**
+ * hp_source_read - the lines of a source file (found as given, else in the
+ * ':'-separated source_path by its path and basename), newlines removed;
+ * (*ret_lines)[1..*ret_n], [0] unused. Free with hp_source_free.
+ * Returns: 0; -errno when it cannot be opened; -ENOMEM.
+ */
+int hp_source_read(const char *file, const char *source_path, char ***ret_lines, size_t *ret_n);
+void hp_source_free(char **lines, size_t n);
+
 /** hp_listing_free - accepts NULL; returns NULL. */
 hp_listing *hp_listing_free(hp_listing *l);
 

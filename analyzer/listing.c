@@ -15,10 +15,7 @@
 
 #include <regex.h>
 
-typedef struct addr_value {
-    uint64_t addr;
-    double flat, cum;
-} addr_value;
+typedef hp_addr_value addr_value;
 
 static int av_cmp(const void *a, const void *b)
 {
@@ -26,8 +23,7 @@ static int av_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Flat and cum per looked-up address (return address - 1), sorted. */
-static int address_values(const hp_report *r, addr_value **ret, size_t *ret_n)
+int hp_address_values(const hp_report *r, bool leaf_as_is, hp_addr_value **ret, size_t *ret_n)
 {
     const hp_profile *p = r->profile;
     addr_value *av = NULL;
@@ -39,12 +35,13 @@ static int address_values(const hp_report *r, addr_value **ret, size_t *ret_n)
     for (size_t i = 0; i < r->nstacks; i++) {
         const hp_report_stack *st = &r->stacks[i];
         for (uint32_t j = 0; j < st->nframes; j++) {
-            uint32_t loc = HP_FRAME_LOC(hp_report_frame(r, st, j));
+            uint32_t fr = hp_report_frame(r, st, j), loc = HP_FRAME_LOC(fr);
             if (!index[loc]) {
                 if (HP_GROW(av, alloc, n + 1) < 0)
                     goto oom;
                 uint64_t a = p->locations[loc].address;
-                av[n] = (addr_value){.addr = p->ngiven || p->binary ? a : a - 1};
+                bool as_is = p->ngiven || p->binary || (leaf_as_is && (fr & HP_FRAME_LEAF));
+                av[n] = (addr_value){.addr = as_is ? a : a - 1};
                 index[loc] = (uint32_t)++n;
             }
             addr_value *v = &av[index[loc] - 1];
@@ -70,7 +67,7 @@ oom:
     return -ENOMEM;
 }
 
-static size_t lower_bound(const addr_value *av, size_t n, uint64_t addr)
+size_t hp_address_values_find(const hp_addr_value *av, size_t n, uint64_t addr)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -106,11 +103,16 @@ typedef struct source {
     size_t nlines;
 } source;
 
+void hp_source_free(char **lines, size_t n)
+{
+    for (size_t i = 1; i <= n && lines; i++)
+        free(lines[i]);
+    free(lines);
+}
+
 static void source_free(source *s)
 {
-    for (size_t i = 1; i <= s->nlines; i++)
-        free(s->lines[i]);
-    free(s->lines);
+    hp_source_free(s->lines, s->nlines);
     *s = (source){0};
 }
 
@@ -135,7 +137,8 @@ static FILE *open_source(const char *file, const char *source_path)
     return NULL;
 }
 
-static int read_source(const char *file, const char *source_path, source *ret)
+int hp_source_read(const char *file, const char *source_path, char ***ret_lines,
+                   size_t *ret_n)
 {
     FILE *f = open_source(file, source_path);
     if (!f)
@@ -167,7 +170,8 @@ static int read_source(const char *file, const char *source_path, source *ret)
         source_free(&s);
         return r;
     }
-    *ret = s;
+    *ret_lines = s.lines;
+    *ret_n = s.nlines;
     return 0;
 }
 
@@ -241,7 +245,7 @@ static int list_routine(builder *b, hp_symobj *obj, const char *full, uint64_t o
     }
     if (!filename)
         goto out; /* Perl: "no filename found in ..." */
-    int e = read_source(filename, b->source_path, &src);
+    int e = hp_source_read(filename, b->source_path, &src.lines, &src.nlines);
     if (e < 0) {
         r = e == -ENOMEM ? e : warn(b, filename, e);
         goto out;
@@ -297,7 +301,7 @@ static int list_routine(builder *b, hp_symobj *obj, const char *full, uint64_t o
     /* values: addresses outside the window carry forward to the next one inside */
     double run_flat = 0, run_cum = 0;
     uint32_t assigned_last = lastline;
-    for (size_t k = lower_bound(b->av, b->nav, (uint64_t)((int64_t)obj_start + bias));
+    for (size_t k = hp_address_values_find(b->av, b->nav, (uint64_t)((int64_t)obj_start + bias));
          k < b->nav && b->av[k].addr < (uint64_t)((int64_t)obj_end + bias); k++) {
         size_t i = (size_t)((int64_t)b->av[k].addr - bias - (int64_t)obj_start);
         run_flat += b->av[k].flat;
@@ -338,7 +342,7 @@ int hp_listing_build(const hp_report *r, hp_symbolize_session *ss, const char *r
     builder b = {.r = r, .source_path = source_path, .out = hp_new0(hp_listing, 1)};
     hp_symobj **done = hp_new0(hp_symobj *, p->nmappings + 1);
     size_t ndone = 0;
-    int r2 = b.out && done ? address_values(r, &b.av, &b.nav) : -ENOMEM;
+    int r2 = b.out && done ? hp_address_values(r, false, &b.av, &b.nav) : -ENOMEM;
     for (size_t m = 1; r2 == 0 && m < p->nmappings; m++) {
         const hp_mapping *M = &p->mappings[m];
         if (M->perms[2] != 'x')
@@ -369,7 +373,7 @@ int hp_listing_build(const hp_report *r, hp_symbolize_session *ss, const char *r
             uint64_t end = i + 1 < nf ? starts[i + 1] : starts[i] + 4096;
             if (end <= starts[i] || end - starts[i] > (1u << 20))
                 continue;
-            size_t k = lower_bound(b.av, b.nav, (uint64_t)((int64_t)starts[i] + bias));
+            size_t k = hp_address_values_find(b.av, b.nav, (uint64_t)((int64_t)starts[i] + bias));
             if (k >= b.nav || b.av[k].addr >= (uint64_t)((int64_t)end + bias))
                 continue; /* no sample in it */
             r2 = list_routine(&b, obj, names[i], starts[i], end, bias);

@@ -238,6 +238,21 @@ int hp_cli_render(const hp_cli_opts *o, hp_cli_session *s, hp_report *rep,
         hp_listing_free(l);
         break;
     }
+    case HP_OUT_DISASM: {
+        hp_symbolize_session *session = hp_cli_session_objects(s);
+        if (!session) {
+            r = hp_error_set(err, -EINVAL, "--disasm needs the binaries (not a symbolized profile)");
+            break;
+        }
+        hp_disasm *d = NULL;
+        r = hp_disasm_build(rep, session, o->mode_arg, o->source_path, &d, err);
+        for (size_t i = 0; r == 0 && i < d->nwarnings; i++)
+            fprintf(stderr, "%s\n", d->warnings[i]);
+        if (r == 0)
+            r = hp_render_disasm(rep, d, rnd, out);
+        hp_disasm_free(d);
+        break;
+    }
     case HP_OUT_TRACES:
         r = hp_render_traces(rep, rnd, out);
         break;

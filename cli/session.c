@@ -227,7 +227,7 @@ int hp_cli_session_open(const hp_cli_opts *o, bool interactive, hp_cli_session *
     }
     s->thread = o->thread;
     s->drop_negative = o->drop_negative;
-    s->keep_objects = interactive || o->mode == HP_OUT_LIST;
+    s->keep_objects = interactive || o->mode == HP_OUT_LIST || o->mode == HP_OUT_DISASM;
     s->symbolize = hp_cli_symbolizes(o);
     s->so = hp_cli_symbolize_options(o, s->program);
     hp_profile *sum = NULL;

@@ -1,0 +1,286 @@
+/*
+ * disasm.c - decodes an object's code for --disasm with Capstone (x86-64,
+ * AT&T syntax) and spells each instruction as objdump does, which is what
+ * Perl pprof prints: no operand-size suffix where a register gives the size
+ * (and none on call/ret/jmp/push/pop), "," between operands, immediates and
+ * displacements in hex ("$0x3", "0x0(%rax,%rax,1)"), branch targets as
+ * "10c8 <function+0x28>", rip-relative operands followed by "# <address>".
+ * Each instruction also gets its innermost source line (objdump -l).
+ */
+#include "hp_common.h"
+
+#include <capstone/capstone.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <unistd.h>
+#include <inttypes.h>
+
+#include "hp_buf.h"
+#include "symbolizer-internal.h"
+
+#define MAX_RANGE (1u << 20) /* Perl's routines are bounded by the next symbol; so are ours */
+
+/* " <name+0xoff>" when a sized function symbol covers addr. */
+static void annotate(hp_symobj *o, uint64_t addr, hp_buf *b)
+{
+    hp_sym_result *res = hp_malloc(sizeof(*res));
+    if (!res)
+        return;
+    memset(res, 0, sizeof(*res));
+    hp_symobj_lookup_obj(o, addr, res);
+    if (res->symbol && res->symbol_size && addr >= res->symbol_start &&
+        addr - res->symbol_start < res->symbol_size) {
+        if (addr == res->symbol_start)
+            hp_buf_addf(b, " <%s>", res->symbol);
+        else
+            hp_buf_addf(b, " <%s+0x%" PRIx64 ">", res->symbol, addr - res->symbol_start);
+    }
+    free(res);
+}
+
+static bool has_suffix(const char *mn, const char *base)
+{
+    size_t n = strlen(base);
+    return strlen(mn) == n + 1 && !strncmp(mn, base, n) && strchr("bwlq", mn[n]);
+}
+
+static uint64_t mask(uint64_t v, unsigned size)
+{
+    return size && size < 8 ? v & ((1ull << (8 * size)) - 1) : v;
+}
+
+/* One memory operand "seg:disp(base, index, scale)" in objdump's spelling. */
+static void memory(const char *s, size_t n, const cs_x86 *x, hp_buf *b, bool drop_seg)
+{
+    const char *open = memchr(s, '(', n);
+    const char *colon = memchr(s, ':', open ? (size_t)(open - s) : n);
+    if (colon && drop_seg) {
+        n -= (size_t)(colon + 1 - s);
+        s = colon + 1;
+    }
+    open = memchr(s, '(', n);
+    if (!open) {
+        hp_buf_add(b, s, n);
+        return;
+    }
+    size_t pre = (size_t)(open - s);
+    const char *seg_end = memchr(s, ':', pre);
+    size_t disp_at = seg_end ? (size_t)(seg_end + 1 - s) : 0;
+    hp_buf_add(b, s, disp_at);
+    if (pre > disp_at || x->encoding.disp_size) { /* objdump: signed hex, "0x0" kept */
+        if (x->disp < 0)
+            hp_buf_addf(b, "-0x%" PRIx64, -(uint64_t)x->disp);
+        else
+            hp_buf_addf(b, "0x%" PRIx64, (uint64_t)x->disp);
+    }
+    const char *in = open + 1, *end = s + n;
+    int parts = 1;
+    hp_buf_addc(b, '(');
+    for (const char *p = in; p < end; p++) {
+        if (*p == ',') {
+            parts++;
+            hp_buf_addc(b, ',');
+            while (p + 1 < end && p[1] == ' ')
+                p++;
+        } else if (*p == ')') {
+            if (parts == 2)
+                hp_buf_adds(b, ",1");
+            hp_buf_add(b, p, (size_t)(end - p));
+            break;
+        } else {
+            hp_buf_addc(b, *p);
+        }
+    }
+}
+
+static void spell(csh h, hp_symobj *o, const cs_insn *in, hp_sym_insn *out)
+{
+    const cs_x86 *x = &in->detail->x86;
+    bool any_reg = false;
+    for (int i = 0; i < x->op_count; i++)
+        any_reg |= x->operands[i].type == X86_OP_REG;
+    const char *base = cs_insn_name(h, in->id);
+    char mn[64];
+    snprintf(mn, sizeof(mn), "%s", in->mnemonic);
+    bool stack_op = base && (!strcmp(base, "call") || !strcmp(base, "ret") ||
+                             !strcmp(base, "jmp") || !strcmp(base, "push") ||
+                             !strcmp(base, "pop") || !strcmp(base, "leave"));
+    if (base && has_suffix(mn, base) && (any_reg || stack_op))
+        mn[strlen(base)] = '\0';
+    bool branch = cs_insn_group(h, in, CS_GRP_JUMP) || cs_insn_group(h, in, CS_GRP_CALL);
+    /* segment override on a nop: objdump prints it (and extra 0x66) as prefixes */
+    hp_buf pfx = HP_BUF_INIT, ops = HP_BUF_INIT, tail = HP_BUF_INIT;
+    bool nop_seg = !strncmp(mn, "nop", 3) && strchr(in->op_str, ':');
+    if (nop_seg) {
+        int n66 = 0;
+        while (n66 < in->size && in->bytes[n66] == 0x66)
+            n66++;
+        for (int i = 1; i < n66; i++)
+            hp_buf_adds(&pfx, "data16 ");
+        hp_buf_adds(&pfx, "cs ");
+    }
+    bool shift1 = (x->opcode[0] == 0xd0 || x->opcode[0] == 0xd1);
+    int imm_i = 0;
+    const char *s = in->op_str;
+    bool first = true;
+    while (*s) {
+        /* one top-level operand */
+        int depth = 0;
+        const char *e = s;
+        while (*e && !(depth == 0 && e[0] == ',' && e[1] == ' ')) {
+            depth += *e == '(' ? 1 : *e == ')' ? -1 : 0;
+            e++;
+        }
+        size_t n = (size_t)(e - s);
+        hp_buf one = HP_BUF_INIT;
+        if (s[0] == '$') {
+            const cs_x86_op *op = NULL;
+            for (int i = 0, k = 0; i < x->op_count; i++)
+                if (x->operands[i].type == X86_OP_IMM && k++ == imm_i)
+                    op = &x->operands[i];
+            imm_i++;
+            if (op && !(shift1 && op->imm == 1))
+                hp_buf_addf(&one, "$0x%" PRIx64, mask((uint64_t)op->imm, op->size));
+            else if (!op)
+                hp_buf_add(&one, s, n);
+        } else if (branch && s[0] == '0' && s[1] == 'x' && !memchr(s, '(', n)) {
+            uint64_t t = strtoull(s, NULL, 16);
+            hp_buf_addf(&one, "%" PRIx64, t);
+            annotate(o, t, &one);
+        } else if (memchr(s, '(', n)) {
+            size_t star = s[0] == '*';
+            if (star)
+                hp_buf_addc(&one, '*');
+            memory(s + star, n - star, x, &one, nop_seg);
+            for (int i = 0; i < x->op_count; i++) {
+                const cs_x86_op *op = &x->operands[i];
+                if (op->type == X86_OP_MEM && op->mem.base == X86_REG_RIP && !tail.len) {
+                    uint64_t t = in->address + in->size + (uint64_t)op->mem.disp;
+                    hp_buf_addf(&tail, "        # %" PRIx64, t);
+                    annotate(o, t, &tail);
+                }
+            }
+        } else {
+            hp_buf_add(&one, s, n);
+        }
+        if (one.len) {
+            if (!first)
+                hp_buf_addc(&ops, ',');
+            hp_buf_add(&ops, one.buf, one.len);
+            first = false;
+        }
+        hp_buf_release(&one);
+        s = *e ? e + 2 : e;
+    }
+    if (in->size == 2 && in->bytes[0] == 0x66 && in->bytes[1] == 0x90) { /* objdump's 2-byte nop */
+        hp_buf_reset(&ops);
+        hp_buf_adds(&ops, "%ax,%ax");
+        snprintf(mn, sizeof(mn), "xchg");
+    }
+    hp_buf_adds(&pfx, mn);
+    if (ops.len)
+        snprintf(out->text, sizeof(out->text), "%-6s %s%s", pfx.buf,
+                 ops.buf, tail.buf);
+    else
+        snprintf(out->text, sizeof(out->text), "%s", pfx.buf);
+    hp_buf_release(&pfx);
+    hp_buf_release(&ops);
+    hp_buf_release(&tail);
+}
+
+/* objdump disassembles section by section: end at the end of start's section. */
+static uint64_t section_end(const hp_symobj *o, uint64_t start, uint64_t end)
+{
+    int fd = open(hp_symobj_path(o), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return end;
+    elf_version(EV_CURRENT);
+    Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+    for (Elf_Scn *scn = e ? elf_nextscn(e, NULL) : NULL; scn; scn = elf_nextscn(e, scn)) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_ALLOC) && sh.sh_type != SHT_NOBITS &&
+            start >= sh.sh_addr && start - sh.sh_addr < sh.sh_size) {
+            if (end > sh.sh_addr + sh.sh_size)
+                end = sh.sh_addr + sh.sh_size;
+            break;
+        }
+    }
+    if (e)
+        elf_end(e);
+    close(fd);
+    return end;
+}
+
+int hp_symobj_disassemble(hp_symobj *o, uint64_t start, uint64_t end, hp_sym_insn **ret,
+                          size_t *ret_n)
+{
+    hp_return_if_fail(o && ret && ret_n && end >= start, -EINVAL);
+    if (hp_symobj_machine(o) != EM_X86_64)
+        return -ENOTSUP;
+    end = section_end(o, start, end);
+    size_t len = end - start > MAX_RANGE ? MAX_RANGE : (size_t)(end - start);
+    uint8_t *code = hp_malloc(len ? len : 1);
+    if (!code)
+        return -ENOMEM;
+    size_t got = 0;
+    int r = hp_symobj_read_code(o, start, code, len, &got);
+    if (r < 0) {
+        free(code);
+        return r;
+    }
+    csh h;
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
+        free(code);
+        return -ENOTSUP;
+    }
+    cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
+    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+    cs_insn *in = cs_malloc(h);
+    hp_sym_insn *v = NULL;
+    size_t n = 0, alloc = 0;
+    hp_sym_result *res = hp_malloc(sizeof(*res));
+    const uint8_t *p = code;
+    size_t left = got;
+    uint64_t addr = start;
+    r = in && res ? 0 : -ENOMEM;
+    while (r == 0 && left) {
+        if (HP_GROW(v, alloc, n + 1) < 0) {
+            r = -ENOMEM;
+            break;
+        }
+        hp_sym_insn *out = &v[n++];
+        memset(out, 0, sizeof(*out));
+        out->addr = addr;
+        const uint8_t *q = p;
+        uint64_t a = addr;
+        if (cs_disasm_iter(h, &q, &left, &a, in)) {
+            out->size = in->size;
+            spell(h, o, in, out);
+        } else {
+            out->size = 1; /* objdump: "(bad)", and on with the next byte */
+            snprintf(out->text, sizeof(out->text), "(bad)");
+            left--;
+        }
+        p += out->size;
+        addr += out->size;
+        memset(res, 0, sizeof(*res));
+        hp_symobj_lookup_obj(o, out->addr, res);
+        if (res->nframes && res->frames[0].file) {
+            out->file = res->frames[0].file;
+            out->line = res->frames[0].line;
+        }
+    }
+    if (in)
+        cs_free(in, 1);
+    cs_close(&h);
+    free(res);
+    free(code);
+    if (r < 0) {
+        free(v);
+        return r;
+    }
+    *ret = v;
+    *ret_n = n;
+    return 0;
+}
