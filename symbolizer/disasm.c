@@ -178,6 +178,21 @@ static void spell(csh h, hp_symobj *o, const cs_insn *in, hp_sym_insn *out)
         hp_buf_adds(&ops, "%ax,%ax");
         snprintf(mn, sizeof(mn), "xchg");
     }
+    if (in->id == X86_INS_STOSB || in->id == X86_INS_STOSW || in->id == X86_INS_STOSD ||
+        in->id == X86_INS_STOSQ) { /* objdump: "rep stos %rax,%es:(%rdi)" */
+        size_t l = strlen(mn);
+        if (ops.len && l && strchr("bwlq", mn[l - 1]))
+            mn[l - 1] = '\0';
+        char *d = strstr(ops.buf, "(%rdi)");
+        if (d && (d == ops.buf || d[-1] == ',')) {
+            hp_buf t = HP_BUF_INIT;
+            hp_buf_add(&t, ops.buf, (size_t)(d - ops.buf));
+            hp_buf_addf(&t, "%%es:%s", d);
+            hp_buf_reset(&ops);
+            hp_buf_adds(&ops, t.buf);
+            hp_buf_release(&t);
+        }
+    }
     hp_buf_adds(&pfx, mn);
     if (ops.len)
         snprintf(out->text, sizeof(out->text), "%-6s %s%s", pfx.buf,
@@ -269,6 +284,9 @@ int hp_symobj_disassemble(hp_symobj *o, uint64_t start, uint64_t end, hp_sym_ins
         if (res->nframes && res->frames[0].file) {
             out->file = res->frames[0].file;
             out->line = res->frames[0].line;
+        } else if (n > 1) { /* objdump -l prints no location: the last one holds */
+            out->file = v[n - 2].file;
+            out->line = v[n - 2].line;
         }
     }
     if (in)
