@@ -19,7 +19,7 @@ enum { EXIT_BAD_INPUT = 1, EXIT_USAGE = 2, EXIT_GATE = 3 };
 /* --web, --gv, --evince: the graph goes to a temporary file opened with a viewer
  * ($BROWSER or xdg-open for SVG, gv for PostScript, evince for PDF). */
 static int show_graph(const hp_graph *g, const hp_render_options *rnd, const char *format,
-                      hp_error *err)
+                      long gv_scale, hp_error *err)
 {
     const char *tmpdir = getenv("TMPDIR");
     char path[4096];
@@ -44,7 +44,12 @@ static int show_graph(const hp_graph *g, const hp_render_options *rnd, const cha
     fprintf(stderr, "Loading web page file://%s\n", path);
     pid_t pid = fork();
     if (pid == 0) {
-        execlp(viewer, viewer, path, (char *)NULL);
+        char scale[32];
+        snprintf(scale, sizeof(scale), "--scale=%ld", gv_scale);
+        if (gv_scale && !strcmp(viewer, "gv")) /* Perl: --scale=N goes to gv */
+            execlp(viewer, viewer, scale, path, (char *)NULL);
+        else
+            execlp(viewer, viewer, path, (char *)NULL);
         fprintf(stderr, "pprof: cannot run '%s': %s\n", viewer, strerror(errno));
         _exit(127);
     }
@@ -94,15 +99,15 @@ static int render_graph(const hp_cli_opts *o, const hp_report *rep, hp_render_op
         break;
     case HP_OUT_WEB:
         rnd->min_line_width = true;
-        r = show_graph(g, rnd, "svg", err);
+        r = show_graph(g, rnd, "svg", 0, err);
         break;
     case HP_OUT_GV:
         rnd->page_size = true;
-        r = show_graph(g, rnd, "ps", err);
+        r = show_graph(g, rnd, "ps", o->scale, err);
         break;
     case HP_OUT_EVINCE:
         rnd->page_size = true;
-        r = show_graph(g, rnd, "pdf", err);
+        r = show_graph(g, rnd, "pdf", 0, err);
         break;
     default:
         r = hp_error_set(err, -ENOTSUP, "this output mode is not implemented yet");

@@ -82,6 +82,12 @@ enum {
     ARG_PEEK,
     ARG_THREAD,
     ARG_IGNORED,
+    ARG_ADD_LIB,
+    ARG_LIB_PREFIX,
+    ARG_TOOLS,
+    ARG_SCALE,
+    ARG_NOT_HEAP,
+    ARG_PERL_ONLY,
     ARG_HELP,
     ARG_VERSION,
 };
@@ -168,11 +174,19 @@ static const opt_def options[] = {
     /* CI gates: exit status 3 when crossed */
     {"fail-if-inuse-above", K_VALUE, ARG_FAIL_INUSE, "BYTES", "exit 3 when the in-use bytes exceed BYTES (k, M, G suffixes)"},
     {"fail-on-leaks", K_FLAG, ARG_FAIL_LEAKS, NULL, "exit 3 when the profile holds any in-use object (heap-checker files)"},
-    /* accepted for compatibility, no effect on heap profiles */
-    {"lib_prefix", K_VALUE, ARG_IGNORED, NULL, NULL},
-    {"tools", K_VALUE, ARG_IGNORED, NULL, NULL},
-    {"seconds", K_VALUE, ARG_IGNORED, NULL, NULL},
-    {"scale", K_VALUE, ARG_IGNORED, NULL, NULL},
+    {"add_lib", K_VALUE, ARG_ADD_LIB, "FILE", "also look addresses up in FILE, mapped at its link-time .text addresses"},
+    {"lib_prefix", K_VALUE, ARG_LIB_PREFIX, "DIRS", "','-separated prefixes to find the profile's libraries under"},
+    {"scale", K_VALUE, ARG_SCALE, "N", "with --gv: gv's --scale=N"},
+    /* Perl pprof's options that mean nothing here: accepted (and said so) or refused with the reason */
+    {"tools", K_VALUE, ARG_TOOLS, "PREFIX", "ignored: no external tools (objdump, nm, addr2line) are run"},
+    {"no-auto-signal-frm", K_FLAG, ARG_IGNORED, NULL, NULL},
+    {"seconds", K_VALUE, ARG_NOT_HEAP, NULL, NULL},
+    {"contentions", K_FLAG, ARG_NOT_HEAP, NULL, NULL},
+    {"mean_delay", K_FLAG, ARG_NOT_HEAP, NULL, NULL},
+    {"total_delay", K_FLAG, ARG_NOT_HEAP, NULL, NULL},
+    {"test", K_FLAG, ARG_PERL_ONLY, NULL, NULL},
+    {"test_stride", K_VALUE, ARG_PERL_ONLY, NULL, NULL},
+    {"debug", K_FLAG, ARG_PERL_ONLY, NULL, NULL},
     {"help", K_FLAG, ARG_HELP, NULL, "print this help"},
     {"version", K_FLAG, ARG_VERSION, NULL, "print the version"},
 };
@@ -440,6 +454,25 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
             return hp_error_set(err, -EINVAL, "invalid --thread '%s' (a thread number)", v);
         return 0;
     case ARG_IGNORED: return 0;
+    case ARG_ADD_LIB: o->add_lib = v; return 0;
+    case ARG_LIB_PREFIX: o->lib_prefix = v; return 0;
+    case ARG_SCALE:
+        if (parse_long(v, &o->scale) < 0)
+            return hp_error_set(err, -EINVAL, "invalid --scale '%s'", v);
+        return 0;
+    case ARG_TOOLS:
+        if (!o->tools_said)
+            fprintf(stderr, "pprof: --tools ignored: cpprof runs no external tools (objdump, nm, addr2line)\n");
+        o->tools_said = true;
+        return 0;
+    case ARG_NOT_HEAP:
+        if (!strcmp(d->name, "seconds"))
+            return hp_error_set(err, -EINVAL, "--seconds is the length of a profile fetched from a server; cpprof reads heap profile files");
+        return hp_error_set(err, -EINVAL, "--%s is for contention profiles; cpprof reads heap profiles", d->name);
+    case ARG_PERL_ONLY:
+        if (!strcmp(d->name, "debug"))
+            return hp_error_set(err, -EINVAL, "--debug traces the external tools Perl pprof runs; cpprof runs none");
+        return hp_error_set(err, -EINVAL, "--%s runs Perl pprof's self-test of its address arithmetic; cpprof's tests are `meson test`", d->name);
     }
     return hp_error_set(err, -EINVAL, "unhandled option --%s", d->name);
 }

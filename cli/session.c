@@ -11,6 +11,7 @@
 #include "hp_common.h"
 #include "hp_cli.h"
 #include "hp_heap.h"
+#include "hp_libpaths.h"
 #include "hp_symbolize.h"
 
 #include <fcntl.h>
@@ -23,6 +24,7 @@ struct hp_cli_session {
     int nprofiles;
     bool drop_negative;
     long thread;           /* --thread=N of jemalloc profiles, -1 = all */
+    const char *add_lib, *lib_prefix; /* Perl's --add_lib, --lib_prefix */
     hp_profile *raw;       /* the summed profiles, before the base; kept only for the shell */
     hp_profile *prof;      /* raw minus the base, symbolized */
     char *base;            /* the base subtracted, NULL for none */
@@ -88,7 +90,12 @@ static int load(hp_cli_session *s, const char *path, hp_profile **ret, hp_error 
     if (r < 0)
         return r;
     print_warnings(p, 0);
-    if (s->symbolize) {
+    r = hp_profile_lib_prefix(p, s->lib_prefix);
+    if (r == 0 && s->add_lib)
+        r = hp_profile_add_lib(p, s->add_lib, err);
+    else if (r < 0)
+        hp_error_set(err, r, "out of memory");
+    if (r == 0 && s->symbolize) {
         size_t from = p->nwarnings;
         r = s->session ? hp_symbolize_profile_with(s->session, p, err)
                        : hp_symbolize_profile(p, &s->so, &s->session, err);
@@ -226,6 +233,8 @@ int hp_cli_session_open(const hp_cli_opts *o, bool interactive, hp_cli_session *
         return r;
     }
     s->thread = o->thread;
+    s->add_lib = o->add_lib;
+    s->lib_prefix = o->lib_prefix;
     s->drop_negative = o->drop_negative;
     s->keep_objects = interactive || o->mode == HP_OUT_LIST || o->mode == HP_OUT_DISASM;
     s->symbolize = hp_cli_symbolizes(o);

@@ -204,26 +204,54 @@ static void spell(csh h, hp_symobj *o, const cs_insn *in, hp_sym_insn *out)
     hp_buf_release(&tail);
 }
 
-/* objdump disassembles section by section: end at the end of start's section. */
-static uint64_t section_end(const hp_symobj *o, uint64_t start, uint64_t end)
+/* The allocated section with file data named name (or, name NULL, holding addr). */
+static int find_section(const char *path, const char *name, uint64_t addr, GElf_Shdr *ret)
 {
-    int fd = open(hp_symobj_path(o), O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return end;
+        return -errno;
     elf_version(EV_CURRENT);
     Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-    for (Elf_Scn *scn = e ? elf_nextscn(e, NULL) : NULL; scn; scn = elf_nextscn(e, scn)) {
+    size_t shstrndx;
+    int r = -ENOENT;
+    if (!e || elf_getshdrstrndx(e, &shstrndx) != 0)
+        r = -ENOEXEC;
+    for (Elf_Scn *scn = r == -ENOENT ? elf_nextscn(e, NULL) : NULL; scn; scn = elf_nextscn(e, scn)) {
         GElf_Shdr sh;
-        if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_ALLOC) && sh.sh_type != SHT_NOBITS &&
-            start >= sh.sh_addr && start - sh.sh_addr < sh.sh_size) {
-            if (end > sh.sh_addr + sh.sh_size)
-                end = sh.sh_addr + sh.sh_size;
+        if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOBITS)
+            continue;
+        const char *n = elf_strptr(e, shstrndx, sh.sh_name);
+        if (name ? n && !strcmp(n, name) : addr >= sh.sh_addr && addr - sh.sh_addr < sh.sh_size) {
+            *ret = sh;
+            r = 0;
             break;
         }
     }
     if (e)
         elf_end(e);
     close(fd);
+    return r;
+}
+
+int hp_symbolizer_text_section(const char *path, uint64_t *ret_addr, uint64_t *ret_size,
+                               uint64_t *ret_offset)
+{
+    GElf_Shdr sh;
+    int r = find_section(path, ".text", 0, &sh);
+    if (r < 0)
+        return r;
+    *ret_addr = sh.sh_addr;
+    *ret_size = sh.sh_size;
+    *ret_offset = sh.sh_offset;
+    return 0;
+}
+
+/* objdump disassembles section by section: end at the end of start's section. */
+static uint64_t section_end(const hp_symobj *o, uint64_t start, uint64_t end)
+{
+    GElf_Shdr sh;
+    if (find_section(hp_symobj_path(o), NULL, start, &sh) == 0 && end > sh.sh_addr + sh.sh_size)
+        end = sh.sh_addr + sh.sh_size;
     return end;
 }
 

@@ -203,6 +203,14 @@ int hp_symobj_read_code(const hp_symobj *o, uint64_t obj_addr, uint8_t *buf, siz
 /** hp_symobj_machine - the ELF e_machine of the object. */
 uint16_t hp_symobj_machine(const hp_symobj *o);
 
+/**
+ * hp_symbolizer_text_section - address, size and file offset of the .text
+ * section of the ELF file at path (Perl pprof's --add_lib maps it there).
+ * Returns: 0; -ENOENT (no .text), -ENOEXEC (not ELF), -errno.
+ */
+int hp_symbolizer_text_section(const char *path, uint64_t *ret_addr, uint64_t *ret_size,
+                               uint64_t *ret_offset);
+
 /* One decoded instruction (disasm.c). */
 typedef struct hp_sym_insn {
     uint64_t addr;    /* object-relative */

@@ -165,6 +165,32 @@ for ref_name in sorted(f for f in os.listdir(refs) if f.endswith('.txt')):
             if rr[a][2] == gr[a][2] and rr[a][0][1] == gr[a][0][1] and rr[a][0] != gr[a][0]:
                 fail(name, '%s: source row at %s: %s vs %s' % (hdr[0], a, rr[a][0], gr[a][0]))
 
+# robustness: the routine's code overwritten with undecodable and truncated
+# instructions (the bytes before the return addresses kept, so the file still
+# passes as the profiled build): no crash, every byte covered, "(bad)" spelled
+# as objdump spells it (Perl's CleanDisassembly then removes it: an empty text)
+import tempfile
+with tempfile.TemporaryDirectory() as tmp:
+    seed = os.path.join(corpus, 'bin', 'seed')
+    data = bytearray(open(seed, 'rb').read())
+    nm = subprocess.run(['nm', seed], capture_output=True, text=True).stdout
+    start = int(re.search(r'^([0-9a-f]+) T _Z13Leak20000Funcv$', nm, re.M).group(1), 16)
+    # PIE: the file offset of .text equals its address in this program
+    data[start:start + 8] = b'\x0f\x0b\xc4\xff\xff\xff\x0f\xff'
+    os.makedirs(os.path.join(tmp, 'bin'))
+    bad = os.path.join(tmp, 'bin', 'seed')
+    open(bad, 'wb').write(bytes(data))
+    run = subprocess.run([pprof, '--disasm=Leak20000', bad, 'seed-preload.0001.heap'],
+                         cwd=os.path.join(corpus, '01-seed'), capture_output=True, text=True,
+                         env=dict(os.environ, PPROF_BINARY_PATH=tmp + '/bin'))
+    rows = [r for rt in parse(run.stdout) for r in rt[1] if r[0] == 'insn']
+    addrs = [int(r[1], 16) for r in rows]
+    if run.returncode != 0 or not rows or addrs[0] != start or '' not in [r[4] for r in rows]:
+        fail('corrupt-code', 'exit %d, %d instructions: %s' % (run.returncode, len(rows), run.stderr[:200]))
+    else:
+        print('ok: corrupt code: %d instructions, %d undecodable bytes' %
+              (len(rows), sum(1 for r in rows if r[4] == '')))
+
 print(' '.join('%s=%d' % kv for kv in counts.items()))
 print('%d failures' % failures)
 sys.exit(1 if failures else 0)
