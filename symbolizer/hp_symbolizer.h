@@ -217,8 +217,10 @@ typedef struct hp_sym_insn {
     uint32_t size;
     const char *file; /* innermost source location, as `objdump -l` prints it; NULL if none */
     uint32_t line;
-    char text[1024];  /* objdump's AT&T spelling: "mov    %rsp,%rbp", branch targets
-                         "call   1050 <Name+0x10>" where a function symbol covers them */
+    char text[1024];  /* objdump's AT&T spelling: "mov    %rsp,%rbp"; branch targets and
+                         rip-relative operands named by the nearest symbol of their
+                         section or PLT entry: "call   1050 <malloc@plt>",
+                         "lea    0x2ec0(%rip),%rax        # 4060 <g_sink>" */
 } hp_sym_insn;
 
 /**
