@@ -29,6 +29,7 @@ typedef struct builder {
     char **src;
     size_t nsrc;
     int src_err;
+    size_t first_routine; /* the current object's first routine */
 } builder;
 
 static int warn(builder *b, const char *msg)
@@ -201,15 +202,30 @@ static int disasm_routine(builder *b, hp_symobj *obj, const char *full, uint64_t
     return r;
 }
 
+static int disasm_routine_cb(void *ctx, hp_symobj *obj, const char *full, uint64_t start,
+                             uint64_t end, int64_t bias)
+{
+    return disasm_routine(ctx, obj, full, start, end, bias);
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(((const hp_disasm_routine *)a)->name, ((const hp_disasm_routine *)b)->name);
 }
 
+/* Perl sorts an object's routines by short name */
+static void object_done(void *ctx)
+{
+    builder *b = ctx;
+    if (b->out->nroutines > b->first_routine)
+        qsort(b->out->routines + b->first_routine, b->out->nroutines - b->first_routine,
+              sizeof(*b->out->routines), by_name);
+    b->first_routine = b->out->nroutines;
+}
+
 int hp_disasm_build(const hp_report *r, struct hp_symbolize_session *ss, const char *regex,
                     const char *source_path, hp_disasm **ret, hp_error *reterr)
 {
-    const hp_profile *p = r->profile;
     regex_t re;
     int rc = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
     if (rc) {
@@ -219,55 +235,12 @@ int hp_disasm_build(const hp_report *r, struct hp_symbolize_session *ss, const c
                             msg);
     }
     builder b = {.source_path = source_path, .out = hp_new0(hp_disasm, 1)};
-    hp_symobj **done = hp_new0(hp_symobj *, p->nmappings + 1);
-    size_t ndone = 0;
-    int r2 = b.out && done ? hp_address_values(r, true, &b.av, &b.nav) : -ENOMEM;
-    for (size_t m = 1; ss && r2 == 0 && m < p->nmappings; m++) {
-        const hp_mapping *M = &p->mappings[m];
-        if (M->perms[2] != 'x')
-            continue;
-        hp_symobj *obj = NULL;
-        int e = hp_symbolize_session_object(ss, (uint32_t)m, &obj);
-        if (e == -ENOMEM)
-            r2 = e;
-        if (e < 0)
-            continue;
-        bool seen = false;
-        for (size_t k = 0; k < ndone && !seen; k++)
-            seen = done[k] == obj;
-        if (seen)
-            continue;
-        done[ndone++] = obj;
-        hp_sym_result res0;
-        memset(&res0, 0, sizeof(res0));
-        hp_symobj_lookup(obj, M->start, M->offset, M->start, &res0);
-        int64_t bias = (int64_t)(M->start - res0.obj_addr);
-        const uint64_t *starts;
-        const char *const *names;
-        size_t nf = hp_symobj_functions(obj, &starts, &names);
-        size_t first_routine = b.out->nroutines;
-        for (size_t i = 0; r2 == 0 && i < nf; i++) {
-            /* Perl matches nm's name tagged with its address */
-            char tagged[4200];
-            if (names[i])
-                snprintf(tagged, sizeof(tagged), "%s<%016" PRIx64 ">", names[i], starts[i]);
-            if (!names[i] || regexec(&re, tagged, 0, NULL, 0) != 0)
-                continue;
-            uint64_t end = i + 1 < nf ? starts[i + 1] : starts[i];
-            if (end <= starts[i] || end - starts[i] > (1u << 20))
-                continue;
-            size_t k = hp_address_values_find(b.av, b.nav, (uint64_t)((int64_t)starts[i] + bias));
-            if (k >= b.nav || b.av[k].addr >= (uint64_t)((int64_t)end + bias))
-                continue; /* no sample in it */
-            r2 = disasm_routine(&b, obj, names[i], starts[i], end, bias);
-        }
-        /* Perl sorts an object's routines by short name */
-        if (b.out->nroutines > first_routine)
-            qsort(b.out->routines + first_routine, b.out->nroutines - first_routine,
-                  sizeof(*b.out->routines), by_name);
-    }
+    int r2 = b.out ? hp_address_values(r, true, &b.av, &b.nav) : -ENOMEM;
+    hp_routine_walk w = {.av = b.av, .nav = b.nav, .tag_address = true, .last_size = 0,
+                         .routine = disasm_routine_cb, .object_done = object_done};
+    if (r2 == 0)
+        r2 = hp_each_routine(r, ss, &re, &w, &b);
     regfree(&re);
-    free(done);
     free(b.av);
     hp_source_free(b.src, b.nsrc);
     free(b.src_file);

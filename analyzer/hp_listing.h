@@ -9,6 +9,8 @@
 #ifndef HP_LISTING_H
 #define HP_LISTING_H
 
+#include <regex.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +64,27 @@ typedef struct hp_addr_value {
 int hp_address_values(const hp_report *r, bool leaf_as_is, hp_addr_value **ret, size_t *ret_n);
 /** hp_address_values_find - index of the first entry at or above addr. */
 size_t hp_address_values_find(const hp_addr_value *av, size_t n, uint64_t addr);
+
+/* How hp_each_routine walks the routines with samples. */
+typedef struct hp_routine_walk {
+    const hp_addr_value *av; /* hp_address_values */
+    size_t nav;
+    bool tag_address;   /* match "name<%016x start>" (Perl's nm tags; --disasm) */
+    uint64_t last_size; /* the object's last function: its assumed size (0: skipped) */
+    /* one routine: [start, end) object-relative, bias = runtime - object address */
+    int (*routine)(void *ctx, hp_symobj *obj, const char *name, uint64_t start, uint64_t end,
+                   int64_t bias);
+    void (*object_done)(void *ctx); /* after each object's routines, may be NULL */
+} hp_routine_walk;
+
+/**
+ * hp_each_routine - for each object of the profile's executable mappings
+ * (once each), every function symbol matching re (nm's boundaries: to the
+ * next function) that holds a sampled address.
+ * Returns: 0; the first negative value a callback returned; -ENOMEM.
+ */
+int hp_each_routine(const hp_report *r, hp_symbolize_session *ss, const regex_t *re,
+                    const hp_routine_walk *w, void *ctx);
 
 /**
  * hp_source_read - the lines of a source file (found as given, else in the

@@ -13,6 +13,7 @@
 #include "hp_names.h"
 #include "hp_str.h"
 
+#include <inttypes.h>
 #include <regex.h>
 
 typedef hp_addr_value addr_value;
@@ -187,6 +188,7 @@ typedef struct builder {
     size_t routines_alloc, warnings_alloc;
     addr_value *av;
     size_t nav;
+    size_t first_routine; /* the current object's first routine */
 } builder;
 
 static int warn(builder *b, const char *file, int e)
@@ -328,22 +330,14 @@ out:
     return r;
 }
 
-int hp_listing_build(const hp_report *r, hp_symbolize_session *ss, const char *regex,
-                     const char *source_path, hp_listing **ret, hp_error *reterr)
+int hp_each_routine(const hp_report *r, hp_symbolize_session *ss, const regex_t *re,
+                    const hp_routine_walk *w, void *ctx)
 {
     const hp_profile *p = r->profile;
-    regex_t re;
-    int rc = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
-    if (rc) {
-        char msg[128];
-        regerror(rc, &re, msg, sizeof(msg));
-        return hp_error_set(reterr, -EINVAL, "bad --list regular expression '%s': %s", regex, msg);
-    }
-    builder b = {.r = r, .source_path = source_path, .out = hp_new0(hp_listing, 1)};
     hp_symobj **done = hp_new0(hp_symobj *, p->nmappings + 1);
     size_t ndone = 0;
-    int r2 = b.out && done ? hp_address_values(r, false, &b.av, &b.nav) : -ENOMEM;
-    for (size_t m = 1; r2 == 0 && m < p->nmappings; m++) {
+    int r2 = done ? 0 : -ENOMEM;
+    for (size_t m = 1; ss && r2 == 0 && m < p->nmappings; m++) {
         const hp_mapping *M = &p->mappings[m];
         if (M->perms[2] != 'x')
             continue;
@@ -366,31 +360,67 @@ int hp_listing_build(const hp_report *r, hp_symbolize_session *ss, const char *r
         const uint64_t *starts;
         const char *const *names;
         size_t nf = hp_symobj_functions(obj, &starts, &names);
-        size_t first_routine = b.out->nroutines;
         for (size_t i = 0; r2 == 0 && i < nf; i++) {
-            if (!names[i] || regexec(&re, names[i], 0, NULL, 0) != 0)
+            char tagged[4200];
+            if (names[i] && w->tag_address) /* Perl matches nm's name tagged with its address */
+                snprintf(tagged, sizeof(tagged), "%s<%016" PRIx64 ">", names[i], starts[i]);
+            if (!names[i] || regexec(re, w->tag_address ? tagged : names[i], 0, NULL, 0) != 0)
                 continue;
-            uint64_t end = i + 1 < nf ? starts[i + 1] : starts[i] + 4096;
+            uint64_t end = i + 1 < nf ? starts[i + 1] : starts[i] + w->last_size;
             if (end <= starts[i] || end - starts[i] > (1u << 20))
                 continue;
-            size_t k = hp_address_values_find(b.av, b.nav, (uint64_t)((int64_t)starts[i] + bias));
-            if (k >= b.nav || b.av[k].addr >= (uint64_t)((int64_t)end + bias))
+            size_t k = hp_address_values_find(w->av, w->nav, (uint64_t)((int64_t)starts[i] + bias));
+            if (k >= w->nav || w->av[k].addr >= (uint64_t)((int64_t)end + bias))
                 continue; /* no sample in it */
-            r2 = list_routine(&b, obj, names[i], starts[i], end, bias);
+            r2 = w->routine(ctx, obj, names[i], starts[i], end, bias);
         }
-        /* Perl sorts an object's routines by short name */
-        for (size_t i = first_routine + 1; i < b.out->nroutines; i++) {
-            hp_listing_routine t = b.out->routines[i];
-            size_t j = i;
-            while (j > first_routine && strcmp(b.out->routines[j - 1].name, t.name) > 0) {
-                b.out->routines[j] = b.out->routines[j - 1];
-                j--;
-            }
-            b.out->routines[j] = t;
-        }
+        if (r2 == 0 && w->object_done)
+            w->object_done(ctx);
     }
-    regfree(&re);
     free(done);
+    return r2;
+}
+
+static int list_routine_cb(void *ctx, hp_symobj *obj, const char *full, uint64_t start,
+                           uint64_t end, int64_t bias)
+{
+    return list_routine(ctx, obj, full, start, end, bias);
+}
+
+/* Perl sorts an object's routines by short name */
+static void list_object_done(void *ctx)
+{
+    builder *b = ctx;
+    size_t first_routine = b->first_routine;
+    for (size_t i = first_routine + 1; i < b->out->nroutines; i++) {
+        hp_listing_routine t = b->out->routines[i];
+        size_t j = i;
+        while (j > first_routine && strcmp(b->out->routines[j - 1].name, t.name) > 0) {
+            b->out->routines[j] = b->out->routines[j - 1];
+            j--;
+        }
+        b->out->routines[j] = t;
+    }
+    b->first_routine = b->out->nroutines;
+}
+
+int hp_listing_build(const hp_report *r, hp_symbolize_session *ss, const char *regex,
+                     const char *source_path, hp_listing **ret, hp_error *reterr)
+{
+    regex_t re;
+    int rc = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
+    if (rc) {
+        char msg[128];
+        regerror(rc, &re, msg, sizeof(msg));
+        return hp_error_set(reterr, -EINVAL, "bad --list regular expression '%s': %s", regex, msg);
+    }
+    builder b = {.r = r, .source_path = source_path, .out = hp_new0(hp_listing, 1)};
+    int r2 = b.out ? hp_address_values(r, false, &b.av, &b.nav) : -ENOMEM;
+    hp_routine_walk w = {.av = b.av, .nav = b.nav, .last_size = 4096,
+                         .routine = list_routine_cb, .object_done = list_object_done};
+    if (r2 == 0)
+        r2 = hp_each_routine(r, ss, &re, &w, &b);
+    regfree(&re);
     free(b.av);
     if (r2 < 0) {
         hp_listing_free(b.out);
