@@ -227,13 +227,8 @@ int hp_disasm_build(const hp_report *r, struct hp_symbolize_session *ss, const c
                     const char *source_path, hp_disasm **ret, hp_error *reterr)
 {
     regex_t re;
-    int rc = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
-    if (rc) {
-        char msg[128];
-        regerror(rc, &re, msg, sizeof(msg));
-        return hp_error_set(reterr, -EINVAL, "bad --disasm regular expression '%s': %s", regex,
-                            msg);
-    }
+    if (hp_routine_regex(regex, "disasm", &re, reterr) < 0)
+        return -EINVAL;
     builder b = {.source_path = source_path, .out = hp_new0(hp_disasm, 1)};
     int r2 = b.out ? hp_address_values(r, true, &b.av, &b.nav) : -ENOMEM;
     hp_routine_walk w = {.av = b.av, .nav = b.nav, .tag_address = true, .last_size = 0,

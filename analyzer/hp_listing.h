@@ -78,6 +78,12 @@ typedef struct hp_routine_walk {
 } hp_routine_walk;
 
 /**
+ * hp_routine_regex - compile the regular expression of --list/--disasm (option).
+ * Returns: 0 (regfree *ret); -EINVAL with reterr naming the option.
+ */
+int hp_routine_regex(const char *regex, const char *option, regex_t *ret, hp_error *reterr);
+
+/**
  * hp_each_routine - for each object of the profile's executable mappings
  * (once each), every function symbol matching re (nm's boundaries: to the
  * next function) that holds a sampled address.

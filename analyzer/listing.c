@@ -404,16 +404,24 @@ static void list_object_done(void *ctx)
     b->first_routine = b->out->nroutines;
 }
 
+int hp_routine_regex(const char *regex, const char *option, regex_t *ret, hp_error *reterr)
+{
+    int rc = regcomp(ret, regex, REG_EXTENDED | REG_NOSUB);
+    if (rc) {
+        char msg[128];
+        regerror(rc, ret, msg, sizeof(msg));
+        return hp_error_set(reterr, -EINVAL, "bad --%s regular expression '%s': %s", option, regex,
+                            msg);
+    }
+    return 0;
+}
+
 int hp_listing_build(const hp_report *r, hp_symbolize_session *ss, const char *regex,
                      const char *source_path, hp_listing **ret, hp_error *reterr)
 {
     regex_t re;
-    int rc = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
-    if (rc) {
-        char msg[128];
-        regerror(rc, &re, msg, sizeof(msg));
-        return hp_error_set(reterr, -EINVAL, "bad --list regular expression '%s': %s", regex, msg);
-    }
+    if (hp_routine_regex(regex, "list", &re, reterr) < 0)
+        return -EINVAL;
     builder b = {.r = r, .source_path = source_path, .out = hp_new0(hp_listing, 1)};
     int r2 = b.out ? hp_address_values(r, false, &b.av, &b.nav) : -ENOMEM;
     hp_routine_walk w = {.av = b.av, .nav = b.nav, .last_size = 4096,
