@@ -120,7 +120,7 @@ static const opt_def options[] = {
     {"pdf", K_FLAG, ARG_PDF, NULL, "call graph as PDF"},
     {"png", K_FLAG, ARG_PNG, NULL, "call graph as PNG"},
     {"ps", K_FLAG, ARG_PS, NULL, "call graph as PostScript"},
-    {"gif", K_FLAG, ARG_GIF, NULL, "call graph as GIF"},
+    {"gif", K_FLAG, ARG_GIF, NULL, NULL}, /* refused: cairo writes no GIF */
     {"gv", K_FLAG, ARG_GV, NULL, "call graph shown with gv"},
     {"evince", K_FLAG, ARG_EVINCE, NULL, "call graph shown with evince"},
     {"web", K_FLAG, ARG_WEB, NULL, "call graph shown in a web browser"},
@@ -311,7 +311,7 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
     case ARG_PDF: return set_mode(o, HP_OUT_PDF, d->name, err);
     case ARG_PNG: return set_mode(o, HP_OUT_PNG, d->name, err);
     case ARG_PS: return set_mode(o, HP_OUT_PS, d->name, err);
-    case ARG_GIF: return set_mode(o, HP_OUT_GIF, d->name, err);
+    case ARG_GIF: return hp_error_set(err, -EINVAL, "--gif is not drawn (cairo writes no GIF): use --png");
     case ARG_GV: return set_mode(o, HP_OUT_GV, d->name, err);
     case ARG_EVINCE: return set_mode(o, HP_OUT_EVINCE, d->name, err);
     case ARG_WEB: return set_mode(o, HP_OUT_WEB, d->name, err);

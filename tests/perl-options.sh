@@ -4,7 +4,7 @@
 #  - every option of Perl pprof's usage text (google-pprof --help) is known;
 #  - --tools: accepted, one note on stderr however often it is given, the report unchanged;
 #  - --seconds, --contentions, --mean_delay, --total_delay, --test, --test_stride,
-#    --debug: exit 2, one line naming the option and why;
+#    --debug, --gif: exit 2, one line naming the option and why;
 #  - --add_lib=LIB: addresses at LIB's link-time .text addresses are named from LIB,
 #    as Perl pprof names them (its --text output, run here, is the expectation);
 #  - --lib_prefix=A,B: a library recorded at a path that does not exist is found
@@ -46,7 +46,7 @@ if [ $rc = 0 ] && [ "$n" = 1 ] && cmp -s "$tmp/plain" "$tmp/tools"; then ok "--t
 else bad "--tools: exit $rc, $n notes, report $(cmp -s "$tmp/plain" "$tmp/tools" && echo same || echo changed)"; fi
 
 # options that mean nothing for heap profiles
-for o in --seconds=5 --contentions --mean_delay --total_delay --test --test_stride=2 --debug; do
+for o in --seconds=5 --contentions --mean_delay --total_delay --test --test_stride=2 --debug --gif; do
   "$pprof" "$o" --text "$seed" "$heap" >/dev/null 2>"$tmp/err"; rc=$?
   name=${o%%=*}
   if [ $rc = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "^pprof: $name " "$tmp/err" &&
