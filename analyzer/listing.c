@@ -15,12 +15,10 @@
 #include "hp_symbolize.h"
 #include "hp_symbolizer.h"
 
+#include <inttypes.h>
 #include <regex.h>
 
-typedef struct addr_value {
-    uint64_t addr;
-    double flat, cum;
-} addr_value;
+typedef hp_addr_value addr_value;
 
 static int av_cmp(const void *a, const void *b)
 {
@@ -28,8 +26,7 @@ static int av_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Flat and cum per looked-up address (return address - 1), sorted. */
-static int address_values(const hp_report *r, addr_value **ret, size_t *ret_n)
+int hp_address_values(const hp_report *r, bool leaf_as_is, hp_addr_value **ret, size_t *ret_n)
 {
     const hp_profile *p = r->profile;
     addr_value *av = NULL;
@@ -41,12 +38,13 @@ static int address_values(const hp_report *r, addr_value **ret, size_t *ret_n)
     for (size_t i = 0; i < r->nstacks; i++) {
         const hp_report_stack *st = &r->stacks[i];
         for (uint32_t j = 0; j < st->nframes; j++) {
-            uint32_t loc = HP_FRAME_LOC(hp_report_frame(r, st, j));
+            uint32_t fr = hp_report_frame(r, st, j), loc = HP_FRAME_LOC(fr);
             if (!index[loc]) {
                 if (HP_GROW(av, alloc, n + 1) < 0)
                     goto oom;
                 uint64_t a = p->locations[loc].address;
-                av[n] = (addr_value){.addr = p->ngiven || p->binary ? a : a - 1};
+                bool as_is = p->ngiven || p->binary || (leaf_as_is && (fr & HP_FRAME_LEAF));
+                av[n] = (addr_value){.addr = as_is ? a : a - 1};
                 index[loc] = (uint32_t)++n;
             }
             addr_value *v = &av[index[loc] - 1];
@@ -72,7 +70,7 @@ oom:
     return -ENOMEM;
 }
 
-static size_t lower_bound(const addr_value *av, size_t n, uint64_t addr)
+size_t hp_address_values_find(const hp_addr_value *av, size_t n, uint64_t addr)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -108,11 +106,16 @@ typedef struct source {
     size_t nlines;
 } source;
 
+void hp_source_free(char **lines, size_t n)
+{
+    for (size_t i = 1; i <= n && lines; i++)
+        free(lines[i]);
+    free(lines);
+}
+
 static void source_free(source *s)
 {
-    for (size_t i = 1; i <= s->nlines; i++)
-        free(s->lines[i]);
-    free(s->lines);
+    hp_source_free(s->lines, s->nlines);
     *s = (source){0};
 }
 
@@ -137,7 +140,8 @@ static FILE *open_source(const char *file, const char *source_path)
     return NULL;
 }
 
-static int read_source(const char *file, const char *source_path, source *ret)
+int hp_source_read(const char *file, const char *source_path, char ***ret_lines,
+                   size_t *ret_n)
 {
     FILE *f = open_source(file, source_path);
     if (!f)
@@ -169,7 +173,8 @@ static int read_source(const char *file, const char *source_path, source *ret)
         source_free(&s);
         return r;
     }
-    *ret = s;
+    *ret_lines = s.lines;
+    *ret_n = s.nlines;
     return 0;
 }
 
@@ -185,6 +190,7 @@ typedef struct builder {
     size_t routines_alloc, warnings_alloc;
     addr_value *av;
     size_t nav;
+    size_t first_routine; /* the current object's first routine */
 } builder;
 
 static int warn(builder *b, const char *file, int e)
@@ -243,7 +249,7 @@ static int list_routine(builder *b, hp_symobj *obj, const char *full, uint64_t o
     }
     if (!filename)
         goto out; /* Perl: "no filename found in ..." */
-    int e = read_source(filename, b->source_path, &src);
+    int e = hp_source_read(filename, b->source_path, &src.lines, &src.nlines);
     if (e < 0) {
         r = e == -ENOMEM ? e : warn(b, filename, e);
         goto out;
@@ -299,7 +305,7 @@ static int list_routine(builder *b, hp_symobj *obj, const char *full, uint64_t o
     /* values: addresses outside the window carry forward to the next one inside */
     double run_flat = 0, run_cum = 0;
     uint32_t assigned_last = lastline;
-    for (size_t k = lower_bound(b->av, b->nav, (uint64_t)((int64_t)obj_start + bias));
+    for (size_t k = hp_address_values_find(b->av, b->nav, (uint64_t)((int64_t)obj_start + bias));
          k < b->nav && b->av[k].addr < (uint64_t)((int64_t)obj_end + bias); k++) {
         size_t i = (size_t)((int64_t)b->av[k].addr - bias - (int64_t)obj_start);
         run_flat += b->av[k].flat;
@@ -326,22 +332,14 @@ out:
     return r;
 }
 
-int hp_listing_build(const hp_report *r, hp_symbolize_session *ss, const char *regex,
-                     const char *source_path, hp_listing **ret, hp_error *reterr)
+int hp_each_routine(const hp_report *r, hp_symbolize_session *ss, const regex_t *re,
+                    const hp_routine_walk *w, void *ctx)
 {
     const hp_profile *p = r->profile;
-    regex_t re;
-    int rc = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
-    if (rc) {
-        char msg[128];
-        regerror(rc, &re, msg, sizeof(msg));
-        return hp_error_set(reterr, -EINVAL, "bad --list regular expression '%s': %s", regex, msg);
-    }
-    builder b = {.r = r, .source_path = source_path, .out = hp_new0(hp_listing, 1)};
     hp_symobj **done = hp_new0(hp_symobj *, p->nmappings + 1);
     size_t ndone = 0;
-    int r2 = b.out && done ? address_values(r, &b.av, &b.nav) : -ENOMEM;
-    for (size_t m = 1; r2 == 0 && m < p->nmappings; m++) {
+    int r2 = done ? 0 : -ENOMEM;
+    for (size_t m = 1; ss && r2 == 0 && m < p->nmappings; m++) {
         const hp_mapping *M = &p->mappings[m];
         if (M->perms[2] != 'x')
             continue;
@@ -364,31 +362,75 @@ int hp_listing_build(const hp_report *r, hp_symbolize_session *ss, const char *r
         const uint64_t *starts;
         const char *const *names;
         size_t nf = hp_symobj_functions(obj, &starts, &names);
-        size_t first_routine = b.out->nroutines;
         for (size_t i = 0; r2 == 0 && i < nf; i++) {
-            if (!names[i] || regexec(&re, names[i], 0, NULL, 0) != 0)
+            char tagged[4200];
+            if (names[i] && w->tag_address) /* Perl matches nm's name tagged with its address */
+                snprintf(tagged, sizeof(tagged), "%s<%016" PRIx64 ">", names[i], starts[i]);
+            if (!names[i] || regexec(re, w->tag_address ? tagged : names[i], 0, NULL, 0) != 0)
                 continue;
-            uint64_t end = i + 1 < nf ? starts[i + 1] : starts[i] + 4096;
+            uint64_t end = i + 1 < nf ? starts[i + 1] : starts[i] + w->last_size;
             if (end <= starts[i] || end - starts[i] > (1u << 20))
                 continue;
-            size_t k = lower_bound(b.av, b.nav, (uint64_t)((int64_t)starts[i] + bias));
-            if (k >= b.nav || b.av[k].addr >= (uint64_t)((int64_t)end + bias))
+            size_t k = hp_address_values_find(w->av, w->nav, (uint64_t)((int64_t)starts[i] + bias));
+            if (k >= w->nav || w->av[k].addr >= (uint64_t)((int64_t)end + bias))
                 continue; /* no sample in it */
-            r2 = list_routine(&b, obj, names[i], starts[i], end, bias);
+            r2 = w->routine(ctx, obj, names[i], starts[i], end, bias);
         }
-        /* Perl sorts an object's routines by short name */
-        for (size_t i = first_routine + 1; i < b.out->nroutines; i++) {
-            hp_listing_routine t = b.out->routines[i];
-            size_t j = i;
-            while (j > first_routine && strcmp(b.out->routines[j - 1].name, t.name) > 0) {
-                b.out->routines[j] = b.out->routines[j - 1];
-                j--;
-            }
-            b.out->routines[j] = t;
-        }
+        if (r2 == 0 && w->object_done)
+            w->object_done(ctx);
     }
-    regfree(&re);
     free(done);
+    return r2;
+}
+
+static int list_routine_cb(void *ctx, hp_symobj *obj, const char *full, uint64_t start,
+                           uint64_t end, int64_t bias)
+{
+    return list_routine(ctx, obj, full, start, end, bias);
+}
+
+/* Perl sorts an object's routines by short name */
+static void list_object_done(void *ctx)
+{
+    builder *b = ctx;
+    size_t first_routine = b->first_routine;
+    for (size_t i = first_routine + 1; i < b->out->nroutines; i++) {
+        hp_listing_routine t = b->out->routines[i];
+        size_t j = i;
+        while (j > first_routine && strcmp(b->out->routines[j - 1].name, t.name) > 0) {
+            b->out->routines[j] = b->out->routines[j - 1];
+            j--;
+        }
+        b->out->routines[j] = t;
+    }
+    b->first_routine = b->out->nroutines;
+}
+
+int hp_routine_regex(const char *regex, const char *option, regex_t *ret, hp_error *reterr)
+{
+    int rc = regcomp(ret, regex, REG_EXTENDED | REG_NOSUB);
+    if (rc) {
+        char msg[128];
+        regerror(rc, ret, msg, sizeof(msg));
+        return hp_error_set(reterr, -EINVAL, "bad --%s regular expression '%s': %s", option, regex,
+                            msg);
+    }
+    return 0;
+}
+
+int hp_listing_build(const hp_report *r, hp_symbolize_session *ss, const char *regex,
+                     const char *source_path, hp_listing **ret, hp_error *reterr)
+{
+    regex_t re;
+    if (hp_routine_regex(regex, "list", &re, reterr) < 0)
+        return -EINVAL;
+    builder b = {.r = r, .source_path = source_path, .out = hp_new0(hp_listing, 1)};
+    int r2 = b.out ? hp_address_values(r, false, &b.av, &b.nav) : -ENOMEM;
+    hp_routine_walk w = {.av = b.av, .nav = b.nav, .last_size = 4096,
+                         .routine = list_routine_cb, .object_done = list_object_done};
+    if (r2 == 0)
+        r2 = hp_each_routine(r, ss, &re, &w, &b);
+    regfree(&re);
     free(b.av);
     if (r2 < 0) {
         hp_listing_free(b.out);

@@ -84,6 +84,22 @@ static hp_graph_options graph_options(const hp_cli_opts *o)
     };
 }
 
+/* Perl's --disasm=RE: the routines matching RE, decoded in process (Capstone) */
+static int disasm(const hp_cli_render_ctx *c, FILE *out, hp_error *err)
+{
+    hp_symbolize_session *session = hp_cli_session_objects(c->s);
+    if (!session)
+        return hp_error_set(err, -EINVAL, "--disasm needs the binaries (not a symbolized profile)");
+    hp_disasm *d = NULL;
+    int r = hp_disasm_build(c->rep, session, c->o->mode_arg, c->o->source_path, &d, err);
+    for (size_t i = 0; r == 0 && i < d->nwarnings; i++)
+        fprintf(stderr, "%s\n", d->warnings[i]);
+    if (r == 0)
+        r = hp_render_disasm(c->rep, d, c->rnd, out);
+    hp_disasm_free(d);
+    return r;
+}
+
 /* Go pprof's -tree and -peek=RE */
 static int callers(const hp_cli_render_ctx *c, FILE *out, hp_error *err)
 {
@@ -164,7 +180,12 @@ static int show_as(const hp_cli_render_ctx *c, const char *format, hp_error *err
     fprintf(stderr, "Loading web page file://%s\n", path);
     pid_t pid = fork();
     if (pid == 0) {
-        execlp(viewer, viewer, path, (char *)NULL);
+        char scale[32];
+        snprintf(scale, sizeof(scale), "--scale=%ld", c->o->scale);
+        if (c->o->scale && !strcmp(viewer, "gv")) /* Perl: --scale=N goes to gv */
+            execlp(viewer, viewer, scale, path, (char *)NULL);
+        else
+            execlp(viewer, viewer, path, (char *)NULL);
         fprintf(stderr, "pprof: cannot run '%s': %s\n", viewer, strerror(errno));
         _exit(127);
     }
@@ -237,8 +258,9 @@ static const hp_cli_mode modes[] = {
     {"list", HP_OUT_LIST, .needs = HP_NEEDS_REGEX | HP_NEEDS_OBJECTS, .perl_header = true,
      .render = list, .help = "annotated source of functions matching RE",
      .shell_args = " [-ignore]", .shell_help = "annotated source of the routines matching RE"},
-    /* the slot of --disasm (issue 15): advertised once it has .render, .help, .shell_help */
-    {"disasm", HP_OUT_DISASM, .needs = HP_NEEDS_REGEX | HP_NEEDS_OBJECTS, .perl_header = true},
+    {"disasm", HP_OUT_DISASM, .needs = HP_NEEDS_REGEX | HP_NEEDS_OBJECTS, .perl_header = true,
+     .render = disasm, .help = "annotated disassembly of functions matching RE",
+     .shell_args = " [-ignore]", .shell_help = "annotated disassembly of the routines matching RE"},
     {"symbols", HP_OUT_SYMBOLS, .run = symbols, .help = "symbolize the addresses read from stdin"},
     {"dot", HP_OUT_DOT, "dot", HP_NEEDS_GRAPH, .render = dot, .help = "call graph in DOT",
      .shell_args = GRAPH_ARGS,

@@ -81,6 +81,9 @@ typedef struct hp_cli_opts {
     int trend_ascii; /* --trend_ascii: 1 ASCII, 0 Unicode, -1 from the locale */
     unsigned json;  /* HP_JSON_* bits; 0 = no JSON */
     long thread;    /* --thread=N for jemalloc profiles; -1 = all threads */
+    const char *add_lib;    /* --add_lib=FILE (Perl: an extra library, not relocated) */
+    long scale;             /* --scale=N for gv; 0 = none */
+    bool tools_said;        /* --tools: the note was printed */
     char **args; /* positional arguments (borrowed from argv) */
     int nargs;
 } hp_cli_opts;

@@ -37,7 +37,7 @@ enum target {
     T_SPECIAL,  /* apply()'s exceptions, by value: S_* */
 };
 
-enum special { S_SAMPLE_INDEX, S_SYMBOLIZE, S_DEBUGINFOD, S_BUILDID, S_THREADS, S_SYMBOL_CACHE, S_FAIL_INUSE, S_JSON, S_HELP,
+enum special { S_SAMPLE_INDEX, S_SYMBOLIZE, S_DEBUGINFOD, S_BUILDID, S_THREADS, S_SYMBOL_CACHE, S_FAIL_INUSE, S_JSON, S_TOOLS, S_NOT_HEAP, S_PERL_ONLY, S_HELP,
                S_VERSION };
 
 enum { SHELL = 1, SHELL_RESET = 2 /* the shell's empty value resets it to its default */ };
@@ -144,10 +144,20 @@ static const opt_def options[] = {
      .help = "exit 3 when the in-use bytes exceed BYTES (k, M, G suffixes)"},
     {"fail-on-leaks", K_FLAG, T_BOOL, FIELD(fail_on_leaks),
      .help = "exit 3 when the profile holds any in-use object (heap-checker files)"},
-    /* accepted for compatibility, no effect on heap profiles */
-    {"tools", K_VALUE, T_IGNORED, .help = NULL},
-    {"seconds", K_VALUE, T_IGNORED, .help = NULL},
-    {"scale", K_VALUE, T_IGNORED, .help = NULL},
+    {"add_lib", K_VALUE, T_STRING, FIELD(add_lib), .metavar = "FILE",
+     .help = "also look addresses up in FILE, mapped at its link-time .text addresses"},
+    {"scale", K_VALUE, T_COUNT, FIELD(scale), .metavar = "N", .help = "with --gv: gv's --scale=N"},
+    /* Perl pprof's options that mean nothing here: accepted (and said so) or refused with the reason */
+    {"tools", K_VALUE, SPECIAL(S_TOOLS), .metavar = "PREFIX",
+     .help = "ignored: no external tools (objdump, nm, addr2line) are run"},
+    {"no-auto-signal-frm", K_FLAG, T_IGNORED, .help = NULL},
+    {"seconds", K_VALUE, SPECIAL(S_NOT_HEAP), .help = NULL},
+    {"contentions", K_FLAG, SPECIAL(S_NOT_HEAP), .help = NULL},
+    {"mean_delay", K_FLAG, SPECIAL(S_NOT_HEAP), .help = NULL},
+    {"total_delay", K_FLAG, SPECIAL(S_NOT_HEAP), .help = NULL},
+    {"test", K_FLAG, SPECIAL(S_PERL_ONLY), .help = NULL},
+    {"test_stride", K_VALUE, SPECIAL(S_PERL_ONLY), .help = NULL},
+    {"debug", K_FLAG, SPECIAL(S_PERL_ONLY), .help = NULL},
     {"help", K_FLAG, SPECIAL(S_HELP), .help = "print this help"},
     {"version", K_FLAG, SPECIAL(S_VERSION), .help = "print the version"},
 };
@@ -376,6 +386,19 @@ static int apply_special(hp_cli_opts *o, const opt_def *d, const char *v, hp_err
         return 0;
     case S_FAIL_INUSE:
         return fail_inuse(o, v, err);
+    case S_TOOLS:
+        if (!o->tools_said)
+            fprintf(stderr, "pprof: --tools ignored: cpprof runs no external tools (objdump, nm, addr2line)\n");
+        o->tools_said = true;
+        return 0;
+    case S_NOT_HEAP:
+        if (!strcmp(d->name, "seconds"))
+            return hp_error_set(err, -EINVAL, "--seconds is the length of a profile fetched from a server; cpprof reads heap profile files");
+        return hp_error_set(err, -EINVAL, "--%s is for contention profiles; cpprof reads heap profiles", d->name);
+    case S_PERL_ONLY:
+        if (!strcmp(d->name, "debug"))
+            return hp_error_set(err, -EINVAL, "--debug traces the external tools Perl pprof runs; cpprof runs none");
+        return hp_error_set(err, -EINVAL, "--%s runs Perl pprof's self-test of its address arithmetic; cpprof's tests are `meson test`", d->name);
     case S_JSON:
         return json_parts(o, v, err);
     case S_HELP:

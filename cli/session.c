@@ -11,6 +11,7 @@
 #include "hp_common.h"
 #include "hp_cli.h"
 #include "hp_heap.h"
+#include "hp_libpaths.h"
 #include "hp_symbolize.h"
 
 #include <fcntl.h>
@@ -23,6 +24,7 @@ struct hp_cli_session {
     int nprofiles;
     bool drop_negative;
     long thread;           /* --thread=N of jemalloc profiles, -1 = all */
+    const char *add_lib; /* Perl's --add_lib */
     hp_profile *raw;       /* the summed profiles, before the base; kept only for the shell */
     hp_profile *prof;      /* raw minus the base, symbolized */
     char *base;            /* the base subtracted, NULL for none */
@@ -88,7 +90,9 @@ static int load(hp_cli_session *s, const char *path, hp_profile **ret, hp_error 
     if (r < 0)
         return r;
     print_warnings(p, 0);
-    if (s->symbolize) {
+    if (s->add_lib)
+        r = hp_profile_add_lib(p, s->add_lib, err);
+    if (r == 0 && s->symbolize) {
         size_t from = p->nwarnings;
         r = s->session ? hp_symbolize_profile_with(s->session, p, err)
                        : hp_symbolize_profile(p, &s->so, &s->session, err);
@@ -226,6 +230,7 @@ int hp_cli_session_open(const hp_cli_opts *o, bool interactive, bool keep_object
         return r;
     }
     s->thread = o->thread;
+    s->add_lib = o->add_lib;
     s->drop_negative = o->drop_negative;
     s->keep_objects = interactive || keep_objects;
     s->symbolize = hp_cli_symbolizes(o);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "hp_callers.h"
+#include "hp_disasm.h"
 #include "hp_graph.h"
 #include "hp_listing.h"
 #include "hp_report.h"
@@ -99,6 +100,9 @@ int hp_render_proto(const hp_report *r, FILE *out, hp_error *reterr);
 
 /** hp_render_list - Perl pprof's --list source listing. */
 int hp_render_list(const hp_report *r, const hp_listing *l, const hp_render_options *o, FILE *out);
+
+/** hp_render_disasm - Perl pprof's --disasm annotated disassembly. */
+int hp_render_disasm(const hp_report *r, const hp_disasm *d, const hp_render_options *o, FILE *out);
 
 /** hp_render_callgrind - callgrind format, every caller -> callee pair counted. */
 int hp_render_callgrind(const hp_report *r, FILE *out);

@@ -242,4 +242,45 @@ void hp_sym_batch_get(const hp_sym_batch *b, size_t i, hp_sym_result *ret);
 /** hp_sym_batch_free - accepts NULL; returns NULL. */
 hp_sym_batch *hp_sym_batch_free(hp_sym_batch *b);
 
+/**
+ * hp_symobj_read_code - up to len bytes of the executable segment at
+ * object-relative address obj_addr, read from the object's file (fewer
+ * where the segment's file data ends).
+ * Returns: 0 and *ret_got; -ERANGE (not in an executable segment), -errno.
+ */
+int hp_symobj_read_code(const hp_symobj *o, uint64_t obj_addr, uint8_t *buf, size_t len,
+                        size_t *ret_got);
+/** hp_symobj_machine - the ELF e_machine of the object. */
+uint16_t hp_symobj_machine(const hp_symobj *o);
+
+/**
+ * hp_symbolizer_text_section - address, size and file offset of the .text
+ * section of the ELF file at path (Perl pprof's --add_lib maps it there).
+ * Returns: 0; -ENOENT (no .text), -ENOEXEC (not ELF), -errno.
+ */
+int hp_symbolizer_text_section(const char *path, uint64_t *ret_addr, uint64_t *ret_size,
+                               uint64_t *ret_offset);
+
+/* One decoded instruction (disasm.c). */
+typedef struct hp_sym_insn {
+    uint64_t addr;    /* object-relative */
+    uint32_t size;
+    const char *file; /* innermost source location, as `objdump -l` prints it; NULL if none */
+    uint32_t line;
+    char text[1024];  /* objdump's AT&T spelling: "mov    %rsp,%rbp"; branch targets and
+                         rip-relative operands named by the nearest symbol of their
+                         section or PLT entry: "call   1050 <malloc@plt>",
+                         "lea    0x2ec0(%rip),%rax        # 4060 <g_sink>" */
+} hp_sym_insn;
+
+/**
+ * hp_symobj_disassemble - decode the instructions of [start, end) (object-relative)
+ * with Capstone. Bytes that decode to nothing become "(bad)", one byte each, as
+ * objdump prints them; the range stops where the file's code ends.
+ * Returns: 0 and *ret / *ret_n (malloc()ed, caller frees); -ENOTSUP (machine not
+ *          x86-64 or Capstone unavailable), -ERANGE (not code), -ENOMEM, -errno.
+ */
+int hp_symobj_disassemble(hp_symobj *o, uint64_t start, uint64_t end, hp_sym_insn **ret,
+                          size_t *ret_n);
+
 #endif

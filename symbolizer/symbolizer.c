@@ -11,6 +11,7 @@
 #include "hp_common.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -636,6 +637,39 @@ int hp_symobj_count_call_sites(const hp_symobj *o, uint64_t map_start, uint64_t 
     int r = hp_sym_count_call_sites(o->path, o->machine, o->phdrs, o->nphdrs, offs, n, ret_ok);
     free(offs);
     return r;
+}
+
+int hp_symobj_read_code(const hp_symobj *o, uint64_t obj_addr, uint8_t *buf, size_t len,
+                        size_t *ret_got)
+{
+    hp_return_if_fail(o && (buf || !len) && ret_got, -EINVAL);
+    *ret_got = 0;
+    const hp_phdr *seg = NULL;
+    for (size_t k = 0; k < o->nphdrs && !seg; k++) {
+        const hp_phdr *p = &o->phdrs[k];
+        if ((p->flags & PF_X) && obj_addr >= p->vaddr && obj_addr - p->vaddr < p->filesz)
+            seg = p;
+    }
+    if (!seg)
+        return -ERANGE;
+    uint64_t avail = seg->filesz - (obj_addr - seg->vaddr);
+    if (len > avail)
+        len = (size_t)avail;
+    int fd = open(o->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = pread(fd, buf, len, (off_t)(obj_addr - seg->vaddr + seg->offset));
+    int e = n < 0 ? -errno : 0;
+    close(fd);
+    if (e < 0)
+        return e;
+    *ret_got = (size_t)n;
+    return 0;
+}
+
+uint16_t hp_symobj_machine(const hp_symobj *o)
+{
+    return o ? o->machine : 0;
 }
 
 /* ---- accessors ------------------------------------------------------------ */

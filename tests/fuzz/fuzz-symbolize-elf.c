@@ -2,7 +2,8 @@
  * fuzz-symbolize-elf.c - fuzz target for the symbolizer: the input is written
  * to a memfd, opened as an object file (through /proc/self/fd) and a few
  * addresses are looked up: symbol starts, a spread over the first PT_LOAD-ish
- * range, and a mapping-relative lookup. Debug files are never searched
+ * range, and a mapping-relative lookup; each function's code is disassembled
+ * (--disasm: bad or truncated code sections). Debug files are never searched
  * outside a non-existent root, so the result depends on the input only.
  */
 #include "hp_common.h"
@@ -42,6 +43,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < n && i < 64; i++) {
             hp_symobj_lookup_obj(o, starts[i], &r);
             hp_symobj_lookup_obj(o, starts[i] + 3, &r);
+            hp_sym_insn *in = NULL;
+            size_t nin = 0;
+            uint64_t end = i + 1 < n && starts[i + 1] - starts[i] < 4096 ? starts[i + 1] : starts[i] + 256;
+            if (hp_symobj_disassemble(o, starts[i], end, &in, &nin) == 0)
+                free(in);
         }
         for (uint64_t a = 0; a < 0x3000; a += 0x35)
             hp_symobj_lookup_obj(o, a, &r);

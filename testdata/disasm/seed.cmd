@@ -1,0 +1,1 @@
+01-seed	seed-preload.0001.heap	seed	Leak
