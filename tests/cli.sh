@@ -59,7 +59,7 @@ while read -r name; do
       >/dev/null 2>"$tmp/err.$name" )
   grep -q 'Unknown command\|^pprof:' "$tmp/err.$name" && bad "shell $name: $(grep -v '^Welcome' "$tmp/err.$name")"
   case $name in
-    text|list) # the shell's Perl header ("Total:") comes first; text: the top 10 rows
+    text|list|disasm) # the shell's Perl header ("Total:") comes first; text: the top 10 rows
       [ "$(head -1 "$tmp/shell.$name")" = "$(grep -m1 '^Total:' "$tmp/shell.$name")" ] ||
         bad "shell $name: no Total line" ;;
     png|pdf|ps|svg) # Graphviz output: the same kind of file
