@@ -6,7 +6,8 @@
  * graph), read into libcgraph with agmemread. Layout runs in a graphviz
  * context built from two compiled-in plugin libraries and no plugin
  * configuration (gvContextPlugins with demand loading off, so config6a is
- * never read): graphviz's own `dot` layout library, linked directly, and a
+ * never read): graphviz's own `dot` layout library, dlopen()ed from
+ * graphviz's plugin directory (known at build time: HP_GV_PLUGIN_DIR), and a
  * textlayout plugin of ours that measures label lines with cairo in the same
  * font draw.c draws them with. Nothing is rendered by graphviz (no gvRender*).
  *
@@ -20,10 +21,8 @@
 #include <gvc.h>
 #include <gvplugin.h>
 #include <gvplugin_textlayout.h>
+#include <dlfcn.h>
 #include <math.h>
-
-/* From libgvplugin_dot_layout (graphviz's plugin directory). */
-extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
 
 /* ---- text measurement plugin ------------------------------------------------ */
 
@@ -51,11 +50,38 @@ static gvplugin_api_t measure_apis[] = {
 };
 static gvplugin_library_t measure_library = {(char *)"cpprof_text", measure_apis};
 
-static const lt_symlist_t builtin_plugins[] = {
-    {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+static lt_symlist_t builtin_plugins[] = {
+    {"gvplugin_dot_layout_LTX_library", NULL}, /* dot_layout(), once */
     {"gvplugin_cpprof_text_LTX_library", &measure_library},
     {NULL, NULL},
 };
+
+/* graphviz's `dot` layout plugin library (libgvc's plugin directory is not in
+ * the loader's path): opened once, kept for the process. */
+static int dot_layout(hp_error *err)
+{
+    static const char *const names[] = {HP_GV_PLUGIN_DIR "/libgvplugin_dot_layout.so.6",
+                                        HP_GV_PLUGIN_DIR "/libgvplugin_dot_layout.so"};
+    if (builtin_plugins[0].address)
+        return 0;
+    const char *why = "not found";
+    for (size_t i = 0; i < HP_ARRAY_SIZE(names); i++) {
+        void *lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (!lib) {
+            why = dlerror();
+            continue;
+        }
+        void *sym = dlsym(lib, "gvplugin_dot_layout_LTX_library");
+        if (sym) {
+            builtin_plugins[0].address = sym;
+            return 0;
+        }
+        why = "no gvplugin_dot_layout_LTX_library in it";
+        dlclose(lib);
+    }
+    return hp_error_set(err, -ENOENT, "graphviz's dot layout plugin (%s): %s", names[0],
+                        why ? why : "cannot open");
+}
 
 /* ---- graphviz error capture ---------------------------------------------------- */
 
@@ -443,6 +469,8 @@ static int layout(const char *dot, bool tree_only, hp_scene *s, hp_error *err)
     extra_edge *extra = NULL;
     size_t nextra = 0;
     gv_errmsg[0] = '\0';
+    if ((r = dot_layout(err)) < 0)
+        return r;
     agusererrf old_handler = agseterrf(capture_error);
     GVC_t *gvc = gvContextPlugins(builtin_plugins, 0);
     Agraph_t *g = NULL;
