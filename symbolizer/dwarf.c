@@ -262,6 +262,29 @@ static void cu_files(hp_dwa_ctx *c, Dwarf_Line_Context lctx, Dwarf_Unsigned lver
     }
 }
 
+/* Makes the line table of the CU (DW_AT_stmt_list) readable before libdwarf
+ * reads it: .debug_line is streamed when the index came from .debug_aranges
+ * (the whole section when the offset cannot be read here). */
+static void reach_lines(hp_dwa_ctx *c, hp_dwa_attrs *a)
+{
+    Dwarf_Attribute at = c->units_ok ? hp_dwa_get(c, a, A_STMT_LIST) : NULL;
+    Dwarf_Unsigned off = UINT64_MAX;
+    Dwarf_Error err = NULL;
+    if (!at)
+        return;
+    Dwarf_Off goff = 0;
+    if (dwarf_formudata(at, &off, &err) != DW_DLV_OK) { /* data4/8 before DWARF 4 */
+        if (err)
+            hp_dwa_drop_error(c, err);
+        err = NULL;
+        /* DW_FORM_sec_offset, which 20210528's dwarf_formudata rejects */
+        off = dwarf_global_formref(at, &goff, &err) == DW_DLV_OK ? goff : UINT64_MAX;
+        if (err)
+            hp_dwa_drop_error(c, err);
+    }
+    hp_dw_units_reach_lines(c->elf.secs, &c->units, off);
+}
+
 static void cu_lines(hp_dwa_ctx *c, Dwarf_Die cu_die)
 {
     Dwarf_Unsigned lversion = 0;
@@ -320,6 +343,7 @@ static void decode_cu(hp_dwa_ctx *c, size_t i, Dwarf_Die cu_die, hp_dwa_attrs *a
 {
     hp_dw_cu_begin(&c->b, i);
     cu_setup(c, a, c->b.cu->version, true);
+    reach_lines(c, a);
     cu_lines(c, cu_die);
     walk(c, cu_die, -1, 0, 0, NULL);
     hp_dw_cu_end(&c->b);

@@ -91,15 +91,19 @@ static void read_next(hp_dw_sections *s, hp_dw_units *u)
     hp_dw_unit unit = {.hdr_off = u->next_off, .end = body + len, .version = (uint16_t)rd(&r, 2)};
     if (unit.version >= 5) {
         unit.type = (uint8_t)rd(&r, 1);
-        rd(&r, 1 + osize); /* address size, abbrev offset */
+        rd(&r, 1); /* address size */
+        unit.abbrev_off = rd(&r, osize);
         if (unit.type == UT_SKELETON || unit.type == UT_SPLIT_COMPILE)
             rd(&r, 8);
         else if (unit.type == UT_TYPE || unit.type == UT_SPLIT_TYPE)
             rd(&r, 8 + osize);
     } else {
-        rd(&r, osize + 1);
+        unit.abbrev_off = rd(&r, osize);
+        rd(&r, 1); /* address size */
     }
     unit.die_off = (uint64_t)(r.p - p);
+    if (u->nunits && unit.abbrev_off <= u->units[u->nunits - 1].abbrev_off)
+        u->abbrev_unordered = true;
     if (r.bad || len > u->info_size - body || unit.version < 2 || unit.version > 5 ||
         unit.die_off > unit.end || HP_GROW(u->units, u->units_alloc, u->nunits + 1) < 0) {
         u->bad = true;
@@ -126,6 +130,16 @@ const hp_dw_unit *hp_dw_units_reach(hp_dw_sections *s, hp_dw_units *u, uint64_t 
     if (lo == u->nunits || u->units[lo].hdr_off > off ||
         hp_dw_sections_prefix(s, u->info, u->units[lo].end, &p, &have) < 0)
         return NULL;
+    /* The abbreviation tables libdwarf reads for this unit and those before
+     * it: when their offsets increase from unit to unit (one table per unit,
+     * in order, as linkers concatenate them) they end where the next unit's
+     * starts; otherwise the whole section. */
+    while (!u->all_read && !u->bad && u->nunits <= lo + 1)
+        read_next(s, u);
+    uint64_t bound = !u->abbrev_unordered && lo + 1 < u->nunits ? u->units[lo + 1].abbrev_off
+                                                                 : SIZE_MAX;
+    if (u->abbrev != SIZE_MAX && hp_dw_sections_prefix(s, u->abbrev, bound, &p, &have) < 0)
+        return NULL;
     return &u->units[lo];
 }
 
@@ -135,7 +149,8 @@ int hp_dw_units_read_all(hp_dw_sections *s, hp_dw_units *u)
         read_next(s, u);
     const unsigned char *p;
     size_t have;
-    if (hp_dw_sections_prefix(s, u->info, SIZE_MAX, &p, &have) < 0 || u->bad)
+    if (hp_dw_sections_prefix(s, u->info, SIZE_MAX, &p, &have) < 0 || u->bad ||
+        (u->abbrev != SIZE_MAX && hp_dw_sections_prefix(s, u->abbrev, SIZE_MAX, &p, &have) < 0))
         return -EBADMSG;
     return 0;
 }
@@ -213,7 +228,8 @@ static int scan_aranges(hp_dw_sections *s, hp_dw_units *u)
 
 int hp_dw_units_scan(hp_dw_sections *s, hp_dw_units *ret)
 {
-    *ret = (hp_dw_units){.info = find_section(s, ".debug_info")};
+    *ret = (hp_dw_units){
+        .info = find_section(s, ".debug_info"), .line = SIZE_MAX, .abbrev = SIZE_MAX};
     hp_dw_section_info si;
     if (find_section(s, ".debug_aranges") == SIZE_MAX || !hp_dw_sections_info(s, ret->info, &si))
         return -ENOENT;
@@ -229,9 +245,32 @@ int hp_dw_units_scan(hp_dw_sections *s, hp_dw_units *ret)
         size_t n;
         (void)hp_dw_sections_load(s, find_section(s, ".debug_info"), &p, &n);
     } else {
-        ret->has_lines = find_section(s, ".debug_line") != SIZE_MAX;
+        ret->line = find_section(s, ".debug_line");
+        ret->has_lines = hp_dw_sections_info(s, ret->line, &si);
+        ret->line_size = ret->has_lines ? si.size : 0;
+        hp_dw_sections_stream(s, ret->line);
+        ret->abbrev = find_section(s, ".debug_abbrev");
+        hp_dw_sections_stream(s, ret->abbrev);
     }
     return r;
+}
+
+int hp_dw_units_reach_lines(hp_dw_sections *s, hp_dw_units *u, uint64_t off)
+{
+    const unsigned char *p;
+    size_t have;
+    if (u->line == SIZE_MAX)
+        return 0;
+    if (off > u->line_size - 1 || u->line_size < 12 || off > SIZE_MAX - 12 ||
+        hp_dw_sections_prefix(s, u->line, off + 12, &p, &have) < 0)
+        return hp_dw_sections_load(s, u->line, &p, &have); /* libdwarf judges it */
+    reader r = {.p = p + off, .end = p + have, .big_endian = hp_dw_sections_big_endian(s)};
+    unsigned osize;
+    uint64_t len = rd_length(&r, &osize);
+    uint64_t body = (uint64_t)(r.p - p);
+    if (r.bad || len > u->line_size - body)
+        return hp_dw_sections_load(s, u->line, &p, &have);
+    return hp_dw_sections_prefix(s, u->line, body + len, &p, &have);
 }
 
 void hp_dw_units_release(hp_dw_units *u)
@@ -239,5 +278,5 @@ void hp_dw_units_release(hp_dw_units *u)
     free(u->units);
     free(u->sets);
     free(u->ranges);
-    *u = (hp_dw_units){.info = SIZE_MAX};
+    *u = (hp_dw_units){.info = SIZE_MAX, .line = SIZE_MAX, .abbrev = SIZE_MAX};
 }

@@ -416,6 +416,7 @@ typedef struct hp_dw_unit_range {
 /* One unit of .debug_info (its header). */
 typedef struct hp_dw_unit {
     uint64_t hdr_off, die_off, end; /* .debug_info offsets of its header, DIE and end */
+    uint64_t abbrev_off;            /* .debug_abbrev offset of its table */
     uint16_t version;
     uint8_t type; /* DW_UT_* for DWARF 5, 0 before */
 } hp_dw_unit;
@@ -431,6 +432,8 @@ typedef struct hp_dw_units {
     size_t nunits, units_alloc;
     uint64_t next_off;   /* header offset of the next unit to read */
     bool all_read, bad;  /* every header read; a bad header stopped the reading */
+    bool abbrev_unordered; /* abbrev_off does not increase from unit to unit */
+    size_t abbrev;         /* section index of .debug_abbrev (streamed), SIZE_MAX if none */
     size_t info;         /* section index of .debug_info */
     uint64_t info_size;
     hp_dw_unit_set *sets; /* sorted by hdr_off, one per unit at most */
@@ -438,6 +441,8 @@ typedef struct hp_dw_units {
     hp_dw_unit_range *ranges;
     size_t nranges;
     bool has_lines; /* .debug_line is present */
+    size_t line;    /* its section index (streamed), SIZE_MAX if none */
+    uint64_t line_size;
 } hp_dw_units;
 
 /**
@@ -452,14 +457,20 @@ typedef struct hp_dw_units {
 int hp_dw_units_scan(hp_dw_sections *s, hp_dw_units *ret);
 /**
  * hp_dw_units_reach - the unit holding .debug_info offset off, its headers
- * read and the section inflated up to its end (so libdwarf may read it and
- * every unit before it); NULL when no unit holds off, a header is bad or the
+ * read and the section inflated up to its end, .debug_abbrev as far as the
+ * tables of these units (so libdwarf may read it and every unit before it); NULL when no unit holds off, a header is bad or the
  * section cannot be inflated that far.
  */
 const hp_dw_unit *hp_dw_units_reach(hp_dw_sections *s, hp_dw_units *u, uint64_t off);
-/** hp_dw_units_read_all - every unit header read, the section whole.
+/** hp_dw_units_read_all - every unit header read, .debug_info and .debug_abbrev whole.
  * Returns: 0 or -EBADMSG (the headers up to the bad one are read). */
 int hp_dw_units_read_all(hp_dw_sections *s, hp_dw_units *u);
+/**
+ * hp_dw_units_reach_lines - .debug_line inflated as far as the end of the
+ * line table at offset off (whole when off or the table's length is not
+ * believable: libdwarf then says what is wrong). Returns: 0 or -EBADMSG.
+ */
+int hp_dw_units_reach_lines(hp_dw_sections *s, hp_dw_units *u, uint64_t off);
 /** hp_dw_units_listed - whether .debug_aranges has a set for the unit at hdr_off. */
 bool hp_dw_units_listed(const hp_dw_units *u, uint64_t hdr_off);
 void hp_dw_units_release(hp_dw_units *u);
