@@ -34,7 +34,7 @@
 #define MAX_RATIO 1100
 
 /* A streamed section is inflated at least this much further each time. */
-#define STREAM_STEP (32 * 1024)
+#define STREAM_STEP (16 * 1024)
 
 typedef struct dw_section {
     const char *name; /* "" when hidden or unnamed (libelf's string otherwise) */

@@ -25,6 +25,8 @@ enum {
     UT_SPLIT_TYPE = 6
 };
 
+#define HP_LITTLE_ENDIAN (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+
 typedef struct reader {
     const unsigned char *p, *end;
     bool big_endian, bad;
@@ -37,8 +39,12 @@ static uint64_t rd(reader *r, unsigned size)
         return 0;
     }
     uint64_t v = 0;
-    for (unsigned i = 0; i < size; i++)
-        v |= (uint64_t)r->p[r->big_endian ? size - 1 - i : i] << (8 * i);
+    if (!r->big_endian && size <= 8 && HP_LITTLE_ENDIAN) {
+        memcpy(&v, r->p, size); /* the host's order */
+    } else {
+        for (unsigned i = 0; i < size; i++)
+            v |= (uint64_t)r->p[r->big_endian ? size - 1 - i : i] << (8 * i);
+    }
     r->p += size;
     return v;
 }
@@ -219,7 +225,11 @@ static int scan_aranges(hp_dw_sections *s, hp_dw_units *u)
     }
     if (r.bad)
         return -EBADMSG;
-    qsort(u->sets, u->nsets, sizeof(*u->sets), set_cmp);
+    bool sorted = true; /* as linkers write them */
+    for (size_t k = 1; k < u->nsets && sorted; k++)
+        sorted = u->sets[k - 1].hdr_off < u->sets[k].hdr_off;
+    if (!sorted)
+        qsort(u->sets, u->nsets, sizeof(*u->sets), set_cmp);
     for (size_t k = 1; k < u->nsets; k++)
         if (u->sets[k].hdr_off == u->sets[k - 1].hdr_off)
             return -EBADMSG; /* one set per unit */
