@@ -1,7 +1,7 @@
 #!/bin/sh
 # make-fixtures.sh - rebuild the ELF fixtures of testdata/bin and the fake
 # sysroot of testdata/sysroot used by tests/symbolizer (not run in CI; the
-# outputs are committed). Needs gcc, g++, binutils (objcopy, strip).
+# outputs are committed). Needs gcc, g++, clang, binutils (objcopy, strip).
 # Built on Debian 12 with gcc 12.2 / binutils 2.40 (DWARF 5).
 #
 #   fx-O0         C, -O0 -g, PIE
@@ -9,6 +9,8 @@
 #   fx-zlib, fx-zstd  fx-O2-nopie with objcopy --compress-debug-sections=zlib /
 #                 =zstd (SHF_COMPRESSED, ELFCOMPRESS_ZLIB / ELFCOMPRESS_ZSTD);
 #                 the fuzz seed fx-zlib-corrupt flips bytes of its .debug_info
+#   fx-mixed-zlib C, -O2 -g, -no-pie: mx-a.c, mx-b.c by gcc, mx-c.c by clang
+#                 (no .debug_aranges set for its CU), debug sections zlib-compressed
 #   fxx-O2        C++, -O2 -g, PIE (namespace, template, static, anonymous namespace)
 #   libfx.so      C shared library, -O2 -g, .text at a non-zero file offset
 #   fx-split      fx-O2 stripped + .gnu_debuglink to fx-split.debug (same dir)
@@ -45,6 +47,13 @@ gcc -O0 -g $map -o "$out/fx-O0" fx.c
 gcc -O2 -g $map -no-pie -o "$out/fx-O2-nopie" fx.c
 objcopy --compress-debug-sections=zlib "$out/fx-O2-nopie" "$out/fx-zlib"
 objcopy --compress-debug-sections=zstd "$out/fx-O2-nopie" "$out/fx-zstd"
+tmpo=$(mktemp -d)
+gcc -O2 -g $map -c -o "$tmpo/mx-a.o" mx-a.c
+gcc -O2 -g $map -c -o "$tmpo/mx-b.o" mx-b.c
+clang -O2 -g $map -c -o "$tmpo/mx-c.o" mx-c.c
+gcc -no-pie -o "$tmpo/fx-mixed" "$tmpo/mx-a.o" "$tmpo/mx-b.o" "$tmpo/mx-c.o"
+objcopy --compress-debug-sections=zlib "$tmpo/fx-mixed" "$out/fx-mixed-zlib"
+rm -rf "$tmpo"
 g++ -O2 -g $map -o "$out/fxx-O2" fxx.cc
 gcc -O2 -g $map -shared -fPIC -o "$out/libfx.so" libfx.c
 gcc -O2 -gdwarf-4 $map -o "$out/fx-dwarf4" fx.c

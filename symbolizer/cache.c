@@ -384,7 +384,8 @@ size_t hp_sym_cache_cached_cus(const hp_sym_cache *c)
 int hp_sym_cache_ensure(const hp_sym_cache *c, hp_dwarf_info *d, uint64_t addr)
 {
     uint32_t cus[8];
-    size_t n = hp_dw_covering_cus(d, addr, cus, 8);
+    bool gap;
+    size_t n = hp_dw_covering_cus(d, addr, cus, 8, &gap);
     for (size_t i = 0; i < n; i++) {
         if (cus[i] >= d->ncus || d->cus[cus[i]].state != HP_DW_CU_PENDING)
             continue;

@@ -38,6 +38,22 @@ static void dw_errhand(Dwarf_Error err, Dwarf_Ptr arg)
     (void)arg;
 }
 
+/* ---- the part of .debug_info libdwarf reads ------------------------------- */
+
+/* Makes .debug_info (streamed when the index came from .debug_aranges) valid
+ * up to the end of the unit holding off, before libdwarf reads there:
+ * libdwarf 20210528's dwarf_offdie_b reads the unit headers and CU DIEs from
+ * its last known unit up to that one, in order, and nothing further. False
+ * (noted as an error about what) when no unit holds off or the section
+ * cannot be inflated that far. */
+static bool reach(hp_dwa_ctx *c, uint64_t off, const char *what)
+{
+    if (!c->units_ok || hp_dw_units_reach(c->elf.secs, &c->units, off))
+        return true;
+    hp_dwa_note_error(c, NULL, what);
+    return false;
+}
+
 /* ---- names -------------------------------------------------------------- */
 
 static const char *name_from_attrs(hp_dwa_ctx *c, hp_dwa_attrs *a, int hops, int *ret_linkage);
@@ -56,7 +72,8 @@ static const char *name_from_off(hp_dwa_ctx *c, Dwarf_Off off, bool alt, int hop
     int linkage = NAME_PLAIN;
     Dwarf_Debug save = c->cur;
     c->cur = alt ? c->alt : c->dbg;
-    if (hp_dwa_r(c, dwarf_offdie_b(c->cur, off, 1, &die, &err), err,
+    if ((alt || reach(c, off, "bad DIE reference")) &&
+        hp_dwa_r(c, dwarf_offdie_b(c->cur, off, 1, &die, &err), err,
                  alt ? "bad DIE reference into the dwz file" : "bad DIE reference") == DW_DLV_OK) {
         hp_dwa_attrs a = hp_dwa_of(c, die);
         name = name_from_attrs(c, &a, hops + 1, &linkage);
@@ -245,6 +262,29 @@ static void cu_files(hp_dwa_ctx *c, Dwarf_Line_Context lctx, Dwarf_Unsigned lver
     }
 }
 
+/* Makes the line table of the CU (DW_AT_stmt_list) readable before libdwarf
+ * reads it: .debug_line is streamed when the index came from .debug_aranges
+ * (the whole section when the offset cannot be read here). */
+static void reach_lines(hp_dwa_ctx *c, hp_dwa_attrs *a)
+{
+    Dwarf_Attribute at = c->units_ok ? hp_dwa_get(c, a, A_STMT_LIST) : NULL;
+    Dwarf_Unsigned off = UINT64_MAX;
+    Dwarf_Error err = NULL;
+    if (!at)
+        return;
+    Dwarf_Off goff = 0;
+    if (dwarf_formudata(at, &off, &err) != DW_DLV_OK) { /* data4/8 before DWARF 4 */
+        if (err)
+            hp_dwa_drop_error(c, err);
+        err = NULL;
+        /* DW_FORM_sec_offset, which 20210528's dwarf_formudata rejects */
+        off = dwarf_global_formref(at, &goff, &err) == DW_DLV_OK ? goff : UINT64_MAX;
+        if (err)
+            hp_dwa_drop_error(c, err);
+    }
+    hp_dw_units_reach_lines(c->elf.secs, &c->units, off);
+}
+
 static void cu_lines(hp_dwa_ctx *c, Dwarf_Die cu_die)
 {
     Dwarf_Unsigned lversion = 0;
@@ -303,9 +343,29 @@ static void decode_cu(hp_dwa_ctx *c, size_t i, Dwarf_Die cu_die, hp_dwa_attrs *a
 {
     hp_dw_cu_begin(&c->b, i);
     cu_setup(c, a, c->b.cu->version, true);
+    reach_lines(c, a);
     cu_lines(c, cu_die);
     walk(c, cu_die, -1, 0, 0, NULL);
     hp_dw_cu_end(&c->b);
+}
+
+/* Fills in the DIE offset and version of a CU indexed from .debug_aranges
+ * (version 0) from its unit header, and makes its unit readable. False when
+ * it cannot be read or is no compilation unit (DWARF 5 unit type). */
+static bool unit_header(hp_dwa_ctx *c, hp_dw_cu *cu)
+{
+    if (cu->version) /* indexed from its DIE */
+        return reach(c, cu->die_off, "CU DIE");
+    const hp_dw_unit *un = hp_dw_units_reach(c->elf.secs, &c->units, cu->die_off);
+    if (!un || un->hdr_off != cu->die_off) {
+        hp_dwa_note_error(c, NULL, ".debug_aranges: no unit at its CU offset");
+        return false;
+    }
+    if (un->version >= 5 && un->type != DW_UT_compile && un->type != DW_UT_skeleton)
+        return false;
+    cu->die_off = un->die_off;
+    cu->version = un->version;
+    return true;
 }
 
 void hp_dwarf_decode_cu(hp_dwarf_info *d, size_t i)
@@ -318,8 +378,9 @@ void hp_dwarf_decode_cu(hp_dwarf_info *d, size_t i)
         return;
     Dwarf_Die die = NULL;
     Dwarf_Error err = NULL;
-    if (hp_dwa_r(c, dwarf_offdie_b(c->dbg, d->cus[i].die_off, 1, &die, &err), err, "CU DIE") ==
-        DW_DLV_OK) {
+    if (unit_header(c, &d->cus[i]) &&
+        hp_dwa_r(c, dwarf_offdie_b(c->dbg, d->cus[i].die_off, 1, &die, &err), err, "CU DIE") ==
+            DW_DLV_OK) {
         hp_dwa_attrs a = hp_dwa_of(c, die);
         d->cus[i].state = HP_DW_CU_PENDING;
         decode_cu(c, i, die, &a);
@@ -357,23 +418,34 @@ static void index_cu(hp_dwa_ctx *c, Dwarf_Die cu_die, Dwarf_Half version)
     hp_dwa_release(c, &a);
 }
 
-/* Registers the CUs from the unit headers and .debug_aranges (dwarf_units.c):
- * a CU it gives ranges is indexed by them without reading its DIE, one it
- * lists without ranges holds no code; libdwarf reads the DIEs of the other
- * units (index_cu). */
-static void index_units(hp_dwa_ctx *c, const hp_dw_units *u)
+/* Registers the CUs .debug_aranges describes (dwarf_units.c), by their
+ * ranges, without reading them (version 0: the unit header is read when the
+ * CU is decoded, unit_header); a set without ranges is a unit without code. */
+static void index_listed(hp_dwa_ctx *c)
 {
+    const hp_dw_units *u = &c->units;
+    for (size_t k = 0; k < u->nsets && !c->b.oom; k++) {
+        const hp_dw_unit_set *set = &u->sets[k];
+        int32_t i = hp_dw_add_cu(&c->b, set->hdr_off, 0);
+        for (size_t j = 0; i >= 0 && j < set->n; j++)
+            hp_dw_add_range(&c->b, u->ranges[set->first + j].lo, u->ranges[set->first + j].hi, i,
+                            0);
+        c->b.out->has_lines |= i >= 0 && u->has_lines;
+        hp_dw_take_cu_ranges(&c->b);
+    }
+}
+
+/* Registers the units .debug_aranges does not describe from their CU DIEs
+ * (index_cu), reading every unit header. */
+static void index_unlisted(hp_dwa_ctx *c)
+{
+    hp_dw_units *u = &c->units;
+    if (hp_dw_units_read_all(c->elf.secs, u) < 0)
+        hp_dwa_note_error(c, NULL, "unit header");
     for (size_t k = 0; k < u->nunits && !c->b.oom && c->b.nerrors < HP_DW_MAX_ERRORS; k++) {
         const hp_dw_unit *un = &u->units[k];
-        if (un->listed && (un->version < 5 || un->type == DW_UT_compile)) {
-            int32_t i = hp_dw_add_cu(&c->b, un->die_off, un->version);
-            for (size_t j = 0; i >= 0 && j < un->n; j++)
-                hp_dw_add_range(&c->b, u->ranges[un->first + j].lo, u->ranges[un->first + j].hi, i,
-                                0);
-            c->b.out->has_lines |= i >= 0 && u->has_lines;
-            hp_dw_take_cu_ranges(&c->b);
+        if (hp_dw_units_listed(u, un->hdr_off))
             continue;
-        }
         Dwarf_Die die = NULL;
         Dwarf_Error err = NULL;
         if (hp_dwa_r(c, dwarf_offdie_b(c->dbg, un->die_off, 1, &die, &err), err, "CU DIE") !=
@@ -382,6 +454,19 @@ static void index_units(hp_dwa_ctx *c, const hp_dw_units *u)
         index_cu(c, die, un->version);
         dwarf_dealloc_die(die);
     }
+}
+
+bool hp_dwarf_index_rest(hp_dwarf_info *d)
+{
+    hp_dwa_ctx *c = d->ctx;
+    if (!c || c->indexed_all || c->b.oom)
+        return false;
+    c->indexed_all = true;
+    size_t ncus = d->ncus;
+    index_unlisted(c);
+    hp_dw_finish_index(&c->b, false);
+    hp_dw_set_warning(&c->b);
+    return d->ncus != ncus;
 }
 
 /* Registers every CU from its DIE, walking the CU headers with libdwarf. */
@@ -420,6 +505,7 @@ static void ctx_free(hp_dwa_ctx *c)
         hp_dwarf_finish(c->alt);
     hp_dw_elf_end(&c->elf);
     hp_dw_elf_end(&c->alt_elf);
+    hp_dw_units_release(&c->units);
     if (c->alt_fd >= 0)
         close(c->alt_fd);
     hp_dw_state_release(&c->b);
@@ -483,6 +569,8 @@ int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_name_hook
     *c = (hp_dwa_ctx){.b = {.strs = strs, .out = ret, .tmp = HP_BUF_INIT}, .alt_fd = -1};
     c->elf.secs = secs;
     ret->ctx = c;
+    /* before libdwarf loads .debug_info: streamed from here on */
+    c->units_ok = hp_dw_units_scan(c->elf.secs, &c->units) == 0;
     Dwarf_Error err = NULL;
     r = hp_dwarf_init_fd(fd, &c->elf, dw_errhand, NULL, &c->dbg, &err);
     if (r != DW_DLV_OK) {
@@ -498,14 +586,17 @@ int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_name_hook
     c->cur = c->dbg;
     if (alt_path)
         open_alt(c, alt_path);
-    hp_dw_units units;
-    if (hp_dw_units_scan(c->elf.secs, &units) == 0) {
-        index_units(c, &units);
-        hp_dw_units_release(&units);
+    if (c->units_ok) {
+        index_listed(c);
+        if (!ret->ncus) { /* aranges without a unit: all from the DIEs */
+            c->indexed_all = true;
+            index_unlisted(c);
+        }
     } else {
+        c->indexed_all = true;
         index_all(c);
     }
-    if (hp_dw_finish_index(&c->b) < 0) {
+    if (hp_dw_finish_index(&c->b, !c->indexed_all) < 0) {
         hp_dwarf_release(ret);
         return hp_error_set(reterr, -ENOMEM, "out of memory decoding DWARF");
     }

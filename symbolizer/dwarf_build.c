@@ -212,10 +212,12 @@ void hp_dw_index_decoded(hp_dw_state *b, size_t i)
         b->oom = true;
 }
 
-int hp_dw_finish_index(hp_dw_state *b)
+int hp_dw_finish_index(hp_dw_state *b, bool keep)
 {
     if (!b->oom && hp_dw_build_index(b->out, b->cuext, b->ncuext) < 0)
         b->oom = true;
+    if (keep && !b->oom)
+        return 0;
     free(b->cuext);
     b->cuext = NULL;
     b->ncuext = b->cuext_alloc = 0;

@@ -72,8 +72,7 @@ static inline Dwarf_Unsigned hp_dwobj_count(void *obj)
 static inline int hp_dwobj_load(void *obj, Dwarf_Half i, Dwarf_Small **ret, int *err)
 {
     const unsigned char *p = NULL;
-    size_t n = 0;
-    int r = hp_dw_sections_load(obj, i, &p, &n);
+    int r = hp_dw_sections_map(obj, i, &p); /* a streamed one: dwarf.c inflates before reading */
     if (r == -ENOENT)
         return DW_DLV_NO_ENTRY;
     if (r < 0) {

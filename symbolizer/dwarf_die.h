@@ -18,6 +18,9 @@ typedef struct hp_dw_ctx {
     Dwarf_Debug cur; /* the session of the DIE being read (dbg or alt) */
     int alt_fd;
     hp_dw_elf elf, alt_elf; /* the sections of the sessions (dwarf_compat.h) */
+    hp_dw_units units;      /* when units_ok: the CU index came from .debug_aranges */
+    bool units_ok;
+    bool indexed_all; /* every unit is in the index */
     /* current CU */
     Dwarf_Half version;
     bool lang_mangles; /* C++, D, Rust: DW_AT_name is not the symbol name */

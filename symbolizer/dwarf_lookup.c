@@ -64,9 +64,12 @@ static uint32_t scope_depth(const hp_dw_cu *cu, int32_t s)
     return n;
 }
 
-/* Number of the CUs whose extents cover addr, stored in cus[] (up to max). */
-size_t hp_dw_covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max)
+/* Number of the CUs whose extents cover addr, stored in cus[] (up to max);
+ * *gap set when none does (the one returned, if any, ends before addr). */
+size_t hp_dw_covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max,
+                          bool *gap)
 {
+    *gap = false;
     size_t lo = count_at_or_below(d->index, d->nindex, sizeof(*d->index), addr);
     size_t n = 0;
     /* walk back while an earlier extent may still reach past addr */
@@ -79,6 +82,7 @@ size_t hp_dw_covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, 
         if (!dup)
             cus[n++] = d->index[i].cu;
     }
+    *gap = !n;
     if (n || !lo || !max)
         return n;
     /* In a gap: the line table of the CU ending last before addr may still
@@ -100,7 +104,11 @@ size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, si
     if (!max)
         return 0;
     uint32_t cand[8];
-    size_t ncand = hp_dw_covering_cus(d, addr, cand, 8);
+    bool gap;
+    size_t ncand = hp_dw_covering_cus(d, addr, cand, 8, &gap);
+    /* outside every .debug_aranges range: the units it does not describe too */
+    if (gap && hp_dwarf_index_rest(d))
+        ncand = hp_dw_covering_cus(d, addr, cand, 8, &gap);
     /* Well-formed DWARF has one CU here. Overlapping CUs: the innermost scope
      * and the last row at or before addr over all of them, as if merged. */
     hp_dw_cu *scu = NULL;

@@ -20,6 +20,7 @@
 #include <gelf.h>
 #include <libdeflate.h>
 #include <libelf.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "symbolizer-internal.h"
@@ -32,6 +33,9 @@
  * believed (zlib's own limit is about 1032). */
 #define MAX_RATIO 1100
 
+/* A streamed section is inflated at least this much further each time. */
+#define STREAM_STEP (16 * 1024)
+
 typedef struct dw_section {
     const char *name; /* "" when hidden or unnamed (libelf's string otherwise) */
     uint64_t addr, type, size, link, info, entsize;
@@ -40,6 +44,12 @@ typedef struct dw_section {
     bool failed;
     unsigned char *data; /* in the mapping, or owned when inflated */
     bool owned;
+    bool streamed;   /* inflated as far as asked (hp_dw_sections_stream) */
+    size_t have;     /* bytes of data valid so far (size once whole) */
+    const unsigned char *in; /* the compressed bytes (streamed) */
+    size_t in_n, in_pos;
+    z_stream *zs;         /* zlib stream while part inflated */
+    ZSTD_DStream *zd;     /* zstd stream while part inflated */
 } dw_section;
 
 struct hp_dw_sections {
@@ -144,30 +154,149 @@ static bool inflate_section(hp_dw_sections *s, dw_section *sec, const unsigned c
     return true;
 }
 
-int hp_dw_sections_load(hp_dw_sections *s, size_t i, const unsigned char **ret, size_t *ret_n)
+/* Inflates the streamed section sec until at least want bytes (at most its
+ * size) are valid; more is inflated in steps, not byte by byte. */
+static bool stream_to(hp_dw_sections *s, dw_section *sec, size_t want)
+{
+    if (want > sec->size)
+        want = sec->size;
+    if (sec->have >= want)
+        return true;
+    size_t target = want + (want - sec->have < STREAM_STEP ? STREAM_STEP : want - sec->have);
+    if (target > sec->size || target < want)
+        target = sec->size;
+    bool ok = true, end = false;
+    if (sec->ctype == ELFCOMPRESS_ZLIB) {
+        if (!sec->zs) {
+            /* the zlib header checked here, the deflate data inflated raw:
+             * no adler32 over the part inflated (a fifth of zlib's time) */
+            const unsigned char *h = sec->in + sec->in_pos;
+            if (sec->in_n - sec->in_pos < 2 || (h[0] & 0x0f) != 8 || (h[0] >> 4) > 7 ||
+                (h[1] & 0x20) || ((unsigned)h[0] << 8 | h[1]) % 31) {
+                fail(s, sec, "cannot inflate (zlib)");
+                return false;
+            }
+            sec->in_pos += 2;
+            sec->zs = hp_new0(z_stream, 1);
+            if (!sec->zs || inflateInit2(sec->zs, -15) != Z_OK) {
+                free(sec->zs);
+                sec->zs = NULL;
+                fail(s, sec, "out of memory inflating");
+                return false;
+            }
+        }
+        z_stream *zs = sec->zs;
+        while (ok && !end && sec->have < want) {
+            size_t in_left = sec->in_n - sec->in_pos, out_left = target - sec->have;
+            zs->next_in = (unsigned char *)sec->in + sec->in_pos; /* zlib only reads it */
+            zs->avail_in = in_left > UINT_MAX ? UINT_MAX : (unsigned)in_left;
+            zs->next_out = sec->data + sec->have;
+            zs->avail_out = out_left > UINT_MAX ? UINT_MAX : (unsigned)out_left;
+            unsigned in0 = zs->avail_in, out0 = zs->avail_out;
+            int r = inflate(zs, Z_NO_FLUSH);
+            sec->in_pos += in0 - zs->avail_in;
+            sec->have += out0 - zs->avail_out;
+            end = r == Z_STREAM_END;
+            ok = r == Z_OK || end || (r == Z_BUF_ERROR && out0 != zs->avail_out);
+        }
+    } else {
+        if (!sec->zd && !(sec->zd = ZSTD_createDStream())) {
+            fail(s, sec, "out of memory inflating");
+            return false;
+        }
+        while (ok && !end && sec->have < want) {
+            ZSTD_inBuffer in = {sec->in, sec->in_n, sec->in_pos};
+            ZSTD_outBuffer out = {sec->data, target, sec->have};
+            size_t r = ZSTD_decompressStream(sec->zd, &out, &in);
+            ok = !ZSTD_isError(r) && (out.pos != sec->have || in.pos != sec->in_pos);
+            end = !ZSTD_isError(r) && r == 0;
+            sec->in_pos = in.pos;
+            sec->have = out.pos;
+        }
+    }
+    if (ok && !(end && sec->have != sec->size))
+        return true;
+    fail(s, sec,
+         sec->ctype == ELFCOMPRESS_ZLIB ? "cannot inflate (zlib)" : "cannot inflate (zstd)");
+    return false;
+}
+
+static void stream_end(dw_section *sec)
+{
+    if (sec->zs) {
+        inflateEnd(sec->zs);
+        free(sec->zs);
+        sec->zs = NULL;
+    }
+    if (sec->zd) {
+        ZSTD_freeDStream(sec->zd);
+        sec->zd = NULL;
+    }
+}
+
+/* Reads section i's header-described bytes: in place, inflated whole, or
+ * (streamed) with nothing inflated yet. */
+static void first_load(hp_dw_sections *s, dw_section *sec, size_t i)
+{
+    sec->loaded = true;
+    Elf_Scn *scn = elf_getscn(s->elf, i);
+    Elf_Data *d = scn ? elf_rawdata(scn, NULL) : NULL;
+    size_t hdr = sec->ctype ? (s->is64 ? sizeof(Elf64_Chdr) : sizeof(Elf32_Chdr)) : 0;
+    if (!d || d->d_size < hdr || (d->d_size && !d->d_buf)) {
+        fail(s, sec, "cannot read");
+    } else if (sec->ctype && sec->streamed) {
+        /* zeroed pages: what libdwarf could read past the part inflated is 0 */
+        sec->data = calloc(sec->size ? sec->size : 1, 1);
+        sec->owned = sec->data != NULL;
+        sec->in = (const unsigned char *)d->d_buf + hdr;
+        sec->in_n = d->d_size - hdr;
+        if (!sec->data)
+            fail(s, sec, "out of memory inflating");
+    } else if (sec->ctype) {
+        if (inflate_section(s, sec, (const unsigned char *)d->d_buf + hdr, d->d_size - hdr))
+            sec->have = sec->size;
+    } else if (d->d_size != sec->size) {
+        fail(s, sec, "cannot read");
+    } else {
+        sec->data = d->d_size ? d->d_buf : (unsigned char *)"";
+        sec->have = sec->size;
+    }
+}
+
+int hp_dw_sections_prefix(hp_dw_sections *s, size_t i, size_t want, const unsigned char **ret,
+                          size_t *ret_n)
 {
     if (i >= s->n || !s->secs[i].name[0])
         return -ENOENT;
     dw_section *sec = &s->secs[i];
-    if (!sec->loaded) {
-        sec->loaded = true;
-        Elf_Scn *scn = elf_getscn(s->elf, i);
-        Elf_Data *d = scn ? elf_rawdata(scn, NULL) : NULL;
-        size_t hdr = sec->ctype ? (s->is64 ? sizeof(Elf64_Chdr) : sizeof(Elf32_Chdr)) : 0;
-        if (!d || d->d_size < hdr || (d->d_size && !d->d_buf))
-            fail(s, sec, "cannot read");
-        else if (sec->ctype)
-            inflate_section(s, sec, (const unsigned char *)d->d_buf + hdr, d->d_size - hdr);
-        else if (d->d_size != sec->size)
-            fail(s, sec, "cannot read");
-        else
-            sec->data = d->d_size ? d->d_buf : (unsigned char *)"";
-    }
+    if (!sec->loaded)
+        first_load(s, sec, i);
+    if (!sec->failed && sec->have < want && sec->have < sec->size && !stream_to(s, sec, want))
+        stream_end(sec);
+    if (!sec->failed && sec->have == sec->size)
+        stream_end(sec);
     if (sec->failed)
         return -EBADMSG;
     *ret = sec->data;
-    *ret_n = sec->size;
+    *ret_n = sec->have;
     return 0;
+}
+
+int hp_dw_sections_load(hp_dw_sections *s, size_t i, const unsigned char **ret, size_t *ret_n)
+{
+    return hp_dw_sections_prefix(s, i, SIZE_MAX, ret, ret_n);
+}
+
+int hp_dw_sections_map(hp_dw_sections *s, size_t i, const unsigned char **ret)
+{
+    size_t n;
+    return hp_dw_sections_prefix(s, i, 0, ret, &n);
+}
+
+void hp_dw_sections_stream(hp_dw_sections *s, size_t i)
+{
+    if (i < s->n && !s->secs[i].loaded && s->secs[i].ctype)
+        s->secs[i].streamed = true;
 }
 
 /* The checks libdwarf 20210528 needs: sane compression headers on the debug
@@ -306,9 +435,11 @@ hp_dw_sections *hp_dw_sections_free(hp_dw_sections *s)
 {
     if (!s)
         return NULL;
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < s->n; i++) {
+        stream_end(&s->secs[i]);
         if (s->secs[i].owned)
             free(s->secs[i].data);
+    }
     free(s->secs);
     if (s->inflater)
         libdeflate_free_decompressor(s->inflater);

@@ -1,10 +1,14 @@
 /*
- * dwarf_units.c - the cheap CU index: the unit headers of .debug_info (a hop
- * from one unit_length to the next) and the address ranges .debug_aranges
- * gives each compilation unit, both read from the raw sections
- * (dwarf_sections.c) without libdwarf. With it dwarf.c asks libdwarf only
- * for the units .debug_aranges does not describe, and decodes a CU only when
- * a lookup falls in it.
+ * dwarf_units.c - the cheap CU index: the address ranges .debug_aranges
+ * gives each compilation unit, and the unit headers of .debug_info (a hop
+ * from one unit_length to the next), both read from the raw sections
+ * (dwarf_sections.c) without libdwarf. The unit headers are read on demand
+ * (hp_dw_units_reach), as far as the unit holding an offset: a compressed
+ * .debug_info is streamed (hp_dw_sections_stream), so only the part up to
+ * the last unit needed is ever inflated. With it dwarf.c indexes the units
+ * .debug_aranges describes without reading them, decodes a CU only when a
+ * lookup falls in it, and asks libdwarf for the other units only when an
+ * address falls outside every .debug_aranges range.
  * libdwarf-free; calls dwarf_sections.c only.
  */
 #include "hp_common.h"
@@ -21,6 +25,8 @@ enum {
     UT_SPLIT_TYPE = 6
 };
 
+#define HP_LITTLE_ENDIAN (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+
 typedef struct reader {
     const unsigned char *p, *end;
     bool big_endian, bad;
@@ -33,8 +39,12 @@ static uint64_t rd(reader *r, unsigned size)
         return 0;
     }
     uint64_t v = 0;
-    for (unsigned i = 0; i < size; i++)
-        v |= (uint64_t)r->p[r->big_endian ? size - 1 - i : i] << (8 * i);
+    if (!r->big_endian && size <= 8 && HP_LITTLE_ENDIAN) {
+        memcpy(&v, r->p, size); /* the host's order */
+    } else {
+        for (unsigned i = 0; i < size; i++)
+            v |= (uint64_t)r->p[r->big_endian ? size - 1 - i : i] << (8 * i);
+    }
     r->p += size;
     return v;
 }
@@ -50,8 +60,6 @@ static uint64_t rd_length(reader *r, unsigned *osize)
     } else if (len >= 0xfffffff0u) {
         r->bad = true;
     }
-    if ((uint64_t)(r->end - r->p) < len)
-        r->bad = true;
     return len;
 }
 
@@ -65,128 +73,220 @@ static size_t find_section(const hp_dw_sections *s, const char *name)
     return SIZE_MAX;
 }
 
-static int load(hp_dw_sections *s, const char *name, reader *ret)
+/* The longest unit header (64-bit DWARF 5 type unit). */
+#define MAX_HEADER 40
+
+/* Reads the header of the next unit of .debug_info (u->next_off), inflating
+ * the section as far as that header. */
+static void read_next(hp_dw_sections *s, hp_dw_units *u)
 {
     const unsigned char *p;
-    size_t n;
-    size_t i = find_section(s, name);
-    if (i == SIZE_MAX)
-        return -ENOENT;
-    int r = hp_dw_sections_load(s, i, &p, &n);
-    if (r < 0)
-        return r;
-    *ret = (reader){.p = p, .end = p + n, .big_endian = hp_dw_sections_big_endian(s)};
-    return 0;
-}
-
-/* The unit headers of .debug_info, in order. */
-static int scan_units(hp_dw_sections *s, hp_dw_units *u)
-{
-    reader r;
-    int res = load(s, ".debug_info", &r);
-    if (res < 0)
-        return res;
-    const unsigned char *start = r.p;
-    size_t alloc = 0;
-    while (r.p < r.end && !r.bad) {
-        uint64_t off = (uint64_t)(r.p - start);
-        unsigned osize;
-        uint64_t len = rd_length(&r, &osize);
-        const unsigned char *next = r.p + len;
-        hp_dw_unit unit = {.hdr_off = off, .version = (uint16_t)rd(&r, 2)};
-        if (unit.version >= 5) {
-            unit.type = (uint8_t)rd(&r, 1);
-            rd(&r, 1 + osize); /* address size, abbrev offset */
-            if (unit.type == UT_SKELETON || unit.type == UT_SPLIT_COMPILE)
-                rd(&r, 8);
-            else if (unit.type == UT_TYPE || unit.type == UT_SPLIT_TYPE)
-                rd(&r, 8 + osize);
-        } else {
-            rd(&r, osize + 1);
-        }
-        if (r.bad || unit.version < 2 || unit.version > 5 || r.p > next)
-            return -EBADMSG;
-        unit.die_off = (uint64_t)(r.p - start);
-        if (HP_GROW(u->units, alloc, u->nunits + 1) < 0)
-            return -ENOMEM;
-        u->units[u->nunits++] = unit;
-        r.p = next;
+    size_t have;
+    if (u->next_off >= u->info_size) {
+        u->all_read = true;
+        return;
     }
-    return r.bad ? -EBADMSG : 0;
+    if (hp_dw_sections_prefix(s, u->info, u->next_off + MAX_HEADER, &p, &have) < 0) {
+        u->bad = true;
+        return;
+    }
+    reader r = {.p = p + u->next_off, .end = p + have, .big_endian = hp_dw_sections_big_endian(s)};
+    unsigned osize;
+    uint64_t len = rd_length(&r, &osize);
+    uint64_t body = (uint64_t)(r.p - p);
+    hp_dw_unit unit = {.hdr_off = u->next_off, .end = body + len, .version = (uint16_t)rd(&r, 2)};
+    if (unit.version >= 5) {
+        unit.type = (uint8_t)rd(&r, 1);
+        rd(&r, 1); /* address size */
+        unit.abbrev_off = rd(&r, osize);
+        if (unit.type == UT_SKELETON || unit.type == UT_SPLIT_COMPILE)
+            rd(&r, 8);
+        else if (unit.type == UT_TYPE || unit.type == UT_SPLIT_TYPE)
+            rd(&r, 8 + osize);
+    } else {
+        unit.abbrev_off = rd(&r, osize);
+        rd(&r, 1); /* address size */
+    }
+    unit.die_off = (uint64_t)(r.p - p);
+    if (u->nunits && unit.abbrev_off <= u->units[u->nunits - 1].abbrev_off)
+        u->abbrev_unordered = true;
+    if (r.bad || len > u->info_size - body || unit.version < 2 || unit.version > 5 ||
+        unit.die_off > unit.end || HP_GROW(u->units, u->units_alloc, u->nunits + 1) < 0) {
+        u->bad = true;
+        return;
+    }
+    u->units[u->nunits++] = unit;
+    u->next_off = unit.end;
 }
 
-/* The unit at header offset off, NULL if none (units are in offset order). */
-static hp_dw_unit *unit_at(hp_dw_units *u, uint64_t off)
+const hp_dw_unit *hp_dw_units_reach(hp_dw_sections *s, hp_dw_units *u, uint64_t off)
 {
+    while (!u->all_read && !u->bad && (!u->nunits || u->units[u->nunits - 1].end <= off))
+        read_next(s, u);
     size_t lo = 0, hi = u->nunits;
-    while (lo < hi) {
+    while (lo < hi) { /* the first unit ending after off */
         size_t mid = lo + (hi - lo) / 2;
-        if (u->units[mid].hdr_off < off)
+        if (u->units[mid].end <= off)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < u->nunits && u->units[lo].hdr_off == off ? &u->units[lo] : NULL;
+    const unsigned char *p;
+    size_t have;
+    if (lo == u->nunits || u->units[lo].hdr_off > off ||
+        hp_dw_sections_prefix(s, u->info, u->units[lo].end, &p, &have) < 0)
+        return NULL;
+    /* The abbreviation tables libdwarf reads for this unit and those before
+     * it: when their offsets increase from unit to unit (one table per unit,
+     * in order, as linkers concatenate them) they end where the next unit's
+     * starts; otherwise the whole section. */
+    while (!u->all_read && !u->bad && u->nunits <= lo + 1)
+        read_next(s, u);
+    uint64_t bound = !u->abbrev_unordered && lo + 1 < u->nunits ? u->units[lo + 1].abbrev_off
+                                                                 : SIZE_MAX;
+    if (u->abbrev != SIZE_MAX && hp_dw_sections_prefix(s, u->abbrev, bound, &p, &have) < 0)
+        return NULL;
+    return &u->units[lo];
 }
 
-/* The address ranges of .debug_aranges, each tied to its unit. */
+int hp_dw_units_read_all(hp_dw_sections *s, hp_dw_units *u)
+{
+    while (!u->all_read && !u->bad)
+        read_next(s, u);
+    const unsigned char *p;
+    size_t have;
+    if (hp_dw_sections_prefix(s, u->info, SIZE_MAX, &p, &have) < 0 || u->bad ||
+        (u->abbrev != SIZE_MAX && hp_dw_sections_prefix(s, u->abbrev, SIZE_MAX, &p, &have) < 0))
+        return -EBADMSG;
+    return 0;
+}
+
+bool hp_dw_units_listed(const hp_dw_units *u, uint64_t hdr_off)
+{
+    size_t lo = 0, hi = u->nsets;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (u->sets[mid].hdr_off < hdr_off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < u->nsets && u->sets[lo].hdr_off == hdr_off;
+}
+
+static int set_cmp(const void *a, const void *b)
+{
+    const hp_dw_unit_set *x = a, *y = b;
+    return x->hdr_off < y->hdr_off ? -1 : x->hdr_off > y->hdr_off;
+}
+
+/* The address ranges of .debug_aranges, one set per unit, sorted by unit. */
 static int scan_aranges(hp_dw_sections *s, hp_dw_units *u)
 {
-    reader r;
-    int res = load(s, ".debug_aranges", &r);
+    const unsigned char *p;
+    size_t n;
+    int res = hp_dw_sections_load(s, find_section(s, ".debug_aranges"), &p, &n);
     if (res < 0)
         return res;
-    size_t alloc = 0;
+    reader r = {.p = p, .end = p + n, .big_endian = hp_dw_sections_big_endian(s)};
+    size_t alloc = 0, sets_alloc = 0;
     while (r.p < r.end && !r.bad) {
         const unsigned char *set = r.p;
         unsigned osize;
         uint64_t len = rd_length(&r, &osize);
+        if ((uint64_t)(r.end - r.p) < len)
+            return -EBADMSG;
         const unsigned char *next = r.p + len;
         uint16_t version = (uint16_t)rd(&r, 2);
         uint64_t cu_off = rd(&r, osize);
         unsigned asize = (unsigned)rd(&r, 1), segsize = (unsigned)rd(&r, 1);
-        hp_dw_unit *unit = unit_at(u, cu_off);
-        if (r.bad || version != 2 || (asize != 4 && asize != 8) || segsize || !unit || unit->listed)
+        if (r.bad || version != 2 || (asize != 4 && asize != 8) || segsize ||
+            cu_off >= u->info_size)
             return -EBADMSG;
-        unit->listed = true;
-        unit->first = u->nranges;
+        if (HP_GROW(u->sets, sets_alloc, u->nsets + 1) < 0)
+            return -ENOMEM;
+        hp_dw_unit_set *us = &u->sets[u->nsets++];
+        *us = (hp_dw_unit_set){.hdr_off = cu_off, .first = u->nranges};
         /* tuples start at a multiple of twice the address size from the set */
         size_t pad = (size_t)(r.p - set) % (2 * asize);
         rd(&r, pad ? 2 * asize - (unsigned)pad : 0);
         while (!r.bad && (size_t)(next - r.p) >= 2 * asize) {
-            uint64_t lo = rd(&r, asize), n = rd(&r, asize);
-            if (!lo && !n)
+            uint64_t lo = rd(&r, asize), len_ = rd(&r, asize);
+            if (!lo && !len_)
                 continue;
             if (HP_GROW(u->ranges, alloc, u->nranges + 1) < 0)
                 return -ENOMEM;
-            u->ranges[u->nranges++] = (hp_dw_unit_range){lo, lo + n};
+            u->ranges[u->nranges++] = (hp_dw_unit_range){lo, lo + len_};
         }
-        if (r.bad || next > r.end)
+        if (r.bad)
             return -EBADMSG;
-        unit->n = u->nranges - unit->first;
+        us->n = u->nranges - us->first;
         r.p = next;
     }
-    return r.bad ? -EBADMSG : 0;
+    if (r.bad)
+        return -EBADMSG;
+    bool sorted = true; /* as linkers write them */
+    for (size_t k = 1; k < u->nsets && sorted; k++)
+        sorted = u->sets[k - 1].hdr_off < u->sets[k].hdr_off;
+    if (!sorted)
+        qsort(u->sets, u->nsets, sizeof(*u->sets), set_cmp);
+    for (size_t k = 1; k < u->nsets; k++)
+        if (u->sets[k].hdr_off == u->sets[k - 1].hdr_off)
+            return -EBADMSG; /* one set per unit */
+    return 0;
 }
 
 int hp_dw_units_scan(hp_dw_sections *s, hp_dw_units *ret)
 {
-    *ret = (hp_dw_units){0};
-    if (find_section(s, ".debug_aranges") == SIZE_MAX)
+    *ret = (hp_dw_units){
+        .info = find_section(s, ".debug_info"), .line = SIZE_MAX, .abbrev = SIZE_MAX};
+    hp_dw_section_info si;
+    if (find_section(s, ".debug_aranges") == SIZE_MAX || !hp_dw_sections_info(s, ret->info, &si))
         return -ENOENT;
-    int r = scan_units(s, ret);
-    if (r == 0)
-        r = scan_aranges(s, ret);
-    if (r < 0)
+    ret->info_size = si.size;
+    hp_dw_sections_stream(s, ret->info);
+    int r = scan_aranges(s, ret);
+    if (r == 0 && !hp_dw_units_reach(s, ret, 0))
+        r = -EBADMSG; /* not even the first unit header */
+    if (r < 0) {
         hp_dw_units_release(ret);
-    else
-        ret->has_lines = find_section(s, ".debug_line") != SIZE_MAX;
+        /* indexed from the DIEs by libdwarf instead: the section whole */
+        const unsigned char *p;
+        size_t n;
+        (void)hp_dw_sections_load(s, find_section(s, ".debug_info"), &p, &n);
+    } else {
+        ret->line = find_section(s, ".debug_line");
+        ret->has_lines = hp_dw_sections_info(s, ret->line, &si);
+        ret->line_size = ret->has_lines ? si.size : 0;
+        hp_dw_sections_stream(s, ret->line);
+        ret->abbrev = find_section(s, ".debug_abbrev");
+        hp_dw_sections_stream(s, ret->abbrev);
+    }
     return r;
+}
+
+int hp_dw_units_reach_lines(hp_dw_sections *s, hp_dw_units *u, uint64_t off)
+{
+    const unsigned char *p;
+    size_t have;
+    if (u->line == SIZE_MAX)
+        return 0;
+    if (off > u->line_size - 1 || u->line_size < 12 || off > SIZE_MAX - 12 ||
+        hp_dw_sections_prefix(s, u->line, off + 12, &p, &have) < 0)
+        return hp_dw_sections_load(s, u->line, &p, &have); /* libdwarf judges it */
+    reader r = {.p = p + off, .end = p + have, .big_endian = hp_dw_sections_big_endian(s)};
+    unsigned osize;
+    uint64_t len = rd_length(&r, &osize);
+    uint64_t body = (uint64_t)(r.p - p);
+    if (r.bad || len > u->line_size - body)
+        return hp_dw_sections_load(s, u->line, &p, &have);
+    return hp_dw_sections_prefix(s, u->line, body + len, &p, &have);
 }
 
 void hp_dw_units_release(hp_dw_units *u)
 {
     free(u->units);
+    free(u->sets);
     free(u->ranges);
-    *u = (hp_dw_units){0};
+    *u = (hp_dw_units){.info = SIZE_MAX, .line = SIZE_MAX, .abbrev = SIZE_MAX};
 }

@@ -404,20 +404,26 @@ int hp_elf_symbols(hp_elf_file *f, hp_strtab *strs, bool dynsym, hp_elfsym **ret
         if (!nm || !*nm)
             continue;
         bool hidden = false;
-        hp_buf_reset(&name);
-        hp_buf_adds(&name, nm);
+        const char *full = nm; /* with its version suffix (.dynsym) */
+        size_t len = SIZE_MAX;
         GElf_Versym vs;
         if (vsd && vernames && gelf_getversym(vsd, (int)i, &vs)) {
             size_t idx = vs & 0x7fff;
             hidden = (vs & 0x8000) != 0;
-            if (idx >= 2 && idx < nvernames && vernames[idx])
-                hp_buf_addf(&name, "%s%s", hidden ? "@" : "@@", vernames[idx]);
+            if (idx >= 2 && idx < nvernames && vernames[idx]) {
+                hp_buf_reset(&name);
+                hp_buf_adds(&name, nm);
+                hp_buf_adds(&name, hidden ? "@" : "@@");
+                hp_buf_adds(&name, vernames[idx]);
+                full = name.buf;
+                len = name.len;
+            }
         }
         if (!hp_buf_ok(&name) || HP_GROW(v, alloc, n + 1) < 0) {
             r = -ENOMEM;
             goto out;
         }
-        const char *raw = hp_sym_intern(strs, name.buf, name.len);
+        const char *raw = hp_sym_intern(strs, full, len);
         if (!raw) {
             r = -ENOMEM;
             goto out;

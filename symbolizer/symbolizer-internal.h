@@ -230,7 +230,9 @@ enum { HP_DW_CU_PENDING, HP_DW_CU_DONE, HP_DW_CU_FAILED };
 
 /* One compilation unit: its tables are decoded on the first lookup in it. */
 typedef struct hp_dw_cu {
-    uint64_t die_off; /* .debug_info offset of the CU DIE */
+    uint64_t die_off; /* .debug_info offset of the CU DIE (of its unit header
+                       * while version is 0: indexed from .debug_aranges,
+                       * header not read yet) */
     uint16_t version;
     int state; /* HP_DW_CU_* */
     hp_dw_scope *scopes;
@@ -296,6 +298,14 @@ void hp_dwarf_release(hp_dwarf_info *d);
  * of memory); updates d->warning on corrupt DWARF.
  */
 void hp_dwarf_decode_cu(hp_dwarf_info *d, size_t i);
+
+/**
+ * hp_dwarf_index_rest - when the CU index came from .debug_aranges: index
+ * the units it does not describe too (their CU DIEs, read by libdwarf), for
+ * an address no range of the index covers. Done once.
+ * Returns: true when the index may have changed (look again).
+ */
+bool hp_dwarf_index_rest(hp_dwarf_info *d);
 
 /* ---- dwarf_tables.c ------------------------------------------------------- */
 
@@ -375,6 +385,25 @@ bool hp_dw_sections_is64(const hp_dw_sections *s);
  *          (hp_dw_sections_error says why).
  */
 int hp_dw_sections_load(hp_dw_sections *s, size_t i, const unsigned char **ret, size_t *ret_n);
+/**
+ * hp_dw_sections_prefix - as hp_dw_sections_load, but a streamed section is
+ * inflated only until at least want bytes (or all) are valid: *ret points to
+ * a buffer of the whole inflated size (zeroed past the part inflated),
+ * *ret_n is the number of valid bytes (>= want unless the section is shorter).
+ */
+int hp_dw_sections_prefix(hp_dw_sections *s, size_t i, size_t want, const unsigned char **ret,
+                          size_t *ret_n);
+/**
+ * hp_dw_sections_map - for libdwarf's load_section: the buffer of section i,
+ * inflated whole unless streamed; a streamed section is valid only as far as
+ * hp_dw_sections_prefix was asked, the caller inflates before reading.
+ */
+int hp_dw_sections_map(hp_dw_sections *s, size_t i, const unsigned char **ret);
+/**
+ * hp_dw_sections_stream - inflate the compressed section i (not yet loaded)
+ * on demand (zlib / zstd streaming) instead of whole at its first load.
+ */
+void hp_dw_sections_stream(hp_dw_sections *s, size_t i);
 /** hp_dw_sections_error - why the first section failed to load ("cannot inflate (zlib)
  * .debug_info"), NULL if none did; accepts NULL. */
 const char *hp_dw_sections_error(const hp_dw_sections *s);
@@ -385,31 +414,66 @@ typedef struct hp_dw_unit_range {
     uint64_t lo, hi;
 } hp_dw_unit_range;
 
-/* One unit of .debug_info and what .debug_aranges says of it. */
+/* One unit of .debug_info (its header). */
 typedef struct hp_dw_unit {
-    uint64_t hdr_off, die_off; /* .debug_info offsets of its header and its DIE */
+    uint64_t hdr_off, die_off, end; /* .debug_info offsets of its header, DIE and end */
+    uint64_t abbrev_off;            /* .debug_abbrev offset of its table */
     uint16_t version;
-    uint8_t type;   /* DW_UT_* for DWARF 5, 0 before */
-    bool listed;    /* .debug_aranges has a set for it */
-    size_t first, n; /* its ranges in hp_dw_units.ranges */
+    uint8_t type; /* DW_UT_* for DWARF 5, 0 before */
 } hp_dw_unit;
 
+/* One set of .debug_aranges: the unit (header offset) and its ranges. */
+typedef struct hp_dw_unit_set {
+    uint64_t hdr_off;
+    size_t first, n; /* its ranges in hp_dw_units.ranges */
+} hp_dw_unit_set;
+
 typedef struct hp_dw_units {
-    hp_dw_unit *units; /* in .debug_info order */
-    size_t nunits;
+    hp_dw_unit *units; /* the headers read so far, in .debug_info order */
+    size_t nunits, units_alloc;
+    uint64_t next_off;   /* header offset of the next unit to read */
+    bool all_read, bad;  /* every header read; a bad header stopped the reading */
+    bool abbrev_unordered; /* abbrev_off does not increase from unit to unit */
+    size_t abbrev;         /* section index of .debug_abbrev (streamed), SIZE_MAX if none */
+    size_t info;         /* section index of .debug_info */
+    uint64_t info_size;
+    hp_dw_unit_set *sets; /* sorted by hdr_off, one per unit at most */
+    size_t nsets;
     hp_dw_unit_range *ranges;
     size_t nranges;
     bool has_lines; /* .debug_line is present */
+    size_t line;    /* its section index (streamed), SIZE_MAX if none */
+    uint64_t line_size;
 } hp_dw_units;
 
 /**
- * hp_dw_units_scan - the unit headers of .debug_info and the ranges of
- * .debug_aranges, from the raw sections of s.
+ * hp_dw_units_scan - the sets of .debug_aranges and the first unit header of
+ * .debug_info, from the raw sections of s; a compressed .debug_info is from
+ * then on streamed (hp_dw_sections_stream).
  * Returns: 0 and *ret (hp_dw_units_release); -ENOENT without .debug_aranges,
  *          -EBADMSG when either section is not as expected, -ENOMEM; then
- *          *ret is empty and the CUs are to be indexed from their DIEs.
+ *          *ret is empty, .debug_info is loaded whole and the CUs are to be
+ *          indexed from their DIEs.
  */
 int hp_dw_units_scan(hp_dw_sections *s, hp_dw_units *ret);
+/**
+ * hp_dw_units_reach - the unit holding .debug_info offset off, its headers
+ * read and the section inflated up to its end, .debug_abbrev as far as the
+ * tables of these units (so libdwarf may read it and every unit before it); NULL when no unit holds off, a header is bad or the
+ * section cannot be inflated that far.
+ */
+const hp_dw_unit *hp_dw_units_reach(hp_dw_sections *s, hp_dw_units *u, uint64_t off);
+/** hp_dw_units_read_all - every unit header read, .debug_info and .debug_abbrev whole.
+ * Returns: 0 or -EBADMSG (the headers up to the bad one are read). */
+int hp_dw_units_read_all(hp_dw_sections *s, hp_dw_units *u);
+/**
+ * hp_dw_units_reach_lines - .debug_line inflated as far as the end of the
+ * line table at offset off (whole when off or the table's length is not
+ * believable: libdwarf then says what is wrong). Returns: 0 or -EBADMSG.
+ */
+int hp_dw_units_reach_lines(hp_dw_sections *s, hp_dw_units *u, uint64_t off);
+/** hp_dw_units_listed - whether .debug_aranges has a set for the unit at hdr_off. */
+bool hp_dw_units_listed(const hp_dw_units *u, uint64_t hdr_off);
 void hp_dw_units_release(hp_dw_units *u);
 
 /* ---- dwarf_build.c ------------------------------------------------------------ */
@@ -494,8 +558,9 @@ int32_t hp_dw_add_cu(hp_dw_state *b, uint64_t die_off, uint16_t version);
 bool hp_dw_take_cu_ranges(hp_dw_state *b);
 /** hp_dw_index_decoded - index CU i (decoded while indexing) by what it covers. */
 void hp_dw_index_decoded(hp_dw_state *b, size_t i);
-/** hp_dw_finish_index - build out->index from the CU ranges. Returns: 0 or -ENOMEM. */
-int hp_dw_finish_index(hp_dw_state *b);
+/** hp_dw_finish_index - build out->index from the CU ranges, kept for a
+ * later rebuild when keep (more CUs to come). Returns: 0 or -ENOMEM. */
+int hp_dw_finish_index(hp_dw_state *b, bool keep);
 
 /** hp_dw_cu_begin - start decoding CU i (its scopes, ranges, files, rows). */
 void hp_dw_cu_begin(hp_dw_state *b, size_t i);
@@ -536,7 +601,8 @@ void hp_dw_info_release(hp_dwarf_info *d);
  * at for addr: those whose extents cover it, else the CU ending last before
  * it (its line table may reach into the gap). Returns: how many.
  */
-size_t hp_dw_covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max);
+size_t hp_dw_covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max,
+                          bool *gap);
 
 /**
  * hp_dwarf_lookup - fill frames (innermost first) for addr, decoding the CUs

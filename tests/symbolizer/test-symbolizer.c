@@ -626,6 +626,41 @@ static void test_corrupt_compressed_section(void **state)
     hp_symbolizer_free(s);
 }
 
+/* fx-mixed-zlib: two gcc CUs that .debug_aranges describes and a clang CU it
+ * does not, debug sections zlib-compressed (scripts/make-fixtures.sh). A
+ * lookup in the clang CU (outside every aranges range) still finds its DWARF,
+ * whichever CU is asked first. The lines are addr2line's (binutils 2.40) at
+ * each function's start; the names and files are what the sources define. */
+static void test_units_without_aranges(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *fn, *file;
+        uint32_t line;
+    } want[] = {
+        {"mx_c_one", "/fixtures/src/mx-c.c", 4}, {"mx_a_one", "/fixtures/src/mx-a.c", 7},
+        {"mx_a_two", "/fixtures/src/mx-a.c", 12}, {"mx_b_one", "/fixtures/src/mx-b.c", 4},
+        {"mx_b_two", "/fixtures/src/mx-b.c", 9},  {"mx_c_two", "/fixtures/src/mx-c.c", 8},
+    };
+    size_t n = sizeof(want) / sizeof(*want);
+    for (int order = 0; order < 2; order++) {
+        hp_symbolizer *s = new_session("/nonexistent", NULL);
+        hp_symobj *o = open_obj(s, "bin/fx-mixed-zlib");
+        for (size_t k = 0; k < n; k++) {
+            size_t i = order ? n - 1 - k : k; /* the clang CU first, then last */
+            uint64_t a = fn_start(o, want[i].fn);
+            assert_int_equal(hp_symobj_lookup_obj(o, a, &res), 0);
+            assert_int_equal(res.nframes, 1);
+            assert_string_equal(res.frames[0].function, want[i].fn);
+            assert_non_null(res.frames[0].file);
+            assert_string_equal(res.frames[0].file, want[i].file);
+            assert_int_equal(res.frames[0].line, want[i].line);
+        }
+        assert_null(hp_symobj_warning(o));
+        hp_symbolizer_free(s);
+    }
+}
+
 /* ---- corrupt input ----------------------------------------------------------- */
 
 static void test_corrupt_objects(void **state)
@@ -723,6 +758,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_debuginfod_offline),
         cmocka_unit_test(test_compressed_sections),
         cmocka_unit_test(test_corrupt_compressed_section),
+        cmocka_unit_test(test_units_without_aranges),
         cmocka_unit_test(test_corrupt_objects),
         cmocka_unit_test(test_demangle),
     };
