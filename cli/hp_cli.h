@@ -77,6 +77,8 @@ typedef struct hp_cli_opts {
     int trend_ascii; /* --trend_ascii: 1 ASCII, 0 Unicode, -1 from the locale */
     unsigned json;  /* HP_JSON_* bits; 0 = no JSON */
     long thread;    /* --thread=N for jemalloc profiles; -1 = all threads */
+    const char *http; /* --http=[HOST]:PORT: serve the web UI (cli/web.c); NULL = not */
+    bool no_browser;  /* --no_browser: with --http, do not open a browser */
     char **args; /* positional arguments (borrowed from argv) */
     int nargs;
 } hp_cli_opts;

@@ -11,6 +11,7 @@
 #include "hp_cli.h"
 #include "hp_render.h"
 #include "hp_report.h"
+#include "web.h"
 
 #include <unistd.h>
 
@@ -310,6 +311,8 @@ static int run(const hp_cli_opts *o, hp_error *err)
 {
     if (o->mode == HP_OUT_SYMBOLS)
         return hp_cli_symbols(o->nargs ? o->args[0] : NULL, o->debuginfod, stdin, stdout, err);
+    if (o->http) /* the web UI: every view from one session (web.c) */
+        return hp_cli_web(o, err);
     if (o->mode == HP_OUT_TREND) { /* several profiles, not summed */
         const char *program;
         char **profiles;

@@ -81,6 +81,8 @@ enum {
     ARG_TREE,
     ARG_PEEK,
     ARG_THREAD,
+    ARG_HTTP,
+    ARG_NO_BROWSER,
     ARG_IGNORED,
     ARG_HELP,
     ARG_VERSION,
@@ -126,6 +128,8 @@ static const opt_def options[] = {
     {"tree", K_FLAG, ARG_TREE, NULL, "callers and callees of every function (Go pprof's -tree)"},
     {"peek", K_VALUE, ARG_PEEK, "RE", "callers and callees of functions matching RE (Go pprof's -peek)"},
     {"json", K_OPTIONAL, ARG_JSON, "PARTS", "one JSON document (docs/json-schema.md): the rows; with --stacks or --traces the stacks, with --dot the graph; PARTS: rows,stacks,graph"},
+    {"http", K_VALUE, ARG_HTTP, "[HOST]:PORT", "serve a web UI (graph, flame graph, top, source, peek, tree) on HOST (127.0.0.1) and PORT (0: a free one)"},
+    {"no_browser", K_FLAG, ARG_NO_BROWSER, NULL, "with --http: do not open a browser"},
     {"proto", K_FLAG, ARG_PROTO, NULL, "gzipped profile.proto (Go pprof, Pyroscope, Parca)"},
     /* granularity */
     {"functions", K_FLAG, ARG_FUNCTIONS, NULL, "aggregate by function (default)"},
@@ -439,6 +443,8 @@ static int apply(hp_cli_opts *o, const opt_def *d, const char *v, hp_error *err)
         if (parse_long(v, &o->thread) < 0)
             return hp_error_set(err, -EINVAL, "invalid --thread '%s' (a thread number)", v);
         return 0;
+    case ARG_HTTP: o->http = v; return 0;
+    case ARG_NO_BROWSER: o->no_browser = true; return 0;
     case ARG_IGNORED: return 0;
     }
     return hp_error_set(err, -EINVAL, "unhandled option --%s", d->name);
