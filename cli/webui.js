@@ -99,8 +99,10 @@
     });
     window.addEventListener('mouseup', function () { drag = null; });
     svg.addEventListener('click', function (e) {
+      if (moved) { moved = false; return; } // the end of a drag
       const g = e.target.closest('g.node');
-      if (g && !moved) go('f', exact(nodeName(g)));
+      const title = g && g.querySelector('title');
+      if (title && /^N[0-9]+$/.test(title.textContent)) go('f', exact(nodeName(g)));
     });
   }
 })();

@@ -144,7 +144,8 @@ static void header_bar(page *p)
     const char *name = hp_cli_session_program(p->c->s);
     const char *slash = strrchr(name, '/');
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-          "<meta name=\"viewport\" content=\"width=device-width\"><title>",
+          "<meta name=\"viewport\" content=\"width=device-width\">"
+          "<link rel=\"icon\" href=\"data:,\"><title>",
           f);
     put_html_str(f, slash ? slash + 1 : name);
     fprintf(f, " %s</title><style>%s</style></head>\n<body>\n<div id=\"hdr\">", p->v->title,

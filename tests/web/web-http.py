@@ -35,11 +35,14 @@ def bad(msg):
 def start(*extra):
     p = subprocess.Popen([PPROF, '-http=127.0.0.1:0', '-no_browser', *extra, *ARGS],
                          env=ENV, stderr=subprocess.PIPE, text=True)
-    line = p.stderr.readline()
-    m = re.match(r'Serving web UI on http://127\.0\.0\.1:(\d+)$', line.strip())
+    m = None
+    for line in p.stderr:  # symbolization warnings come first
+        m = re.match(r'Serving web UI on http://127\.0\.0\.1:(\d+)$', line.strip())
+        if m:
+            break
     if not m:
         p.kill()
-        sys.exit(f'not ok: no "Serving web UI" line: {line!r}')
+        sys.exit('not ok: no "Serving web UI" line')
     threading.Thread(target=lambda: sys.stderr.write(p.stderr.read()), daemon=True).start()
     return p, int(m.group(1))
 
