@@ -211,45 +211,102 @@ static void note(page *p, const char *msg)
     fputs("</p>\n", p->f);
 }
 
-/* Top: the --text rows as a table (flat, flat%, sum%, cum, cum%, name). */
+/* One --text row split in place: the five value columns and the name;
+ * false for the other lines ("Total:", the stacks). */
+static bool text_row(char *line, char *cell[5], char **name)
+{
+    char *s = line;
+    for (int n = 0; n < 5; n++) {
+        s += strspn(s, " ");
+        size_t w = strcspn(s, " ");
+        if (!w || !s[w])
+            return false;
+        cell[n] = s;
+        s[w] = '\0';
+        s += w + 1;
+    }
+    *name = s;
+    return strchr(cell[1], '%') != NULL;
+}
+
+/* The --text rows of the other unit (objects for space, space for objects):
+ * name, flat, cum of each row, split in place in *text. */
+static int companion_rows(page *p, char **text, char ***rows, size_t *nrows)
+{
+    *text = NULL;
+    *rows = NULL;
+    *nrows = 0;
+    hp_cli_opts keep = p->o;
+    hp_report *mine = p->rep;
+    p->o.metric = mine->opts.metric ^ 1; /* HP_INUSE_OBJECTS <-> HP_INUSE_SPACE, alloc alike */
+    size_t len = 0;
+    int r = hp_cli_session_report(p->c->s, &p->o, &p->rep, &p->err);
+    if (r == 0) {
+        r = render(p, HP_OUT_TEXT, NULL, text, &len);
+        hp_report_free(p->rep);
+    }
+    p->rep = mine;
+    p->o = keep;
+    size_t alloc = 0;
+    char *save = NULL;
+    for (char *line = r == 0 ? strtok_r(*text, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *cell[5], *name;
+        if (!text_row(line, cell, &name))
+            continue;
+        if (HP_GROW(*rows, alloc, *nrows + 3) < 0)
+            return hp_error_set(&p->err, -ENOMEM, "out of memory");
+        (*rows)[(*nrows)++] = name;
+        (*rows)[(*nrows)++] = cell[0];
+        (*rows)[(*nrows)++] = cell[3];
+    }
+    return r;
+}
+
+static void value_cell(FILE *f, const char *v)
+{
+    fprintf(f, "<td data-v=\"%g\">%s</td>", strtod(v, NULL), v);
+}
+
+/* Top: the --text rows as a table (flat, flat%, sum%, cum, cum% of the
+ * sample type; flat and cum of the other unit, from its own --text; name). */
 static int view_top(page *p)
 {
-    char *text = NULL;
-    size_t len = 0;
+    char *text = NULL, *other = NULL, **orows = NULL;
+    size_t len = 0, north = 0;
     int r = render(p, HP_OUT_TEXT, NULL, &text, &len);
-    if (r < 0)
-        return r;
+    if (r == 0)
+        r = companion_rows(p, &other, &orows, &north);
+    const char *unit = strstr(sample_names[p->rep->opts.metric], "space") ? "objects" : "bytes";
     FILE *f = p->f;
-    fputs("<table id=\"top\"><thead><tr><th>Flat</th><th>Flat%</th><th>Sum%</th><th>Cum</th>"
-          "<th>Cum%</th><th>Name</th></tr></thead><tbody>\n",
-          f);
+    fprintf(f, "<table id=\"top\"><thead><tr><th>Flat</th><th>Flat%%</th><th>Sum%%</th>"
+               "<th>Cum</th><th>Cum%%</th><th>Flat %s</th><th>Cum %s</th><th>Name</th></tr>"
+               "</thead><tbody>\n", unit, unit);
     char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *cell[5], *s = line;
-        int n = 0;
-        for (; n < 5; n++) {
-            s += strspn(s, " ");
-            size_t w = strcspn(s, " ");
-            if (!w || !s[w])
-                break;
-            cell[n] = s;
-            s[w] = '\0';
-            s += w + 1;
-        }
-        if (n < 5 || !strchr(cell[1], '%')) /* "Total:", the stacks */
+    for (char *line = r == 0 ? strtok_r(text, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *cell[5], *name;
+        if (!text_row(line, cell, &name))
             continue;
         fputs("<tr data-n=\"", f);
-        put_html_str(f, s);
+        put_html_str(f, name);
         fputs("\">", f);
         for (int k = 0; k < 5; k++)
-            fprintf(f, "<td data-v=\"%g\">%s</td>", strtod(cell[k], NULL), cell[k]);
+            value_cell(f, cell[k]);
+        size_t k = 0;
+        while (k < north && strcmp(orows[k], name) != 0)
+            k += 3;
+        value_cell(f, k < north ? orows[k + 1] : "");
+        value_cell(f, k < north ? orows[k + 2] : "");
         fputs("<td>", f);
-        put_html_str(f, s);
+        put_html_str(f, name);
         fputs("</td></tr>\n", f);
     }
     fputs("</tbody></table>\n", f);
     free(text);
-    return 0;
+    free(other);
+    free(orows);
+    return r;
 }
 
 /* Graph: the --svg drawing, inline, with pan/zoom and click-to-focus (webui.js). */
