@@ -40,6 +40,14 @@ def get(url):
 def bench(name, cmd, go_style):
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        return measure(name, p, t0, go_style)
+    finally:
+        p.kill()
+        p.wait()
+
+
+def measure(name, p, t0, go_style):
     url = None
     for line in p.stderr:
         m = re.search(r'Serving web UI on (http://\S+)', line)
@@ -49,7 +57,6 @@ def bench(name, cmd, go_style):
     startup = time.monotonic() - t0
     if not url:
         print(f'{name}: did not start')
-        p.kill()
         return {}
     # the first page, counted from the "Serving" line (Go pprof may print it
     # before it listens: retry while the connection is refused)
@@ -60,14 +67,15 @@ def bench(name, cmd, go_style):
             break
         except (TimeoutError, socket.timeout):
             print(f'{name}: no first page within {TIMEOUT} s')
-            p.kill()
-            return {'start-up': startup}
+            break
         except urllib.error.URLError as e:
             if 'refused' not in str(e.reason) or time.monotonic() - t1 > 60:
                 raise
             time.sleep(0.01)
     first = time.monotonic() - t1
-    res = {'start-up': startup, 'first page': first}
+    res = {'start-up': startup}
+    if first < TIMEOUT:
+        res['first page'] = first
     for v in VIEWS:
         if go_style and v in GO_MISSING:
             continue
@@ -84,8 +92,6 @@ def bench(name, cmd, go_style):
             continue
         res[v] = statistics.median(times)
         res[v + ' bytes'] = size
-    p.kill()
-    p.wait()
     return res
 
 
