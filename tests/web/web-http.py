@@ -6,7 +6,8 @@ a foreign Host is 403 (DNS rebinding), a bad regexp, a bad si or an
 over-long parameter 400 with a message, an unknown path or a file path 404,
 POST 405; 50 concurrent clients and clients that hang up mid-request or
 mid-response leave it answering with its RSS flat; SIGINT stops it with
-exit status 0 (LSan clean in the sanitizer build).
+exit status 0 (LSan clean in the sanitizer build); with --base the Top rows
+are --text --base's; with --trend the Trend view plots the series.
 Environment: PPROF, SRCDIR. Exit 0, 1 with "not ok" lines."""
 import html.parser
 import os
@@ -219,6 +220,19 @@ def main():
         bad(f'SIGINT: exit status {rc}')
     else:
         print('ok SIGINT: stopped, exit status 0')
+
+    # --base: the views show the difference, as the command line does
+    p, port = start('--base=' + os.path.join(TD, 'heap/phases.0001.heap'))
+    r = Rows()
+    r.feed(request(port, '/top')[2])
+    want = text_rows('--base=' + os.path.join(TD, 'heap/phases.0001.heap'))
+    if [row[:5] + row[7:] for row in r.rows] != want or not want:
+        bad(f'--base /top: {r.rows[:2]} != --text --base {want[:2]}')
+    else:
+        print(f'ok --base: /top rows == --text --base ({len(want)} rows)')
+    p.send_signal(signal.SIGINT)
+    if p.wait(30) != 0:
+        bad('--base: SIGINT exit status not 0')
 
     # --trend: the Trend view plots the series
     trend = [os.path.join(TD, f'heap/phases.000{i}.heap') for i in (1, 2, 3)]
