@@ -7,7 +7,7 @@ over-long parameter 400 with a message, an unknown path or a file path 404,
 POST 405; 50 concurrent clients and clients that hang up mid-request or
 mid-response leave it answering with its RSS flat; SIGINT stops it with
 exit status 0 (LSan clean in the sanitizer build); with --base the Top rows
-are --text --base's; with --trend the Trend view plots the series.
+are --text --base's and $BROWSER is run with the URL; with --trend the Trend view plots the series.
 Environment: PPROF, SRCDIR. Exit 0, 1 with "not ok" lines."""
 import html.parser
 import os
@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -36,9 +37,11 @@ def bad(msg):
     print('not ok:', msg)
 
 
-def start(*extra):
-    p = subprocess.Popen([PPROF, '-http=127.0.0.1:0', '-no_browser', *extra, *ARGS],
-                         env=ENV, stderr=subprocess.PIPE, text=True)
+def start(*extra, browser=None):
+    env = dict(ENV, BROWSER=browser) if browser else ENV
+    nb = [] if browser else ['-no_browser']
+    p = subprocess.Popen([PPROF, '-http=127.0.0.1:0', *nb, *extra, *ARGS],
+                         env=env, stderr=subprocess.PIPE, text=True)
     m = None
     for line in p.stderr:  # symbolization warnings come first
         m = re.match(r'Serving web UI on http://127\.0\.0\.1:(\d+)$', line.strip())
@@ -221,8 +224,23 @@ def main():
     else:
         print('ok SIGINT: stopped, exit status 0')
 
-    # --base: the views show the difference, as the command line does
-    p, port = start('--base=' + os.path.join(TD, 'heap/phases.0001.heap'))
+    # --base: the views show the difference, as the command line does; without
+    # -no_browser, $BROWSER is run with the URL
+    with tempfile.TemporaryDirectory() as tmp:
+        fake, seen = os.path.join(tmp, 'browser'), os.path.join(tmp, 'url')
+        with open(fake, 'w') as f:
+            f.write(f'#!/bin/sh\necho "$1" > {seen}\n')
+        os.chmod(fake, 0o755)
+        p, port = start('--base=' + os.path.join(TD, 'heap/phases.0001.heap'), browser=fake)
+        for _ in range(100):
+            if os.path.exists(seen) and open(seen).read().strip():
+                break
+            time.sleep(0.05)
+        url = open(seen).read().strip() if os.path.exists(seen) else None
+        if url != f'http://127.0.0.1:{port}':
+            bad(f'$BROWSER got {url!r}')
+        else:
+            print(f'ok $BROWSER: run with {url}')
     r = Rows()
     r.feed(request(port, '/top')[2])
     want = text_rows('--base=' + os.path.join(TD, 'heap/phases.0001.heap'))
