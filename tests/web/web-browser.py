@@ -45,7 +45,9 @@ if not browser or not driver or not webdriver:
 
 TD = os.path.join(SRCDIR, 'testdata')
 if mode == 'small':
-    ARGS = [os.path.join(TD, 'bin/phases'), os.path.join(TD, 'heap/phases.0003.heap')]
+    # --source_path: the profile names the worktree it was recorded in (Source view)
+    ARGS = ['--source_path=' + os.path.join(TD, 'src'), os.path.join(TD, 'bin/phases'),
+            os.path.join(TD, 'heap/phases.0003.heap')]
     ENV = dict(os.environ, PPROF_BINARY_PATH=os.path.join(TD, 'bin'), LC_ALL='C')
     FOCUS_RE = 'Phase'
 else:
@@ -53,7 +55,8 @@ else:
     if not os.path.isdir(os.path.join(C, '02-rich')):
         print('skipped: no ../shared/corpus')
         sys.exit(77)
-    ARGS = [os.path.join(C, 'bin/rich-O2'), os.path.join(C, '02-rich/rich-O2.0001.heap')]
+    ARGS = ['--source_path=' + os.path.join(C, 'src'), os.path.join(C, 'bin/rich-O2'),
+            os.path.join(C, '02-rich/rich-O2.0001.heap')]
     ENV = dict(os.environ, PPROF_BINARY_PATH=os.path.join(C, 'bin') + ':' +
                os.path.join(C, 'lib'), LC_ALL='C')
     FOCUS_RE = 'corpus::'
