@@ -84,6 +84,8 @@ typedef struct hp_cli_opts {
     const char *add_lib;    /* --add_lib=FILE (Perl: an extra library, not relocated) */
     long scale;             /* --scale=N for gv; 0 = none */
     bool tools_said;        /* --tools: the note was printed */
+    const char *http; /* --http=[HOST]:PORT: serve the web UI (cli/web.c); NULL = not */
+    bool no_browser;  /* --no_browser: with --http, do not open a browser */
     char **args; /* positional arguments (borrowed from argv) */
     int nargs;
 } hp_cli_opts;

@@ -13,6 +13,7 @@
 #include "hp_dispatch.h"
 #include "hp_render.h"
 #include "hp_report.h"
+#include "web.h"
 
 #include <unistd.h>
 
@@ -72,6 +73,8 @@ static int report_once(const hp_cli_opts *o, hp_cli_session *s, hp_error *err)
 
 static int run(const hp_cli_opts *o, hp_error *err)
 {
+    if (o->http) /* the web UI: every view from one session (web.c) */
+        return hp_cli_web(o, err);
     const hp_cli_mode *m = hp_cli_mode_of(o->mode);
     if (m && m->run) /* --symbols, --trend */
         return m->run(o, err);
