@@ -73,8 +73,8 @@ static const opt_def options[] = {
      .help = "with --trend: ASCII sparklines (default in a non-UTF-8 locale)"},
     {"json", K_OPTIONAL, SPECIAL(S_JSON), .metavar = "PARTS", .after = "peek",
      .help = "one JSON document (docs/json-schema.md): the rows; with --stacks or --traces the stacks, with --dot the graph; PARTS: rows,stacks,graph"},
-    {"http", K_VALUE, T_STRING, FIELD(http), .metavar = "[HOST]:PORT", .after = "peek",
-     .help = "serve a web UI (graph, flame graph, top, source, peek, tree) on HOST (127.0.0.1) and PORT (0: a free one)"},
+    {"http", K_VALUE, T_STRING, FIELD(http), .metavar = "ADDR", .after = "peek",
+     .help = "serve a web UI (graph, flame graph, top, source, peek, tree) on ADDR = [HOST]:PORT (HOST: 127.0.0.1; PORT 0: a free one)"},
     {"no_browser", K_FLAG, T_BOOL, FIELD(no_browser), .after = "peek",
      .help = "with --http: do not open a browser"},
     /* granularity */
