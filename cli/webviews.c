@@ -30,6 +30,7 @@ static const view views[] = {
     {"/flamegraph", "Flame graph", HP_OUT_FLAME},
     {"/icicle", "Icicle", HP_OUT_ICICLE},
     {"/source", "Source", HP_OUT_LIST},
+    {"/disasm", "Disassembly", HP_OUT_DISASM},
     {"/peek", "Peek", HP_OUT_PEEK},
     {"/tree", "Tree", HP_OUT_TREE},
     {"/trend", "Trend", HP_OUT_TREND},
@@ -410,6 +411,13 @@ static int view_body(page *p)
             return 0;
         }
         return view_pre(p, HP_OUT_LIST, p->o.focus);
+    case HP_OUT_DISASM:
+        if (!p->o.focus) {
+            note(p, "Disassembly shows the functions matching the focus regexp: click a function "
+                    "in Top or Graph, or type a regexp and press focus.");
+            return 0;
+        }
+        return view_pre(p, HP_OUT_DISASM, p->o.focus);
     case HP_OUT_PEEK: return view_pre(p, HP_OUT_PEEK, p->o.focus ? p->o.focus : ".");
     case HP_OUT_TREE: return view_pre(p, HP_OUT_TREE, NULL);
     case HP_OUT_TREND: return view_trend(p);
@@ -454,7 +462,7 @@ int hp_web_page_make(const hp_web_ctx *c, const char *path, const hp_web_query *
     }
     if (!p.v)
         return error_page(ret, 404, "no such page (the views: / /top /flamegraph /icicle "
-                                    "/source /peek /tree /trend)");
+                                    "/source /disasm /peek /tree /trend)");
     int r = apply_query(&p);
     if (r == 0)
         r = hp_cli_session_report(c->s, &p.o, &p.rep, &p.err);

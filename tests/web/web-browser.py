@@ -312,7 +312,9 @@ def check_text_views():
     for path, opts, name in [('/peek?f=' + urllib.parse.quote(FOCUS_RE), ['-peek=' + FOCUS_RE,
                               '--focus=' + FOCUS_RE], 'peek'),
                              ('/source?f=' + urllib.parse.quote(FOCUS_RE),
-                              ['--list=' + FOCUS_RE, '--focus=' + FOCUS_RE], 'source')]:
+                              ['--list=' + FOCUS_RE, '--focus=' + FOCUS_RE], 'source'),
+                             ('/disasm?f=' + urllib.parse.quote(FOCUS_RE),
+                              ['--disasm=' + FOCUS_RE, '--focus=' + FOCUS_RE], 'disasm')]:
         load(path)
         got = d.find_element(By.ID, 'report').text
         want = subprocess.run([PPROF, *opts, *ARGS], env=ENV, capture_output=True,

@@ -117,7 +117,7 @@ def rss(pid):
 def main():
     p, port = start()
     views = ['/', '/top', '/flamegraph', '/flamegraph.svg', '/icicle', '/icicle.svg',
-             '/source?f=Alloc', '/peek?f=Alloc', '/tree', '/trend']
+             '/source?f=Alloc', '/disasm?f=Alloc', '/peek?f=Alloc', '/tree', '/trend']
     for v in views:
         st, h, body = request(port, v)
         if st != 200:
