@@ -6,16 +6,9 @@
  */
 #include "hp_common.h"
 #include "hp_render.h"
+#include "render-internal.h"
 
 #include <inttypes.h>
-
-static void alt(const hp_report *r, const hp_render_options *o, double v, char *out, size_t n)
-{
-    if (v == 0)
-        snprintf(out, n, ".");
-    else
-        hp_fmt_value(r, o, v, out, n);
-}
 
 int hp_render_disasm(const hp_report *r, const hp_disasm *d, const hp_render_options *o, FILE *out)
 {
@@ -33,14 +26,14 @@ int hp_render_disasm(const hp_report *r, const hp_disasm *d, const hp_render_opt
                 fprintf(out, "-------------------- %s\n", row->text);
                 break;
             case HP_DISASM_SOURCE:
-                alt(r, o, row->flat, f, sizeof(f));
-                alt(r, o, row->cum, c, sizeof(c));
+                hp_fmt_value_or_dot(r, o, row->flat, f, sizeof(f));
+                hp_fmt_value_or_dot(r, o, row->cum, c, sizeof(c));
                 /* Perl strips leading blanks, newline included for a blank line */
                 fprintf(out, "%6s %6s %5u: %s%s", f, c, row->line, row->text, *row->text ? "\n" : "");
                 break;
             case HP_DISASM_INSN:
-                alt(r, o, row->flat, f, sizeof(f));
-                alt(r, o, row->cum, c, sizeof(c));
+                hp_fmt_value_or_dot(r, o, row->flat, f, sizeof(f));
+                hp_fmt_value_or_dot(r, o, row->cum, c, sizeof(c));
                 fprintf(out, "%6s %6s    %8" PRIx64 ": %6s\n", f, c, row->addr, row->text);
                 break;
             }

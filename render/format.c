@@ -34,6 +34,15 @@ void hp_fmt_value(const hp_report *r, const hp_render_options *o, double v, char
     hp_fmt_metric_value(r->opts.metric, o, v, out, size);
 }
 
+void hp_fmt_value_or_dot(const hp_report *r, const hp_render_options *o, double v, char *out,
+                         size_t size)
+{
+    if (v == 0)
+        snprintf(out, size, ".");
+    else
+        hp_fmt_value(r, o, v, out, size);
+}
+
 const char *hp_fmt_units(const hp_report *r, const hp_render_options *o)
 {
     return hp_fmt_metric_units(r->opts.metric, o);

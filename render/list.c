@@ -6,14 +6,7 @@
  */
 #include "hp_common.h"
 #include "hp_render.h"
-
-static void alt(const hp_report *r, const hp_render_options *o, double v, char *out, size_t n)
-{
-    if (v == 0)
-        snprintf(out, n, ".");
-    else
-        hp_fmt_value(r, o, v, out, n);
-}
+#include "render-internal.h"
 
 int hp_render_list(const hp_report *r, const hp_listing *l, const hp_render_options *o, FILE *out)
 {
@@ -28,8 +21,8 @@ int hp_render_list(const hp_report *r, const hp_listing *l, const hp_render_opti
             const hp_listing_line *ln = &rt->lines[k];
             if (ln->number == rt->first)
                 fputs("---\n", out);
-            alt(r, o, ln->flat, f, sizeof(f));
-            alt(r, o, ln->cum, c, sizeof(c));
+            hp_fmt_value_or_dot(r, o, ln->flat, f, sizeof(f));
+            hp_fmt_value_or_dot(r, o, ln->cum, c, sizeof(c));
             fprintf(out, "%6s %6s %4u: %s\n", f, c, ln->number, ln->text);
             if (ln->number == rt->last)
                 fputs("---\n", out);

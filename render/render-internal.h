@@ -70,6 +70,10 @@ static inline uint32_t hp_frame_nkeys(const hp_profile *p, uint32_t loc)
 
 /* ---- format.c ----------------------------------------------------------- */
 
+/** hp_fmt_value_or_dot - hp_fmt_value, "." for 0 (Perl's --list and --disasm columns). */
+void hp_fmt_value_or_dot(const hp_report *r, const hp_render_options *o, double v, char *out,
+                         size_t size);
+
 /** hp_fmt_metric_value / hp_fmt_metric_units - hp_fmt_value and hp_fmt_units for a metric. */
 void hp_fmt_metric_value(int metric, const hp_render_options *o, double v, char *out, size_t size);
 const char *hp_fmt_metric_units(int metric, const hp_render_options *o);
