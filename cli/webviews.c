@@ -489,7 +489,8 @@ int hp_web_page_make(const hp_web_ctx *c, const char *path, const hp_web_query *
     if (r == -ENOMEM)
         return r;
     if (r < 0)
-        return error_page(ret, r == -EINVAL ? 400 : 500,
+        /* a bad or unmatched regexp, a bad value: the request's fault */
+        return error_page(ret, r == -EINVAL || r == -ENODATA ? 400 : 500,
                           p.err.msg[0] ? p.err.msg : strerror(-r));
     return 0;
 }
