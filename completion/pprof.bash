@@ -78,11 +78,14 @@ _pprof_values()
             # profiles for --base/--diff_base, any file otherwise (--output, --add_lib ...)
             if [[ $name == base || $name == diff_base ]]; then _pprof_files heap; else _pprof_files any; fi ;;
         DIRS)
-            # ':'-separated: complete the directory after the last colon
-            local head=${cur%"${cur##*:}"} d
+            # ':'-separated (--lib_prefix: ','-separated, as Perl's): complete the
+            # directory after the last separator
+            local sep=: d
+            [[ $name == lib_prefix ]] && sep=,
+            local head=${cur%"${cur##*"$sep"}"}
             COMPREPLY=()
-            while IFS= read -r d; do COMPREPLY+=("$head$d/"); done < <(compgen -d -- "${cur##*:}")
-            __ltrim_colon_completions "$cur"  # readline replaces what follows the last ":"
+            while IFS= read -r d; do COMPREPLY+=("$head$d/"); done < <(compgen -d -- "${cur##*"$sep"}")
+            [[ $sep == : ]] && __ltrim_colon_completions "$cur"  # readline replaces what follows the last ":"
             compopt -o nospace 2>/dev/null ;;
         *) COMPREPLY=() ;;  # RE, N, F, BYTES, HEX: nothing to offer
     esac

@@ -99,6 +99,7 @@ expect "pprof -diff_base=d/b" d/b.heap.gz
 expect "pprof --output d/n" d/notes.txt
 expect "pprof --binary_path=/nonexistent:d/su" d/sub/ d/subdir2/
 expect "pprof --source_path d/sub" d/sub/ d/subdir2/
+expect "pprof --lib_prefix=/nonexistent,d/su" /nonexistent,d/sub/ /nonexistent,d/subdir2/
 
 # zsh's: parsed only (its _arguments reads --help itself)
 if command -v zsh >/dev/null; then
