@@ -67,7 +67,10 @@ static int sym_cmp(const void *a, const void *b)
 static void read_symbols(code_ctx *c, Elf *e)
 {
     size_t syms_alloc = 0, secs_alloc = 0;
+    hp_elf_versions vers = {0};
     for (int want = SHT_SYMTAB; want && !c->nsyms; want = want == SHT_SYMTAB ? SHT_DYNSYM : 0) {
+        if (want == SHT_DYNSYM) /* objdump names .dynsym symbols with their version */
+            hp_elf_versions_open(e, &vers);
         for (Elf_Scn *scn = elf_nextscn(e, NULL); scn; scn = elf_nextscn(e, scn)) {
             GElf_Shdr sh;
             Elf_Data *d;
@@ -88,6 +91,15 @@ static void read_symbols(code_ctx *c, Elf *e)
                     continue;
                 char *dem = hp_demangle(name, HP_DEMANGLE_FULL);
                 char *copy = dem ? dem : hp_strdup(name);
+                bool hidden;
+                const char *ver = hp_elf_version_of(&vers, i, &hidden);
+                if (copy && ver) {
+                    char *full = NULL;
+                    if (asprintf(&full, "%s%s%s", copy, hidden ? "@" : "@@", ver) < 0)
+                        full = NULL;
+                    free(copy);
+                    copy = full;
+                }
                 if (!copy)
                     continue;
                 c->syms[c->nsyms++] = (any_sym){
@@ -96,6 +108,7 @@ static void read_symbols(code_ctx *c, Elf *e)
             }
         }
     }
+    hp_elf_versions_close(&vers);
     if (c->nsyms)
         qsort(c->syms, c->nsyms, sizeof(*c->syms), sym_cmp);
     for (Elf_Scn *scn = elf_nextscn(e, NULL); scn; scn = elf_nextscn(e, scn)) {

@@ -315,6 +315,8 @@ static int rawsym_cmp(const void *a, const void *b)
 /* Version names of .gnu.version_d, indexed by version index (max 0x7fff). */
 static const char **read_verdefs(Elf *elf, Elf_Scn *scn, size_t strndx, size_t *ret_n)
 {
+    if (!scn)
+        return NULL;
     Elf_Data *d = elf_getdata(scn, NULL);
     if (!d)
         return NULL;
@@ -347,11 +349,48 @@ static const char **read_verdefs(Elf *elf, Elf_Scn *scn, size_t strndx, size_t *
     return names;
 }
 
+void hp_elf_versions_open(void *elf_handle, hp_elf_versions *ret)
+{
+    Elf *elf = elf_handle;
+    *ret = (hp_elf_versions){0};
+    Elf_Scn *versym = NULL, *verdef = NULL;
+    GElf_Shdr sh, vdsh = {0};
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+        if (!gelf_getshdr(scn, &sh))
+            continue;
+        if (sh.sh_type == SHT_GNU_versym)
+            versym = scn;
+        else if (sh.sh_type == SHT_GNU_verdef)
+            verdef = scn, vdsh = sh;
+    }
+    if (!versym || !verdef)
+        return;
+    ret->versym = elf_getdata(versym, NULL);
+    ret->names = read_verdefs(elf, verdef, vdsh.sh_link, &ret->nnames);
+}
+
+const char *hp_elf_version_of(const hp_elf_versions *v, size_t symndx, bool *ret_hidden)
+{
+    GElf_Versym vs;
+    *ret_hidden = false;
+    if (!v->versym || !v->names || !gelf_getversym(v->versym, (int)symndx, &vs))
+        return NULL;
+    size_t idx = vs & 0x7fff;
+    *ret_hidden = (vs & 0x8000) != 0;
+    return idx >= 2 && idx < v->nnames ? v->names[idx] : NULL;
+}
+
+void hp_elf_versions_close(hp_elf_versions *v)
+{
+    free(v->names);
+    *v = (hp_elf_versions){0};
+}
+
 int hp_elf_symbols(hp_elf_file *f, hp_strtab *strs, bool dynsym, hp_elfsym **ret_syms,
                    size_t *ret_n)
 {
     Elf *elf = f->elf;
-    Elf_Scn *scn = NULL, *symscn = NULL, *versym = NULL, *verdef = NULL;
+    Elf_Scn *scn = NULL, *symscn = NULL;
     GElf_Shdr symsh = {0}, sh;
     unsigned want = dynsym ? SHT_DYNSYM : SHT_SYMTAB;
     while ((scn = elf_nextscn(elf, scn))) {
@@ -360,10 +399,6 @@ int hp_elf_symbols(hp_elf_file *f, hp_strtab *strs, bool dynsym, hp_elfsym **ret
         if (sh.sh_type == want && !symscn) {
             symscn = scn;
             symsh = sh;
-        } else if (sh.sh_type == SHT_GNU_versym) {
-            versym = scn;
-        } else if (sh.sh_type == SHT_GNU_verdef) {
-            verdef = scn;
         }
     }
     *ret_syms = NULL;
@@ -377,15 +412,9 @@ int hp_elf_symbols(hp_elf_file *f, hp_strtab *strs, bool dynsym, hp_elfsym **ret
     if (nsyms > HP_SYM_MAX_SYMBOLS)
         nsyms = HP_SYM_MAX_SYMBOLS;
 
-    Elf_Data *vsd = NULL;
-    const char **vernames = NULL;
-    size_t nvernames = 0;
-    if (dynsym && versym && verdef) {
-        vsd = elf_getdata(versym, NULL);
-        GElf_Shdr vdsh;
-        if (gelf_getshdr(verdef, &vdsh))
-            vernames = read_verdefs(elf, verdef, vdsh.sh_link, &nvernames);
-    }
+    hp_elf_versions vers = {0};
+    if (dynsym)
+        hp_elf_versions_open(elf, &vers);
 
     rawsym *v = NULL;
     size_t n = 0, alloc = 0;
@@ -406,18 +435,14 @@ int hp_elf_symbols(hp_elf_file *f, hp_strtab *strs, bool dynsym, hp_elfsym **ret
         bool hidden = false;
         const char *full = nm; /* with its version suffix (.dynsym) */
         size_t len = SIZE_MAX;
-        GElf_Versym vs;
-        if (vsd && vernames && gelf_getversym(vsd, (int)i, &vs)) {
-            size_t idx = vs & 0x7fff;
-            hidden = (vs & 0x8000) != 0;
-            if (idx >= 2 && idx < nvernames && vernames[idx]) {
-                hp_buf_reset(&name);
-                hp_buf_adds(&name, nm);
-                hp_buf_adds(&name, hidden ? "@" : "@@");
-                hp_buf_adds(&name, vernames[idx]);
-                full = name.buf;
-                len = name.len;
-            }
+        const char *ver = hp_elf_version_of(&vers, i, &hidden);
+        if (ver) {
+            hp_buf_reset(&name);
+            hp_buf_adds(&name, nm);
+            hp_buf_adds(&name, hidden ? "@" : "@@");
+            hp_buf_adds(&name, ver);
+            full = name.buf;
+            len = name.len;
         }
         if (!hp_buf_ok(&name) || HP_GROW(v, alloc, n + 1) < 0) {
             r = -ENOMEM;
@@ -454,7 +479,7 @@ int hp_elf_symbols(hp_elf_file *f, hp_strtab *strs, bool dynsym, hp_elfsym **ret
 out:
     hp_buf_release(&name);
     free(v);
-    free(vernames);
+    hp_elf_versions_close(&vers);
     return r;
 }
 

@@ -77,6 +77,20 @@ int hp_elf_open(const char *path, hp_strtab *strs, hp_elf_file **ret, hp_error *
 /** hp_elf_close - accepts NULL; returns NULL. */
 hp_elf_file *hp_elf_close(hp_elf_file *f);
 
+/* The symbol versions of a .dynsym (.gnu.version + .gnu.version_d), as nm -D
+ * and objdump print them: "name@@VER" (default), "name@VER" (hidden). */
+typedef struct hp_elf_versions {
+    void *versym;       /* Elf_Data * of .gnu.version, NULL if none */
+    const char **names; /* by version index; malloc()ed */
+    size_t nnames;
+} hp_elf_versions;
+/** hp_elf_versions_open - read them from elf (an Elf *); all NULL when absent. */
+void hp_elf_versions_open(void *elf, hp_elf_versions *ret);
+/** hp_elf_version_of - the version name of dynsym entry symndx, NULL for none (local, base). */
+const char *hp_elf_version_of(const hp_elf_versions *v, size_t symndx, bool *ret_hidden);
+/** hp_elf_versions_close - free; zeroes v. */
+void hp_elf_versions_close(hp_elf_versions *v);
+
 /**
  * hp_elf_symbols - function symbols of .symtab (dynsym false) or .dynsym,
  * sorted by address, one per address (preferred: global over weak over local,
