@@ -552,7 +552,7 @@ static int symbolize_with(ctx *c, hp_symbolize_session *ss)
             continue;
         }
         const hp_mapping *M = &p->mappings[m];
-        q[nq] = (hp_sym_query){obj, M->start, M->offset, pc};
+        q[nq] = (hp_sym_query){.obj = obj, .map_start = M->start, .map_offset = M->offset, .pc = pc};
         qloc[nq++] = (uint32_t)i;
     }
     if ((r = hp_sym_lookup_batch(q, nq, o->threads, &batch)) < 0)

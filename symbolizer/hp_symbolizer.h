@@ -218,10 +218,13 @@ void hp_symobj_cache_save(hp_symobj *o);
 #define HP_SYM_DEFAULT_MAX_THREADS 4  /* default: online CPUs, at most this many */
 #define HP_SYM_MAX_THREADS         64 /* --threads is capped at this */
 
-/* One lookup for hp_sym_lookup_batch: as hp_symobj_lookup's arguments. */
+/* One lookup for hp_sym_lookup_batch: as hp_symobj_lookup's arguments, or
+ * with in_object as hp_symobj_lookup_obj's (pc is then the object-relative
+ * address and the map_* fields are unused). */
 typedef struct hp_sym_query {
     hp_symobj *obj;
     uint64_t map_start, map_offset, pc;
+    bool in_object;
 } hp_sym_query;
 
 typedef struct hp_sym_batch hp_sym_batch;
@@ -232,9 +235,12 @@ unsigned hp_sym_default_threads(void);
 /**
  * hp_sym_lookup_batch - hp_symobj_lookup for each of q[0..n), distinct
  * objects in parallel on up to threads threads (0: hp_sym_default_threads();
- * 1: all in the calling thread). The answers do not depend on threads. No
- * other call may use these objects meanwhile.
- * Returns: 0 and *ret (hp_sym_batch_free), or -ENOMEM.
+ * 1: all in the calling thread). The answers do not depend on threads. An
+ * object's queries are looked up in address order (neighbouring addresses
+ * share the table entries they read). No other call may use these objects
+ * meanwhile.
+ * Returns: 0 and *ret (hp_sym_batch_free), -ENOMEM, or -EOVERFLOW for
+ * 2^32 - 1 queries or more.
  */
 int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sym_batch **ret);
 /** hp_sym_batch_get - the answer to query i, as hp_symobj_lookup gives it. */

@@ -30,16 +30,29 @@ typedef struct worker {
     bool oom;
 } worker;
 
+/* answers[] is in lookup order; rank[i] is where query i's answer is */
 struct hp_sym_batch {
     answer *answers;
+    uint32_t *rank;
     worker *workers;
     unsigned nworkers;
 };
 
+/* Queries are grouped by object and, within one, looked up in address
+ * order: in a random order every bisection step over the CU index, scope
+ * segments, line rows and symbols is a cache miss (half of a warm-cache run
+ * of scripts/bench-symbolize). Answers are stored in that order, so a
+ * worker writes them one after the other. The order changes no answer. */
+typedef struct key {
+    uint64_t addr; /* near enough the object-relative address to sort by */
+    uint32_t obj;  /* object number, in order of first appearance */
+    uint32_t i;    /* query */
+} key;
+
 typedef struct job {
     const hp_sym_query *q;
-    const size_t *order;  /* query indices grouped by object */
-    const size_t *groups; /* start of each group in order, ngroups + 1 entries */
+    const key *keys;      /* sorted by object, then address */
+    const size_t *groups; /* start of each object's run in keys, ngroups + 1 entries */
     size_t ngroups;
     atomic_size_t next;
     hp_sym_batch *b;
@@ -65,17 +78,19 @@ static void *work(void *p)
         if (g >= j->ngroups)
             break;
         for (size_t k = j->groups[g]; k < j->groups[g + 1]; k++) {
-            size_t i = j->order[k];
-            const hp_sym_query *q = &j->q[i];
+            const hp_sym_query *q = &j->q[j->keys[k].i];
             memset(res, 0, offsetof(hp_sym_result, frames));
-            hp_symobj_lookup(q->obj, q->map_start, q->map_offset, q->pc, res);
+            if (q->in_object)
+                hp_symobj_lookup_obj(q->obj, q->pc, res);
+            else
+                hp_symobj_lookup(q->obj, q->map_start, q->map_offset, q->pc, res);
             if (HP_GROW(w->frames, w->alloc, w->nframes + res->nframes) < 0) {
                 w->oom = true;
                 res->nframes = 0;
             }
             if (res->nframes)
                 memcpy(w->frames + w->nframes, res->frames, res->nframes * sizeof(*res->frames));
-            j->b->answers[i] = (answer){
+            j->b->answers[k] = (answer){
                 .obj_addr = res->obj_addr,
                 .symbol_start = res->symbol_start,
                 .symbol_size = res->symbol_size,
@@ -91,23 +106,125 @@ static void *work(void *p)
             w->nframes += res->nframes;
         }
         if (j->groups[g] < j->groups[g + 1])
-            hp_symobj_cache_save(j->q[j->order[j->groups[g]]].obj);
+            hp_symobj_cache_save(j->q[j->keys[j->groups[g]].i].obj);
     }
     free(res);
     return NULL;
 }
 
-typedef struct obj_key {
-    uintptr_t obj;
-    size_t i;
-} obj_key;
+/* ---- ordering ------------------------------------------------------------- */
 
-static int key_cmp(const void *x, const void *y)
+typedef struct obj_slot {
+    const hp_symobj *obj;
+    uint32_t id;
+} obj_slot;
+
+/* Slot of obj in the open-addressing table tab[0..cap), cap a power of two:
+ * its own or the empty one where it goes. */
+static obj_slot *obj_slot_of(obj_slot *tab, size_t cap, const hp_symobj *obj)
 {
-    const obj_key *a = x, *b = y;
-    if (a->obj != b->obj)
-        return a->obj < b->obj ? -1 : 1;
-    return a->i < b->i ? -1 : a->i > b->i;
+    size_t k = (size_t)(((uintptr_t)obj >> 4) * 0x9e3779b97f4a7c15u >> 17) & (cap - 1);
+    while (tab[k].obj && tab[k].obj != obj)
+        k = (k + 1) & (cap - 1);
+    return &tab[k];
+}
+
+/* Numbers the objects of q[0..n) in order of first appearance into
+ * keys[].obj. Returns: their count, or 0 when out of memory. */
+static size_t number_objects(const hp_sym_query *q, size_t n, key *keys)
+{
+    size_t cap = 64, count = 0;
+    obj_slot *tab = hp_new0(obj_slot, cap);
+    if (!tab)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && q[i].obj == q[i - 1].obj) { /* the usual case: runs of one object */
+            keys[i].obj = keys[i - 1].obj;
+            continue;
+        }
+        obj_slot *sl = obj_slot_of(tab, cap, q[i].obj);
+        if (!sl->obj) {
+            *sl = (obj_slot){q[i].obj, (uint32_t)count++};
+            if (count * 2 > cap) { /* at most half full: rehash into twice the size */
+                obj_slot *bigger = hp_new0(obj_slot, cap * 2);
+                if (!bigger) {
+                    free(tab);
+                    return 0;
+                }
+                for (size_t m = 0; m < cap; m++)
+                    if (tab[m].obj)
+                        *obj_slot_of(bigger, cap * 2, tab[m].obj) = tab[m];
+                free(tab);
+                tab = bigger;
+                cap *= 2;
+                sl = obj_slot_of(tab, cap, q[i].obj);
+            }
+        }
+        keys[i].obj = sl->id;
+    }
+    free(tab);
+    return count ? count : 1;
+}
+
+/* Stable LSD radix sort of keys[0..n) by address (only the bytes in which
+ * the addresses differ); tmp has room for n keys. */
+static void sort_by_addr(key *keys, key *tmp, size_t n)
+{
+    uint64_t differ = 0;
+    for (size_t i = 1; i < n; i++)
+        differ |= keys[i].addr ^ keys[0].addr;
+    size_t count[256];
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        if (!((differ >> shift) & 0xff))
+            continue;
+        memset(count, 0, sizeof(count));
+        for (size_t i = 0; i < n; i++)
+            count[(keys[i].addr >> shift) & 0xff]++;
+        for (size_t b = 0, sum = 0; b < 256; b++) {
+            size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(keys[i].addr >> shift) & 0xff]++] = keys[i];
+        memcpy(keys, tmp, n * sizeof(*keys));
+    }
+}
+
+/* Sorts keys[0..n) (in query order) by object, then by window of
+ * SORT_WINDOW queries, then by address; tmp has room for n keys. Sorting
+ * within windows keeps most of the table reads of neighbouring lookups
+ * shared while an object's answers for one window stay close together
+ * (their consumer reads them in query order: one window at a time). */
+#define SORT_WINDOW 16384
+static void sort_keys(key *keys, key *tmp, size_t n, size_t nobjs)
+{
+    for (size_t w = 0; w < n; w += SORT_WINDOW)
+        sort_by_addr(keys + w, tmp, n - w < SORT_WINDOW ? n - w : SORT_WINDOW);
+    if (nobjs < 2)
+        return;
+    size_t *start = hp_new0(size_t, nobjs);
+    if (!start) { /* no room for the counts: grouping still needed */
+        for (size_t i = 1; i < n; i++) { /* insertion by object, stable */
+            key k = keys[i];
+            size_t j = i;
+            for (; j > 0 && keys[j - 1].obj > k.obj; j--)
+                keys[j] = keys[j - 1];
+            keys[j] = k;
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        start[keys[i].obj]++;
+    for (size_t b = 0, sum = 0; b < nobjs; b++) {
+        size_t c = start[b];
+        start[b] = sum;
+        sum += c;
+    }
+    for (size_t i = 0; i < n; i++)
+        tmp[start[keys[i].obj]++] = keys[i];
+    memcpy(keys, tmp, n * sizeof(*keys));
+    free(start);
 }
 
 unsigned hp_sym_default_threads(void)
@@ -119,22 +236,27 @@ unsigned hp_sym_default_threads(void)
 int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sym_batch **ret)
 {
     hp_return_if_fail(ret && (q || !n), -EINVAL);
+    if (n >= UINT32_MAX)
+        return -EOVERFLOW;
     if (!threads)
         threads = hp_sym_default_threads();
     if (threads > HP_SYM_MAX_THREADS)
         threads = HP_SYM_MAX_THREADS;
     hp_sym_batch *b = hp_new0(hp_sym_batch, 1);
-    obj_key *keys = hp_new0(obj_key, n ? n : 1);
-    size_t *order = hp_new0(size_t, n ? n : 1), *groups = hp_new0(size_t, n + 1);
+    key *keys = hp_new0(key, n ? n : 1), *tmp = hp_new0(key, n ? n : 1);
+    size_t *groups = hp_new0(size_t, n + 1), nobjs;
     int r = -ENOMEM;
-    if (!b || !keys || !order || !groups || !(b->answers = hp_new0(answer, n ? n : 1)))
+    if (!b || !keys || !tmp || !groups || !(b->answers = hp_new0(answer, n ? n : 1)) ||
+        !(b->rank = hp_new0(uint32_t, n ? n : 1)) || !(nobjs = number_objects(q, n, keys)))
         goto out;
-    for (size_t i = 0; i < n; i++)
-        keys[i] = (obj_key){(uintptr_t)q[i].obj, i};
-    qsort(keys, n, sizeof(*keys), key_cmp);
-    job j = {.q = q, .order = order, .groups = groups, .b = b};
+    for (size_t i = 0; i < n; i++) {
+        keys[i].addr = q[i].in_object ? q[i].pc : q[i].pc - q[i].map_start + q[i].map_offset;
+        keys[i].i = (uint32_t)i;
+    }
+    sort_keys(keys, tmp, n, nobjs);
+    job j = {.q = q, .keys = keys, .groups = groups, .b = b};
     for (size_t k = 0; k < n; k++) {
-        order[k] = keys[k].i;
+        b->rank[keys[k].i] = (uint32_t)k;
         if (!k || keys[k].obj != keys[k - 1].obj)
             groups[j.ngroups++] = k;
     }
@@ -162,7 +284,7 @@ int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sy
         r = b->workers[t].oom ? -ENOMEM : r;
 out:
     free(keys);
-    free(order);
+    free(tmp);
     free(groups);
     if (r < 0)
         hp_sym_batch_free(b);
@@ -173,7 +295,7 @@ out:
 
 void hp_sym_batch_get(const hp_sym_batch *b, size_t i, hp_sym_result *ret)
 {
-    const answer *a = &b->answers[i];
+    const answer *a = &b->answers[b->rank[i]];
     ret->obj_addr = a->obj_addr;
     ret->nframes = a->nframes;
     if (a->nframes)
@@ -196,6 +318,7 @@ hp_sym_batch *hp_sym_batch_free(hp_sym_batch *b)
         free(b->workers[t].frames);
     free(b->workers);
     free(b->answers);
+    free(b->rank);
     free(b);
     return NULL;
 }

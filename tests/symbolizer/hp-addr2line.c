@@ -46,36 +46,30 @@ static void put_u32(uint32_t v)
     fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), stdout);
 }
 
-static void print_one(hp_symobj *o, bool symbol_mode, bool mapped, uint64_t start, uint64_t off,
-                      uint64_t addr)
+static void print_one(const hp_sym_result *r, bool symbol_mode)
 {
-    static hp_sym_result r;
-    if (mapped)
-        hp_symobj_lookup(o, start, off, addr, &r);
-    else
-        hp_symobj_lookup_obj(o, addr, &r);
     if (symbol_mode) {
-        if (r.symbol)
-            printf("%s\t%s\t%" PRIx64 "\t%" PRIu64 "\n", r.symbol, r.symbol_raw, r.symbol_start,
-                   r.symbol_size);
+        if (r->symbol)
+            printf("%s\t%s\t%" PRIx64 "\t%" PRIu64 "\n", r->symbol, r->symbol_raw, r->symbol_start,
+                   r->symbol_size);
         else
             printf("??\t??\t0\t0\n");
         return;
     }
-    if (r.nframes == 0) {
-        if (r.symbol) {
-            put_str(r.symbol);
+    if (r->nframes == 0) {
+        if (r->symbol) {
+            put_str(r->symbol);
             put_str("\n??:?\n");
         } else {
             put_str("??\n??:0\n");
         }
         return;
     }
-    for (size_t i = 0; i < r.nframes; i++) {
-        const hp_sym_frame *f = &r.frames[i];
+    for (size_t i = 0; i < r->nframes; i++) {
+        const hp_sym_frame *f = &r->frames[i];
         const char *fn = f->function;
-        if (!fn && i + 1 == r.nframes)
-            fn = r.symbol;
+        if (!fn && i + 1 == r->nframes)
+            fn = r->symbol;
         put_str(fn ? fn : "??");
         putchar_unlocked('\n');
         put_str(f->file ? f->file : "??");
@@ -196,31 +190,49 @@ int main(int argc, char **argv)
                hp_symobj_build_id(o) ? hp_symobj_build_id(o) : "-", hp_symobj_is_dyn(o),
                hp_symobj_has_dwarf(o), n, hp_symobj_warning(o) ? hp_symobj_warning(o) : "-");
     }
-    if (optind < argc) {
-        for (int i = optind; i < argc; i++) {
-            uint64_t a;
-            if (!parse_u64(argv[i], &a)) {
-                fprintf(stderr, "hp-addr2line: bad address '%s'\n", argv[i]);
-                continue;
-            }
-            if (addresses)
-                printf("0x%016" PRIx64 "\n", a);
-            print_one(o, symbol_mode, map != NULL, start, off, a);
+    /* all addresses first, then one batch lookup as pprof does (in address
+     * order), then the answers in input order */
+    hp_sym_query *q = NULL;
+    size_t nq = 0, qalloc = 0;
+    int rc = 0;
+    char line[256];
+    bool from_argv = optind < argc;
+    for (int i = optind; !info && (from_argv ? i < argc : !feof(stdin)); i++) {
+        const char *text = from_argv ? argv[i] : fgets(line, sizeof(line), stdin);
+        uint64_t a;
+        if (!text)
+            break;
+        if (!parse_u64(text, &a)) {
+            if (from_argv)
+                fprintf(stderr, "hp-addr2line: bad address '%s'\n", text);
+            continue;
         }
-    } else if (!info) {
-        char line[256];
-        while (fgets(line, sizeof(line), stdin)) {
-            uint64_t a;
-            if (!parse_u64(line, &a))
-                continue;
-            if (addresses)
-                printf("0x%016" PRIx64 "\n", a);
-            print_one(o, symbol_mode, map != NULL, start, off, a);
+        if (HP_GROW(q, qalloc, nq + 1) < 0) {
+            fprintf(stderr, "hp-addr2line: out of memory\n");
+            rc = 1;
+            break;
         }
+        q[nq++] = (hp_sym_query){.obj = o, .map_start = start, .map_offset = off, .pc = a,
+                                 .in_object = map == NULL};
     }
+    hp_sym_batch *b = NULL;
+    hp_sym_result *r = hp_malloc(sizeof(*r));
+    if (!rc && (!r || hp_sym_lookup_batch(q, nq, 0, &b) < 0)) {
+        fprintf(stderr, "hp-addr2line: out of memory\n");
+        rc = 1;
+    }
+    for (size_t i = 0; b && i < nq; i++) {
+        if (addresses)
+            printf("0x%016" PRIx64 "\n", q[i].pc);
+        hp_sym_batch_get(b, i, r);
+        print_one(r, symbol_mode);
+    }
+    hp_sym_batch_free(b);
+    free(r);
+    free(q);
     fflush(stdout);
     hp_symobj_cache_save(o);
     hp_symbolizer_free(s);
     free(cache_dir);
-    return 0;
+    return rc;
 }
