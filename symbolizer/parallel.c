@@ -55,6 +55,7 @@ typedef struct job {
     const size_t *groups; /* start of each object's run in keys, ngroups + 1 entries */
     size_t ngroups;
     atomic_size_t next;
+    atomic_int spare; /* threads allowed but not working: one may help decode */
     hp_sym_batch *b;
 } job;
 
@@ -62,6 +63,27 @@ typedef struct arg {
     job *j;
     unsigned id;
 } arg;
+
+/* With a spare thread: the CUs group g needs, decoded on two threads. */
+static void decode_ahead(job *j, size_t g)
+{
+    int spare = atomic_load(&j->spare);
+    while (spare > 0 && !atomic_compare_exchange_weak(&j->spare, &spare, spare - 1))
+        ;
+    if (spare <= 0)
+        return;
+    size_t lo = j->groups[g], n = j->groups[g + 1] - lo;
+    uint64_t *addrs = hp_new0(uint64_t, n ? n : 1);
+    hp_symobj *o = j->q[j->keys[lo].i].obj;
+    for (size_t k = 0; addrs && k < n; k++) {
+        const hp_sym_query *q = &j->q[j->keys[lo + k].i];
+        addrs[k] = q->in_object ? q->pc : hp_symobj_obj_addr(o, q->map_start, q->map_offset, q->pc);
+    }
+    if (addrs)
+        hp_symobj_decode_ahead(o, addrs, n);
+    free(addrs);
+    atomic_fetch_add(&j->spare, 1);
+}
 
 static void *work(void *p)
 {
@@ -77,6 +99,7 @@ static void *work(void *p)
         size_t g = atomic_fetch_add(&j->next, 1);
         if (g >= j->ngroups)
             break;
+        decode_ahead(j, g);
         for (size_t k = j->groups[g]; k < j->groups[g + 1]; k++) {
             const hp_sym_query *q = &j->q[j->keys[k].i];
             memset(res, 0, offsetof(hp_sym_result, frames));
@@ -109,6 +132,7 @@ static void *work(void *p)
             hp_symobj_cache_save(j->q[j->keys[j->groups[g]].i].obj);
     }
     free(res);
+    atomic_fetch_add(&j->spare, 1); /* this thread is done */
     return NULL;
 }
 
@@ -262,8 +286,10 @@ int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sy
     }
     groups[j.ngroups] = n;
     atomic_init(&j.next, 0);
+    unsigned allowed = threads;
     if (threads > j.ngroups)
         threads = j.ngroups ? (unsigned)j.ngroups : 1;
+    atomic_init(&j.spare, (int)(allowed - threads));
     b->nworkers = threads;
     if (!(b->workers = hp_new0(worker, threads)))
         goto out;

@@ -313,6 +313,33 @@ void hp_dwarf_release(hp_dwarf_info *d);
  */
 void hp_dwarf_decode_cu(hp_dwarf_info *d, size_t i);
 
+/* ---- symbolizer.c (for parallel.c) ----------------------------------------- */
+
+/** hp_symobj_obj_addr - the object-relative address hp_symobj_lookup looks up. */
+uint64_t hp_symobj_obj_addr(const hp_symobj *o, uint64_t map_start, uint64_t map_offset,
+                            uint64_t pc);
+/**
+ * hp_symobj_decode_ahead - before looking up obj_addrs[0..n) in o: decode the
+ * CUs they need on two threads (hp_dw_decode_split) when there are several
+ * and no cache holds them. Changes no answer.
+ */
+void hp_symobj_decode_ahead(hp_symobj *o, const uint64_t *obj_addrs, size_t n);
+
+/* ---- dwarf_split.c ---------------------------------------------------------- */
+
+/**
+ * hp_dw_decode_split - decode the pending CUs cus[0..n) (ascending) of d, the
+ * DWARF of the file open at fd, on two threads, each half in a libdwarf
+ * session of its own, and move their tables into d. All or nothing: when a
+ * session sees anything wrong, d is left as it was (its own session decodes
+ * those CUs on their first lookup, as it would have). Not for a d with a dwz
+ * file or a warning already.
+ * Returns: the number of CUs decoded; *ret_strs (two, NULL when unused) hold
+ *          their names and must live as long as d.
+ */
+size_t hp_dw_decode_split(hp_dwarf_info *d, int fd, const uint32_t *cus, size_t n,
+                          hp_strtab *ret_strs[2]);
+
 /**
  * hp_dwarf_index_rest - when the CU index came from .debug_aranges: index
  * the units it does not describe too (their CU DIEs, read by libdwarf), for

@@ -57,6 +57,8 @@ struct hp_symobj {
     bool dw_from_cache;
     bool cache_saved; /* the file holds the symbols and cache_cus CUs */
     size_t cache_cus;
+    hp_strtab **split_strs; /* names of CUs decoded on two threads (dwarf_split.c) */
+    size_t nsplit_strs, nsplit_strs_alloc;
 };
 
 struct hp_symbolizer {
@@ -108,6 +110,9 @@ static hp_symobj *symobj_free(hp_symobj *o)
     if (!o)
         return NULL;
     hp_dwarf_release(&o->dw);
+    for (size_t i = 0; i < o->nsplit_strs; i++)
+        hp_strtab_free(o->split_strs[i]);
+    free(o->split_strs);
     hp_elf_close(o->dwarf_src);
     free(o->phdrs);
     if (o->nm_syms != o->syms)
@@ -606,23 +611,64 @@ int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
     return 0;
 }
 
+uint64_t hp_symobj_obj_addr(const hp_symobj *o, uint64_t map_start, uint64_t map_offset,
+                            uint64_t pc)
+{
+    for (size_t i = 0; i < o->nphdrs; i++) {
+        const hp_phdr *p = &o->phdrs[i];
+        if ((p->offset & HP_PAGE_MASK) <= map_offset && map_offset < p->offset + p->filesz)
+            return pc - map_start + map_offset - p->offset + p->vaddr;
+    }
+    if (o->is_exec)
+        return pc; /* non-PIE executables run at their link addresses */
+    return pc - map_start + map_offset;
+}
+
 int hp_symobj_lookup(hp_symobj *o, uint64_t map_start, uint64_t map_offset, uint64_t pc,
                      hp_sym_result *ret)
 {
     hp_return_if_fail(o && ret, -EINVAL);
-    uint64_t addr = pc - map_start + map_offset;
-    bool found = false;
-    for (size_t i = 0; i < o->nphdrs; i++) {
-        const hp_phdr *p = &o->phdrs[i];
-        if ((p->offset & HP_PAGE_MASK) <= map_offset && map_offset < p->offset + p->filesz) {
-            addr = pc - map_start + map_offset - p->offset + p->vaddr;
-            found = true;
-            break;
+    return hp_symobj_lookup_obj(o, hp_symobj_obj_addr(o, map_start, map_offset, pc), ret);
+}
+
+/* Many CUs to decode from the object's file (no cache holds them): half of
+ * them on another thread. Worth it from this much .debug_info on. */
+#define SPLIT_MIN_CUS 2
+void hp_symobj_decode_ahead(hp_symobj *o, const uint64_t *obj_addrs, size_t n)
+{
+    load_dwarf(o);
+    hp_dwarf_info *d = &o->dw;
+    if (!o->has_dwarf || o->dw_from_cache || o->alt_path || !o->dwarf_src || !d->ncus ||
+        d->warning)
+        return;
+    uint8_t *want = hp_new0(uint8_t, d->ncus);
+    uint32_t *list = hp_new0(uint32_t, d->ncus);
+    size_t nlist = 0;
+    for (size_t k = 0; want && list && k < n; k++) {
+        uint32_t cand[8];
+        bool gap;
+        size_t nc = hp_dw_covering_cus(d, obj_addrs[k], cand, 8, &gap);
+        for (size_t c = 0; !gap && c < nc; c++) {
+            if (cand[c] < d->ncus && d->cus[cand[c]].state == HP_DW_CU_PENDING && !want[cand[c]]) {
+                want[cand[c]] = 1;
+                nlist++;
+            }
         }
     }
-    if (!found && o->is_exec)
-        addr = pc; /* non-PIE executables run at their link addresses */
-    return hp_symobj_lookup_obj(o, addr, ret);
+    if (nlist >= SPLIT_MIN_CUS &&
+        HP_GROW(o->split_strs, o->nsplit_strs_alloc, o->nsplit_strs + 2) == 0) {
+        nlist = 0;
+        for (size_t i = 0; i < d->ncus; i++)
+            if (want[i])
+                list[nlist++] = (uint32_t)i;
+        hp_strtab *strs[2];
+        if (hp_dw_decode_split(d, o->dwarf_src->fd, list, nlist, strs))
+            for (int k = 0; k < 2; k++)
+                if (strs[k])
+                    o->split_strs[o->nsplit_strs++] = strs[k];
+    }
+    free(want);
+    free(list);
 }
 
 int hp_symobj_count_call_sites(const hp_symobj *o, uint64_t map_start, uint64_t map_offset,

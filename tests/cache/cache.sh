@@ -4,7 +4,9 @@
 # (../shared/corpus/*/commands.tsv: `--text --lines`, and the first row of
 # each case), run with the cache off and default threads (the reference),
 # then with a cold cache, a warm cache, every cache file corrupted (a flipped
-# byte, a truncated file, a foreign version) and --threads=1, must give
+# byte, a truncated file, a foreign version), --threads=1 and --threads=8
+# (more threads than objects: an object's CUs are then decoded on two
+# threads, dwarf_split.c, which the default rarely does here), must give
 # byte-identical stdout, stderr and exit status. A corrupted file must be
 # rewritten (it is never trusted), and the warm run must not write.
 # Corpus rows are skipped (said so) when ../shared is absent.
@@ -21,6 +23,7 @@ run() {
   case $mode in
     ref) env+=(CPPROF_SYMBOL_CACHE=off) ;;
     threads1) env+=(CPPROF_SYMBOL_CACHE=off); args="--threads=1 $args" ;;
+    threads8) env+=(CPPROF_SYMBOL_CACHE=off); args="--threads=8 $args" ;;
   esac
   ( cd "$dir" && eval "LC_ALL=C TZ=UTC ${env[*]@Q} \"$pprof\" $args" ) >"$tmp/out" 2>"$tmp/err" </dev/null
   echo "rc=$?" >>"$tmp/err"
@@ -66,7 +69,8 @@ check() { # NAME DIR ARGS
   [ "$first" = "$(cd "$tmp/xdg/cpprof" 2>/dev/null && md5sum -- *.cpsym 2>/dev/null)" ] ||
     { echo "FAIL $name: the rewritten cache differs from the cold run's"; fail=1; }
   run "$name" "$dir" threads1 "$args"
-  for mode in cold warm corrupt threads1; do
+  run "$name" "$dir" threads8 "$args"
+  for mode in cold warm corrupt threads1 threads8; do
     if ! cmp -s "$tmp/ref" "$tmp/$mode"; then
       echo "FAIL $name ($mode): output differs from the run without cache"
       diff -u "$tmp/ref" "$tmp/$mode" | head -20

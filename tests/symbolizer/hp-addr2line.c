@@ -16,7 +16,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: hp-addr2line [-a] -e OBJ [--map START:OFFSET] [--symbol] [--info]\n"
                "                    [--debug-root DIR] [--search-path DIRS] [--nearest]\n"
-               "                    [--debuginfod] [--build-id HEX] [--cache] [ADDR...]\n");
+               "                    [--debuginfod] [--build-id HEX] [--cache] [--threads N]\n"
+               "                    [ADDR...]\n");
 }
 
 static bool parse_u64(const char *s, uint64_t *ret)
@@ -95,6 +96,7 @@ int main(int argc, char **argv)
         {"debuginfod", no_argument, NULL, 'D'},
         {"build-id", required_argument, NULL, 'B'},
         {"cache", no_argument, NULL, 'K'},
+        {"threads", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -104,6 +106,7 @@ int main(int argc, char **argv)
     const char *build_id = NULL;
     hp_symbolizer_config cfg = {0};
     char *cache_dir = NULL;
+    unsigned threads = 0; /* as pprof: the online CPUs */
     int c;
     /* addr2line compatibility: -f -i -C are accepted and always on */
     while ((c = getopt_long(argc, argv, "ae:fiCh", opts, NULL)) != -1) {
@@ -139,6 +142,9 @@ int main(int argc, char **argv)
             free(cache_dir);
             cache_dir = hp_symbolizer_cache_dir();
             cfg.cache_dir = cache_dir;
+            break;
+        case 'T':
+            threads = (unsigned)strtoul(optarg, NULL, 10);
             break;
         case 'a':
             addresses = true;
@@ -217,7 +223,7 @@ int main(int argc, char **argv)
     }
     hp_sym_batch *b = NULL;
     hp_sym_result *r = hp_malloc(sizeof(*r));
-    if (!rc && (!r || hp_sym_lookup_batch(q, nq, 0, &b) < 0)) {
+    if (!rc && (!r || hp_sym_lookup_batch(q, nq, threads, &b) < 0)) {
         fprintf(stderr, "hp-addr2line: out of memory\n");
         rc = 1;
     }
