@@ -7,7 +7,8 @@
  * open, and decodes one CU when a lookup first falls in it
  * (hp_dwarf_decode_cu): subprogram and inlined_subroutine ranges, scope names
  * (linkage name, demangled on first lookup, following abstract_origin and
- * specification), call_file/call_line, and the line tables (DWARF 2-5). A
+ * specification), call_file/call_line, and the line tables (DWARF 2-5,
+ * decoded from the .debug_line bytes by dwarf_lines.c, not libdwarf). A
  * DIE's attributes and ranges are read by dwarf_attrs.c; what is kept goes
  * through dwarf_build.c (hp_dw_state), which flattens, joins and interns
  * without libdwarf.
@@ -334,10 +335,9 @@ static void cu_lines(hp_dwa_ctx *c, Dwarf_Die cu_die, hp_dwa_attrs *a)
             hp_dw_error(&c->b, "line table", t->error);
         return;
     }
-    if (!hp_dw_files_begin(&c->b, t->file_base, t->file_end))
-        return;
-    for (size_t i = 0; i < t->nfiles; i++)
-        hp_dw_add_file(&c->b, t->files[i].name, t->files[i].dir);
+    if (hp_dw_files_begin(&c->b, t->file_base, t->file_end)) /* else rows without files */
+        for (size_t i = 0; i < t->nfiles; i++)
+            hp_dw_add_file(&c->b, t->files[i].name, t->files[i].dir);
     for (size_t i = 0; i < t->nrows && !c->b.oom; i++)
         hp_dw_add_line(&c->b, t->rows[i].addr, t->rows[i].file, t->rows[i].line, t->rows[i].endseq);
     hp_dw_lines_end(&c->b);
