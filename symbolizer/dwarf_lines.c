@@ -247,20 +247,16 @@ static int read_entries_v5(ctx *c, bool files)
             else if (fmt[k][0] == LNCT_directory_index)
                 diridx = u;
         }
-        if (files) {
-            res = add_file(c, path, NULL);
+        if (files) { /* the directories are read by then */
+            res = add_file(c, path, dir_of(c, diridx));
             if (res < 0)
                 return res;
-            t->files[t->nfiles - 1].dir = (const char *)(uintptr_t)diridx; /* resolved below */
         } else {
             if (HP_GROW(t->dirs, t->dirs_alloc, t->ndirs + 1) < 0)
                 return -ENOMEM;
             t->dirs[t->ndirs++] = path;
         }
     }
-    if (files)
-        for (size_t i = 0; i < t->nfiles; i++)
-            t->files[i].dir = dir_of(c, (uint64_t)(uintptr_t)t->files[i].dir);
     return 0;
 }
 

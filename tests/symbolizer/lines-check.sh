@@ -7,7 +7,9 @@
 #  - the host's libraries that carry DWARF (the sanitizer runtimes);
 #  - testdata/src/lines/lines.c compiled now at -O2 with gcc (DWARF 2, 3, 4,
 #    5, 64-bit DWARF, zlib-compressed) and clang (DWARF 4, 5, embedded source)
-#    when they are installed.
+#    when they are installed;
+#  - copies of the gcc DWARF 4 build with a damaged .debug_line (line_range 0,
+#    a unit length past the section, version 7), which both must reject.
 # Fails with the first difference hp-lines-check prints.
 set -u
 check=$1 src=$2
@@ -25,7 +27,7 @@ if [ -n "$id" ] && [ -f "/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug" ]; th
 else
   echo "note: no libc debug file (libc6-dbg), not checked"
 fi
-for f in /usr/lib/x86_64-linux-gnu/lib{asan,ubsan,tsan,lsan}.so.[0-9]; do
+for f in /usr/lib/x86_64-linux-gnu/lib{asan,ubsan,tsan,lsan}.so.[0-9] /usr/bin/node; do
   [ -f "$f" ] && readelf -S "$f" 2>/dev/null | grep -q '\.debug_line' && files+=("$f")
 done
 
@@ -47,4 +49,21 @@ done
 for f in -gdwarf-4 -gdwarf-5 "-gdwarf-5 -gembed-source"; do
   build clang $f
 done
+# damaged copies of the DWARF 4 build (lines3): byte offsets in its 32-bit header
+if [ -f "$tmp/lines3" ] && objcopy --dump-section .debug_line="$tmp/dl" "$tmp/lines3" "$tmp/x"; then
+  for d in range:14:0 length:0:+1000 version:4:7; do
+    IFS=: read -r what at val <<<"$d"
+    python3 - "$tmp/dl" "$tmp/dl-$what" "$at" "$val" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read()); at = int(sys.argv[3]); v = sys.argv[4]
+if v.startswith('+'):
+    struct.pack_into('<I', d, at, struct.unpack_from('<I', d, at)[0] + int(v[1:]))
+else:
+    d[at] = int(v)
+open(sys.argv[2], 'wb').write(d)
+PY
+    objcopy --update-section .debug_line="$tmp/dl-$what" "$tmp/lines3" "$tmp/damaged-$what" &&
+      files+=("$tmp/damaged-$what")
+  done
+fi
 "$check" "${files[@]}"
