@@ -7,7 +7,8 @@
  * open, and decodes one CU when a lookup first falls in it
  * (hp_dwarf_decode_cu): subprogram and inlined_subroutine ranges, scope names
  * (linkage name, demangled on first lookup, following abstract_origin and
- * specification), call_file/call_line, and the line tables (DWARF 2-5). A
+ * specification), call_file/call_line, and the line tables (DWARF 2-5,
+ * decoded from the .debug_line bytes by dwarf_lines.c, not libdwarf). A
  * DIE's attributes and ranges are read by dwarf_attrs.c; what is kept goes
  * through dwarf_build.c (hp_dw_state), which flattens, joins and interns
  * without libdwarf.
@@ -233,7 +234,9 @@ static void walk(hp_dwa_ctx *c, Dwarf_Die parent, int32_t scope, uint32_t depth,
 
 /* ---- line tables -------------------------------------------------------- */
 
-static void cu_files(hp_dwa_ctx *c, Dwarf_Line_Context lctx, Dwarf_Unsigned lversion)
+/* The line table of a CU with libdwarf: only for the experimental two-level
+ * tables (version 0xf006) the reader of dwarf_lines.c does not decode. */
+static void cu_files_libdwarf(hp_dwa_ctx *c, Dwarf_Line_Context lctx)
 {
     Dwarf_Signed base = 0, count = 0, end = 0;
     Dwarf_Error err = NULL;
@@ -249,11 +252,8 @@ static void cu_files(hp_dwa_ctx *c, Dwarf_Line_Context lctx, Dwarf_Unsigned lver
                 c, dwarf_srclines_files_data_b(lctx, i, &name, &diridx, &mtime, &flen, &md5, &err),
                 err, "line table file entry") != DW_DLV_OK) {
             name = NULL;
-        } else if ((lversion >= 5 || diridx > 0) && /* DWARF 5 directory 0 is the first
-                                                     * entry; before 5 it means "the
-                                                     * compilation directory", not in the table */
-                   dwarf_srclines_include_dir_data(lctx, (Dwarf_Signed)diridx, &dir, &err) ==
-                       DW_DLV_ERROR) {
+        } else if (dwarf_srclines_include_dir_data(lctx, (Dwarf_Signed)diridx, &dir, &err) ==
+                   DW_DLV_ERROR) {
             hp_dwa_drop_error(c, err);
             err = NULL;
             dir = NULL;
@@ -262,30 +262,7 @@ static void cu_files(hp_dwa_ctx *c, Dwarf_Line_Context lctx, Dwarf_Unsigned lver
     }
 }
 
-/* Makes the line table of the CU (DW_AT_stmt_list) readable before libdwarf
- * reads it: .debug_line is streamed when the index came from .debug_aranges
- * (the whole section when the offset cannot be read here). */
-static void reach_lines(hp_dwa_ctx *c, hp_dwa_attrs *a)
-{
-    Dwarf_Attribute at = c->units_ok ? hp_dwa_get(c, a, A_STMT_LIST) : NULL;
-    Dwarf_Unsigned off = UINT64_MAX;
-    Dwarf_Error err = NULL;
-    if (!at)
-        return;
-    Dwarf_Off goff = 0;
-    if (dwarf_formudata(at, &off, &err) != DW_DLV_OK) { /* data4/8 before DWARF 4 */
-        if (err)
-            hp_dwa_drop_error(c, err);
-        err = NULL;
-        /* DW_FORM_sec_offset, which 20210528's dwarf_formudata rejects */
-        off = dwarf_global_formref(at, &goff, &err) == DW_DLV_OK ? goff : UINT64_MAX;
-        if (err)
-            hp_dwa_drop_error(c, err);
-    }
-    hp_dw_units_reach_lines(c->elf.secs, &c->units, off);
-}
-
-static void cu_lines(hp_dwa_ctx *c, Dwarf_Die cu_die)
+static void cu_lines_libdwarf(hp_dwa_ctx *c, Dwarf_Die cu_die)
 {
     Dwarf_Unsigned lversion = 0;
     Dwarf_Small tcount = 0;
@@ -294,28 +271,76 @@ static void cu_lines(hp_dwa_ctx *c, Dwarf_Die cu_die)
     if (hp_dwa_r(c, dwarf_srclines_b(cu_die, &lversion, &tcount, &lctx, &err), err, "line table") !=
         DW_DLV_OK)
         return;
-    cu_files(c, lctx, lversion);
-    Dwarf_Line *lines = NULL;
-    Dwarf_Signed n = 0;
-    if (tcount == 1 && dwarf_srclines_from_linecontext(lctx, &lines, &n, &err) == DW_DLV_OK) {
-        for (Dwarf_Signed i = 0; i < n && !c->b.oom; i++) {
-            Dwarf_Addr addr = 0;
-            Dwarf_Unsigned lineno = 0, fileno = 0;
-            Dwarf_Bool endseq = 0;
-            if (dwarf_lineaddr(lines[i], &addr, &err) != DW_DLV_OK ||
-                dwarf_lineendsequence(lines[i], &endseq, &err) != DW_DLV_OK ||
-                dwarf_lineno(lines[i], &lineno, &err) != DW_DLV_OK ||
-                dwarf_line_srcfileno(lines[i], &fileno, &err) != DW_DLV_OK) {
-                hp_dwa_note_error(c, err, "line table row");
-                break;
-            }
-            hp_dw_add_line(&c->b, addr, fileno, lineno, endseq);
-        }
-        hp_dw_lines_end(&c->b);
-    } else if (err) {
-        hp_dwa_note_error(c, err, "line rows");
+    cu_files_libdwarf(c, lctx);
+    dwarf_srclines_dealloc_b(lctx); /* two-level tables: files only, as before */
+}
+
+/* The CU's DW_AT_stmt_list offset; false when it cannot be read. */
+static bool stmt_list(hp_dwa_ctx *c, Dwarf_Attribute at, uint64_t *ret)
+{
+    Dwarf_Unsigned off = 0;
+    Dwarf_Error err = NULL;
+    if (dwarf_formudata(at, &off, &err) == DW_DLV_OK) { /* data4/8 before DWARF 4 */
+        *ret = off;
+        return true;
     }
-    dwarf_srclines_dealloc_b(lctx);
+    hp_dwa_drop_error(c, err);
+    err = NULL;
+    Dwarf_Off goff = 0; /* DW_FORM_sec_offset, which 20210528's dwarf_formudata rejects */
+    if (dwarf_global_formref(at, &goff, &err) == DW_DLV_OK) {
+        *ret = goff;
+        return true;
+    }
+    hp_dwa_note_error(c, err, "line table");
+    return false;
+}
+
+/* Decodes the line table of the CU (DW_AT_stmt_list) with dwarf_lines.c
+ * from the .debug_line bytes (streamed when the index came from
+ * .debug_aranges: inflated up to the end of that table) into the CU's files
+ * and rows; a table with an error gives nothing and is noted. */
+static void cu_lines(hp_dwa_ctx *c, Dwarf_Die cu_die, hp_dwa_attrs *a)
+{
+    Dwarf_Attribute at = hp_dwa_get(c, a, A_STMT_LIST);
+    uint64_t off = 0;
+    if (!at || !stmt_list(c, at, &off))
+        return;
+    hp_dw_sections *secs = c->elf.secs;
+    size_t li = c->units_ok ? c->units.line : hp_dw_sections_find(secs, ".debug_line");
+    const unsigned char *p;
+    size_t n;
+    if (li == SIZE_MAX)
+        return; /* no .debug_line: libdwarf said nothing either */
+    if ((c->units_ok && hp_dw_units_reach_lines(secs, &c->units, off) < 0) ||
+        hp_dw_sections_prefix(secs, li, 0, &p, &n) < 0) {
+        hp_dwa_note_error(c, NULL, "line table");
+        return;
+    }
+    c->line_strs.load = hp_dw_sections_line_strs;
+    c->line_strs.arg = secs;
+    hp_dw_line_table *t = &c->lines;
+    int r = hp_dw_lines_read(p, n, off, hp_dw_sections_big_endian(secs), &c->line_strs, t);
+    if (r == -ENOTSUP) {
+        cu_lines_libdwarf(c, cu_die);
+        return;
+    }
+    if (r == -ENOMEM) {
+        c->b.oom = true;
+        return;
+    }
+    if (r < 0) {
+        if (hp_dw_sections_error(secs))
+            hp_dwa_note_error(c, NULL, "line table");
+        else
+            hp_dw_error(&c->b, "line table", t->error);
+        return;
+    }
+    if (hp_dw_files_begin(&c->b, t->file_base, t->file_end)) /* else rows without files */
+        for (size_t i = 0; i < t->nfiles; i++)
+            hp_dw_add_file(&c->b, t->files[i].name, t->files[i].dir);
+    for (size_t i = 0; i < t->nrows && !c->b.oom; i++)
+        hp_dw_add_line(&c->b, t->rows[i].addr, t->rows[i].file, t->rows[i].line, t->rows[i].endseq);
+    hp_dw_lines_end(&c->b);
 }
 
 /* ---- per CU --------------------------------------------------------------- */
@@ -343,8 +368,7 @@ static void decode_cu(hp_dwa_ctx *c, size_t i, Dwarf_Die cu_die, hp_dwa_attrs *a
 {
     hp_dw_cu_begin(&c->b, i);
     cu_setup(c, a, c->b.cu->version, true);
-    reach_lines(c, a);
-    cu_lines(c, cu_die);
+    cu_lines(c, cu_die, a);
     walk(c, cu_die, -1, 0, 0, NULL);
     hp_dw_cu_end(&c->b);
 }
@@ -506,6 +530,7 @@ static void ctx_free(hp_dwa_ctx *c)
     hp_dw_elf_end(&c->elf);
     hp_dw_elf_end(&c->alt_elf);
     hp_dw_units_release(&c->units);
+    hp_dw_lines_release(&c->lines);
     if (c->alt_fd >= 0)
         close(c->alt_fd);
     hp_dw_state_release(&c->b);

@@ -21,6 +21,8 @@ typedef struct hp_dw_ctx {
     hp_dw_units units;      /* when units_ok: the CU index came from .debug_aranges */
     bool units_ok;
     bool indexed_all; /* every unit is in the index */
+    hp_dw_line_table lines;   /* the buffers of the line-table reader (dwarf_lines.c) */
+    hp_dw_line_strs line_strs; /* .debug_str, .debug_line_str for it, loaded when needed */
     /* current CU */
     Dwarf_Half version;
     bool lang_mangles; /* C++, D, Rust: DW_AT_name is not the symbol name */

@@ -11,6 +11,7 @@
  *        the CU index)
  *   dwarf.c -> dwarf_units.c (CU index from .debug_aranges)
  *     -> dwarf_sections.c (the sections handed to libdwarf)
+ *   dwarf.c -> dwarf_lines.c (line tables from the raw .debug_line bytes)
  * dwarf_lookup.c also reads the tables (dwarf_tables.c) and completes names
  * (dwarf_build.c); nothing below calls back up.
  */

@@ -396,6 +396,31 @@ int hp_dw_sections_open(int fd, hp_dw_sections **ret, const char **ret_why)
     return 0;
 }
 
+size_t hp_dw_sections_find(const hp_dw_sections *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->secs[i].name, name))
+            return i;
+    return SIZE_MAX;
+}
+
+void hp_dw_sections_line_strs(hp_dw_line_strs *ls, bool line_str)
+{
+    hp_dw_sections *s = ls->arg;
+    const unsigned char *p;
+    size_t n;
+    if (hp_dw_sections_load(s, hp_dw_sections_find(s, line_str ? ".debug_line_str" : ".debug_str"),
+                            &p, &n) < 0)
+        return;
+    if (line_str) {
+        ls->line_str = p;
+        ls->line_str_n = n;
+    } else {
+        ls->str = p;
+        ls->str_n = n;
+    }
+}
+
 size_t hp_dw_sections_count(const hp_dw_sections *s)
 {
     return s->n;

@@ -13,6 +13,7 @@
  */
 #include "hp_common.h"
 
+#include "dwarf_reader.h"
 #include "symbolizer-internal.h"
 
 /* DWARF 5 unit types (dwarf.h is libdwarf's) */
@@ -24,54 +25,6 @@ enum {
     UT_SPLIT_COMPILE = 5,
     UT_SPLIT_TYPE = 6
 };
-
-#define HP_LITTLE_ENDIAN (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
-
-typedef struct reader {
-    const unsigned char *p, *end;
-    bool big_endian, bad;
-} reader;
-
-static uint64_t rd(reader *r, unsigned size)
-{
-    if (r->bad || (size_t)(r->end - r->p) < size) {
-        r->bad = true;
-        return 0;
-    }
-    uint64_t v = 0;
-    if (!r->big_endian && size <= 8 && HP_LITTLE_ENDIAN) {
-        memcpy(&v, r->p, size); /* the host's order */
-    } else {
-        for (unsigned i = 0; i < size; i++)
-            v |= (uint64_t)r->p[r->big_endian ? size - 1 - i : i] << (8 * i);
-    }
-    r->p += size;
-    return v;
-}
-
-/* An initial length: the unit's size after it; *osize 4 or 8 (offset size). */
-static uint64_t rd_length(reader *r, unsigned *osize)
-{
-    uint64_t len = rd(r, 4);
-    *osize = 4;
-    if (len == 0xffffffffu) {
-        len = rd(r, 8);
-        *osize = 8;
-    } else if (len >= 0xfffffff0u) {
-        r->bad = true;
-    }
-    return len;
-}
-
-/* Index of the section called name, or SIZE_MAX. */
-static size_t find_section(const hp_dw_sections *s, const char *name)
-{
-    hp_dw_section_info si;
-    for (size_t i = 0; hp_dw_sections_info(s, i, &si); i++)
-        if (!strcmp(si.name, name))
-            return i;
-    return SIZE_MAX;
-}
 
 /* The longest unit header (64-bit DWARF 5 type unit). */
 #define MAX_HEADER 40
@@ -90,22 +43,22 @@ static void read_next(hp_dw_sections *s, hp_dw_units *u)
         u->bad = true;
         return;
     }
-    reader r = {.p = p + u->next_off, .end = p + have, .big_endian = hp_dw_sections_big_endian(s)};
+    hp_dw_reader r = {.p = p + u->next_off, .end = p + have, .big_endian = hp_dw_sections_big_endian(s)};
     unsigned osize;
-    uint64_t len = rd_length(&r, &osize);
+    uint64_t len = hp_dwr_length(&r, &osize);
     uint64_t body = (uint64_t)(r.p - p);
-    hp_dw_unit unit = {.hdr_off = u->next_off, .end = body + len, .version = (uint16_t)rd(&r, 2)};
+    hp_dw_unit unit = {.hdr_off = u->next_off, .end = body + len, .version = (uint16_t)hp_dwr_u(&r, 2)};
     if (unit.version >= 5) {
-        unit.type = (uint8_t)rd(&r, 1);
-        rd(&r, 1); /* address size */
-        unit.abbrev_off = rd(&r, osize);
+        unit.type = (uint8_t)hp_dwr_u(&r, 1);
+        hp_dwr_u(&r, 1); /* address size */
+        unit.abbrev_off = hp_dwr_u(&r, osize);
         if (unit.type == UT_SKELETON || unit.type == UT_SPLIT_COMPILE)
-            rd(&r, 8);
+            hp_dwr_u(&r, 8);
         else if (unit.type == UT_TYPE || unit.type == UT_SPLIT_TYPE)
-            rd(&r, 8 + osize);
+            hp_dwr_u(&r, 8 + osize);
     } else {
-        unit.abbrev_off = rd(&r, osize);
-        rd(&r, 1); /* address size */
+        unit.abbrev_off = hp_dwr_u(&r, osize);
+        hp_dwr_u(&r, 1); /* address size */
     }
     unit.die_off = (uint64_t)(r.p - p);
     if (u->nunits && unit.abbrev_off <= u->units[u->nunits - 1].abbrev_off)
@@ -185,21 +138,21 @@ static int scan_aranges(hp_dw_sections *s, hp_dw_units *u)
 {
     const unsigned char *p;
     size_t n;
-    int res = hp_dw_sections_load(s, find_section(s, ".debug_aranges"), &p, &n);
+    int res = hp_dw_sections_load(s, hp_dw_sections_find(s, ".debug_aranges"), &p, &n);
     if (res < 0)
         return res;
-    reader r = {.p = p, .end = p + n, .big_endian = hp_dw_sections_big_endian(s)};
+    hp_dw_reader r = {.p = p, .end = p + n, .big_endian = hp_dw_sections_big_endian(s)};
     size_t alloc = 0, sets_alloc = 0;
     while (r.p < r.end && !r.bad) {
         const unsigned char *set = r.p;
         unsigned osize;
-        uint64_t len = rd_length(&r, &osize);
+        uint64_t len = hp_dwr_length(&r, &osize);
         if ((uint64_t)(r.end - r.p) < len)
             return -EBADMSG;
         const unsigned char *next = r.p + len;
-        uint16_t version = (uint16_t)rd(&r, 2);
-        uint64_t cu_off = rd(&r, osize);
-        unsigned asize = (unsigned)rd(&r, 1), segsize = (unsigned)rd(&r, 1);
+        uint16_t version = (uint16_t)hp_dwr_u(&r, 2);
+        uint64_t cu_off = hp_dwr_u(&r, osize);
+        unsigned asize = (unsigned)hp_dwr_u(&r, 1), segsize = (unsigned)hp_dwr_u(&r, 1);
         if (r.bad || version != 2 || (asize != 4 && asize != 8) || segsize ||
             cu_off >= u->info_size)
             return -EBADMSG;
@@ -209,9 +162,9 @@ static int scan_aranges(hp_dw_sections *s, hp_dw_units *u)
         *us = (hp_dw_unit_set){.hdr_off = cu_off, .first = u->nranges};
         /* tuples start at a multiple of twice the address size from the set */
         size_t pad = (size_t)(r.p - set) % (2 * asize);
-        rd(&r, pad ? 2 * asize - (unsigned)pad : 0);
+        hp_dwr_u(&r, pad ? 2 * asize - (unsigned)pad : 0);
         while (!r.bad && (size_t)(next - r.p) >= 2 * asize) {
-            uint64_t lo = rd(&r, asize), len_ = rd(&r, asize);
+            uint64_t lo = hp_dwr_u(&r, asize), len_ = hp_dwr_u(&r, asize);
             if (!lo && !len_)
                 continue;
             if (HP_GROW(u->ranges, alloc, u->nranges + 1) < 0)
@@ -239,9 +192,9 @@ static int scan_aranges(hp_dw_sections *s, hp_dw_units *u)
 int hp_dw_units_scan(hp_dw_sections *s, hp_dw_units *ret)
 {
     *ret = (hp_dw_units){
-        .info = find_section(s, ".debug_info"), .line = SIZE_MAX, .abbrev = SIZE_MAX};
+        .info = hp_dw_sections_find(s, ".debug_info"), .line = SIZE_MAX, .abbrev = SIZE_MAX};
     hp_dw_section_info si;
-    if (find_section(s, ".debug_aranges") == SIZE_MAX || !hp_dw_sections_info(s, ret->info, &si))
+    if (hp_dw_sections_find(s, ".debug_aranges") == SIZE_MAX || !hp_dw_sections_info(s, ret->info, &si))
         return -ENOENT;
     ret->info_size = si.size;
     hp_dw_sections_stream(s, ret->info);
@@ -253,13 +206,13 @@ int hp_dw_units_scan(hp_dw_sections *s, hp_dw_units *ret)
         /* indexed from the DIEs by libdwarf instead: the section whole */
         const unsigned char *p;
         size_t n;
-        (void)hp_dw_sections_load(s, find_section(s, ".debug_info"), &p, &n);
+        (void)hp_dw_sections_load(s, hp_dw_sections_find(s, ".debug_info"), &p, &n);
     } else {
-        ret->line = find_section(s, ".debug_line");
+        ret->line = hp_dw_sections_find(s, ".debug_line");
         ret->has_lines = hp_dw_sections_info(s, ret->line, &si);
         ret->line_size = ret->has_lines ? si.size : 0;
         hp_dw_sections_stream(s, ret->line);
-        ret->abbrev = find_section(s, ".debug_abbrev");
+        ret->abbrev = hp_dw_sections_find(s, ".debug_abbrev");
         hp_dw_sections_stream(s, ret->abbrev);
     }
     return r;
@@ -274,9 +227,9 @@ int hp_dw_units_reach_lines(hp_dw_sections *s, hp_dw_units *u, uint64_t off)
     if (off > u->line_size - 1 || u->line_size < 12 || off > SIZE_MAX - 12 ||
         hp_dw_sections_prefix(s, u->line, off + 12, &p, &have) < 0)
         return hp_dw_sections_load(s, u->line, &p, &have); /* libdwarf judges it */
-    reader r = {.p = p + off, .end = p + have, .big_endian = hp_dw_sections_big_endian(s)};
+    hp_dw_reader r = {.p = p + off, .end = p + have, .big_endian = hp_dw_sections_big_endian(s)};
     unsigned osize;
-    uint64_t len = rd_length(&r, &osize);
+    uint64_t len = hp_dwr_length(&r, &osize);
     uint64_t body = (uint64_t)(r.p - p);
     if (r.bad || len > u->line_size - body)
         return hp_dw_sections_load(s, u->line, &p, &have);

@@ -415,6 +415,8 @@ int hp_dw_sections_open(int fd, hp_dw_sections **ret, const char **ret_why);
 /** hp_dw_sections_free - accepts NULL; returns NULL. */
 hp_dw_sections *hp_dw_sections_free(hp_dw_sections *s);
 size_t hp_dw_sections_count(const hp_dw_sections *s);
+/** hp_dw_sections_find - index of the (not hidden) section called name, SIZE_MAX if none. */
+size_t hp_dw_sections_find(const hp_dw_sections *s, const char *name);
 /** hp_dw_sections_info - section i (0-based, as in the ELF file); false past the end. */
 bool hp_dw_sections_info(const hp_dw_sections *s, size_t i, hp_dw_section_info *ret);
 bool hp_dw_sections_big_endian(const hp_dw_sections *s);
@@ -516,6 +518,62 @@ int hp_dw_units_reach_lines(hp_dw_sections *s, hp_dw_units *u, uint64_t off);
 /** hp_dw_units_listed - whether .debug_aranges has a set for the unit at hdr_off. */
 bool hp_dw_units_listed(const hp_dw_units *u, uint64_t hdr_off);
 void hp_dw_units_release(hp_dw_units *u);
+
+/* ---- dwarf_lines.c ----------------------------------------------------------- */
+
+/* One file of a line table: its name and directory as dwarf.c joins them
+ * (hp_dw_add_file); either may be NULL. Both point into the sections. */
+typedef struct hp_dw_line_file {
+    const char *name, *dir;
+} hp_dw_line_file;
+
+/* One row of the line-number matrix (what hp_dw_add_line takes). */
+typedef struct hp_dw_line_row {
+    uint64_t addr, file, line;
+    bool endseq;
+} hp_dw_line_row;
+
+/* The string sections DWARF 5 file and directory entries may point into
+ * (NULL / 0 when absent); load, when set, is called (with line_str true for
+ * .debug_line_str) the first time one is needed and still NULL. */
+typedef struct hp_dw_line_strs {
+    const unsigned char *str, *line_str;
+    size_t str_n, line_str_n;
+    void (*load)(struct hp_dw_line_strs *s, bool line_str);
+    void *arg;
+} hp_dw_line_strs;
+
+/* One decoded line table. Zero it before the first hp_dw_lines_read; the
+ * buffers are reused by the next read; hp_dw_lines_release frees them. */
+typedef struct hp_dw_line_table {
+    uint16_t version;
+    int64_t file_base, file_end; /* file numbers: base..end-1 (files[0] is number base) */
+    hp_dw_line_file *files;
+    size_t nfiles, files_alloc;
+    hp_dw_line_row *rows;
+    size_t nrows, rows_alloc;
+    const char **dirs; /* the directory table while reading */
+    size_t ndirs, dirs_alloc;
+    char error[120]; /* what is wrong, after -EBADMSG */
+} hp_dw_line_table;
+
+/**
+ * hp_dw_lines_read - decode the line table at offset off of the .debug_line
+ * bytes sec[0..size) (DWARF 2 to 5, 32- or 64-bit) into t: the file table
+ * (with the files DW_LNE_define_file adds) and every row, in table order.
+ * Returns: 0; -EBADMSG (t->error says why; t holds nothing usable) when the
+ *          table is truncated or corrupt; -ENOTSUP for a version this reader
+ *          does not decode (GNU's experimental two-level tables, 0xf006);
+ *          -ENOMEM.
+ */
+int hp_dw_lines_read(const unsigned char *sec, size_t size, uint64_t off, bool big_endian,
+                     hp_dw_line_strs *strs, hp_dw_line_table *t);
+/** hp_dw_lines_release - free the buffers of t and zero it. */
+void hp_dw_lines_release(hp_dw_line_table *t);
+/** hp_dw_sections_line_strs - hp_dw_line_strs.load for the sections
+ * (hp_dw_sections *) in ls->arg: loads .debug_str or .debug_line_str whole
+ * (dwarf_sections.c); a section absent or not loadable stays NULL. */
+void hp_dw_sections_line_strs(hp_dw_line_strs *ls, bool line_str);
 
 /* ---- dwarf_build.c ------------------------------------------------------------ */
 
