@@ -92,6 +92,9 @@ static bool check_syms(const hp_sym_cache *c, uint64_t off, uint64_t n)
     return true;
 }
 
+/* The checks below read the tables in place: in_file made sure they are
+ * 8-byte aligned in the (8-byte aligned) mapping. They accumulate instead of
+ * branching per element: a valid file is read whole at every open. */
 static bool check_cu(const hp_sym_cache *c, const hp_cache_cu *u)
 {
     if (!u->cached)
@@ -101,39 +104,30 @@ static bool check_cu(const hp_sym_cache *c, const hp_cache_cu *u)
         !in_file(c, u->rows_off, u->nrows, sizeof(hp_cache_row)) ||
         !in_file(c, u->files_off, u->nfiles, sizeof(uint32_t)) || u->nscopes > INT32_MAX)
         return false;
+    uint64_t nstr = c->h.strings_size;
+    bool bad = false;
+    const hp_cache_scope *sc = (const hp_cache_scope *)(const void *)(c->map + u->scopes_off);
     for (uint32_t i = 0; i < u->nscopes; i++) {
-        hp_cache_scope s;
-        memcpy(&s, c->map + u->scopes_off + (uint64_t)i * sizeof(s), sizeof(s));
-        bool ok = true;
-        str_at(c, s.name, &ok);
-        str_at(c, s.call_file, &ok);
-        if (!ok || s.parent < -1 || s.parent >= (int32_t)i || s.flags > 3 ||
-            ((s.flags & 1) && s.name == HP_CACHE_NONE))
-            return false;
+        const hp_cache_scope *s = &sc[i];
+        bad |= (s->name != HP_CACHE_NONE) & (s->name >= nstr);
+        bad |= (s->call_file != HP_CACHE_NONE) & (s->call_file >= nstr);
+        bad |= (s->parent < -1) | (s->parent >= (int32_t)i) | (s->flags > 3);
+        bad |= (s->flags & 1) && s->name == HP_CACHE_NONE;
     }
+    const hp_cache_seg *sg = (const hp_cache_seg *)(const void *)(c->map + u->segs_off);
     for (uint32_t i = 0; i < u->nsegs; i++) {
-        hp_cache_seg s, p;
-        memcpy(&s, c->map + u->segs_off + (uint64_t)i * sizeof(s), sizeof(s));
-        if (i)
-            memcpy(&p, c->map + u->segs_off + (uint64_t)(i - 1) * sizeof(p), sizeof(p));
-        if (s.scope < -1 || s.scope >= (int32_t)u->nscopes || (i && s.lo <= p.lo))
-            return false;
+        bad |= (sg[i].scope < -1) | (sg[i].scope >= (int32_t)u->nscopes);
+        bad |= i && sg[i].lo <= sg[i - 1].lo;
     }
+    const hp_cache_row *r = (const hp_cache_row *)(const void *)(c->map + u->rows_off);
     for (uint32_t i = 0; i < u->nrows; i++) {
-        hp_cache_row r, p;
-        memcpy(&r, c->map + u->rows_off + (uint64_t)i * sizeof(r), sizeof(r));
-        if (i)
-            memcpy(&p, c->map + u->rows_off + (uint64_t)(i - 1) * sizeof(p), sizeof(p));
-        if ((r.file != HP_CACHE_NONE && r.file >= u->nfiles) || (i && r.addr < p.addr))
-            return false;
+        bad |= (r[i].file != HP_CACHE_NONE) & (r[i].file >= u->nfiles);
+        bad |= i && r[i].addr < r[i - 1].addr;
     }
-    for (uint32_t i = 0; i < u->nfiles; i++) {
-        uint32_t f;
-        memcpy(&f, c->map + u->files_off + (uint64_t)i * 4, 4);
-        if (f >= c->h.strings_size)
-            return false;
-    }
-    return true;
+    const uint32_t *f = (const uint32_t *)(const void *)(c->map + u->files_off);
+    for (uint32_t i = 0; i < u->nfiles; i++)
+        bad |= f[i] >= nstr;
+    return !bad;
 }
 
 /* Every check of the file comment; false when c must not be used. */

@@ -137,7 +137,8 @@ size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, 
             continue;
         index_cu(cu);
         int32_t s = cu_scope(cu, addr);
-        uint32_t depth = s >= 0 ? scope_depth(cu, s) : 0;
+        /* the depth only matters to compare CUs */
+        uint32_t depth = s < 0 ? 0 : ncand == 1 ? 1 : scope_depth(cu, s);
         if (s >= 0 && depth > best_depth) {
             scu = cu;
             scope = s;
