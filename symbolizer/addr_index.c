@@ -5,7 +5,9 @@
  * about one per element, each remembering how many elements lie before it.
  * A lookup goes to its bucket and searches the few elements in it instead
  * of bisecting the whole table (most of a warm lookup's time went to
- * mispredicted bisection branches). Built in O(n), 4 bytes per bucket.
+ * mispredicted bisection branches). Built in O(n), 4 bytes per bucket, once
+ * a table has been searched HP_ADDR_INDEX_AFTER times: a small profile
+ * looks up too few addresses to pay for it.
  */
 #include "hp_common.h"
 
@@ -66,10 +68,14 @@ void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t s
     ix->nbuckets = nb;
 }
 
-size_t hp_addr_index_count(const hp_addr_index *ix, const void *base, size_t n, size_t stride,
+size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n, size_t stride,
                            uint64_t addr)
 {
-    if (!ix->first || ix->n != n)
+    if (ix->built && ix->n != n) /* the table changed */
+        hp_addr_index_free(ix);
+    if (!ix->built && ++ix->uses >= HP_ADDR_INDEX_AFTER)
+        hp_addr_index_build(ix, base, n, stride);
+    if (!ix->first)
         return count_in(base, stride, 0, n, addr);
     if (addr < ix->base)
         return 0;

@@ -22,24 +22,15 @@ _Static_assert(offsetof(hp_dw_seg, lo) == 0 && offsetof(hp_dw_row, addr) == 0 &&
                    offsetof(hp_dw_extent, lo) == 0,
                "the bucket index reads the key at the start");
 
-/* The indexes of a CU's tables, on its first lookup. */
-static void index_cu(hp_dw_cu *cu)
-{
-    if (!cu->segs_ix.built)
-        hp_addr_index_build(&cu->segs_ix, cu->segs, cu->nsegs, sizeof(*cu->segs));
-    if (!cu->rows_ix.built)
-        hp_addr_index_build(&cu->rows_ix, cu->rows, cu->nrows, sizeof(*cu->rows));
-}
-
 /* Innermost scope of cu at addr, -1 for none. */
-static int32_t cu_scope(const hp_dw_cu *cu, uint64_t addr)
+static int32_t cu_scope(hp_dw_cu *cu, uint64_t addr)
 {
     size_t k = hp_addr_index_count(&cu->segs_ix, cu->segs, cu->nsegs, sizeof(*cu->segs), addr);
     return k ? cu->segs[k - 1].scope : -1;
 }
 
 /* Last row of cu at or before addr (an end of sequence included), NULL for none. */
-static const hp_dw_row *cu_row(const hp_dw_cu *cu, uint64_t addr)
+static const hp_dw_row *cu_row(hp_dw_cu *cu, uint64_t addr)
 {
     size_t k = hp_addr_index_count(&cu->rows_ix, cu->rows, cu->nrows, sizeof(*cu->rows), addr);
     return k ? &cu->rows[k - 1] : NULL;
@@ -72,8 +63,6 @@ size_t hp_dw_covering_cus(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t
                           bool *gap)
 {
     *gap = false;
-    if (!d->index_ix.built || d->index_ix.n != d->nindex)
-        hp_addr_index_build(&d->index_ix, d->index, d->nindex, sizeof(*d->index));
     size_t lo = hp_addr_index_count(&d->index_ix, d->index, d->nindex, sizeof(*d->index), addr);
     size_t n = 0;
     /* walk back while an earlier extent may still reach past addr */
@@ -135,7 +124,6 @@ size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, 
             hp_dwarf_decode_cu(d, cand[k]);
         if (cu->state != HP_DW_CU_DONE)
             continue;
-        index_cu(cu);
         int32_t s = cu_scope(cu, addr);
         /* the depth only matters to compare CUs */
         uint32_t depth = s < 0 ? 0 : ncand == 1 ? 1 : scope_depth(cu, s);

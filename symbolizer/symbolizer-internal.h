@@ -45,16 +45,20 @@ typedef struct hp_addr_index {
     uint64_t base;   /* the first key; bucket b holds keys with (key - base) >> shift == b */
     unsigned shift;
     size_t nbuckets;
-    size_t n;   /* elements indexed */
-    bool built; /* hp_addr_index_build was called (first may still be NULL) */
+    size_t n;      /* elements indexed */
+    uint32_t uses; /* lookups before it was built */
+    bool built;    /* hp_addr_index_build was called (first may still be NULL) */
 } hp_addr_index;
+
+#define HP_ADDR_INDEX_AFTER 64 /* lookups in a table before it is indexed */
 
 /** hp_addr_index_build - index the n elements (stride bytes each, sorted by
  * key) at base; on allocation failure (or a small table) lookups bisect. */
 void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t stride);
-/** hp_addr_index_count - how many of the n elements at base have a key <= addr
- * (ix built for these n elements, else plain bisection). */
-size_t hp_addr_index_count(const hp_addr_index *ix, const void *base, size_t n, size_t stride,
+/** hp_addr_index_count - how many of the n elements at base have a key <= addr;
+ * ix (of this table, zeroed at first) is built on the HP_ADDR_INDEX_AFTER-th
+ * call, plain bisection until then; an ix built for another n is dropped. */
+size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n, size_t stride,
                            uint64_t addr);
 /** hp_addr_bisect - the same by bisection over the whole table. */
 size_t hp_addr_bisect(const void *base, size_t n, size_t stride, uint64_t addr);
@@ -283,7 +287,7 @@ typedef struct hp_dw_cu {
     size_t file_base; /* rows[].file + file_base indexes hp_dwarf_info.files
                        * (0 when decoded: the rows hold global numbers) */
     bool mapped;      /* segs and rows point into the symbol cache's mapping */
-    hp_addr_index segs_ix, rows_ix; /* built on the first lookup (dwarf_lookup.c) */
+    hp_addr_index segs_ix, rows_ix; /* of segs and rows (addr_index.c) */
 } hp_dw_cu;
 
 /* Address range [lo, hi) of the code of CU cu; maxhi is the largest hi of
@@ -307,7 +311,7 @@ typedef struct hp_dwarf_info {
     size_t ncus;
     hp_dw_extent *index; /* sorted by lo */
     size_t nindex;
-    hp_addr_index index_ix; /* of index, built on the first lookup; freed when index changes */
+    hp_addr_index index_ix; /* of index (addr_index.c); freed when index changes */
     const char **files; /* file names of every decoded CU */
     size_t nfiles, files_alloc;
     bool has_lines;      /* some CU has a line table */

@@ -43,7 +43,7 @@ struct hp_symobj {
     size_t nsyms;
     hp_elfsym *nm_syms; /* what nm sees: the object's .symtab, else its .dynsym */
     size_t nm_nsyms;
-    hp_addr_index syms_ix, nm_ix; /* built on the first lookup */
+    hp_addr_index syms_ix, nm_ix; /* of syms and nm_syms (addr_index.c) */
     bool all_inline_levels; /* hp_sym_result.all_inline_levels */
     uint64_t *fstarts;
     const char **fnames;
@@ -559,8 +559,6 @@ _Static_assert(offsetof(hp_elfsym, start) == 0, "the bucket index reads the key 
 static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms,
                                  hp_addr_index *ix, uint64_t addr)
 {
-    if (!ix->built)
-        hp_addr_index_build(ix, syms, nsyms, sizeof(*syms));
     size_t lo = hp_addr_index_count(ix, syms, nsyms, sizeof(*syms), addr);
     if (!lo)
         return NULL;

@@ -122,12 +122,31 @@ static void test_random(void **state)
     }
 }
 
+/* Built by the lookups themselves after HP_ADDR_INDEX_AFTER of them, the
+ * answers the same before and after; dropped when the table's length changes. */
+static void test_auto_build(void **state)
+{
+    (void)state;
+    elem e[100];
+    for (size_t i = 0; i < 100; i++)
+        e[i] = (elem){0x1000 + 16 * i + (i % 3), i};
+    hp_addr_index ix = {0};
+    for (uint64_t a = 0xff0, calls = 0; a < 0x1700; a += 3, calls++) {
+        assert_int_equal(hp_addr_index_count(&ix, e, 100, sizeof(*e), a), linear_count(e, 100, a));
+        assert_true(calls + 1 < HP_ADDR_INDEX_AFTER ? ix.first == NULL : ix.first != NULL);
+    }
+    assert_int_equal(hp_addr_index_count(&ix, e, 50, sizeof(*e), 0x1400), linear_count(e, 50, 0x1400));
+    assert_null(ix.first);
+    hp_addr_index_free(&ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_and_one),
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_auto_build),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
