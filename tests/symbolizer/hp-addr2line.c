@@ -115,24 +115,37 @@ static void out_char(char c)
     out_buf[out_len++] = c;
 }
 
-/* The lengths of the strings printed last (names and file names repeat; they
- * are interned: one pointer per string), direct-mapped by address; file
- * names in a table of their own, where function names cannot evict them. */
-typedef struct str_len {
+/* A string copied up to its NUL: function names, short and mostly printed
+ * once or twice (strlen + memcpy cost more). */
+static void out_copy(const char *s)
+{
+    for (;;) {
+        char *p = out_buf + out_len, *end = out_buf + sizeof(out_buf);
+        while (p < end && *s)
+            *p++ = *s++;
+        out_len = (size_t)(p - out_buf);
+        if (!*s)
+            return;
+        out_flush();
+    }
+}
+
+/* The lengths of the file names printed last (a few, printed again and
+ * again; interned: one pointer per string), direct-mapped by address. */
+static struct {
     const char *s;
     size_t n;
-} str_len;
-static str_len fn_lens[4096], file_lens[256];
+} file_lens[256];
 
-static void out_str(const char *s, str_len *tab, unsigned bits)
+static void out_file(const char *s)
 {
-    size_t k = ((uintptr_t)s >> 3) * 0x9e3779b97f4a7c15u >> (64 - bits);
-    if (tab[k].s != s)
-        tab[k] = (str_len){s, strlen(s)};
-    out_mem(s, tab[k].n);
+    size_t k = ((uintptr_t)s >> 3) * 0x9e3779b97f4a7c15u >> 56;
+    if (file_lens[k].s != s) {
+        file_lens[k].s = s;
+        file_lens[k].n = strlen(s);
+    }
+    out_mem(s, file_lens[k].n);
 }
-#define out_fn(s)   out_str((s), fn_lens, 12)
-#define out_file(s) out_str((s), file_lens, 8)
 
 static void out_u32(uint32_t v)
 {
@@ -179,7 +192,7 @@ static void print_one(const hp_sym_result *r, bool symbol_mode)
     }
     if (r->nframes == 0) {
         if (r->symbol) {
-            out_fn(r->symbol);
+            out_copy(r->symbol);
             out_lit("\n??:?\n");
         } else {
             out_lit("??\n??:0\n");
@@ -191,7 +204,7 @@ static void print_one(const hp_sym_result *r, bool symbol_mode)
         const char *fn = f->function;
         if (!fn && i + 1 == r->nframes)
             fn = r->symbol;
-        out_fn(fn ? fn : "??");
+        out_copy(fn ? fn : "??");
         out_char('\n');
         out_file(f->file ? f->file : "??");
         out_char(':');
@@ -324,7 +337,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "hp-addr2line: out of memory\n");
         rc = 1;
     }
-    for (int i = optind; !rc && !info && (from_argv ? i < argc : next < in + in_len); i++) {
+    /* --info reads no stdin, but looks up the addresses of the command line */
+    for (int i = optind; !rc && (from_argv ? i < argc : !info && next < in + in_len); i++) {
         uint64_t a;
         bool ok;
         if (from_argv) {
