@@ -54,14 +54,15 @@ void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t s
     uint32_t *first = hp_new0(uint32_t, nb + 1);
     if (!first)
         return; /* bisection */
-    size_t i = 0;
-    for (size_t b = 0; b < nb; b++) {
-        /* elements before bucket b: keys < lo + (b << shift) */
-        while (i < n && ((key_at(base, stride, i) - lo) >> shift) < b)
-            i++;
-        first[b] = (uint32_t)i;
+    /* first[b]: the elements before bucket b (keys < lo + (b << shift)) */
+    size_t b = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t bi = (size_t)((key_at(base, stride, i) - lo) >> shift);
+        while (b <= bi)
+            first[b++] = (uint32_t)i;
     }
-    first[nb] = (uint32_t)n;
+    while (b <= nb)
+        first[b++] = (uint32_t)n;
     ix->first = first;
     ix->base = lo;
     ix->shift = shift;
