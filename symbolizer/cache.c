@@ -92,6 +92,9 @@ static bool check_syms(const hp_sym_cache *c, uint64_t off, uint64_t n)
     return true;
 }
 
+/* The checks below read the tables in place: in_file made sure they are
+ * 8-byte aligned in the (8-byte aligned) mapping. They accumulate instead of
+ * branching per element: a valid file is read whole at every open. */
 static bool check_cu(const hp_sym_cache *c, const hp_cache_cu *u)
 {
     if (!u->cached)
@@ -101,39 +104,30 @@ static bool check_cu(const hp_sym_cache *c, const hp_cache_cu *u)
         !in_file(c, u->rows_off, u->nrows, sizeof(hp_cache_row)) ||
         !in_file(c, u->files_off, u->nfiles, sizeof(uint32_t)) || u->nscopes > INT32_MAX)
         return false;
+    uint64_t nstr = c->h.strings_size;
+    bool bad = false;
+    const hp_cache_scope *sc = (const hp_cache_scope *)(const void *)(c->map + u->scopes_off);
     for (uint32_t i = 0; i < u->nscopes; i++) {
-        hp_cache_scope s;
-        memcpy(&s, c->map + u->scopes_off + (uint64_t)i * sizeof(s), sizeof(s));
-        bool ok = true;
-        str_at(c, s.name, &ok);
-        str_at(c, s.call_file, &ok);
-        if (!ok || s.parent < -1 || s.parent >= (int32_t)i || s.flags > 3 ||
-            ((s.flags & 1) && s.name == HP_CACHE_NONE))
-            return false;
+        const hp_cache_scope *s = &sc[i];
+        bad |= (s->name != HP_CACHE_NONE) & (s->name >= nstr);
+        bad |= (s->call_file != HP_CACHE_NONE) & (s->call_file >= nstr);
+        bad |= (s->parent < -1) | (s->parent >= (int32_t)i) | (s->flags > 3);
+        bad |= (s->flags & 1) && s->name == HP_CACHE_NONE;
     }
+    const hp_cache_seg *sg = (const hp_cache_seg *)(const void *)(c->map + u->segs_off);
     for (uint32_t i = 0; i < u->nsegs; i++) {
-        hp_cache_seg s, p;
-        memcpy(&s, c->map + u->segs_off + (uint64_t)i * sizeof(s), sizeof(s));
-        if (i)
-            memcpy(&p, c->map + u->segs_off + (uint64_t)(i - 1) * sizeof(p), sizeof(p));
-        if (s.scope < -1 || s.scope >= (int32_t)u->nscopes || (i && s.lo <= p.lo))
-            return false;
+        bad |= (sg[i].scope < -1) | (sg[i].scope >= (int32_t)u->nscopes);
+        bad |= i && sg[i].lo <= sg[i - 1].lo;
     }
+    const hp_cache_row *r = (const hp_cache_row *)(const void *)(c->map + u->rows_off);
     for (uint32_t i = 0; i < u->nrows; i++) {
-        hp_cache_row r, p;
-        memcpy(&r, c->map + u->rows_off + (uint64_t)i * sizeof(r), sizeof(r));
-        if (i)
-            memcpy(&p, c->map + u->rows_off + (uint64_t)(i - 1) * sizeof(p), sizeof(p));
-        if ((r.file != HP_CACHE_NONE && r.file >= u->nfiles) || (i && r.addr < p.addr))
-            return false;
+        bad |= (r[i].file != HP_CACHE_NONE) & (r[i].file >= u->nfiles);
+        bad |= i && r[i].addr < r[i - 1].addr;
     }
-    for (uint32_t i = 0; i < u->nfiles; i++) {
-        uint32_t f;
-        memcpy(&f, c->map + u->files_off + (uint64_t)i * 4, 4);
-        if (f >= c->h.strings_size)
-            return false;
-    }
-    return true;
+    const uint32_t *f = (const uint32_t *)(const void *)(c->map + u->files_off);
+    for (uint32_t i = 0; i < u->nfiles; i++)
+        bad |= f[i] >= nstr;
+    return !bad;
 }
 
 /* Every check of the file comment; false when c must not be used. */
@@ -193,6 +187,10 @@ int hp_sym_cache_from_memory(const void *data, size_t size, const char *ident,
         return -ENOMEM;
     c->map = data;
     c->size = size;
+    if ((uintptr_t)data % 8) { /* tables are used in place */
+        free(c);
+        return -EINVAL;
+    }
     if (!check_file(c, ident)) {
         free(c);
         return -EBADMSG;
@@ -318,6 +316,18 @@ bool hp_sym_cache_has_cu(const hp_sym_cache *c, uint64_t die_off)
     return c && find_cu(c, die_off, &u) >= 0;
 }
 
+/* The cached segments and rows are used in place: laid out as the decoded
+ * ones (a row's file numbers the CU's own list, cu->file_base). */
+_Static_assert(sizeof(hp_cache_seg) == sizeof(hp_dw_seg) && offsetof(hp_dw_seg, lo) == 0 &&
+                   offsetof(hp_cache_seg, scope) == offsetof(hp_dw_seg, scope) &&
+                   sizeof(((hp_dw_seg *)0)->scope) == sizeof(int32_t),
+               "hp_cache_seg is hp_dw_seg");
+_Static_assert(sizeof(hp_cache_row) == sizeof(hp_dw_row) && offsetof(hp_dw_row, addr) == 0 &&
+                   offsetof(hp_cache_row, file) == offsetof(hp_dw_row, file) &&
+                   offsetof(hp_cache_row, line) == offsetof(hp_dw_row, line) &&
+                   HP_CACHE_NONE == UINT32_MAX,
+               "hp_cache_row is hp_dw_row");
+
 int hp_sym_cache_load_cu(const hp_sym_cache *c, hp_dwarf_info *d, size_t i)
 {
     hp_dw_cu *cu = &d->cus[i];
@@ -328,41 +338,30 @@ int hp_sym_cache_load_cu(const hp_sym_cache *c, hp_dwarf_info *d, size_t i)
     if (HP_GROW(d->files, d->files_alloc, d->nfiles + u.nfiles + 1) < 0)
         return -ENOMEM;
     cu->scopes = hp_new0(hp_dw_scope, u.nscopes ? u.nscopes : 1);
-    cu->segs = hp_new0(hp_dw_seg, u.nsegs ? u.nsegs : 1);
-    cu->rows = hp_new0(hp_dw_row, u.nrows ? u.nrows : 1);
-    if (!cu->scopes || !cu->segs || !cu->rows) {
-        hp_dw_cu_release(cu);
+    if (!cu->scopes)
         return -ENOMEM;
-    }
     bool ok = true;
     for (uint32_t k = 0; k < u.nfiles; k++) {
         uint32_t f;
         memcpy(&f, c->map + u.files_off + (uint64_t)k * 4, 4);
         d->files[d->nfiles++] = c->strings + f;
     }
+    const hp_cache_scope *sc = (const hp_cache_scope *)(const void *)(c->map + u.scopes_off);
     for (uint32_t k = 0; k < u.nscopes; k++) {
-        hp_cache_scope s;
-        memcpy(&s, c->map + u.scopes_off + (uint64_t)k * sizeof(s), sizeof(s));
-        cu->scopes[k] = (hp_dw_scope){.name = str_at(c, s.name, &ok),
-                                      .call_file = str_at(c, s.call_file, &ok),
-                                      .call_line = s.call_line,
-                                      .parent = s.parent,
-                                      .mangled = s.flags & 1,
-                                      .plain = s.flags & 2,
-                                      .entry = s.entry};
+        const hp_cache_scope *s = &sc[k];
+        cu->scopes[k] = (hp_dw_scope){.name = str_at(c, s->name, &ok),
+                                      .call_file = str_at(c, s->call_file, &ok),
+                                      .call_line = s->call_line,
+                                      .parent = s->parent,
+                                      .mangled = s->flags & 1,
+                                      .plain = s->flags & 2,
+                                      .entry = s->entry};
     }
-    for (uint32_t k = 0; k < u.nsegs; k++) {
-        hp_cache_seg s;
-        memcpy(&s, c->map + u.segs_off + (uint64_t)k * sizeof(s), sizeof(s));
-        cu->segs[k] = (hp_dw_seg){.lo = s.lo, .scope = s.scope};
-    }
-    for (uint32_t k = 0; k < u.nrows; k++) {
-        hp_cache_row r;
-        memcpy(&r, c->map + u.rows_off + (uint64_t)k * sizeof(r), sizeof(r));
-        cu->rows[k] = (hp_dw_row){.addr = r.addr,
-                                  .file = r.file == HP_CACHE_NONE ? UINT32_MAX : (uint32_t)(base + r.file),
-                                  .line = r.line};
-    }
+    /* checked by check_cu: sorted, scopes and files in range, 8-byte aligned */
+    cu->segs = (hp_dw_seg *)(uintptr_t)(c->map + u.segs_off);
+    cu->rows = (hp_dw_row *)(uintptr_t)(c->map + u.rows_off);
+    cu->mapped = true;
+    cu->file_base = base;
     cu->nscopes = u.nscopes;
     cu->nsegs = u.nsegs;
     cu->nrows = u.nrows;
@@ -381,11 +380,8 @@ size_t hp_sym_cache_cached_cus(const hp_sym_cache *c)
     return n;
 }
 
-int hp_sym_cache_ensure(const hp_sym_cache *c, hp_dwarf_info *d, uint64_t addr)
+int hp_sym_cache_ensure(const hp_sym_cache *c, hp_dwarf_info *d, const uint32_t *cus, size_t n)
 {
-    uint32_t cus[8];
-    bool gap;
-    size_t n = hp_dw_covering_cus(d, addr, cus, 8, &gap);
     for (size_t i = 0; i < n; i++) {
         if (cus[i] >= d->ncus || d->cus[cus[i]].state != HP_DW_CU_PENDING)
             continue;

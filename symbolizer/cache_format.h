@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define HP_CACHE_MAGIC   "cpprofSC"
-#define HP_CACHE_VERSION 1u
+#define HP_CACHE_VERSION 2u
 #define HP_CACHE_BOM     0x01020304u
 #define HP_CACHE_NONE    UINT32_MAX
 #define HP_CACHE_SUFFIX  ".cpsym"
@@ -66,16 +66,33 @@ typedef struct hp_cache_extent { /* sorted by lo */
     uint32_t cu, pad;
 } hp_cache_extent;
 
-/** hp_cache_checksum - a 64-bit hash of n bytes at p (not cryptographic). */
+static inline uint64_t hp_cache_mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    return h ^ (h >> 29);
+}
+
+/** hp_cache_checksum - a 64-bit hash of n bytes at p (not cryptographic):
+ * four independent lanes over 32-byte blocks (a valid file is hashed whole at
+ * every open), then the tail. */
 static inline uint64_t hp_cache_checksum(const uint8_t *p, size_t n)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    uint64_t h0 = 0x9e3779b97f4a7c15ull ^ n, h1 = 0xc2b2ae3d27d4eb4full,
+             h2 = 0x165667b19e3779f9ull, h3 = 0x27d4eb2f165667c5ull;
     size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        uint64_t w[4];
+        __builtin_memcpy(w, p + i, 32);
+        h0 = hp_cache_mix(h0, w[0]);
+        h1 = hp_cache_mix(h1, w[1]);
+        h2 = hp_cache_mix(h2, w[2]);
+        h3 = hp_cache_mix(h3, w[3]);
+    }
+    uint64_t h = hp_cache_mix(hp_cache_mix(hp_cache_mix(h0, h1), h2), h3);
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         __builtin_memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 29;
+        h = hp_cache_mix(h, w);
     }
     for (; i < n; i++)
         h = (h ^ p[i]) * 0x100000001b3ull;

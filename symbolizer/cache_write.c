@@ -85,7 +85,7 @@ static void put_cu(writer *w, const hp_dwarf_info *d, const hp_dw_cu *cu, size_t
     }
     for (size_t i = 0; i < cu->nrows; i++) {
         if (cu->rows[i].file != UINT32_MAX)
-            files[nfiles++] = cu->rows[i].file;
+            files[nfiles++] = (uint32_t)(cu->file_base + cu->rows[i].file);
     }
     qsort(files, nfiles, sizeof(*files), u32_cmp);
     size_t u = 0;
@@ -114,6 +114,8 @@ static void put_cu(writer *w, const hp_dwarf_info *d, const hp_dw_cu *cu, size_t
     for (size_t i = 0; i < cu->nrows && !w->oom; i++) {
         hp_cache_row *r = AT(w, rows + i * sizeof(hp_cache_row), hp_cache_row);
         uint32_t f = cu->rows[i].file;
+        if (f != UINT32_MAX)
+            f = (uint32_t)(cu->file_base + f);
         uint32_t *hit = f == UINT32_MAX ? NULL : bsearch(&f, files, nfiles, sizeof(f), u32_cmp);
         r->addr = cu->rows[i].addr;
         r->file = hit ? (uint32_t)(hit - files) : HP_CACHE_NONE;

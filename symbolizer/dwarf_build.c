@@ -385,6 +385,7 @@ void hp_dw_info_release(hp_dwarf_info *d)
         hp_dw_cu_release(&d->cus[i]);
     free(d->cus);
     free(d->index);
+    hp_addr_index_free(&d->index_ix);
     free(d->files);
     *d = (hp_dwarf_info){0};
 }

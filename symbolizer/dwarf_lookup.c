@@ -19,40 +19,33 @@
 
 #include "symbolizer-internal.h"
 
-/* Number of elements of the array base[0..n) (each size bytes, sorted by the
- * uint64_t key each starts with: hp_dw_seg.lo, hp_dw_row.addr,
- * hp_dw_extent.lo) whose key is <= addr. */
-static size_t count_at_or_below(const void *base, size_t n, size_t size, uint64_t addr)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        uint64_t key;
-        memcpy(&key, (const char *)base + mid * size, sizeof(key));
-        if (key <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 _Static_assert(offsetof(hp_dw_seg, lo) == 0 && offsetof(hp_dw_row, addr) == 0 &&
                    offsetof(hp_dw_extent, lo) == 0,
-               "count_at_or_below reads the key at the start");
+               "the bucket index reads the key at the start");
 
 /* Innermost scope of cu at addr, -1 for none. */
-static int32_t cu_scope(const hp_dw_cu *cu, uint64_t addr)
+static int32_t cu_scope(hp_dw_cu *cu, uint64_t addr)
 {
-    size_t k = count_at_or_below(cu->segs, cu->nsegs, sizeof(*cu->segs), addr);
+    size_t k = hp_addr_index_count(&cu->segs_ix, cu->segs, cu->nsegs, sizeof(*cu->segs), addr);
     return k ? cu->segs[k - 1].scope : -1;
 }
 
 /* Last row of cu at or before addr (an end of sequence included), NULL for none. */
-static const hp_dw_row *cu_row(const hp_dw_cu *cu, uint64_t addr)
+static const hp_dw_row *cu_row(hp_dw_cu *cu, uint64_t addr)
 {
-    size_t k = count_at_or_below(cu->rows, cu->nrows, sizeof(*cu->rows), addr);
+    size_t k = hp_addr_index_count(&cu->rows_ix, cu->rows, cu->nrows, sizeof(*cu->rows), addr);
     return k ? &cu->rows[k - 1] : NULL;
+}
+
+/* Whether row r of CU rc comes after row p of CU pc (hp_dw_row_cmp on the
+ * files' numbers in hp_dwarf_info.files). */
+static bool row_later(const hp_dw_row *r, const hp_dw_cu *rc, const hp_dw_row *p,
+                      const hp_dw_cu *pc)
+{
+    hp_dw_row x = *r, y = *p;
+    x.file = x.file == UINT32_MAX ? x.file : (uint32_t)(x.file + rc->file_base);
+    y.file = y.file == UINT32_MAX ? y.file : (uint32_t)(y.file + pc->file_base);
+    return hp_dw_row_cmp(&x, &y) > 0;
 }
 
 static uint32_t scope_depth(const hp_dw_cu *cu, int32_t s)
@@ -67,11 +60,11 @@ static uint32_t scope_depth(const hp_dw_cu *cu, int32_t s)
 
 /* Number of the CUs whose extents cover addr, stored in cus[] (up to max);
  * *gap set when none does (the one returned, if any, ends before addr). */
-size_t hp_dw_covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max,
+size_t hp_dw_covering_cus(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max,
                           bool *gap)
 {
     *gap = false;
-    size_t lo = count_at_or_below(d->index, d->nindex, sizeof(*d->index), addr);
+    size_t lo = hp_addr_index_count(&d->index_ix, d->index, d->nindex, sizeof(*d->index), addr);
     size_t n = 0;
     /* walk back while an earlier extent may still reach past addr */
     for (size_t i = lo; i-- > 0 && d->index[i].maxhi > addr && n < max;) {
@@ -102,18 +95,28 @@ size_t hp_dw_covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, 
 
 size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, size_t max)
 {
+    uint32_t cand[HP_DW_MAX_COVERING];
+    bool gap;
+    size_t ncand = hp_dw_covering_cus(d, addr, cand, HP_DW_MAX_COVERING, &gap);
+    return hp_dwarf_lookup_in(d, addr, cand, ncand, gap, frames, max);
+}
+
+size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, size_t ncus,
+                          bool gap, hp_sym_frame *frames, size_t max)
+{
     if (!max)
         return 0;
-    uint32_t cand[8];
-    bool gap;
-    size_t ncand = hp_dw_covering_cus(d, addr, cand, 8, &gap);
+    uint32_t cand[HP_DW_MAX_COVERING];
+    size_t ncand = ncus < HP_DW_MAX_COVERING ? ncus : HP_DW_MAX_COVERING;
+    memcpy(cand, cus, ncand * sizeof(*cand));
     /* outside every .debug_aranges range: the units it does not describe too */
     if (gap && hp_dwarf_index_rest(d))
-        ncand = hp_dw_covering_cus(d, addr, cand, 8, &gap);
+        ncand = hp_dw_covering_cus(d, addr, cand, HP_DW_MAX_COVERING, &gap);
     /* Well-formed DWARF has one CU here. Overlapping CUs: the innermost scope
      * and the last row at or before addr over all of them, as if merged. */
     hp_dw_cu *scu = NULL;
     const hp_dw_row *row = NULL;
+    const hp_dw_cu *rcu = NULL; /* row's CU */
     int32_t scope = -1;
     uint32_t best_depth = 0;
     for (size_t k = 0; k < ncand; k++) {
@@ -123,15 +126,18 @@ size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, si
         if (cu->state != HP_DW_CU_DONE)
             continue;
         int32_t s = cu_scope(cu, addr);
-        uint32_t depth = s >= 0 ? scope_depth(cu, s) : 0;
+        /* the depth only matters to compare CUs */
+        uint32_t depth = s < 0 ? 0 : ncand == 1 ? 1 : scope_depth(cu, s);
         if (s >= 0 && depth > best_depth) {
             scu = cu;
             scope = s;
             best_depth = depth;
         }
         const hp_dw_row *r = cu_row(cu, addr);
-        if (r && (!row || hp_dw_row_cmp(r, row) > 0))
+        if (r && (!row || row_later(r, cu, row, rcu))) {
             row = r;
+            rcu = cu;
+        }
     }
     if (row && row->file == UINT32_MAX)
         row = NULL;
@@ -140,7 +146,8 @@ size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, si
     frames[0] =
         (hp_sym_frame){.function = scope >= 0 ? hp_dw_scope_name(d, &scu->scopes[scope]) : NULL};
     if (row) {
-        frames[0].file = row->file < d->nfiles ? d->files[row->file] : NULL;
+        size_t f = rcu->file_base + row->file;
+        frames[0].file = f < d->nfiles ? d->files[f] : NULL;
         frames[0].line = row->line;
     }
     size_t n = 1;

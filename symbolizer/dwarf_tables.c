@@ -136,6 +136,7 @@ int hp_dw_build_index(hp_dwarf_info *d, const hp_dw_range *ranges, size_t nrange
     free(d->index);
     d->index = NULL;
     d->nindex = 0;
+    hp_addr_index_free(&d->index_ix);
     if (!nranges)
         return 0;
     d->index = hp_new0(hp_dw_extent, nranges);
@@ -218,8 +219,14 @@ int hp_dw_cu_extents(const hp_dw_cu *cu, int32_t cu_no, hp_dw_range **arr, size_
 void hp_dw_cu_release(hp_dw_cu *cu)
 {
     free(cu->scopes);
-    free(cu->segs);
-    free(cu->rows);
+    if (!cu->mapped) {
+        free(cu->segs);
+        free(cu->rows);
+    }
+    cu->mapped = false;
+    cu->file_base = 0;
+    hp_addr_index_free(&cu->segs_ix);
+    hp_addr_index_free(&cu->rows_ix);
     cu->scopes = NULL;
     cu->segs = NULL;
     cu->rows = NULL;

@@ -36,6 +36,35 @@ const char *hp_sym_intern(hp_strtab *t, const char *s, size_t n);
 /* The same for a message formatted from fmt (at most 1023 bytes). */
 const char *hp_sym_internf(hp_strtab *t, const char *fmt, ...) HP_PRINTF(2, 3);
 
+/* ---- addr_index.c ------------------------------------------------------- */
+
+/* A bucket index over a table sorted by the uint64_t key its elements start
+ * with (see addr_index.c); zero it before the first build. */
+typedef struct hp_addr_index {
+    uint32_t *first; /* nbuckets + 1: elements before each bucket; NULL: bisect */
+    uint64_t base;   /* the first key; bucket b holds keys with (key - base) >> shift == b */
+    unsigned shift;
+    size_t nbuckets;
+    size_t n;      /* elements indexed */
+    uint32_t uses; /* lookups before it was built */
+    bool built;    /* hp_addr_index_build was called (first may still be NULL) */
+} hp_addr_index;
+
+#define HP_ADDR_INDEX_AFTER 64 /* lookups in a table before it is indexed */
+
+/** hp_addr_index_build - index the n elements (stride bytes each, sorted by
+ * key) at base; on allocation failure (or a small table) lookups bisect. */
+void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t stride);
+/** hp_addr_index_count - how many of the n elements at base have a key <= addr;
+ * ix (of this table, zeroed at first) is built on the HP_ADDR_INDEX_AFTER-th
+ * call, plain bisection until then; an ix built for another n is dropped. */
+size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n, size_t stride,
+                           uint64_t addr);
+/** hp_addr_bisect - the same by bisection over the whole table. */
+size_t hp_addr_bisect(const void *base, size_t n, size_t stride, uint64_t addr);
+/** hp_addr_index_free - free and zero ix. */
+void hp_addr_index_free(hp_addr_index *ix);
+
 /* ---- elf.c ------------------------------------------------------------- */
 
 typedef struct hp_elfsym {
@@ -255,6 +284,10 @@ typedef struct hp_dw_cu {
     size_t nsegs;
     hp_dw_row *rows; /* sorted */
     size_t nrows;
+    size_t file_base; /* rows[].file + file_base indexes hp_dwarf_info.files
+                       * (0 when decoded: the rows hold global numbers) */
+    bool mapped;      /* segs and rows point into the symbol cache's mapping */
+    hp_addr_index segs_ix, rows_ix; /* of segs and rows (addr_index.c) */
 } hp_dw_cu;
 
 /* Address range [lo, hi) of the code of CU cu; maxhi is the largest hi of
@@ -278,6 +311,7 @@ typedef struct hp_dwarf_info {
     size_t ncus;
     hp_dw_extent *index; /* sorted by lo */
     size_t nindex;
+    hp_addr_index index_ix; /* of index (addr_index.c); freed when index changes */
     const char **files; /* file names of every decoded CU */
     size_t nfiles, files_alloc;
     bool has_lines;      /* some CU has a line table */
@@ -700,8 +734,9 @@ void hp_dw_info_release(hp_dwarf_info *d);
  * at for addr: those whose extents cover it, else the CU ending last before
  * it (its line table may reach into the gap). Returns: how many.
  */
-size_t hp_dw_covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max,
+size_t hp_dw_covering_cus(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max,
                           bool *gap);
+#define HP_DW_MAX_COVERING 8 /* CUs a lookup looks at, at most */
 
 /**
  * hp_dwarf_lookup - fill frames (innermost first) for addr, decoding the CUs
@@ -709,6 +744,9 @@ size_t hp_dw_covering_cus(const hp_dwarf_info *d, uint64_t addr, uint32_t *cus, 
  * Returns: number of frames written (0 when no DWARF covers addr).
  */
 size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, size_t max);
+/** hp_dwarf_lookup_in - the same with the CUs hp_dw_covering_cus gave for addr. */
+size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, size_t ncus,
+                          bool gap, hp_sym_frame *frames, size_t max);
 
 /* ---- cache.c, cache_write.c ------------------------------------------------- */
 
@@ -738,9 +776,9 @@ int hp_sym_cache_dwarf(const hp_sym_cache *c, hp_dwarf_info *d);
 bool hp_sym_cache_has_cu(const hp_sym_cache *c, uint64_t die_off);
 /** hp_sym_cache_load_cu - CU i of d (pending) from c. Returns: 0, -ENOENT (not cached), -ENOMEM. */
 int hp_sym_cache_load_cu(const hp_sym_cache *c, hp_dwarf_info *d, size_t i);
-/** hp_sym_cache_ensure - load the pending CUs covering addr from c. Returns: 0, -ENOENT
- * (one is not cached: libdwarf must decode it), -ENOMEM. */
-int hp_sym_cache_ensure(const hp_sym_cache *c, hp_dwarf_info *d, uint64_t addr);
+/** hp_sym_cache_ensure - load the pending ones of CUs cus[0..n) (hp_dw_covering_cus)
+ * from c. Returns: 0, -ENOENT (one is not cached: libdwarf must decode it), -ENOMEM. */
+int hp_sym_cache_ensure(const hp_sym_cache *c, hp_dwarf_info *d, const uint32_t *cus, size_t n);
 /** hp_sym_cache_cached_cus - how many CUs c holds tables for. */
 size_t hp_sym_cache_cached_cus(const hp_sym_cache *c);
 /**

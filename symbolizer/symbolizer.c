@@ -43,6 +43,7 @@ struct hp_symobj {
     size_t nsyms;
     hp_elfsym *nm_syms; /* what nm sees: the object's .symtab, else its .dynsym */
     size_t nm_nsyms;
+    hp_addr_index syms_ix, nm_ix; /* of syms and nm_syms (addr_index.c) */
     bool all_inline_levels; /* hp_sym_result.all_inline_levels */
     uint64_t *fstarts;
     const char **fnames;
@@ -118,6 +119,8 @@ static hp_symobj *symobj_free(hp_symobj *o)
     if (o->nm_syms != o->syms)
         free(o->nm_syms);
     free(o->syms);
+    hp_addr_index_free(&o->syms_ix);
+    hp_addr_index_free(&o->nm_ix);
     free(o->fstarts);
     free(o->fnames);
     hp_strtab_free(o->strs);
@@ -384,8 +387,9 @@ static int open_object(hp_symbolizer *s, const char *recorded_path, const char *
 /* ---- lookups -------------------------------------------------------------- */
 
 static const char *sym_name(hp_symobj *o, hp_elfsym *sym);
-static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms, uint64_t addr);
-#define find_symbol(o, addr) find_symbol_in((o), (o)->syms, (o)->nsyms, (addr))
+static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms,
+                                 hp_addr_index *ix, uint64_t addr);
+#define find_symbol(o, addr) find_symbol_in((o), (o)->syms, (o)->nsyms, &(o)->syms_ix, (addr))
 
 /* C++ functions known to DWARF by DW_AT_name only (static functions, main):
  * take the name of the ELF symbol at their entry, as addr2line does. Called
@@ -453,16 +457,19 @@ static void load_dwarf(hp_symobj *o)
     load_dwarf_file(o);
 }
 
-/* Before a lookup in tables from the cache: the CUs covering addr from the
- * cache; when one is not there, libdwarf takes over (with the cached CUs). */
-static void cached_cus_for(hp_symobj *o, uint64_t addr)
+/* Before a lookup: the CUs covering addr (into cus, their number), from
+ * the cache when the tables come from it; when one is not there, libdwarf
+ * takes over (with the cached CUs). */
+static size_t covering_cus(hp_symobj *o, uint64_t addr, uint32_t *cus, bool *gap)
 {
-    if (!o->dw_from_cache || hp_sym_cache_ensure(o->cache, &o->dw, addr) == 0)
-        return;
+    size_t n = hp_dw_covering_cus(&o->dw, addr, cus, HP_DW_MAX_COVERING, gap);
+    if (!o->dw_from_cache || hp_sym_cache_ensure(o->cache, &o->dw, cus, n) == 0)
+        return n;
     hp_dw_info_release(&o->dw);
     o->dw_from_cache = false;
     o->has_dwarf = true;
     load_dwarf_file(o);
+    return o->has_dwarf ? hp_dw_covering_cus(&o->dw, addr, cus, HP_DW_MAX_COVERING, gap) : 0;
 }
 
 /* Identity of a file for the cache: path, size, mtime. */
@@ -552,16 +559,12 @@ static const char *sym_name(hp_symobj *o, hp_elfsym *sym)
     return sym->name ? sym->name : sym->raw;
 }
 
-static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms, uint64_t addr)
+_Static_assert(offsetof(hp_elfsym, start) == 0, "the bucket index reads the key at the start");
+
+static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms,
+                                 hp_addr_index *ix, uint64_t addr)
 {
-    size_t lo = 0, hi = nsyms;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (syms[mid].start <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = hp_addr_index_count(ix, syms, nsyms, sizeof(*syms), addr);
     if (!lo)
         return NULL;
     hp_elfsym *best = &syms[lo - 1];
@@ -591,16 +594,21 @@ int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
     load_dwarf(o);
     ret->obj_addr = obj_addr;
     ret->nframes = 0;
-    cached_cus_for(o, obj_addr);
+    uint32_t cus[HP_DW_MAX_COVERING];
+    bool gap = false;
+    size_t ncus = o->has_dwarf ? covering_cus(o, obj_addr, cus, &gap) : 0;
     if (o->has_dwarf) {
-        ret->nframes = hp_dwarf_lookup(&o->dw, obj_addr, ret->frames, HP_SYM_MAX_FRAMES);
+        ret->nframes =
+            hp_dwarf_lookup_in(&o->dw, obj_addr, cus, ncus, gap, ret->frames, HP_SYM_MAX_FRAMES);
         if (o->dw.warning != o->dw_warn) {
             o->dw_warn = o->dw.warning;
             set_warning(o, o->dw_warn);
         }
     }
-    hp_elfsym *sym = find_symbol_in(o, o->syms, o->nsyms, obj_addr);
-    hp_elfsym *nm = o->nm_syms == o->syms ? sym : find_symbol_in(o, o->nm_syms, o->nm_nsyms, obj_addr);
+    hp_elfsym *sym = find_symbol(o, obj_addr);
+    hp_elfsym *nm = o->nm_syms == o->syms
+                        ? sym
+                        : find_symbol_in(o, o->nm_syms, o->nm_nsyms, &o->nm_ix, obj_addr);
     ret->nm_symbol_raw = nm ? nm->raw : NULL;
     ret->nm_symbol_start = nm ? nm->start : 0;
     ret->all_inline_levels = o->all_inline_levels;

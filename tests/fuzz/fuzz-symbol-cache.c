@@ -32,8 +32,12 @@ static void use_tables(const hp_sym_cache *c)
             uint64_t addrs[3] = {d.index[i].lo, d.index[i].hi - 1, d.index[i].lo / 2 + d.index[i].hi / 2};
             for (int k = 0; k < 3; k++) {
                 hp_sym_frame frames[HP_SYM_MAX_FRAMES];
-                if (hp_sym_cache_ensure(c, &d, addrs[k]) == 0)
-                    (void)hp_dwarf_lookup(&d, addrs[k], frames, HP_SYM_MAX_FRAMES);
+                uint32_t cus[HP_DW_MAX_COVERING];
+                bool gap;
+                size_t n = hp_dw_covering_cus(&d, addrs[k], cus, HP_DW_MAX_COVERING, &gap);
+                if (hp_sym_cache_ensure(c, &d, cus, n) == 0)
+                    (void)hp_dwarf_lookup_in(&d, addrs[k], cus, n, gap, frames,
+                                             HP_SYM_MAX_FRAMES);
             }
         }
     }
