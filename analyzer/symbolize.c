@@ -137,7 +137,9 @@ static bool inlined_allocator(ctx *c, const hp_sym_frame *f)
 /* Writes the inline chain of one location (innermost first), named the way
  * Perl pprof names it: addr2line's names (DWARF, else the symbol table), and
  * nm's address-tagged name when it starts with addr2line's short name. */
-static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res, uint32_t mapping)
+/* res: the answer but its frames, which are frames[0..res->nframes) */
+static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res,
+                         const hp_sym_frame *frames, uint32_t mapping)
 {
     hp_profile *p = c->p;
     hp_buf *nm = &c->tmp;
@@ -153,7 +155,7 @@ static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res, uint3
     /* Inlined allocator wrappers (ld.so's calloc, ...) are not allocation
      * sites: start at the first inline level that is not one (Go pprof does
      * the same); the outermost level is handled by the report's frame removal. */
-    while (first + 1 < res->nframes && inlined_allocator(c, &res->frames[first]))
+    while (first + 1 < res->nframes && inlined_allocator(c, &frames[first]))
         first++;
     /* Perl pprof runs addr2line with -i only for objects whose symbol table
      * has _fini: elsewhere it sees the innermost level alone, as a plain
@@ -162,7 +164,7 @@ static int fill_location(ctx *c, hp_location *L, const hp_sym_result *res, uint3
     if (!res->all_inline_levels)
         n = first + 1;
     for (size_t i = first; i < n && r == 0; i++) {
-        const hp_sym_frame *f = res->nframes ? &res->frames[i] : NULL;
+        const hp_sym_frame *f = res->nframes ? &frames[i] : NULL;
         const char *full = f && f->function ? f->function : sym_full ? sym_full : "??";
         uint64_t start = 0;
         char fileline[4200];
@@ -559,8 +561,8 @@ static int symbolize_with(ctx *c, hp_symbolize_session *ss)
         goto out;
     for (size_t k = 0; k < nq; k++) {
         hp_location *L = &p->locations[qloc[k]];
-        hp_sym_batch_get(batch, k, res);
-        if ((r = fill_location(c, L, res, L->mapping)) < 0)
+        const hp_sym_frame *frames = hp_sym_batch_answer(batch, k, res);
+        if ((r = fill_location(c, L, res, frames, L->mapping)) < 0)
             goto out;
     }
     r = disambiguate(c);

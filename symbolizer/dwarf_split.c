@@ -74,9 +74,8 @@ static void *decode_half(void *p)
     return NULL;
 }
 
-/* Moves the tables of h's CUs into d: d's file table grows by h's, whose
- * row file numbers are shifted to match. False (d untouched) when out of
- * memory. */
+/* Moves the tables of h's CUs into d: d's file table grows by h's, which
+ * the CUs' file_base points to. False (d untouched) when out of memory. */
 static bool adopt(hp_dwarf_info *d, half *h)
 {
     const hp_dwarf_info *s = &h->info;
@@ -88,9 +87,7 @@ static bool adopt(hp_dwarf_info *d, half *h)
     d->nfiles += s->nfiles;
     for (size_t k = 0; k < h->n; k++) {
         hp_dw_cu *from = &h->info.cus[h->cus[k]], *to = &d->cus[h->cus[k]];
-        for (size_t r = 0; r < from->nrows; r++)
-            if (from->rows[r].file != UINT32_MAX)
-                from->rows[r].file += (uint32_t)base;
+        from->file_base += base;
         hp_dw_cu_release(to);
         *to = *from;
         *from = (hp_dw_cu){.state = HP_DW_CU_FAILED};

@@ -243,8 +243,12 @@ unsigned hp_sym_default_threads(void);
  * 2^32 - 1 queries or more.
  */
 int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sym_batch **ret);
-/** hp_sym_batch_get - the answer to query i, as hp_symobj_lookup gives it. */
-void hp_sym_batch_get(const hp_sym_batch *b, size_t i, hp_sym_result *ret);
+/**
+ * hp_sym_batch_answer - the answer to query i, as hp_symobj_lookup gives it,
+ * but for its frames: they are returned instead (ret->nframes of them, valid
+ * until hp_sym_batch_free; ret->frames is not touched).
+ */
+const hp_sym_frame *hp_sym_batch_answer(const hp_sym_batch *b, size_t i, hp_sym_result *ret);
 /** hp_sym_batch_free - accepts NULL; returns NULL. */
 hp_sym_batch *hp_sym_batch_free(hp_sym_batch *b);
 

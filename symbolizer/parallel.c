@@ -100,19 +100,22 @@ static void *work(void *p)
         if (g >= j->ngroups)
             break;
         decode_ahead(j, g);
+        /* room for about two frames an answer at once (fewer copies) */
+        size_t want = w->nframes + 2 * (j->groups[g + 1] - j->groups[g]) + HP_SYM_MAX_FRAMES;
+        if (HP_GROW(w->frames, w->alloc, want) < 0)
+            w->oom = true;
         for (size_t k = j->groups[g]; k < j->groups[g + 1]; k++) {
             const hp_sym_query *q = &j->q[j->keys[k].i];
-            memset(res, 0, offsetof(hp_sym_result, frames));
-            if (q->in_object)
-                hp_symobj_lookup_obj(q->obj, q->pc, res);
-            else
-                hp_symobj_lookup(q->obj, q->map_start, q->map_offset, q->pc, res);
-            if (HP_GROW(w->frames, w->alloc, w->nframes + res->nframes) < 0) {
+            /* the frames go straight to the worker's array */
+            if (HP_GROW(w->frames, w->alloc, w->nframes + HP_SYM_MAX_FRAMES) < 0) {
                 w->oom = true;
-                res->nframes = 0;
+                break;
             }
-            if (res->nframes)
-                memcpy(w->frames + w->nframes, res->frames, res->nframes * sizeof(*res->frames));
+            memset(res, 0, offsetof(hp_sym_result, frames));
+            uint64_t addr = q->in_object ? q->pc
+                                         : hp_symobj_obj_addr(q->obj, q->map_start, q->map_offset,
+                                                              q->pc);
+            hp_symobj_lookup_to(q->obj, addr, res, w->frames + w->nframes);
             j->b->answers[k] = (answer){
                 .obj_addr = res->obj_addr,
                 .symbol_start = res->symbol_start,
@@ -319,14 +322,11 @@ out:
     return r;
 }
 
-void hp_sym_batch_get(const hp_sym_batch *b, size_t i, hp_sym_result *ret)
+const hp_sym_frame *hp_sym_batch_answer(const hp_sym_batch *b, size_t i, hp_sym_result *ret)
 {
     const answer *a = &b->answers[b->rank[i]];
     ret->obj_addr = a->obj_addr;
     ret->nframes = a->nframes;
-    if (a->nframes)
-        memcpy(ret->frames, b->workers[a->worker].frames + a->first_frame,
-               a->nframes * sizeof(*ret->frames));
     ret->symbol = a->symbol;
     ret->symbol_raw = a->symbol_raw;
     ret->symbol_start = a->symbol_start;
@@ -334,6 +334,7 @@ void hp_sym_batch_get(const hp_sym_batch *b, size_t i, hp_sym_result *ret)
     ret->nm_symbol_raw = a->nm_symbol_raw;
     ret->nm_symbol_start = a->nm_symbol_start;
     ret->all_inline_levels = a->all_inline_levels;
+    return b->workers[a->worker].frames + a->first_frame;
 }
 
 hp_sym_batch *hp_sym_batch_free(hp_sym_batch *b)

@@ -349,6 +349,12 @@ void hp_dwarf_decode_cu(hp_dwarf_info *d, size_t i);
 
 /* ---- symbolizer.c (for parallel.c) ----------------------------------------- */
 
+/**
+ * hp_symobj_lookup_to - hp_symobj_lookup_obj with the frames written to
+ * frames[0..HP_SYM_MAX_FRAMES) instead of ret->frames (untouched).
+ */
+int hp_symobj_lookup_to(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret,
+                        hp_sym_frame *frames);
 /** hp_symobj_obj_addr - the object-relative address hp_symobj_lookup looks up. */
 uint64_t hp_symobj_obj_addr(const hp_symobj *o, uint64_t map_start, uint64_t map_offset,
                             uint64_t pc);

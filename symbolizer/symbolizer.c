@@ -591,6 +591,12 @@ static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms,
 int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
 {
     hp_return_if_fail(o && ret, -EINVAL);
+    return hp_symobj_lookup_to(o, obj_addr, ret, ret->frames);
+}
+
+int hp_symobj_lookup_to(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret,
+                        hp_sym_frame *frames)
+{
     load_dwarf(o);
     ret->obj_addr = obj_addr;
     ret->nframes = 0;
@@ -599,7 +605,7 @@ int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
     size_t ncus = o->has_dwarf ? covering_cus(o, obj_addr, cus, &gap) : 0;
     if (o->has_dwarf) {
         ret->nframes =
-            hp_dwarf_lookup_in(&o->dw, obj_addr, cus, ncus, gap, ret->frames, HP_SYM_MAX_FRAMES);
+            hp_dwarf_lookup_in(&o->dw, obj_addr, cus, ncus, gap, frames, HP_SYM_MAX_FRAMES);
         if (o->dw.warning != o->dw_warn) {
             o->dw_warn = o->dw.warning;
             set_warning(o, o->dw_warn);

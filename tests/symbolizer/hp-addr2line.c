@@ -181,7 +181,7 @@ static void out_printf(const char *fmt, ...)
     free(big);
 }
 
-static void print_one(const hp_sym_result *r, bool symbol_mode)
+static void print_one(const hp_sym_result *r, const hp_sym_frame *frames, bool symbol_mode)
 {
     if (symbol_mode) {
         if (r->symbol)
@@ -201,7 +201,7 @@ static void print_one(const hp_sym_result *r, bool symbol_mode)
         return;
     }
     for (size_t i = 0; i < r->nframes; i++) {
-        const hp_sym_frame *f = &r->frames[i];
+        const hp_sym_frame *f = &frames[i];
         const char *fn = f->function;
         if (!fn && i + 1 == r->nframes)
             fn = r->symbol;
@@ -378,8 +378,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; b && i < nq; i++) {
         if (addresses)
             out_printf("0x%016" PRIx64 "\n", q[i].pc);
-        hp_sym_batch_get(b, i, r);
-        print_one(r, symbol_mode);
+        const hp_sym_frame *frames = hp_sym_batch_answer(b, i, r);
+        print_one(r, frames, symbol_mode);
     }
     out_flush();
     hp_sym_batch_free(b);
