@@ -209,18 +209,6 @@ int hp_dwa_lowpc(hp_dwa_ctx *c, hp_dwa_attrs *a, Dwarf_Addr *ret)
 /* high_pc as an address (a constant form is an offset from lo), as lowpc. */
 static int attr_highpc(hp_dwa_ctx *c, hp_dwa_attrs *a, Dwarf_Addr lo, Dwarf_Addr *ret)
 {
-    if (a->mask & (1u << A_HIGH)) {
-        Dwarf_Addr v = 0;
-        Dwarf_Half form = 0;
-        enum Dwarf_Form_Class cls = DW_FORM_CLASS_UNKNOWN;
-        Dwarf_Error e = NULL;
-        int r = dwarf_highpc_b(a->die, &v, &form, &cls, &e);
-        if (r == DW_DLV_OK && (cls == DW_FORM_CLASS_ADDRESS || cls == DW_FORM_CLASS_CONSTANT)) {
-            *ret = cls == DW_FORM_CLASS_ADDRESS ? v : lo + v;
-            return DW_DLV_OK;
-        }
-        hp_dwa_drop_error(c, e); /* read again below, for the same error */
-    }
     Dwarf_Attribute at = hp_dwa_get(c, a, A_HIGH);
     Dwarf_Error err = NULL;
     Dwarf_Half f = 0;
