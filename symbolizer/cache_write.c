@@ -74,26 +74,52 @@ static int u32_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The files the rows of cu use (numbers in d->files), ascending, into
+ * files[] (room for cu->nrows); their count. The numbers a CU uses are a
+ * short range (its line table's files, added together when decoded): marked
+ * in a table over that range, else sorted. */
+static size_t cu_files(const hp_dw_cu *cu, uint32_t *files)
+{
+    size_t n = 0;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (size_t i = 0; i < cu->nrows; i++) {
+        if (cu->rows[i].file == UINT32_MAX)
+            continue;
+        uint32_t f = (uint32_t)(cu->file_base + cu->rows[i].file);
+        lo = f < lo ? f : lo;
+        hi = f > hi ? f : hi;
+        files[n++] = f;
+    }
+    if (!n)
+        return 0;
+    uint8_t *used = hi - lo < 4 * (uint64_t)n + 4096 ? hp_new0(uint8_t, (size_t)(hi - lo) + 1) : NULL;
+    if (!used) {
+        qsort(files, n, sizeof(*files), u32_cmp);
+        size_t u = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!u || files[i] != files[u - 1])
+                files[u++] = files[i];
+        return u;
+    }
+    for (size_t i = 0; i < n; i++)
+        used[files[i] - lo] = 1;
+    size_t u = 0;
+    for (uint64_t f = lo; f <= hi; f++)
+        if (used[f - lo])
+            files[u++] = (uint32_t)f;
+    free(used);
+    return u;
+}
+
 /* The tables of one decoded CU; its files renumbered from 0. */
 static void put_cu(writer *w, const hp_dwarf_info *d, const hp_dw_cu *cu, size_t at)
 {
     uint32_t *files = hp_new0(uint32_t, cu->nrows ? cu->nrows : 1);
-    size_t nfiles = 0;
     if (!files) {
         w->oom = true;
         return;
     }
-    for (size_t i = 0; i < cu->nrows; i++) {
-        if (cu->rows[i].file != UINT32_MAX)
-            files[nfiles++] = (uint32_t)(cu->file_base + cu->rows[i].file);
-    }
-    qsort(files, nfiles, sizeof(*files), u32_cmp);
-    size_t u = 0;
-    for (size_t i = 0; i < nfiles; i++) {
-        if (!u || files[i] != files[u - 1])
-            files[u++] = files[i];
-    }
-    nfiles = u;
+    size_t nfiles = cu_files(cu, files);
     size_t scopes = reserve(w, cu->nscopes * sizeof(hp_cache_scope));
     for (size_t i = 0; i < cu->nscopes && !w->oom; i++) {
         const hp_dw_scope *s = &cu->scopes[i];
