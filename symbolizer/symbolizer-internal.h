@@ -677,7 +677,8 @@ typedef struct hp_sym_cache hp_sym_cache; /* one valid cache file, mapped */
  * -ENOENT (absent or unreadable), -EBADMSG (fails a check), -ENOMEM.
  */
 int hp_sym_cache_open(const char *dir, const char *name, const char *ident, hp_sym_cache **ret);
-/** hp_sym_cache_from_memory - the same checks for size bytes at data (fuzzing); not copied. */
+/** hp_sym_cache_from_memory - the same checks for size bytes at data (fuzzing); not copied,
+ * used in place: data must be 8-byte aligned (else -EINVAL). */
 int hp_sym_cache_from_memory(const void *data, size_t size, const char *ident,
                              hp_sym_cache **ret);
 /** hp_sym_cache_close - unmap when mapped; accepts NULL; returns NULL. */
