@@ -44,6 +44,7 @@ void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t s
     hp_addr_index_free(ix);
     ix->built = true;
     ix->n = n;
+    ix->of = base;
     if (n < 8 || n > UINT32_MAX) /* bisection is as quick */
         return;
     uint64_t lo = key_at(base, stride, 0), span = key_at(base, stride, n - 1) - lo;
@@ -72,7 +73,7 @@ void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t s
 size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n, size_t stride,
                            uint64_t addr)
 {
-    if (ix->built && ix->n != n) /* the table changed */
+    if (ix->built && (ix->n != n || ix->of != base)) /* another table */
         hp_addr_index_free(ix);
     if (!ix->built && ++ix->uses >= HP_ADDR_INDEX_AFTER)
         hp_addr_index_build(ix, base, n, stride);

@@ -3,7 +3,8 @@
  * cache_write.c writes it). Native byte order and alignment: the cache is
  * this machine's. All offsets are from the start of the file, records are
  * 8-byte aligned, strings are NUL-terminated in one block and named by their
- * offset in it (HP_CACHE_NONE: no string).
+ * offset in it (HP_CACHE_NONE: no string). hp_cache_seg and hp_cache_row are
+ * laid out as hp_dw_seg and hp_dw_row: cache.c uses them in place.
  *
  *   header | records (symbols, nm symbols, CUs, per-CU tables, CU index) | strings
  */

@@ -45,6 +45,7 @@ typedef struct hp_addr_index {
     uint64_t base;   /* the first key; bucket b holds keys with (key - base) >> shift == b */
     unsigned shift;
     size_t nbuckets;
+    const void *of; /* the table indexed */
     size_t n;      /* elements indexed */
     uint32_t uses; /* lookups before it was built */
     bool built;    /* hp_addr_index_build was called (first may still be NULL) */
@@ -57,7 +58,8 @@ typedef struct hp_addr_index {
 void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t stride);
 /** hp_addr_index_count - how many of the n elements at base have a key <= addr;
  * ix (of this table, zeroed at first) is built on the HP_ADDR_INDEX_AFTER-th
- * call, plain bisection until then; an ix built for another n is dropped. */
+ * call, plain bisection until then; an ix built for another base or n is
+ * dropped (a table changed in place must hp_addr_index_free its ix). */
 size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n, size_t stride,
                            uint64_t addr);
 /** hp_addr_bisect - the same by bisection over the whole table. */
@@ -766,7 +768,8 @@ typedef struct hp_sym_cache hp_sym_cache; /* one valid cache file, mapped */
  * -ENOENT (absent or unreadable), -EBADMSG (fails a check), -ENOMEM.
  */
 int hp_sym_cache_open(const char *dir, const char *name, const char *ident, hp_sym_cache **ret);
-/** hp_sym_cache_from_memory - the same checks for size bytes at data (fuzzing); not copied. */
+/** hp_sym_cache_from_memory - the same checks for size bytes at data (fuzzing); not copied,
+ * used in place: data must be 8-byte aligned (else -EINVAL). */
 int hp_sym_cache_from_memory(const void *data, size_t size, const char *ident,
                              hp_sym_cache **ret);
 /** hp_sym_cache_close - unmap when mapped; accepts NULL; returns NULL. */

@@ -123,7 +123,8 @@ static void test_random(void **state)
 }
 
 /* Built by the lookups themselves after HP_ADDR_INDEX_AFTER of them, the
- * answers the same before and after; dropped when the table's length changes. */
+ * answers the same before and after; dropped when the table's length or
+ * address changes. */
 static void test_auto_build(void **state)
 {
     (void)state;
@@ -136,6 +137,13 @@ static void test_auto_build(void **state)
         assert_true(calls + 1 < HP_ADDR_INDEX_AFTER ? ix.first == NULL : ix.first != NULL);
     }
     assert_int_equal(hp_addr_index_count(&ix, e, 50, sizeof(*e), 0x1400), linear_count(e, 50, 0x1400));
+    assert_null(ix.first);
+    /* and when it is another table of the same length */
+    for (int i = 0; i < HP_ADDR_INDEX_AFTER; i++)
+        hp_addr_index_count(&ix, e, 50, sizeof(*e), 0x1400);
+    assert_non_null(ix.first);
+    assert_int_equal(hp_addr_index_count(&ix, e + 50, 50, sizeof(*e), 0x1400),
+                     linear_count(e + 50, 50, 0x1400));
     assert_null(ix.first);
     hp_addr_index_free(&ix);
 }
