@@ -54,6 +54,15 @@ void hp_buf_add(hp_buf *b, const void *data, size_t n)
     b->buf[b->len] = '\0';
 }
 
+void hp_buf_addz(hp_buf *b, size_t n)
+{
+    if (!buf_reserve(b, n))
+        return;
+    memset(b->buf + b->len, 0, n);
+    b->len += n;
+    b->buf[b->len] = '\0';
+}
+
 void hp_buf_adds(hp_buf *b, const char *s)
 {
     hp_buf_add(b, s, strlen(s));

@@ -26,6 +26,8 @@ void hp_buf_release(hp_buf *b);
 /** hp_buf_reset - keep the memory, set the length to 0. */
 void hp_buf_reset(hp_buf *b);
 void hp_buf_add(hp_buf *b, const void *data, size_t n);
+/** hp_buf_addz - append n zero bytes. */
+void hp_buf_addz(hp_buf *b, size_t n);
 void hp_buf_adds(hp_buf *b, const char *s);
 void hp_buf_addc(hp_buf *b, char c);
 void hp_buf_addf(hp_buf *b, const char *fmt, ...) HP_PRINTF(2, 3);

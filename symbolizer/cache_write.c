@@ -30,9 +30,7 @@ typedef struct writer {
 static size_t reserve(writer *w, size_t n)
 {
     size_t at = w->body.len;
-    static const char zero[64];
-    for (size_t left = (n + 7) & ~(size_t)7; left; left -= left > 64 ? 64 : left)
-        hp_buf_add(&w->body, zero, left > 64 ? 64 : left);
+    hp_buf_addz(&w->body, (n + 7) & ~(size_t)7);
     w->oom |= !hp_buf_ok(&w->body);
     return at;
 }
@@ -75,13 +73,15 @@ static int u32_cmp(const void *a, const void *b)
 }
 
 /* The files the rows of cu use (numbers in d->files), ascending, into
- * files[] (room for cu->nrows); their count. The numbers a CU uses are a
- * short range (its line table's files, added together when decoded): marked
- * in a table over that range, else sorted. */
-static size_t cu_files(const hp_dw_cu *cu, uint32_t *files)
+ * files[] (room for cu->nrows); their count. *ret_map[f - *ret_lo] is then
+ * 1 + the place of file f in files[] (NULL: look it up in files[]). The
+ * numbers a CU uses are a short range (its line table's files, added
+ * together when decoded): marked in a table over that range, else sorted. */
+static size_t cu_files(const hp_dw_cu *cu, uint32_t *files, uint32_t **ret_map, uint32_t *ret_lo)
 {
     size_t n = 0;
     uint32_t lo = UINT32_MAX, hi = 0;
+    *ret_map = NULL;
     for (size_t i = 0; i < cu->nrows; i++) {
         if (cu->rows[i].file == UINT32_MAX)
             continue;
@@ -92,8 +92,8 @@ static size_t cu_files(const hp_dw_cu *cu, uint32_t *files)
     }
     if (!n)
         return 0;
-    uint8_t *used = hi - lo < 4 * (uint64_t)n + 4096 ? hp_new0(uint8_t, (size_t)(hi - lo) + 1) : NULL;
-    if (!used) {
+    uint32_t *map = hi - lo < 4 * (uint64_t)n + 4096 ? hp_new0(uint32_t, (size_t)(hi - lo) + 1) : NULL;
+    if (!map) {
         qsort(files, n, sizeof(*files), u32_cmp);
         size_t u = 0;
         for (size_t i = 0; i < n; i++)
@@ -102,12 +102,16 @@ static size_t cu_files(const hp_dw_cu *cu, uint32_t *files)
         return u;
     }
     for (size_t i = 0; i < n; i++)
-        used[files[i] - lo] = 1;
+        map[files[i] - lo] = 1;
     size_t u = 0;
-    for (uint64_t f = lo; f <= hi; f++)
-        if (used[f - lo])
+    for (uint64_t f = lo; f <= hi; f++) {
+        if (map[f - lo]) {
             files[u++] = (uint32_t)f;
-    free(used);
+            map[f - lo] = (uint32_t)u;
+        }
+    }
+    *ret_map = map;
+    *ret_lo = lo;
     return u;
 }
 
@@ -119,7 +123,8 @@ static void put_cu(writer *w, const hp_dwarf_info *d, const hp_dw_cu *cu, size_t
         w->oom = true;
         return;
     }
-    size_t nfiles = cu_files(cu, files);
+    uint32_t *map, lo = 0;
+    size_t nfiles = cu_files(cu, files, &map, &lo);
     size_t scopes = reserve(w, cu->nscopes * sizeof(hp_cache_scope));
     for (size_t i = 0; i < cu->nscopes && !w->oom; i++) {
         const hp_dw_scope *s = &cu->scopes[i];
@@ -142,15 +147,21 @@ static void put_cu(writer *w, const hp_dwarf_info *d, const hp_dw_cu *cu, size_t
         uint32_t f = cu->rows[i].file;
         if (f != UINT32_MAX)
             f = (uint32_t)(cu->file_base + f);
-        uint32_t *hit = f == UINT32_MAX ? NULL : bsearch(&f, files, nfiles, sizeof(f), u32_cmp);
+        uint32_t *hit = f == UINT32_MAX || map
+                            ? NULL
+                            : bsearch(&f, files, nfiles, sizeof(f), u32_cmp);
         r->addr = cu->rows[i].addr;
-        r->file = hit ? (uint32_t)(hit - files) : HP_CACHE_NONE;
+        r->file = f == UINT32_MAX ? HP_CACHE_NONE
+                  : map           ? map[f - lo] - 1
+                  : hit           ? (uint32_t)(hit - files)
+                                  : HP_CACHE_NONE;
         r->line = cu->rows[i].line;
     }
     size_t fl = reserve(w, nfiles * 4);
     for (size_t i = 0; i < nfiles && !w->oom; i++)
         put_str(w, fl + i * 4, files[i] < d->nfiles ? d->files[files[i]] : "");
     free(files);
+    free(map);
     if (w->oom)
         return;
     hp_cache_cu *c = AT(w, at, hp_cache_cu);

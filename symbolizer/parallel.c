@@ -30,10 +30,9 @@ typedef struct worker {
     bool oom;
 } worker;
 
-/* answers[] is in lookup order; rank[i] is where query i's answer is */
+/* answers[i] is query i's */
 struct hp_sym_batch {
     answer *answers;
-    uint32_t *rank;
     worker *workers;
     unsigned nworkers;
 };
@@ -41,18 +40,19 @@ struct hp_sym_batch {
 /* Queries are grouped by object and, within one, looked up in address
  * order: in a random order every bisection step over the CU index, scope
  * segments, line rows and symbols is a cache miss (half of a warm-cache run
- * of scripts/bench-symbolize). Answers are stored in that order, so a
- * worker writes them one after the other. The order changes no answer. */
+ * of scripts/bench-symbolize). A key holds all a lookup needs (the object
+ * is its group's), so a worker reads no query; answers are stored in query
+ * order, which their reader follows. The order changes no answer. */
 typedef struct key {
-    uint64_t addr; /* near enough the object-relative address to sort by */
+    uint64_t addr; /* the object-relative address looked up */
     uint32_t obj;  /* object number, in order of first appearance */
     uint32_t i;    /* query */
 } key;
 
 typedef struct job {
-    const hp_sym_query *q;
     const key *keys;      /* sorted by object, then address */
     const size_t *groups; /* start of each object's run in keys, ngroups + 1 entries */
+    hp_symobj *const *objs; /* the object of each group (object number = group) */
     size_t ngroups;
     atomic_size_t next;
     atomic_int spare; /* threads allowed but not working: one may help decode */
@@ -74,13 +74,10 @@ static void decode_ahead(job *j, size_t g)
         return;
     size_t lo = j->groups[g], n = j->groups[g + 1] - lo;
     uint64_t *addrs = hp_new0(uint64_t, n ? n : 1);
-    hp_symobj *o = j->q[j->keys[lo].i].obj;
-    for (size_t k = 0; addrs && k < n; k++) {
-        const hp_sym_query *q = &j->q[j->keys[lo + k].i];
-        addrs[k] = q->in_object ? q->pc : hp_symobj_obj_addr(o, q->map_start, q->map_offset, q->pc);
-    }
+    for (size_t k = 0; addrs && k < n; k++)
+        addrs[k] = j->keys[lo + k].addr;
     if (addrs)
-        hp_symobj_decode_ahead(o, addrs, n);
+        hp_symobj_decode_ahead(j->objs[g], addrs, n);
     free(addrs);
     atomic_fetch_add(&j->spare, 1);
 }
@@ -105,18 +102,14 @@ static void *work(void *p)
         if (HP_GROW(w->frames, w->alloc, want) < 0)
             w->oom = true;
         for (size_t k = j->groups[g]; k < j->groups[g + 1]; k++) {
-            const hp_sym_query *q = &j->q[j->keys[k].i];
             /* the frames go straight to the worker's array */
             if (HP_GROW(w->frames, w->alloc, w->nframes + HP_SYM_MAX_FRAMES) < 0) {
                 w->oom = true;
                 break;
             }
             memset(res, 0, offsetof(hp_sym_result, frames));
-            uint64_t addr = q->in_object ? q->pc
-                                         : hp_symobj_obj_addr(q->obj, q->map_start, q->map_offset,
-                                                              q->pc);
-            hp_symobj_lookup_to(q->obj, addr, res, w->frames + w->nframes);
-            j->b->answers[k] = (answer){
+            hp_symobj_lookup_to(j->objs[g], j->keys[k].addr, res, w->frames + w->nframes);
+            j->b->answers[j->keys[k].i] = (answer){
                 .obj_addr = res->obj_addr,
                 .symbol_start = res->symbol_start,
                 .symbol_size = res->symbol_size,
@@ -132,7 +125,7 @@ static void *work(void *p)
             w->nframes += res->nframes;
         }
         if (j->groups[g] < j->groups[g + 1])
-            hp_symobj_cache_save(j->q[j->keys[j->groups[g]].i].obj);
+            hp_symobj_cache_save(j->objs[g]);
     }
     free(res);
     atomic_fetch_add(&j->spare, 1); /* this thread is done */
@@ -272,19 +265,22 @@ int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sy
     hp_sym_batch *b = hp_new0(hp_sym_batch, 1);
     key *keys = hp_new0(key, n ? n : 1), *tmp = hp_new0(key, n ? n : 1);
     size_t *groups = hp_new0(size_t, n + 1), nobjs;
+    hp_symobj **objs = NULL;
     int r = -ENOMEM;
     if (!b || !keys || !tmp || !groups || !(b->answers = hp_new0(answer, n ? n : 1)) ||
-        !(b->rank = hp_new0(uint32_t, n ? n : 1)) || !(nobjs = number_objects(q, n, keys)))
+        !(nobjs = number_objects(q, n, keys)) || !(objs = hp_new0(hp_symobj *, nobjs)))
         goto out;
     for (size_t i = 0; i < n; i++) {
-        keys[i].addr = q[i].in_object ? q[i].pc : q[i].pc - q[i].map_start + q[i].map_offset;
+        keys[i].addr = q[i].in_object ? q[i].pc
+                                      : hp_symobj_obj_addr(q[i].obj, q[i].map_start,
+                                                           q[i].map_offset, q[i].pc);
         keys[i].i = (uint32_t)i;
+        objs[keys[i].obj] = q[i].obj;
     }
     sort_keys(keys, tmp, n, nobjs);
-    job j = {.q = q, .keys = keys, .groups = groups, .b = b};
+    job j = {.keys = keys, .groups = groups, .objs = objs, .b = b};
     for (size_t k = 0; k < n; k++) {
-        b->rank[keys[k].i] = (uint32_t)k;
-        if (!k || keys[k].obj != keys[k - 1].obj)
+        if (!k || keys[k].obj != keys[k - 1].obj) /* group g: object number g */
             groups[j.ngroups++] = k;
     }
     groups[j.ngroups] = n;
@@ -315,6 +311,7 @@ out:
     free(keys);
     free(tmp);
     free(groups);
+    free(objs);
     if (r < 0)
         hp_sym_batch_free(b);
     else
@@ -324,7 +321,7 @@ out:
 
 const hp_sym_frame *hp_sym_batch_answer(const hp_sym_batch *b, size_t i, hp_sym_result *ret)
 {
-    const answer *a = &b->answers[b->rank[i]];
+    const answer *a = &b->answers[i];
     ret->obj_addr = a->obj_addr;
     ret->nframes = a->nframes;
     ret->symbol = a->symbol;
@@ -345,7 +342,6 @@ hp_sym_batch *hp_sym_batch_free(hp_sym_batch *b)
         free(b->workers[t].frames);
     free(b->workers);
     free(b->answers);
-    free(b->rank);
     free(b);
     return NULL;
 }
