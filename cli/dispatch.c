@@ -11,6 +11,7 @@
 #include "hp_dispatch.h"
 #include "hp_render.h"
 #include "hp_report.h"
+#include "hp_symbolizer.h"
 
 #include <unistd.h>
 
@@ -91,7 +92,10 @@ static int disasm(const hp_cli_render_ctx *c, FILE *out, hp_error *err)
     if (!session)
         return hp_error_set(err, -EINVAL, "--disasm needs the binaries (not a symbolized profile)");
     hp_disasm *d = NULL;
-    int r = hp_disasm_build(c->rep, session, c->o->mode_arg, c->o->source_path, &d, err);
+    int r = hp_symbolizer_disasm_load(err);
+    if (r < 0)
+        return r;
+    r = hp_disasm_build(c->rep, session, c->o->mode_arg, c->o->source_path, &d, err);
     for (size_t i = 0; r == 0 && i < d->nwarnings; i++)
         fprintf(stderr, "%s\n", d->warnings[i]);
     if (r == 0)

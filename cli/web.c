@@ -13,9 +13,9 @@
 #include "hp_common.h"
 #include "hp_cli.h"
 #include "web.h"
+#include "dl_microhttpd.h"
 
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -58,21 +58,21 @@ static int split_address(const char *arg, char *host, size_t hsize, char *port, 
 static enum MHD_Result respond(struct MHD_Connection *c, hp_web_page *pg)
 {
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(pg->len, pg->body, MHD_RESPMEM_MUST_FREE);
+        sym_MHD_create_response_from_buffer(pg->len, pg->body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(pg->body);
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, pg->type);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "Content-Security-Policy",
+    sym_MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, pg->type);
+    sym_MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    sym_MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    sym_MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    sym_MHD_add_response_header(r, "Content-Security-Policy",
                             "default-src 'none'; script-src 'unsafe-inline'; "
                             "style-src 'unsafe-inline'; img-src 'self' data:; "
                             "frame-src 'self'; frame-ancestors 'self'; form-action 'self'");
-    enum MHD_Result ret = MHD_queue_response(c, pg->status, r);
-    MHD_destroy_response(r);
+    enum MHD_Result ret = sym_MHD_queue_response(c, pg->status, r);
+    sym_MHD_destroy_response(r);
     return ret;
 }
 
@@ -106,7 +106,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
     (void)version, (void)upload, (void)upload_size, (void)req_cls;
     const server *sv = cls;
-    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    const char *host = sym_MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     if (!host_allowed(sv, host))
         return respond_text(c, MHD_HTTP_FORBIDDEN,
                             "pprof: Host '%.100s' is not this server (see pprof --http)\n",
@@ -116,7 +116,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     static const char *const names[] = {"si", "f", "i", "h", "s"};
     const char *values[HP_ARRAY_SIZE(names)];
     for (size_t k = 0; k < HP_ARRAY_SIZE(names); k++) {
-        values[k] = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, names[k]);
+        values[k] = sym_MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, names[k]);
         if (values[k] && strlen(values[k]) > MAX_PARAM)
             return respond_text(c, MHD_HTTP_BAD_REQUEST,
                                 "pprof: parameter '%s' is longer than %d bytes\n", names[k],
@@ -207,20 +207,20 @@ static int serve(server *sv, const char *host, const char *port, hp_error *err)
         return r;
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD |
                      (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    struct MHD_Daemon *d = MHD_start_daemon(
+    struct MHD_Daemon *d = sym_MHD_start_daemon(
         flags, 0, NULL, NULL, handle, sv, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_END);
     int family = ai->ai_family;
     freeaddrinfo(ai);
     if (!d)
         return hp_error_set(err, -EADDRNOTAVAIL, "--http: cannot listen on %s:%s", host, port);
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = sym_MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned p = info ? info->port : (unsigned)atoi(port);
     char shown[300];
     snprintf(shown, sizeof(shown), family == AF_INET6 ? "[%s]" : "%s", host);
     if (add_allowed(sv, "127.0.0.1", p) < 0 || add_allowed(sv, "localhost", p) < 0 ||
         add_allowed(sv, "[::1]", p) < 0 || add_allowed(sv, shown, p) < 0) {
-        MHD_stop_daemon(d);
+        sym_MHD_stop_daemon(d);
         return hp_error_set(err, -ENOMEM, "out of memory");
     }
     char url[400];
@@ -235,7 +235,7 @@ static int serve(server *sv, const char *host, const char *port, hp_error *err)
     sigaddset(&stop, SIGTERM);
     int sig;
     sigwait(&stop, &sig);
-    MHD_stop_daemon(d);
+    sym_MHD_stop_daemon(d);
     return 0;
 }
 
@@ -243,7 +243,7 @@ int hp_cli_web(const hp_cli_opts *o, hp_error *err)
 {
     char host[256], port[8];
     int r = split_address(o->http, host, sizeof(host), port, sizeof(port), err);
-    if (r < 0)
+    if (r < 0 || (r = hp_dl_microhttpd(err)) < 0)
         return r;
     if (o->mode != HP_OUT_NONE && o->mode != HP_OUT_TREND)
         return hp_error_set(err, -EINVAL, "--http shows every view: give no output mode "

@@ -12,12 +12,10 @@
  * (dashed into inlined frames), filled "normal" arrowheads, edge labels.
  */
 #include "hp_common.h"
+#include "dl_cairo.h"
 #include "render-internal.h"
 #include "scene.h"
 
-#include <cairo.h>
-#include <cairo-pdf.h>
-#include <cairo-ps.h>
 #include <math.h>
 
 /* A fixed date keeps PDF output reproducible. */
@@ -30,32 +28,34 @@
 
 static void set_font(cairo_t *cr, double size)
 {
-    cairo_select_font_face(cr, HP_SCENE_FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, size);
+    sym_cairo_select_font_face(cr, HP_SCENE_FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    sym_cairo_set_font_size(cr, size);
 }
 
 static void unhinted(cairo_t *cr)
 {
-    cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    cairo_set_font_options(cr, fo);
-    cairo_font_options_destroy(fo);
+    cairo_font_options_t *fo = sym_cairo_font_options_create();
+    sym_cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    sym_cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    sym_cairo_set_font_options(cr, fo);
+    sym_cairo_font_options_destroy(fo);
 }
 
 double hp_scene_text_width(const char *str, double size)
 {
     /* Measured at a fixed size and scaled: one font instance serves every size. */
     const double ref = 100.0;
-    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
-    cairo_t *cr = cairo_create(surf);
+    if (hp_dl_cairo(NULL, NULL) < 0)
+        return 0; /* hp_render_image said why */
+    cairo_surface_t *surf = sym_cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
+    cairo_t *cr = sym_cairo_create(surf);
     unhinted(cr);
     set_font(cr, ref);
     cairo_text_extents_t ext;
-    cairo_text_extents(cr, str, &ext);
-    double w = cairo_status(cr) == CAIRO_STATUS_SUCCESS ? ext.x_advance * size / ref : 0;
-    cairo_destroy(cr);
-    cairo_surface_destroy(surf);
+    sym_cairo_text_extents(cr, str, &ext);
+    double w = sym_cairo_status(cr) == CAIRO_STATUS_SUCCESS ? ext.x_advance * size / ref : 0;
+    sym_cairo_destroy(cr);
+    sym_cairo_surface_destroy(surf);
     return w;
 }
 
@@ -109,8 +109,8 @@ static void cairo_texts(cairo_t *cr, const hp_scene *s, size_t first, size_t n)
         if (!t->str[0])
             continue;
         set_font(cr, t->size);
-        cairo_move_to(cr, text_left(t), t->y);
-        cairo_show_text(cr, t->str);
+        sym_cairo_move_to(cr, text_left(t), t->y);
+        sym_cairo_show_text(cr, t->str);
     }
 }
 
@@ -118,54 +118,54 @@ static void cairo_arrow(cairo_t *cr, hp_pt base, hp_pt tip, double penwidth)
 {
     hp_pt a[3];
     arrow_points(base, tip, a);
-    cairo_set_dash(cr, NULL, 0, 0);
-    cairo_set_line_width(cr, penwidth);
-    cairo_move_to(cr, a[0].x, a[0].y);
-    cairo_line_to(cr, a[1].x, a[1].y);
-    cairo_line_to(cr, a[2].x, a[2].y);
-    cairo_close_path(cr);
-    cairo_fill_preserve(cr);
-    cairo_stroke(cr);
+    sym_cairo_set_dash(cr, NULL, 0, 0);
+    sym_cairo_set_line_width(cr, penwidth);
+    sym_cairo_move_to(cr, a[0].x, a[0].y);
+    sym_cairo_line_to(cr, a[1].x, a[1].y);
+    sym_cairo_line_to(cr, a[2].x, a[2].y);
+    sym_cairo_close_path(cr);
+    sym_cairo_fill_preserve(cr);
+    sym_cairo_stroke(cr);
 }
 
 static void cairo_scene(cairo_t *cr, const hp_scene *s)
 {
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+    sym_cairo_set_source_rgb(cr, 1, 1, 1);
+    sym_cairo_paint(cr);
+    sym_cairo_set_source_rgb(cr, 0, 0, 0);
+    sym_cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
     unhinted(cr);
     for (size_t i = 0; i < s->nedges; i++) {
         const hp_scene_edge *e = &s->edges[i];
         const hp_pt *p = &s->pts[e->pts];
         double lw = e->penwidth > 0 ? e->penwidth : 0.01;
-        cairo_set_line_width(cr, lw);
+        sym_cairo_set_line_width(cr, lw);
         double dash[] = {6.0, 6.0}; /* graphviz cairo: 6 on, 6 off */
-        cairo_set_dash(cr, dash, e->dashed ? 2 : 0, 0);
-        cairo_move_to(cr, p[0].x, p[0].y);
+        sym_cairo_set_dash(cr, dash, e->dashed ? 2 : 0, 0);
+        sym_cairo_move_to(cr, p[0].x, p[0].y);
         for (size_t k = 1; k + 2 < e->npts; k += 3)
-            cairo_curve_to(cr, p[k].x, p[k].y, p[k + 1].x, p[k + 1].y, p[k + 2].x, p[k + 2].y);
-        cairo_stroke(cr);
+            sym_cairo_curve_to(cr, p[k].x, p[k].y, p[k + 1].x, p[k + 1].y, p[k + 2].x, p[k + 2].y);
+        sym_cairo_stroke(cr);
         if (e->arrow_end)
             cairo_arrow(cr, e->end_base, e->end_tip, lw);
         if (e->arrow_start)
             cairo_arrow(cr, e->start_base, e->start_tip, lw);
         cairo_texts(cr, s, e->text, e->ntext);
     }
-    cairo_set_dash(cr, NULL, 0, 0);
-    cairo_set_line_width(cr, 1.0);
+    sym_cairo_set_dash(cr, NULL, 0, 0);
+    sym_cairo_set_line_width(cr, 1.0);
     for (size_t i = 0; i < s->nnodes; i++) {
         const hp_scene_node *n = &s->nodes[i];
         for (int k = 0; k < n->peripheries; k++) {
             double x, y, w, h;
             box_rect(n, k, &x, &y, &w, &h);
-            cairo_rectangle(cr, x, y, w, h);
+            sym_cairo_rectangle(cr, x, y, w, h);
             if (k == 0 && n->filled) {
-                cairo_set_source_rgb(cr, 0.75, 0.75, 0.75); /* X11 "gray" */
-                cairo_fill_preserve(cr);
-                cairo_set_source_rgb(cr, 0, 0, 0);
+                sym_cairo_set_source_rgb(cr, 0.75, 0.75, 0.75); /* X11 "gray" */
+                sym_cairo_fill_preserve(cr);
+                sym_cairo_set_source_rgb(cr, 0, 0, 0);
             }
-            cairo_stroke(cr);
+            sym_cairo_stroke(cr);
         }
         cairo_texts(cr, s, n->text, n->ntext);
     }
@@ -177,12 +177,17 @@ static int cairo_error(cairo_status_t st, hp_error *err)
         return hp_error_set(err, -ENOMEM, "out of memory");
     if (st == CAIRO_STATUS_WRITE_ERROR)
         return hp_error_set(err, -EIO, "error writing the graph");
-    return hp_error_set(err, -EIO, "cairo: %s", cairo_status_to_string(st));
+    return hp_error_set(err, -EIO, "cairo: %s", sym_cairo_status_to_string(st));
 }
 
 static int draw_cairo(const hp_scene *s, const char *format, double scale, FILE *out,
                       hp_error *err)
 {
+    char feature[8];
+    snprintf(feature, sizeof(feature), "--%s", format);
+    int r = hp_dl_cairo(feature, err);
+    if (r < 0)
+        return r;
     double w = s->width * scale, h = s->height * scale;
     cairo_surface_t *surf;
     bool png = !strcmp(format, "png");
@@ -190,27 +195,27 @@ static int draw_cairo(const hp_scene *s, const char *format, double scale, FILE 
         int pw = (int)ceil(w), ph = (int)ceil(h);
         if (pw < 1 || ph < 1 || pw > 32767 || ph > 32767)
             return hp_error_set(err, -EINVAL, "graph too large for PNG (%dx%d)", pw, ph);
-        surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, pw, ph);
+        surf = sym_cairo_image_surface_create(CAIRO_FORMAT_RGB24, pw, ph);
     } else if (!strcmp(format, "pdf")) {
-        surf = cairo_pdf_surface_create_for_stream(write_stream, out, w, h);
-        cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATE_DATE, HP_PDF_DATE);
-        cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, s->title);
+        surf = sym_cairo_pdf_surface_create_for_stream(write_stream, out, w, h);
+        sym_cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATE_DATE, HP_PDF_DATE);
+        sym_cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, s->title);
     } else {
-        surf = cairo_ps_surface_create_for_stream(write_stream, out, w, h);
-        cairo_ps_surface_dsc_comment(surf, "%%Title: call graph");
+        surf = sym_cairo_ps_surface_create_for_stream(write_stream, out, w, h);
+        sym_cairo_ps_surface_dsc_comment(surf, "%%Title: call graph");
     }
-    cairo_t *cr = cairo_create(surf);
-    cairo_scale(cr, scale, scale);
+    cairo_t *cr = sym_cairo_create(surf);
+    sym_cairo_scale(cr, scale, scale);
     cairo_scene(cr, s);
-    cairo_status_t st = cairo_status(cr);
-    cairo_destroy(cr);
-    cairo_surface_flush(surf);
+    cairo_status_t st = sym_cairo_status(cr);
+    sym_cairo_destroy(cr);
+    sym_cairo_surface_flush(surf);
     if (st == CAIRO_STATUS_SUCCESS && png)
-        st = cairo_surface_write_to_png_stream(surf, write_stream, out);
-    cairo_surface_finish(surf);
+        st = sym_cairo_surface_write_to_png_stream(surf, write_stream, out);
+    sym_cairo_surface_finish(surf);
     if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_status(surf);
-    cairo_surface_destroy(surf);
+        st = sym_cairo_surface_status(surf);
+    sym_cairo_surface_destroy(surf);
     return st == CAIRO_STATUS_SUCCESS ? 0 : cairo_error(st, err);
 }
 

@@ -17,6 +17,8 @@
 #include "hp_common.h"
 #include "hp_render.h"
 #include "scene.h"
+#include "dl_cairo.h"
+#include "dl_graphviz.h"
 
 #include <gvc.h>
 #include <gvplugin.h>
@@ -146,18 +148,18 @@ static int prune_to_tree(Agraph_t *g, extra_edge **ret, size_t *ret_n)
 {
     extra_edge *x = NULL;
     size_t n = 0, alloc = 0;
-    for (Agnode_t *v = agfstnode(g); v; v = agnxtnode(g, v)) {
-        Agedge_t *first = agfstin(g, v);
-        for (Agedge_t *e = first ? agnxtin(g, first) : NULL, *next; e; e = next) {
-            next = agnxtin(g, e);
+    for (Agnode_t *v = sym_agfstnode(g); v; v = sym_agnxtnode(g, v)) {
+        Agedge_t *first = sym_agfstin(g, v);
+        for (Agedge_t *e = first ? sym_agnxtin(g, first) : NULL, *next; e; e = next) {
+            next = sym_agnxtin(g, e);
             if (HP_GROW(x, alloc, n + 1) < 0)
                 goto oom;
-            x[n] = (extra_edge){agtail(e), aghead(e), hp_strdup(agget(e, (char *)"label")),
-                                hp_strdup(agget(e, (char *)"style"))};
+            x[n] = (extra_edge){agtail(e), aghead(e), hp_strdup(sym_agget(e, (char *)"label")),
+                                hp_strdup(sym_agget(e, (char *)"style"))};
             n++;
             if (!x[n - 1].label || !x[n - 1].style)
                 goto oom;
-            agdelete(g, e);
+            sym_agdelete(g, e);
         }
     }
     *ret = x;
@@ -260,16 +262,16 @@ static int add_node(scene_builder *b, Agnode_t *n)
         return -ENOMEM;
     hp_scene_node *sn = &s->nodes[s->nnodes];
     hp_pt c = to_page(b, ND_coord(n));
-    const char *shape = agget(n, (char *)"shape");
-    const char *style = agget(n, (char *)"style");
-    const char *periph = agget(n, (char *)"peripheries");
+    const char *shape = sym_agget(n, (char *)"shape");
+    const char *style = sym_agget(n, (char *)"style");
+    const char *periph = sym_agget(n, (char *)"peripheries");
     int peripheries = 1;
     if (shape && (!strcmp(shape, "plaintext") || !strcmp(shape, "none")))
         peripheries = 0;
     else if (periph && *periph)
         peripheries = atoi(periph);
     *sn = (hp_scene_node){
-        .id = hp_arena_strdup(s->arena, agnameof(n)),
+        .id = hp_arena_strdup(s->arena, sym_agnameof(n)),
         .x = c.x,
         .y = c.y,
         .w = ND_width(n) * 72.0,
@@ -339,7 +341,7 @@ static int add_extra_edge(scene_builder *b, const extra_edge *x)
     bool dashed;
     parse_style(x->style, &penwidth, &dashed);
     hp_scene_edge *se = &s->edges[s->nedges++];
-    char *id = hp_arena_strfmt(s->arena, "%s->%s", agnameof(x->tail), agnameof(x->head));
+    char *id = hp_arena_strfmt(s->arena, "%s->%s", sym_agnameof(x->tail), sym_agnameof(x->head));
     char *label = hp_arena_strdup(s->arena, x->label);
     if (!id || !label)
         return -ENOMEM;
@@ -377,8 +379,8 @@ static int add_edge(scene_builder *b, Agedge_t *e)
         return 0;
     double penwidth;
     bool dashed;
-    parse_style(agget(e, (char *)"style"), &penwidth, &dashed);
-    char *id = hp_arena_strfmt(s->arena, "%s->%s", agnameof(agtail(e)), agnameof(aghead(e)));
+    parse_style(sym_agget(e, (char *)"style"), &penwidth, &dashed);
+    char *id = hp_arena_strfmt(s->arena, "%s->%s", sym_agnameof(agtail(e)), sym_agnameof(aghead(e)));
     if (!id)
         return -ENOMEM;
     for (int i = 0; i < spl->size; i++) {
@@ -429,16 +431,16 @@ static int build_scene(Agraph_t *g, const extra_edge *extra, size_t nextra, hp_s
     b.ury = bb.UR.y;
     s->width = bb.UR.x - bb.LL.x + 2 * b.pad;
     s->height = bb.UR.y - bb.LL.y + 2 * b.pad;
-    s->title = hp_arena_strdup(s->arena, agnameof(g));
+    s->title = hp_arena_strdup(s->arena, sym_agnameof(g));
     if (!s->title)
         return -ENOMEM;
-    for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n)) {
+    for (Agnode_t *n = sym_agfstnode(g); n; n = sym_agnxtnode(g, n)) {
         int r = add_node(&b, n);
         if (r < 0)
             return r;
     }
-    for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n)) {
-        for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e)) {
+    for (Agnode_t *n = sym_agfstnode(g); n; n = sym_agnxtnode(g, n)) {
+        for (Agedge_t *e = sym_agfstout(g, n); e; e = sym_agnxtout(g, e)) {
             int r = add_edge(&b, e);
             if (r < 0)
                 return r;
@@ -471,15 +473,15 @@ static int layout(const char *dot, bool tree_only, hp_scene *s, hp_error *err)
     gv_errmsg[0] = '\0';
     if ((r = dot_layout(err)) < 0)
         return r;
-    agusererrf old_handler = agseterrf(capture_error);
-    GVC_t *gvc = gvContextPlugins(builtin_plugins, 0);
+    agusererrf old_handler = sym_agseterrf(capture_error);
+    GVC_t *gvc = sym_gvContextPlugins(builtin_plugins, 0);
     Agraph_t *g = NULL;
     bool laid_out = false;
     if (!gvc) {
         r = hp_error_set(err, -ENOMEM, "cannot create a graphviz context");
         goto out;
     }
-    g = agmemread(dot);
+    g = sym_agmemread(dot);
     if (!g) {
         r = hp_error_set(err, -EBADMSG, "graphviz cannot read the graph: %s",
                          gv_errmsg[0] ? gv_errmsg : "syntax error");
@@ -489,7 +491,7 @@ static int layout(const char *dot, bool tree_only, hp_scene *s, hp_error *err)
         r = hp_error_set(err, -ENOMEM, "out of memory");
         goto out;
     }
-    if (gvLayout(gvc, g, "dot") != 0) {
+    if (sym_gvLayout(gvc, g, "dot") != 0) {
         r = hp_error_set(err, -EIO, "graphviz layout failed: %s",
                          gv_errmsg[0] ? gv_errmsg : "unknown error");
         goto out;
@@ -500,12 +502,12 @@ static int layout(const char *dot, bool tree_only, hp_scene *s, hp_error *err)
         hp_error_set(err, r, "out of memory");
 out:
     if (laid_out)
-        gvFreeLayout(gvc, g);
+        sym_gvFreeLayout(gvc, g);
     if (g)
-        agclose(g);
+        sym_agclose(g);
     if (gvc)
-        gvFreeContext(gvc);
-    agseterrf(old_handler);
+        sym_gvFreeContext(gvc);
+    sym_agseterrf(old_handler);
     free_extra(extra, nextra);
     return r;
 }
@@ -519,13 +521,19 @@ int hp_render_image(const hp_graph *g, const hp_render_options *o, const char *f
         known = known || !strcmp(format, formats[i]);
     if (!known)
         return hp_error_set(reterr, -EINVAL, "unknown image format '%s'", format ? format : "");
+    /* cairo measures the labels for every format, and draws all but SVG */
+    char feature[8];
+    snprintf(feature, sizeof(feature), "--%s", format);
+    int r = hp_dl_cairo(feature, reterr);
+    if (r < 0 || (r = hp_dl_graphviz(feature, reterr)) < 0)
+        return r;
 
     char *dot = NULL;
     size_t dotlen = 0;
     FILE *mem = open_memstream(&dot, &dotlen);
     if (!mem)
         return hp_error_set(reterr, -ENOMEM, "out of memory");
-    int r = hp_render_dot(g, o, mem);
+    r = hp_render_dot(g, o, mem);
     if (fclose(mem) != 0 && r == 0)
         r = -ENOMEM;
     if (r < 0) {

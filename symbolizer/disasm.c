@@ -11,7 +11,6 @@
  */
 #include "hp_common.h"
 
-#include <capstone/capstone.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -19,6 +18,7 @@
 #include <inttypes.h>
 
 #include "hp_buf.h"
+#include "dl_capstone.h"
 #include "hp_demangle.h"
 #include "symbolizer-internal.h"
 
@@ -330,7 +330,7 @@ static void spell(csh h, const code_ctx *c, const cs_insn *in, hp_sym_insn *out)
     bool any_reg = false;
     for (int i = 0; i < x->op_count; i++)
         any_reg |= x->operands[i].type == X86_OP_REG;
-    const char *base = cs_insn_name(h, in->id);
+    const char *base = sym_cs_insn_name(h, in->id);
     char mn[64];
     snprintf(mn, sizeof(mn), "%s", in->mnemonic);
     bool stack_op = base && (!strcmp(base, "call") || !strcmp(base, "ret") ||
@@ -338,7 +338,7 @@ static void spell(csh h, const code_ctx *c, const cs_insn *in, hp_sym_insn *out)
                              !strcmp(base, "pop") || !strcmp(base, "leave"));
     if (base && has_suffix(mn, base) && (any_reg || stack_op))
         mn[strlen(base)] = '\0';
-    bool branch = cs_insn_group(h, in, CS_GRP_JUMP) || cs_insn_group(h, in, CS_GRP_CALL);
+    bool branch = sym_cs_insn_group(h, in, CS_GRP_JUMP) || sym_cs_insn_group(h, in, CS_GRP_CALL);
     /* segment override on a nop: objdump prints it (and extra 0x66) as prefixes */
     hp_buf pfx = HP_BUF_INIT, ops = HP_BUF_INIT, tail = HP_BUF_INIT;
     bool nop_seg = !strncmp(mn, "nop", 3) && strchr(in->op_str, ':');
@@ -485,6 +485,11 @@ static uint64_t section_end(const hp_symobj *o, uint64_t start, uint64_t end)
     return end;
 }
 
+int hp_symbolizer_disasm_load(hp_error *err)
+{
+    return hp_dl_capstone("--disasm", err);
+}
+
 int hp_symobj_disassemble(hp_symobj *o, uint64_t start, uint64_t end, hp_sym_insn **ret,
                           size_t *ret_n)
 {
@@ -503,13 +508,13 @@ int hp_symobj_disassemble(hp_symobj *o, uint64_t start, uint64_t end, hp_sym_ins
         return r;
     }
     csh h;
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
+    if (hp_dl_capstone(NULL, NULL) < 0 || sym_cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
         free(code);
         return -ENOTSUP;
     }
-    cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
-    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-    cs_insn *in = cs_malloc(h);
+    sym_cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
+    sym_cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+    cs_insn *in = sym_cs_malloc(h);
     code_ctx ctx = {.o = o};
     read_plt(&ctx);
     hp_sym_insn *v = NULL;
@@ -529,7 +534,7 @@ int hp_symobj_disassemble(hp_symobj *o, uint64_t start, uint64_t end, hp_sym_ins
         out->addr = addr;
         const uint8_t *q = p;
         uint64_t a = addr;
-        if (cs_disasm_iter(h, &q, &left, &a, in)) {
+        if (sym_cs_disasm_iter(h, &q, &left, &a, in)) {
             out->size = in->size;
             spell(h, &ctx, in, out);
         } else {
@@ -550,8 +555,8 @@ int hp_symobj_disassemble(hp_symobj *o, uint64_t start, uint64_t end, hp_sym_ins
         }
     }
     if (in)
-        cs_free(in, 1);
-    cs_close(&h);
+        sym_cs_free(in, 1);
+    sym_cs_close(&h);
     free_plt(&ctx);
     free(res);
     free(code);

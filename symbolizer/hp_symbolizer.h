@@ -293,4 +293,10 @@ typedef struct hp_sym_insn {
 int hp_symobj_disassemble(hp_symobj *o, uint64_t start, uint64_t end, hp_sym_insn **ret,
                           size_t *ret_n);
 
+/**
+ * hp_symbolizer_disasm_load - load Capstone, which is dlopen()ed on first use.
+ * Returns: 0, or < 0 with err "--disasm: cannot load libcapstone.so.N: why".
+ */
+int hp_symbolizer_disasm_load(hp_error *err);
+
 #endif

@@ -1,0 +1,82 @@
+/* dl_cairo.c - cairo's functions, resolved on first use (dl_cairo.h). */
+#include "dl_cairo.h"
+
+HP_DLSYM_PROTOTYPE(cairo_close_path);
+HP_DLSYM_PROTOTYPE(cairo_create);
+HP_DLSYM_PROTOTYPE(cairo_curve_to);
+HP_DLSYM_PROTOTYPE(cairo_destroy);
+HP_DLSYM_PROTOTYPE(cairo_fill_preserve);
+HP_DLSYM_PROTOTYPE(cairo_font_options_create);
+HP_DLSYM_PROTOTYPE(cairo_font_options_destroy);
+HP_DLSYM_PROTOTYPE(cairo_font_options_set_hint_metrics);
+HP_DLSYM_PROTOTYPE(cairo_font_options_set_hint_style);
+HP_DLSYM_PROTOTYPE(cairo_image_surface_create);
+HP_DLSYM_PROTOTYPE(cairo_line_to);
+HP_DLSYM_PROTOTYPE(cairo_move_to);
+HP_DLSYM_PROTOTYPE(cairo_paint);
+HP_DLSYM_PROTOTYPE(cairo_pdf_surface_create_for_stream);
+HP_DLSYM_PROTOTYPE(cairo_pdf_surface_set_metadata);
+HP_DLSYM_PROTOTYPE(cairo_ps_surface_create_for_stream);
+HP_DLSYM_PROTOTYPE(cairo_ps_surface_dsc_comment);
+HP_DLSYM_PROTOTYPE(cairo_rectangle);
+HP_DLSYM_PROTOTYPE(cairo_scale);
+HP_DLSYM_PROTOTYPE(cairo_select_font_face);
+HP_DLSYM_PROTOTYPE(cairo_set_dash);
+HP_DLSYM_PROTOTYPE(cairo_set_font_options);
+HP_DLSYM_PROTOTYPE(cairo_set_font_size);
+HP_DLSYM_PROTOTYPE(cairo_set_line_join);
+HP_DLSYM_PROTOTYPE(cairo_set_line_width);
+HP_DLSYM_PROTOTYPE(cairo_set_source_rgb);
+HP_DLSYM_PROTOTYPE(cairo_show_text);
+HP_DLSYM_PROTOTYPE(cairo_status);
+HP_DLSYM_PROTOTYPE(cairo_status_to_string);
+HP_DLSYM_PROTOTYPE(cairo_stroke);
+HP_DLSYM_PROTOTYPE(cairo_surface_destroy);
+HP_DLSYM_PROTOTYPE(cairo_surface_finish);
+HP_DLSYM_PROTOTYPE(cairo_surface_flush);
+HP_DLSYM_PROTOTYPE(cairo_surface_status);
+HP_DLSYM_PROTOTYPE(cairo_surface_write_to_png_stream);
+HP_DLSYM_PROTOTYPE(cairo_text_extents);
+
+int hp_dl_cairo(const char *feature, hp_error *err)
+{
+    static hp_dlib lib;
+    return hp_dlopen_many(&lib, HP_SONAME_CAIRO, feature, err,
+                          HP_DLSYM_ARG(cairo_close_path),
+                          HP_DLSYM_ARG(cairo_create),
+                          HP_DLSYM_ARG(cairo_curve_to),
+                          HP_DLSYM_ARG(cairo_destroy),
+                          HP_DLSYM_ARG(cairo_fill_preserve),
+                          HP_DLSYM_ARG(cairo_font_options_create),
+                          HP_DLSYM_ARG(cairo_font_options_destroy),
+                          HP_DLSYM_ARG(cairo_font_options_set_hint_metrics),
+                          HP_DLSYM_ARG(cairo_font_options_set_hint_style),
+                          HP_DLSYM_ARG(cairo_image_surface_create),
+                          HP_DLSYM_ARG(cairo_line_to),
+                          HP_DLSYM_ARG(cairo_move_to),
+                          HP_DLSYM_ARG(cairo_paint),
+                          HP_DLSYM_ARG(cairo_pdf_surface_create_for_stream),
+                          HP_DLSYM_ARG(cairo_pdf_surface_set_metadata),
+                          HP_DLSYM_ARG(cairo_ps_surface_create_for_stream),
+                          HP_DLSYM_ARG(cairo_ps_surface_dsc_comment),
+                          HP_DLSYM_ARG(cairo_rectangle),
+                          HP_DLSYM_ARG(cairo_scale),
+                          HP_DLSYM_ARG(cairo_select_font_face),
+                          HP_DLSYM_ARG(cairo_set_dash),
+                          HP_DLSYM_ARG(cairo_set_font_options),
+                          HP_DLSYM_ARG(cairo_set_font_size),
+                          HP_DLSYM_ARG(cairo_set_line_join),
+                          HP_DLSYM_ARG(cairo_set_line_width),
+                          HP_DLSYM_ARG(cairo_set_source_rgb),
+                          HP_DLSYM_ARG(cairo_show_text),
+                          HP_DLSYM_ARG(cairo_status),
+                          HP_DLSYM_ARG(cairo_status_to_string),
+                          HP_DLSYM_ARG(cairo_stroke),
+                          HP_DLSYM_ARG(cairo_surface_destroy),
+                          HP_DLSYM_ARG(cairo_surface_finish),
+                          HP_DLSYM_ARG(cairo_surface_flush),
+                          HP_DLSYM_ARG(cairo_surface_status),
+                          HP_DLSYM_ARG(cairo_surface_write_to_png_stream),
+                          HP_DLSYM_ARG(cairo_text_extents),
+                          NULL);
+}
