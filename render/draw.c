@@ -183,14 +183,12 @@ static int cairo_error(cairo_status_t st, hp_error *err)
 static int draw_cairo(const hp_scene *s, const char *format, double scale, FILE *out,
                       hp_error *err)
 {
-    char feature[8];
-    snprintf(feature, sizeof(feature), "--%s", format);
-    int r = hp_dl_cairo(feature, err);
+    bool png = !strcmp(format, "png");
+    int r = hp_dl_cairo(png ? "--png" : !strcmp(format, "pdf") ? "--pdf" : "--ps", err);
     if (r < 0)
         return r;
     double w = s->width * scale, h = s->height * scale;
     cairo_surface_t *surf;
-    bool png = !strcmp(format, "png");
     if (png) {
         int pw = (int)ceil(w), ph = (int)ceil(h);
         if (pw < 1 || ph < 1 || pw > 32767 || ph > 32767)

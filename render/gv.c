@@ -10,6 +10,8 @@
  * graphviz's plugin directory (known at build time: HP_GV_PLUGIN_DIR), and a
  * textlayout plugin of ours that measures label lines with cairo in the same
  * font draw.c draws them with. Nothing is rendered by graphviz (no gvRender*).
+ * libcgraph, libgvc and cairo are dlopen()ed on the first image (dl_graphviz.c,
+ * dl_cairo.c): a run that draws none does not load them.
  *
  * Graphviz keeps global state (error handler, font caches), so this is not
  * thread-safe; neither is graphviz.
@@ -516,14 +518,14 @@ int hp_render_image(const hp_graph *g, const hp_render_options *o, const char *f
                     hp_error *reterr)
 {
     static const char *const formats[] = {"svg", "pdf", "png", "ps"};
-    bool known = false;
+    static const char *const features[] = {"--svg", "--pdf", "--png", "--ps"};
+    const char *feature = NULL;
     for (size_t i = 0; format && i < HP_ARRAY_SIZE(formats); i++)
-        known = known || !strcmp(format, formats[i]);
-    if (!known)
+        if (!strcmp(format, formats[i]))
+            feature = features[i];
+    if (!feature)
         return hp_error_set(reterr, -EINVAL, "unknown image format '%s'", format ? format : "");
     /* cairo measures the labels for every format, and draws all but SVG */
-    char feature[8];
-    snprintf(feature, sizeof(feature), "--%s", format);
     int r = hp_dl_cairo(feature, reterr);
     if (r < 0 || (r = hp_dl_graphviz(feature, reterr)) < 0)
         return r;
