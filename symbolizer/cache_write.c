@@ -66,22 +66,17 @@ static uint64_t put_syms(writer *w, const hp_elfsym *s, size_t n)
     return at;
 }
 
-static int u32_cmp(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The files the rows of cu use (numbers in d->files), ascending, into
- * files[] (room for cu->nrows); their count. *ret_map[f - *ret_lo] is then
- * 1 + the place of file f in files[] (NULL: look it up in files[]). The
- * numbers a CU uses are a short range (its line table's files, added
- * together when decoded): marked in a table over that range, else sorted. */
+/* The files the rows of cu use (numbers in d->files, so below nfiles),
+ * ascending, into files[] (room for cu->nrows); their count, or SIZE_MAX
+ * when out of memory. *ret_map[f - *ret_lo] is then 1 + the place of file f
+ * in files[] (free it). The numbers a CU uses are a short range (its line
+ * table's files, added together when decoded); the map covers that range. */
 static size_t cu_files(const hp_dw_cu *cu, uint32_t *files, uint32_t **ret_map, uint32_t *ret_lo)
 {
     size_t n = 0;
     uint32_t lo = UINT32_MAX, hi = 0;
     *ret_map = NULL;
+    *ret_lo = 0;
     for (size_t i = 0; i < cu->nrows; i++) {
         if (cu->rows[i].file == UINT32_MAX)
             continue;
@@ -92,15 +87,9 @@ static size_t cu_files(const hp_dw_cu *cu, uint32_t *files, uint32_t **ret_map, 
     }
     if (!n)
         return 0;
-    uint32_t *map = hi - lo < 4 * (uint64_t)n + 4096 ? hp_new0(uint32_t, (size_t)(hi - lo) + 1) : NULL;
-    if (!map) {
-        qsort(files, n, sizeof(*files), u32_cmp);
-        size_t u = 0;
-        for (size_t i = 0; i < n; i++)
-            if (!u || files[i] != files[u - 1])
-                files[u++] = files[i];
-        return u;
-    }
+    uint32_t *map = hp_new0(uint32_t, (size_t)(hi - lo) + 1);
+    if (!map)
+        return SIZE_MAX;
     for (size_t i = 0; i < n; i++)
         map[files[i] - lo] = 1;
     size_t u = 0;
@@ -123,8 +112,13 @@ static void put_cu(writer *w, const hp_dwarf_info *d, const hp_dw_cu *cu, size_t
         w->oom = true;
         return;
     }
-    uint32_t *map, lo = 0;
+    uint32_t *map, lo;
     size_t nfiles = cu_files(cu, files, &map, &lo);
+    if (nfiles == SIZE_MAX) {
+        free(files);
+        w->oom = true;
+        return;
+    }
     size_t scopes = reserve(w, cu->nscopes * sizeof(hp_cache_scope));
     for (size_t i = 0; i < cu->nscopes && !w->oom; i++) {
         const hp_dw_scope *s = &cu->scopes[i];
@@ -147,14 +141,8 @@ static void put_cu(writer *w, const hp_dwarf_info *d, const hp_dw_cu *cu, size_t
         uint32_t f = cu->rows[i].file;
         if (f != UINT32_MAX)
             f = (uint32_t)(cu->file_base + f);
-        uint32_t *hit = f == UINT32_MAX || map
-                            ? NULL
-                            : bsearch(&f, files, nfiles, sizeof(f), u32_cmp);
         r->addr = cu->rows[i].addr;
-        r->file = f == UINT32_MAX ? HP_CACHE_NONE
-                  : map           ? map[f - lo] - 1
-                  : hit           ? (uint32_t)(hit - files)
-                                  : HP_CACHE_NONE;
+        r->file = f == UINT32_MAX ? HP_CACHE_NONE : map[f - lo] - 1;
         r->line = cu->rows[i].line;
     }
     size_t fl = reserve(w, nfiles * 4);

@@ -48,6 +48,7 @@ typedef struct key {
     uint32_t obj;  /* object number, in order of first appearance */
     uint32_t i;    /* query */
 } key;
+_Static_assert(offsetof(key, addr) == 0, "hp_symobj_decode_ahead reads the address first");
 
 typedef struct job {
     const key *keys;      /* sorted by object, then address */
@@ -72,13 +73,8 @@ static void decode_ahead(job *j, size_t g)
         ;
     if (spare <= 0)
         return;
-    size_t lo = j->groups[g], n = j->groups[g + 1] - lo;
-    uint64_t *addrs = hp_new0(uint64_t, n ? n : 1);
-    for (size_t k = 0; addrs && k < n; k++)
-        addrs[k] = j->keys[lo + k].addr;
-    if (addrs)
-        hp_symobj_decode_ahead(j->objs[g], addrs, n);
-    free(addrs);
+    size_t lo = j->groups[g];
+    hp_symobj_decode_ahead(j->objs[g], j->keys + lo, j->groups[g + 1] - lo, sizeof(key));
     atomic_fetch_add(&j->spare, 1);
 }
 
@@ -212,28 +208,18 @@ static void sort_by_addr(key *keys, key *tmp, size_t n)
 }
 
 /* Sorts keys[0..n) (in query order) by object, then by window of
- * SORT_WINDOW queries, then by address; tmp has room for n keys. Sorting
+ * SORT_WINDOW queries, then by address; tmp has room for n keys, start for
+ * nobjs counts. Sorting
  * within windows keeps most of the table reads of neighbouring lookups
  * shared while an object's answers for one window stay close together
  * (their consumer reads them in query order: one window at a time). */
 #define SORT_WINDOW 16384
-static void sort_keys(key *keys, key *tmp, size_t n, size_t nobjs)
+static void sort_keys(key *keys, key *tmp, size_t *start, size_t n, size_t nobjs)
 {
     for (size_t w = 0; w < n; w += SORT_WINDOW)
         sort_by_addr(keys + w, tmp, n - w < SORT_WINDOW ? n - w : SORT_WINDOW);
     if (nobjs < 2)
         return;
-    size_t *start = hp_new0(size_t, nobjs);
-    if (!start) { /* no room for the counts: grouping still needed */
-        for (size_t i = 1; i < n; i++) { /* insertion by object, stable */
-            key k = keys[i];
-            size_t j = i;
-            for (; j > 0 && keys[j - 1].obj > k.obj; j--)
-                keys[j] = keys[j - 1];
-            keys[j] = k;
-        }
-        return;
-    }
     for (size_t i = 0; i < n; i++)
         start[keys[i].obj]++;
     for (size_t b = 0, sum = 0; b < nobjs; b++) {
@@ -244,7 +230,6 @@ static void sort_keys(key *keys, key *tmp, size_t n, size_t nobjs)
     for (size_t i = 0; i < n; i++)
         tmp[start[keys[i].obj]++] = keys[i];
     memcpy(keys, tmp, n * sizeof(*keys));
-    free(start);
 }
 
 unsigned hp_sym_default_threads(void)
@@ -266,9 +251,11 @@ int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sy
     key *keys = hp_new0(key, n ? n : 1), *tmp = hp_new0(key, n ? n : 1);
     size_t *groups = hp_new0(size_t, n + 1), nobjs;
     hp_symobj **objs = NULL;
+    size_t *start = NULL;
     int r = -ENOMEM;
     if (!b || !keys || !tmp || !groups || !(b->answers = hp_new0(answer, n ? n : 1)) ||
-        !(nobjs = number_objects(q, n, keys)) || !(objs = hp_new0(hp_symobj *, nobjs)))
+        !(nobjs = number_objects(q, n, keys)) || !(objs = hp_new0(hp_symobj *, nobjs)) ||
+        !(start = hp_new0(size_t, nobjs)))
         goto out;
     for (size_t i = 0; i < n; i++) {
         keys[i].addr = q[i].in_object ? q[i].pc
@@ -277,7 +264,7 @@ int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sy
         keys[i].i = (uint32_t)i;
         objs[keys[i].obj] = q[i].obj;
     }
-    sort_keys(keys, tmp, n, nobjs);
+    sort_keys(keys, tmp, start, n, nobjs);
     job j = {.keys = keys, .groups = groups, .objs = objs, .b = b};
     for (size_t k = 0; k < n; k++) {
         if (!k || keys[k].obj != keys[k - 1].obj) /* group g: object number g */
@@ -312,6 +299,7 @@ out:
     free(tmp);
     free(groups);
     free(objs);
+    free(start);
     if (r < 0)
         hp_sym_batch_free(b);
     else

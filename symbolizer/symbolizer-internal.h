@@ -361,11 +361,12 @@ int hp_symobj_lookup_to(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret,
 uint64_t hp_symobj_obj_addr(const hp_symobj *o, uint64_t map_start, uint64_t map_offset,
                             uint64_t pc);
 /**
- * hp_symobj_decode_ahead - before looking up obj_addrs[0..n) in o: decode the
+ * hp_symobj_decode_ahead - before looking up n object-relative addresses in
+ * o (each the uint64_t starting a record of stride bytes at recs): decode the
  * CUs they need on two threads (hp_dw_decode_split) when there are several
  * and no cache holds them. Changes no answer.
  */
-void hp_symobj_decode_ahead(hp_symobj *o, const uint64_t *obj_addrs, size_t n);
+void hp_symobj_decode_ahead(hp_symobj *o, const void *recs, size_t n, size_t stride);
 
 /* ---- dwarf_split.c ---------------------------------------------------------- */
 

@@ -646,9 +646,9 @@ int hp_symobj_lookup(hp_symobj *o, uint64_t map_start, uint64_t map_offset, uint
 }
 
 /* Many CUs to decode from the object's file (no cache holds them): half of
- * them on another thread. Worth it from this much .debug_info on. */
+ * them on another thread, from this many CUs on. */
 #define SPLIT_MIN_CUS 2
-void hp_symobj_decode_ahead(hp_symobj *o, const uint64_t *obj_addrs, size_t n)
+void hp_symobj_decode_ahead(hp_symobj *o, const void *recs, size_t n, size_t stride)
 {
     load_dwarf(o);
     hp_dwarf_info *d = &o->dw;
@@ -659,9 +659,11 @@ void hp_symobj_decode_ahead(hp_symobj *o, const uint64_t *obj_addrs, size_t n)
     uint32_t *list = hp_new0(uint32_t, d->ncus);
     size_t nlist = 0;
     for (size_t k = 0; want && list && k < n; k++) {
-        uint32_t cand[8];
+        uint32_t cand[HP_DW_MAX_COVERING];
+        uint64_t addr;
         bool gap;
-        size_t nc = hp_dw_covering_cus(d, obj_addrs[k], cand, 8, &gap);
+        memcpy(&addr, (const char *)recs + k * stride, sizeof(addr));
+        size_t nc = hp_dw_covering_cus(d, addr, cand, HP_DW_MAX_COVERING, &gap);
         for (size_t c = 0; !gap && c < nc; c++) {
             if (cand[c] < d->ncus && d->cus[cand[c]].state == HP_DW_CU_PENDING && !want[cand[c]]) {
                 want[cand[c]] = 1;
