@@ -70,14 +70,10 @@ void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t s
     ix->nbuckets = nb;
 }
 
-size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n, size_t stride,
-                           uint64_t addr)
+size_t hp_addr_index_peek(const hp_addr_index *ix, const void *base, size_t n, size_t stride,
+                          uint64_t addr)
 {
-    if (ix->built && (ix->n != n || ix->of != base)) /* another table */
-        hp_addr_index_free(ix);
-    if (!ix->built && ++ix->uses >= HP_ADDR_INDEX_AFTER)
-        hp_addr_index_build(ix, base, n, stride);
-    if (!ix->first)
+    if (!ix->first || ix->n != n || ix->of != base)
         return count_in(base, stride, 0, n, addr);
     if (addr < ix->base)
         return 0;
@@ -86,6 +82,35 @@ size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n, size_t
         return n;
     size_t lo = ix->first[b];
     return count_in(base, stride, lo, ix->first[b + 1] - lo, addr);
+}
+
+size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n, size_t stride,
+                           uint64_t addr)
+{
+    if (ix->built && (ix->n != n || ix->of != base)) /* another table */
+        hp_addr_index_free(ix);
+    if (!ix->built && ++ix->uses >= HP_ADDR_INDEX_AFTER)
+        hp_addr_index_build(ix, base, n, stride);
+    return hp_addr_index_peek(ix, base, n, stride, addr);
+}
+
+void hp_addr_index_prefetch(const hp_addr_index *ix, const void *base, size_t stride,
+                            uint64_t addr, bool near)
+{
+    if (!ix->first || addr < ix->base)
+        return;
+    uint64_t b = (addr - ix->base) >> ix->shift;
+    if (b >= ix->nbuckets)
+        return;
+    if (!near) {
+        __builtin_prefetch(&ix->first[b]);
+        return;
+    }
+    /* the count reads the bucket's elements; the answer may be the one before */
+    size_t lo = ix->first[b];
+    __builtin_prefetch((const char *)base + lo * stride);
+    if (lo)
+        __builtin_prefetch((const char *)base + (lo - 1) * stride);
 }
 
 void hp_addr_index_free(hp_addr_index *ix)

@@ -101,6 +101,20 @@ size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, si
     return hp_dwarf_lookup_in(d, addr, cand, ncand, gap, frames, max);
 }
 
+void hp_dwarf_prefetch(const hp_dwarf_info *d, uint64_t addr, bool near)
+{
+    size_t lo = hp_addr_index_peek(&d->index_ix, d->index, d->nindex, sizeof(*d->index), addr);
+    if (!lo || d->index[lo - 1].hi <= addr || d->index[lo - 1].cu >= d->ncus)
+        return;
+    const hp_dw_cu *cu = &d->cus[d->index[lo - 1].cu];
+    if (cu->state != HP_DW_CU_DONE)
+        return;
+    if (cu->segs_ix.of == cu->segs)
+        hp_addr_index_prefetch(&cu->segs_ix, cu->segs, sizeof(*cu->segs), addr, near);
+    if (cu->rows_ix.of == cu->rows)
+        hp_addr_index_prefetch(&cu->rows_ix, cu->rows, sizeof(*cu->rows), addr, near);
+}
+
 size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, size_t ncus,
                           bool gap, hp_sym_frame *frames, size_t max)
 {

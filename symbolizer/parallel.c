@@ -33,6 +33,7 @@ typedef struct worker {
 /* answers[i] is query i's */
 struct hp_sym_batch {
     answer *answers;
+    size_t n;
     worker *workers;
     unsigned nworkers;
 };
@@ -78,6 +79,8 @@ static void decode_ahead(job *j, size_t g)
     atomic_fetch_add(&j->spare, 1);
 }
 
+#define AHEAD 8 /* lookups: a prefetch of the tables' buckets at 2 * AHEAD,
+                 * of their elements at AHEAD */
 static void *work(void *p)
 {
     arg *a = p;
@@ -97,7 +100,12 @@ static void *work(void *p)
         size_t want = w->nframes + 2 * (j->groups[g + 1] - j->groups[g]) + HP_SYM_MAX_FRAMES;
         if (HP_GROW(w->frames, w->alloc, want) < 0)
             w->oom = true;
-        for (size_t k = j->groups[g]; k < j->groups[g + 1]; k++) {
+        for (size_t k = j->groups[g], end = j->groups[g + 1]; k < end; k++) {
+            /* the tables' cache misses of later lookups, started now */
+            if (k + 2 * AHEAD < end)
+                hp_symobj_prefetch(j->objs[g], j->keys[k + 2 * AHEAD].addr, false);
+            if (k + AHEAD < end)
+                hp_symobj_prefetch(j->objs[g], j->keys[k + AHEAD].addr, true);
             /* the frames go straight to the worker's array */
             if (HP_GROW(w->frames, w->alloc, w->nframes + HP_SYM_MAX_FRAMES) < 0) {
                 w->oom = true;
@@ -277,6 +285,7 @@ int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sy
         threads = j.ngroups ? (unsigned)j.ngroups : 1;
     atomic_init(&j.spare, (int)(allowed - threads));
     b->nworkers = threads;
+    b->n = n;
     if (!(b->workers = hp_new0(worker, threads)))
         goto out;
     arg args[HP_SYM_MAX_THREADS];
@@ -307,9 +316,25 @@ out:
     return r;
 }
 
+#define PREFETCH_FAR 16
+#define PREFETCH_NEAR 6
 const hp_sym_frame *hp_sym_batch_answer(const hp_sym_batch *b, size_t i, hp_sym_result *ret)
 {
     const answer *a = &b->answers[i];
+    /* readers go in query order, the frames lie in lookup (address) order:
+     * fetch a later answer's frames, and the names of a nearer one's, now */
+    if (i + PREFETCH_FAR < b->n) {
+        const answer *far = &b->answers[i + PREFETCH_FAR];
+        __builtin_prefetch(b->workers[far->worker].frames + far->first_frame);
+    }
+    if (i + PREFETCH_NEAR < b->n) {
+        const answer *near = &b->answers[i + PREFETCH_NEAR];
+        const hp_sym_frame *f = b->workers[near->worker].frames + near->first_frame;
+        if (near->nframes) {
+            __builtin_prefetch(f->function);
+            __builtin_prefetch(f->file);
+        }
+    }
     ret->obj_addr = a->obj_addr;
     ret->nframes = a->nframes;
     ret->symbol = a->symbol;

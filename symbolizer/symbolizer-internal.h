@@ -62,8 +62,18 @@ void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t s
  * dropped (a table changed in place must hp_addr_index_free its ix). */
 size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n, size_t stride,
                            uint64_t addr);
+/** hp_addr_index_peek - the same without building or dropping ix (reads
+ * only; bisects unless ix is built for this table). */
+size_t hp_addr_index_peek(const hp_addr_index *ix, const void *base, size_t n, size_t stride,
+                          uint64_t addr);
 /** hp_addr_bisect - the same by bisection over the whole table. */
 size_t hp_addr_bisect(const void *base, size_t n, size_t stride, uint64_t addr);
+/** hp_addr_index_prefetch - prefetch what a count of addr will read, for a
+ * lookup some steps ahead: its bucket (!near), or the table elements the
+ * bucket (fetched earlier) points to (near). Reads, changes nothing; a no-op
+ * while ix is not built. */
+void hp_addr_index_prefetch(const hp_addr_index *ix, const void *base, size_t stride,
+                            uint64_t addr, bool near);
 /** hp_addr_index_free - free and zero ix. */
 void hp_addr_index_free(hp_addr_index *ix);
 
@@ -360,6 +370,10 @@ int hp_symobj_lookup_to(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret,
 /** hp_symobj_obj_addr - the object-relative address hp_symobj_lookup looks up. */
 uint64_t hp_symobj_obj_addr(const hp_symobj *o, uint64_t map_start, uint64_t map_offset,
                             uint64_t pc);
+/** hp_symobj_prefetch - prefetch what a lookup of obj_addr a few lookups
+ * ahead will read from tables already loaded (hp_dwarf_prefetch, symbols);
+ * reads only, changes no answer. */
+void hp_symobj_prefetch(const hp_symobj *o, uint64_t obj_addr, bool near);
 /**
  * hp_symobj_decode_ahead - before looking up n object-relative addresses in
  * o (each the uint64_t starting a record of stride bytes at recs): decode the
@@ -753,6 +767,10 @@ size_t hp_dw_covering_cus(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t
  * Returns: number of frames written (0 when no DWARF covers addr).
  */
 size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, size_t max);
+/** hp_dwarf_prefetch - hp_addr_index_prefetch for the scope segments and
+ * rows a lookup of addr will read (a decoded CU's, in the usual case of one
+ * CU covering addr); reads only. */
+void hp_dwarf_prefetch(const hp_dwarf_info *d, uint64_t addr, bool near);
 /** hp_dwarf_lookup_in - the same with the CUs hp_dw_covering_cus gave for addr. */
 size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, size_t ncus,
                           bool gap, hp_sym_frame *frames, size_t max);

@@ -625,6 +625,14 @@ int hp_symobj_lookup_to(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret,
     return 0;
 }
 
+void hp_symobj_prefetch(const hp_symobj *o, uint64_t obj_addr, bool near)
+{
+    if (o->dwarf_done && o->has_dwarf)
+        hp_dwarf_prefetch(&o->dw, obj_addr, near);
+    if (o->syms_ix.of == o->syms)
+        hp_addr_index_prefetch(&o->syms_ix, o->syms, sizeof(*o->syms), obj_addr, near);
+}
+
 uint64_t hp_symobj_obj_addr(const hp_symobj *o, uint64_t map_start, uint64_t map_offset,
                             uint64_t pc)
 {
