@@ -19,61 +19,11 @@
 
 #include "hp_buf.h"
 #include "cache_format.h"
-#include "hp_demangle.h"
 #include "hp_strtab.h"
 #include "symbolizer-internal.h"
+#include "symobj.h"
 
 #define HP_DEFAULT_DEBUG_ROOT "/usr/lib/debug"
-#define HP_PAGE_MASK          (~(uint64_t)4095)
-
-struct hp_symobj {
-    hp_symbolizer *s;
-    /* what lookups intern (names, warnings, DWARF tables): the object's own,
-     * so that distinct objects can be looked up in parallel (parallel.c) */
-    hp_strtab *strs;
-    const char *key;
-    const char *path, *debug_path, *alt_path, *build_id, *warning;
-    const char *note;    /* from the file search, kept in front of every warning */
-    const char *dw_warn; /* the DWARF warning the current warning was made from */
-    bool is_dyn, is_exec;
-    uint16_t machine;
-    hp_phdr *phdrs;
-    size_t nphdrs;
-    hp_elfsym *syms;
-    size_t nsyms;
-    hp_elfsym *nm_syms; /* what nm sees: the object's .symtab, else its .dynsym */
-    size_t nm_nsyms;
-    hp_addr_index syms_ix, nm_ix; /* of syms and nm_syms (addr_index.c) */
-    bool all_inline_levels; /* hp_sym_result.all_inline_levels */
-    uint64_t *fstarts;
-    const char **fnames;
-    hp_elf_file *dwarf_src; /* DWARF source, open while the session lives */
-    bool has_dwarf, dwarf_done;
-    hp_dwarf_info dw;
-    /* symbol cache (cache.c): the file's name and identity (NULL: not
-     * cached), the valid file mapped (NULL: none); dw_from_cache: dw's CUs
-     * come from it, libdwarf not opened yet; cache_cus: CUs the file holds */
-    char *cache_name, *cache_ident;
-    hp_sym_cache *cache;
-    bool dw_from_cache;
-    bool cache_saved; /* the file holds the symbols and cache_cus CUs */
-    size_t cache_cus;
-    hp_strtab **split_strs; /* names of CUs decoded on two threads (dwarf_split.c) */
-    size_t nsplit_strs, nsplit_strs_alloc;
-};
-
-struct hp_symbolizer {
-    hp_strtab *strs;
-    char *cache_dir; /* NULL: no symbol cache */
-    hp_sym_search search;
-    char *search_path;
-    char *lib_prefix;
-    char *debug_root;
-    bool nearest_symbol;
-    hp_sym_dbgd *dbgd; /* NULL: debuginfod off */
-    hp_symobj **objs;
-    size_t nobjs, objs_alloc;
-};
 
 int hp_symbolizer_new(const hp_symbolizer_config *cfg, hp_symbolizer **ret, hp_error *reterr)
 {
@@ -151,7 +101,7 @@ hp_symbolizer *hp_symbolizer_free(hp_symbolizer *s)
 /* ---- opening -------------------------------------------------------------- */
 
 /* o->warning = note, "; ", msg (either may be NULL). */
-static void set_warning(hp_symobj *o, const char *msg)
+void hp_symobj_set_warning(hp_symobj *o, const char *msg)
 {
     if (!o->note || !msg) {
         o->warning = o->note ? o->note : msg;
@@ -169,7 +119,7 @@ static void add_note(hp_symobj *o, const char *n)
     if (!n)
         return;
     if (o->note)
-        set_warning(o, n); /* "note; n" */
+        hp_symobj_set_warning(o, n); /* "note; n" */
     else
         o->warning = n;
     o->note = o->warning;
@@ -267,7 +217,7 @@ symbols_done:
                              : "no debug info and no symbols";
     if (rejected)
         w = o->nsyms ? (symsrc[1] == 'd' ? "using .dynsym" : "using .symtab") : "no symbols";
-    set_warning(o, hp_sym_intern(o->strs, w, SIZE_MAX));
+    hp_symobj_set_warning(o, hp_sym_intern(o->strs, w, SIZE_MAX));
     return 0;
 }
 
@@ -386,22 +336,6 @@ static int open_object(hp_symbolizer *s, const char *recorded_path, const char *
 
 /* ---- lookups -------------------------------------------------------------- */
 
-static const char *sym_name(hp_symobj *o, hp_elfsym *sym);
-static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms,
-                                 hp_addr_index *ix, uint64_t addr);
-#define find_symbol(o, addr) find_symbol_in((o), (o)->syms, (o)->nsyms, &(o)->syms_ix, (addr))
-
-/* C++ functions known to DWARF by DW_AT_name only (static functions, main):
- * take the name of the ELF symbol at their entry, as addr2line does. Called
- * on the first lookup of such a scope. */
-static void name_plain_scope(void *arg, hp_dw_scope *sc)
-{
-    hp_symobj *o = arg;
-    hp_elfsym *sym = find_symbol(o, sc->entry);
-    if (sym && sym->start == sc->entry && !strchr(sym->raw, '@'))
-        sc->name = sym_name(o, sym);
-}
-
 static int read_debug_info(void *arg, uint64_t off, unsigned size, uint64_t *ret)
 {
     hp_symobj *o = arg;
@@ -411,14 +345,14 @@ static int read_debug_info(void *arg, uint64_t off, unsigned size, uint64_t *ret
 /* Indexes the DWARF CUs with libdwarf (CUs the cache holds are taken from
  * it); the CUs are decoded as lookups fall in them, the debug file staying
  * open meanwhile. */
-static void load_dwarf_file(hp_symobj *o)
+void hp_symobj_load_dwarf_file(hp_symobj *o)
 {
     hp_error e = {0};
-    int r = hp_dwarf_load(o->dwarf_src->fd, o->alt_path, o->strs, name_plain_scope,
+    int r = hp_dwarf_load(o->dwarf_src->fd, o->alt_path, o->strs, hp_symobj_name_plain_scope,
                           read_debug_info, o, &o->dw, &e);
     if (r < 0) {
         o->has_dwarf = false;
-        set_warning(o, hp_sym_intern(o->strs, e.msg, SIZE_MAX));
+        hp_symobj_set_warning(o, hp_sym_intern(o->strs, e.msg, SIZE_MAX));
         o->dwarf_src = hp_elf_close(o->dwarf_src);
         return;
     }
@@ -426,7 +360,7 @@ static void load_dwarf_file(hp_symobj *o)
         if (o->dw.cus[i].state == HP_DW_CU_PENDING)
             (void)hp_sym_cache_load_cu(o->cache, &o->dw, i); /* else libdwarf decodes it */
     }
-    set_warning(o, o->dw.warning);
+    hp_symobj_set_warning(o, o->dw.warning);
     o->dw_warn = o->dw.warning;
     if (!o->dw.has_lines)
         o->has_dwarf = false;
@@ -434,7 +368,7 @@ static void load_dwarf_file(hp_symobj *o)
 
 /* On the first lookup: the CU index from the cache when it has one, else
  * from the DWARF. */
-static void load_dwarf(hp_symobj *o)
+void hp_symobj_load_dwarf(hp_symobj *o)
 {
     if (o->dwarf_done)
         return;
@@ -443,33 +377,18 @@ static void load_dwarf(hp_symobj *o)
         hp_dwarf_info *d = &o->dw;
         if (hp_sym_cache_dwarf(o->cache, d) == 0) {
             d->strs = o->strs;
-            d->hook = name_plain_scope;
+            d->hook = hp_symobj_name_plain_scope;
             d->read = read_debug_info;
             d->hook_arg = o;
             o->dw_from_cache = true;
-            set_warning(o, NULL);
+            hp_symobj_set_warning(o, NULL);
             if (!d->has_lines)
                 o->has_dwarf = false;
             return;
         }
         hp_dw_info_release(d);
     }
-    load_dwarf_file(o);
-}
-
-/* Before a lookup: the CUs covering addr (into cus, their number), from
- * the cache when the tables come from it; when one is not there, libdwarf
- * takes over (with the cached CUs). */
-static size_t covering_cus(hp_symobj *o, uint64_t addr, uint32_t *cus, bool *gap)
-{
-    size_t n = hp_dw_covering_cus(&o->dw, addr, cus, HP_DW_MAX_COVERING, gap);
-    if (!o->dw_from_cache || hp_sym_cache_ensure(o->cache, &o->dw, cus, n) == 0)
-        return n;
-    hp_dw_info_release(&o->dw);
-    o->dw_from_cache = false;
-    o->has_dwarf = true;
-    load_dwarf_file(o);
-    return o->has_dwarf ? hp_dw_covering_cus(&o->dw, addr, cus, HP_DW_MAX_COVERING, gap) : 0;
+    hp_symobj_load_dwarf_file(o);
 }
 
 /* Identity of a file for the cache: path, size, mtime. */
@@ -531,134 +450,12 @@ void hp_symobj_cache_save(hp_symobj *o)
     o->cache_cus = done;
 }
 
-static const char *sym_name(hp_symobj *o, hp_elfsym *sym)
-{
-    if (sym->name)
-        return sym->name;
-    const char *at = strchr(sym->raw, '@');
-    size_t n = at ? (size_t)(at - sym->raw) : strlen(sym->raw);
-    char *base = hp_malloc(n + 1);
-    char *d = NULL;
-    if (base) {
-        memcpy(base, sym->raw, n);
-        base[n] = '\0';
-        d = hp_demangle(base, HP_DEMANGLE_FULL);
-        free(base);
-    }
-    if (!d) {
-        sym->name = sym->raw;
-        return sym->name;
-    }
-    hp_buf b = HP_BUF_INIT;
-    hp_buf_adds(&b, d);
-    if (at)
-        hp_buf_adds(&b, at);
-    free(d);
-    sym->name = hp_buf_ok(&b) ? hp_sym_intern(o->strs, b.buf, b.len) : NULL;
-    hp_buf_release(&b);
-    return sym->name ? sym->name : sym->raw;
-}
-
-_Static_assert(offsetof(hp_elfsym, start) == 0, "the bucket index reads the key at the start");
-
-static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms,
-                                 hp_addr_index *ix, uint64_t addr)
-{
-    size_t lo = hp_addr_index_count(ix, syms, nsyms, sizeof(*syms), addr);
-    if (!lo)
-        return NULL;
-    hp_elfsym *best = &syms[lo - 1];
-    if (o->s->nearest_symbol)
-        return best;
-    if (!best->size) {
-        /* unsized: extends to the next symbol, within its executable segment */
-        for (size_t i = 0; i < o->nphdrs; i++) {
-            const hp_phdr *p = &o->phdrs[i];
-            if ((p->flags & PF_X) && best->start - p->vaddr < p->memsz)
-                return addr - p->vaddr < p->memsz ? best : NULL;
-        }
-        return o->nphdrs ? NULL : best;
-    }
-    /* sized and past its end: a few earlier sized symbols may still enclose it */
-    for (size_t i = lo, k = 0; i-- > 0 && k < 8; k++) {
-        hp_elfsym *c = &syms[i];
-        if (c->size && addr - c->start < c->size)
-            return c;
-    }
-    return NULL;
-}
-
-int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
-{
-    hp_return_if_fail(o && ret, -EINVAL);
-    return hp_symobj_lookup_to(o, obj_addr, ret, ret->frames);
-}
-
-int hp_symobj_lookup_to(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret,
-                        hp_sym_frame *frames)
-{
-    load_dwarf(o);
-    ret->obj_addr = obj_addr;
-    ret->nframes = 0;
-    uint32_t cus[HP_DW_MAX_COVERING];
-    bool gap = false;
-    size_t ncus = o->has_dwarf ? covering_cus(o, obj_addr, cus, &gap) : 0;
-    if (o->has_dwarf) {
-        ret->nframes =
-            hp_dwarf_lookup_in(&o->dw, obj_addr, cus, ncus, gap, frames, HP_SYM_MAX_FRAMES);
-        if (o->dw.warning != o->dw_warn) {
-            o->dw_warn = o->dw.warning;
-            set_warning(o, o->dw_warn);
-        }
-    }
-    hp_elfsym *sym = find_symbol(o, obj_addr);
-    hp_elfsym *nm = o->nm_syms == o->syms
-                        ? sym
-                        : find_symbol_in(o, o->nm_syms, o->nm_nsyms, &o->nm_ix, obj_addr);
-    ret->nm_symbol_raw = nm ? nm->raw : NULL;
-    ret->nm_symbol_start = nm ? nm->start : 0;
-    ret->all_inline_levels = o->all_inline_levels;
-    ret->symbol = sym ? sym_name(o, sym) : NULL;
-    ret->symbol_raw = sym ? sym->raw : NULL;
-    ret->symbol_start = sym ? sym->start : 0;
-    ret->symbol_size = sym ? sym->size : 0;
-    return 0;
-}
-
-void hp_symobj_prefetch(const hp_symobj *o, uint64_t obj_addr, bool near)
-{
-    if (o->dwarf_done && o->has_dwarf)
-        hp_dwarf_prefetch(&o->dw, obj_addr, near);
-    if (o->syms_ix.of == o->syms)
-        hp_addr_index_prefetch(&o->syms_ix, o->syms, sizeof(*o->syms), obj_addr, near);
-}
-
-uint64_t hp_symobj_obj_addr(const hp_symobj *o, uint64_t map_start, uint64_t map_offset,
-                            uint64_t pc)
-{
-    for (size_t i = 0; i < o->nphdrs; i++) {
-        const hp_phdr *p = &o->phdrs[i];
-        if ((p->offset & HP_PAGE_MASK) <= map_offset && map_offset < p->offset + p->filesz)
-            return pc - map_start + map_offset - p->offset + p->vaddr;
-    }
-    if (o->is_exec)
-        return pc; /* non-PIE executables run at their link addresses */
-    return pc - map_start + map_offset;
-}
-
-int hp_symobj_lookup(hp_symobj *o, uint64_t map_start, uint64_t map_offset, uint64_t pc,
-                     hp_sym_result *ret)
-{
-    hp_return_if_fail(o && ret, -EINVAL);
-    return hp_symobj_lookup_obj(o, hp_symobj_obj_addr(o, map_start, map_offset, pc), ret);
-}
-
 /* Many CUs to decode from the object's file (no cache holds them): half of
  * them on another thread, from this many CUs on. */
 #define SPLIT_MIN_CUS 2
 void hp_symobj_decode_ahead(hp_symobj *o, const void *recs, size_t n, size_t stride)
 {
-    load_dwarf(o);
+    hp_symobj_load_dwarf(o);
     hp_dwarf_info *d = &o->dw;
     if (!o->has_dwarf || o->dw_from_cache || o->alt_path || !o->dwarf_src || !d->ncus ||
         d->warning)
@@ -795,7 +592,7 @@ size_t hp_symobj_functions(const hp_symobj *co, const uint64_t **ret_starts,
         }
         for (size_t i = 0; i < o->nsyms; i++) {
             st[i] = o->syms[i].start;
-            nm[i] = sym_name(o, &o->syms[i]);
+            nm[i] = hp_symobj_sym_name(o, &o->syms[i]);
         }
         o->fstarts = st;
         o->fnames = nm;
