@@ -490,7 +490,16 @@ bool hp_dwarf_index_rest(hp_dwarf_info *d)
     index_unlisted(c);
     hp_dw_finish_index(&c->b, false);
     hp_dw_set_warning(&c->b);
-    return d->ncus != ncus;
+    if (d->ncus == ncus)
+        return false;
+    d->index_changes++;
+    return true;
+}
+
+bool hp_dwarf_rest_indexed(const hp_dwarf_info *d)
+{
+    const hp_dwa_ctx *c = d->ctx;
+    return !c || c->indexed_all || c->b.oom;
 }
 
 /* Registers every CU from its DIE, walking the CU headers with libdwarf. */
