@@ -14,15 +14,16 @@
 
 #include "symbolizer-internal.h"
 
-/* One answer without its frames (those go to the worker's frame array). */
+/* One answer without its frames (those go to the worker's frame array):
+ * 32 bytes, a cache line holds two (answers are written in lookup order,
+ * that is scattered, and read in query order). */
 typedef struct answer {
-    uint64_t obj_addr, symbol_start, symbol_size, nm_symbol_start;
-    const char *symbol, *symbol_raw, *nm_symbol_raw;
-    size_t first_frame; /* in frames[worker] */
-    uint32_t nframes;
-    uint16_t worker;
-    bool all_inline_levels;
+    uint64_t obj_addr;
+    const hp_elfsym *sym, *nm; /* named: symbol is sym->name (else raw) */
+    uint64_t where;            /* first frame << 16 | worker << 8 | nframes << 1 | all levels */
 } answer;
+#define WHERE_FIRST_MAX (UINT64_C(1) << 48)
+_Static_assert(HP_SYM_MAX_THREADS <= 256 && HP_SYM_MAX_FRAMES < 128, "answer.where's fields");
 
 typedef struct worker {
     hp_sym_frame *frames;
@@ -185,11 +186,6 @@ static void *work(void *p)
     arg *a = p;
     job *j = a->j;
     worker *w = &j->b->workers[a->id];
-    hp_sym_result *res = hp_malloc(sizeof(*res));
-    if (!res) {
-        w->oom = true;
-        return NULL;
-    }
     for (;;) {
         size_t g = atomic_fetch_add(&j->next, 1);
         if (g >= j->ngroups)
@@ -202,8 +198,10 @@ static void *work(void *p)
         hp_sym_loc *locs = locate_group(j, g);
         for (size_t k = j->groups[g], end = j->groups[g + 1]; k < end; k++) {
             /* the tables' cache misses of later lookups, started now */
-            if (locs && k + LOC_AHEAD < end)
+            if (locs && k + LOC_AHEAD < end) {
                 hp_symobj_prefetch_loc(j->objs[g], &locs[k + LOC_AHEAD - j->groups[g]]);
+                __builtin_prefetch(&j->b->answers[j->keys[k + LOC_AHEAD].i], 1);
+            }
             if (!locs && k + 2 * AHEAD < end)
                 hp_symobj_prefetch(j->objs[g], j->keys[k + 2 * AHEAD].addr, false);
             if (!locs && k + AHEAD < end)
@@ -213,32 +211,26 @@ static void *work(void *p)
                 w->oom = true;
                 break;
             }
-            memset(res, 0, offsetof(hp_sym_result, frames));
-            if (locs)
-                hp_symobj_answer(j->objs[g], j->keys[k].addr, &locs[k - j->groups[g]], res,
-                                 w->frames + w->nframes);
-            else
-                hp_symobj_lookup_to(j->objs[g], j->keys[k].addr, res, w->frames + w->nframes);
+            if (w->nframes >= WHERE_FIRST_MAX) {
+                w->oom = true;
+                break;
+            }
+            hp_sym_found f;
+            hp_symobj_answer_to(j->objs[g], j->keys[k].addr, locs ? &locs[k - j->groups[g]] : NULL,
+                                w->frames + w->nframes, &f);
             j->b->answers[j->keys[k].i] = (answer){
-                .obj_addr = res->obj_addr,
-                .symbol_start = res->symbol_start,
-                .symbol_size = res->symbol_size,
-                .nm_symbol_start = res->nm_symbol_start,
-                .symbol = res->symbol,
-                .symbol_raw = res->symbol_raw,
-                .nm_symbol_raw = res->nm_symbol_raw,
-                .first_frame = w->nframes,
-                .nframes = (uint32_t)res->nframes,
-                .worker = (uint16_t)a->id,
-                .all_inline_levels = res->all_inline_levels,
+                .obj_addr = j->keys[k].addr,
+                .sym = f.sym,
+                .nm = f.nm,
+                .where = (uint64_t)w->nframes << 16 | a->id << 8 | f.nframes << 1 |
+                         hp_symobj_all_inline_levels(j->objs[g]),
             };
-            w->nframes += res->nframes;
+            w->nframes += f.nframes;
         }
         free(locs);
         if (j->groups[g] < j->groups[g + 1])
             hp_symobj_cache_save(j->objs[g]);
     }
-    free(res);
     atomic_fetch_add(&j->spare, 1); /* this thread is done */
     return NULL;
 }
@@ -425,33 +417,35 @@ out:
 
 #define PREFETCH_FAR 16
 #define PREFETCH_NEAR 6
+/* The frames of answer a. */
+static const hp_sym_frame *frames_of(const hp_sym_batch *b, const answer *a)
+{
+    return b->workers[(a->where >> 8) & 0xff].frames + (a->where >> 16);
+}
+
 const hp_sym_frame *hp_sym_batch_answer(const hp_sym_batch *b, size_t i, hp_sym_result *ret)
 {
     const answer *a = &b->answers[i];
     /* readers go in query order, the frames lie in lookup (address) order:
-     * fetch a later answer's frames, and the names of a nearer one's, now */
+     * fetch a later answer's frames and symbol, and the names of a nearer
+     * one's, now */
     if (i + PREFETCH_FAR < b->n) {
         const answer *far = &b->answers[i + PREFETCH_FAR];
-        __builtin_prefetch(b->workers[far->worker].frames + far->first_frame);
+        __builtin_prefetch(frames_of(b, far));
+        __builtin_prefetch(far->sym);
     }
     if (i + PREFETCH_NEAR < b->n) {
         const answer *near = &b->answers[i + PREFETCH_NEAR];
-        const hp_sym_frame *f = b->workers[near->worker].frames + near->first_frame;
-        if (near->nframes) {
+        const hp_sym_frame *f = frames_of(b, near);
+        if (near->where & 0xfe) {
             __builtin_prefetch(f->function);
             __builtin_prefetch(f->file);
         }
     }
     ret->obj_addr = a->obj_addr;
-    ret->nframes = a->nframes;
-    ret->symbol = a->symbol;
-    ret->symbol_raw = a->symbol_raw;
-    ret->symbol_start = a->symbol_start;
-    ret->symbol_size = a->symbol_size;
-    ret->nm_symbol_raw = a->nm_symbol_raw;
-    ret->nm_symbol_start = a->nm_symbol_start;
-    ret->all_inline_levels = a->all_inline_levels;
-    return b->workers[a->worker].frames + a->first_frame;
+    ret->nframes = (a->where >> 1) & 0x7f;
+    hp_sym_result_symbols(a->sym, a->nm, a->where & 1, ret);
+    return frames_of(b, a);
 }
 
 hp_sym_batch *hp_sym_batch_free(hp_sym_batch *b)

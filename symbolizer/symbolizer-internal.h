@@ -419,10 +419,20 @@ bool hp_symobj_locate(const hp_symobj *o, uint64_t obj_addr, hp_sym_loc *loc);
 int hp_symobj_settle(hp_symobj *o, const hp_sym_loc *locs, size_t n);
 /** hp_symobj_prefetch_loc - prefetch what answering loc will read. */
 void hp_symobj_prefetch_loc(const hp_symobj *o, const hp_sym_loc *loc);
-/** hp_symobj_answer - hp_symobj_lookup_to's answer from loc (a full lookup
- * when loc failed or is out of date). */
-int hp_symobj_answer(hp_symobj *o, uint64_t obj_addr, const hp_sym_loc *loc, hp_sym_result *ret,
-                     hp_sym_frame *frames);
+/* An answer without its frames: their number and the symbols, named. */
+typedef struct hp_sym_found {
+    size_t nframes;
+    const hp_elfsym *sym, *nm; /* hp_symobj_lookup_to's symbol and nm symbol */
+} hp_sym_found;
+/** hp_symobj_answer_to - hp_symobj_lookup_to's answer from loc (a full
+ * lookup when loc is NULL, failed or out of date), the frames to frames. */
+int hp_symobj_answer_to(hp_symobj *o, uint64_t obj_addr, const hp_sym_loc *loc,
+                        hp_sym_frame *frames, hp_sym_found *ret);
+/** hp_sym_result_symbols - ret's symbol fields from a found answer's. */
+void hp_sym_result_symbols(const hp_elfsym *sym, const hp_elfsym *nm, bool all_inline_levels,
+                           hp_sym_result *ret);
+/** hp_symobj_all_inline_levels - hp_sym_result.all_inline_levels of o. */
+bool hp_symobj_all_inline_levels(const hp_symobj *o);
 /**
  * hp_symobj_decode_ahead - before looking up n object-relative addresses in
  * o (each the uint64_t starting a record of stride bytes at recs): decode the

@@ -115,8 +115,6 @@ static hp_elfsym *find_symbol_in(const hp_symobj *o, hp_elfsym *syms, size_t nsy
     return NULL;
 }
 
-static void fill_symbols(hp_symobj *o, hp_elfsym *sym, const hp_elfsym *nm, hp_sym_result *ret);
-
 int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
 {
     hp_return_if_fail(o && ret, -EINVAL);
@@ -126,32 +124,38 @@ int hp_symobj_lookup_obj(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret)
 int hp_symobj_lookup_to(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret,
                         hp_sym_frame *frames)
 {
-    hp_symobj_load_dwarf(o);
+    hp_sym_found f;
+    hp_symobj_answer_to(o, obj_addr, NULL, frames, &f);
     ret->obj_addr = obj_addr;
-    ret->nframes = 0;
-    uint32_t cus[HP_DW_MAX_COVERING];
-    bool gap = false;
-    size_t ncus = o->has_dwarf ? covering_cus(o, obj_addr, cus, &gap) : 0;
-    if (o->has_dwarf) {
-        ret->nframes =
-            hp_dwarf_lookup_in(&o->dw, obj_addr, cus, ncus, gap, frames, HP_SYM_MAX_FRAMES);
-        if (o->dw.warning != o->dw_warn) {
-            o->dw_warn = o->dw.warning;
-            hp_symobj_set_warning(o, o->dw_warn);
-        }
-    }
-    hp_elfsym *sym = find_symbol(o, obj_addr, false);
-    fill_symbols(o, sym, find_nm_symbol(o, sym, obj_addr, false), ret);
+    ret->nframes = f.nframes;
+    hp_sym_result_symbols(f.sym, f.nm, o->all_inline_levels, ret);
     return 0;
 }
 
-/* ret's symbol fields from sym and nm (either may be NULL). */
-static void fill_symbols(hp_symobj *o, hp_elfsym *sym, const hp_elfsym *nm, hp_sym_result *ret)
+/* The DWARF frames of a full lookup of obj_addr (decoding, loading as needed). */
+static size_t look_up_frames(hp_symobj *o, uint64_t obj_addr, hp_sym_frame *frames)
+{
+    hp_symobj_load_dwarf(o);
+    uint32_t cus[HP_DW_MAX_COVERING];
+    bool gap = false;
+    size_t ncus = o->has_dwarf ? covering_cus(o, obj_addr, cus, &gap) : 0;
+    if (!o->has_dwarf)
+        return 0;
+    size_t n = hp_dwarf_lookup_in(&o->dw, obj_addr, cus, ncus, gap, frames, HP_SYM_MAX_FRAMES);
+    if (o->dw.warning != o->dw_warn) {
+        o->dw_warn = o->dw.warning;
+        hp_symobj_set_warning(o, o->dw_warn);
+    }
+    return n;
+}
+
+void hp_sym_result_symbols(const hp_elfsym *sym, const hp_elfsym *nm, bool all_inline_levels,
+                           hp_sym_result *ret)
 {
     ret->nm_symbol_raw = nm ? nm->raw : NULL;
     ret->nm_symbol_start = nm ? nm->start : 0;
-    ret->all_inline_levels = o->all_inline_levels;
-    ret->symbol = sym ? hp_symobj_sym_name(o, sym) : NULL;
+    ret->all_inline_levels = all_inline_levels;
+    ret->symbol = sym ? (sym->name ? sym->name : sym->raw) : NULL;
     ret->symbol_raw = sym ? sym->raw : NULL;
     ret->symbol_start = sym ? sym->start : 0;
     ret->symbol_size = sym ? sym->size : 0;
@@ -295,14 +299,28 @@ void hp_symobj_prefetch_loc(const hp_symobj *o, const hp_sym_loc *loc)
         __builtin_prefetch(&o->nm_syms[loc->nm - 1]);
 }
 
-int hp_symobj_answer(hp_symobj *o, uint64_t obj_addr, const hp_sym_loc *loc, hp_sym_result *ret,
-                     hp_sym_frame *frames)
+int hp_symobj_answer_to(hp_symobj *o, uint64_t obj_addr, const hp_sym_loc *loc,
+                        hp_sym_frame *frames, hp_sym_found *ret)
 {
-    if (!loc_current(o, loc))
-        return hp_symobj_lookup_to(o, obj_addr, ret, frames);
-    ret->obj_addr = obj_addr;
-    ret->nframes = o->has_dwarf ? hp_dwarf_frames(&o->dw, &loc->dw, frames, HP_SYM_MAX_FRAMES) : 0;
-    fill_symbols(o, loc->sym ? &o->syms[loc->sym - 1] : NULL,
-                 loc->nm ? &o->nm_syms[loc->nm - 1] : NULL, ret);
+    hp_elfsym *sym, *nm;
+    if (!loc || !loc_current(o, loc)) {
+        ret->nframes = look_up_frames(o, obj_addr, frames);
+        sym = find_symbol(o, obj_addr, false);
+        nm = find_nm_symbol(o, sym, obj_addr, false);
+    } else {
+        ret->nframes =
+            o->has_dwarf ? hp_dwarf_frames(&o->dw, &loc->dw, frames, HP_SYM_MAX_FRAMES) : 0;
+        sym = loc->sym ? &o->syms[loc->sym - 1] : NULL;
+        nm = loc->nm ? &o->nm_syms[loc->nm - 1] : NULL;
+    }
+    if (sym)
+        hp_symobj_sym_name(o, sym); /* sym->name from now on */
+    ret->sym = sym;
+    ret->nm = nm;
     return 0;
+}
+
+bool hp_symobj_all_inline_levels(const hp_symobj *o)
+{
+    return o->all_inline_levels;
 }
