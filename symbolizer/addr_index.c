@@ -70,12 +70,6 @@ void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t s
     ix->nbuckets = nb;
 }
 
-void hp_addr_index_ensure(hp_addr_index *ix, const void *base, size_t n, size_t stride)
-{
-    if (!ix->built || ix->n != n || ix->of != base)
-        hp_addr_index_build(ix, base, n, stride);
-}
-
 size_t hp_addr_index_peek(const hp_addr_index *ix, const void *base, size_t n, size_t stride,
                           uint64_t addr)
 {

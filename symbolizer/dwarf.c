@@ -490,16 +490,7 @@ bool hp_dwarf_index_rest(hp_dwarf_info *d)
     index_unlisted(c);
     hp_dw_finish_index(&c->b, false);
     hp_dw_set_warning(&c->b);
-    if (d->ncus == ncus)
-        return false;
-    d->index_changes++;
-    return true;
-}
-
-bool hp_dwarf_rest_indexed(const hp_dwarf_info *d)
-{
-    const hp_dwa_ctx *c = d->ctx;
-    return !c || c->indexed_all || c->b.oom;
+    return d->ncus != ncus;
 }
 
 /* Registers every CU from its DIE, walking the CU headers with libdwarf. */

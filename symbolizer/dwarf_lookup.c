@@ -23,25 +23,17 @@ _Static_assert(offsetof(hp_dw_seg, lo) == 0 && offsetof(hp_dw_row, addr) == 0 &&
                    offsetof(hp_dw_extent, lo) == 0,
                "the bucket index reads the key at the start");
 
-/* Elements of a table of cu with a key <= addr: peeked (reads only) when ro. */
-static size_t cu_count(hp_addr_index *ix, const void *base, size_t n, size_t stride,
-                       uint64_t addr, bool ro)
-{
-    return ro ? hp_addr_index_peek(ix, base, n, stride, addr)
-              : hp_addr_index_count(ix, base, n, stride, addr);
-}
-
 /* Innermost scope of cu at addr, -1 for none. */
-static int32_t cu_scope(hp_dw_cu *cu, uint64_t addr, bool ro)
+static int32_t cu_scope(hp_dw_cu *cu, uint64_t addr)
 {
-    size_t k = cu_count(&cu->segs_ix, cu->segs, cu->nsegs, sizeof(*cu->segs), addr, ro);
+    size_t k = hp_addr_index_count(&cu->segs_ix, cu->segs, cu->nsegs, sizeof(*cu->segs), addr);
     return k ? cu->segs[k - 1].scope : -1;
 }
 
 /* Last row of cu at or before addr (an end of sequence included), NULL for none. */
-static const hp_dw_row *cu_row(hp_dw_cu *cu, uint64_t addr, bool ro)
+static const hp_dw_row *cu_row(hp_dw_cu *cu, uint64_t addr)
 {
-    size_t k = cu_count(&cu->rows_ix, cu->rows, cu->nrows, sizeof(*cu->rows), addr, ro);
+    size_t k = hp_addr_index_count(&cu->rows_ix, cu->rows, cu->nrows, sizeof(*cu->rows), addr);
     return k ? &cu->rows[k - 1] : NULL;
 }
 
@@ -67,13 +59,12 @@ static uint32_t scope_depth(const hp_dw_cu *cu, int32_t s)
 }
 
 /* Number of the CUs whose extents cover addr, stored in cus[] (up to max);
- * *gap set when none does (the one returned, if any, ends before addr).
- * ro: reads only. */
-static size_t covering(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max, bool *gap,
-                       bool ro)
+ * *gap set when none does (the one returned, if any, ends before addr). */
+size_t hp_dw_covering_cus(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max,
+                          bool *gap)
 {
     *gap = false;
-    size_t lo = cu_count(&d->index_ix, d->index, d->nindex, sizeof(*d->index), addr, ro);
+    size_t lo = hp_addr_index_count(&d->index_ix, d->index, d->nindex, sizeof(*d->index), addr);
     size_t n = 0;
     /* walk back while an earlier extent may still reach past addr */
     for (size_t i = lo; i-- > 0 && d->index[i].maxhi > addr && n < max;) {
@@ -102,12 +93,6 @@ static size_t covering(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t ma
     return n;
 }
 
-size_t hp_dw_covering_cus(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max,
-                          bool *gap)
-{
-    return covering(d, addr, cus, max, gap, false);
-}
-
 size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, size_t max)
 {
     uint32_t cand[HP_DW_MAX_COVERING];
@@ -130,88 +115,6 @@ void hp_dwarf_prefetch(const hp_dwarf_info *d, uint64_t addr, bool near)
         hp_addr_index_prefetch(&cu->rows_ix, cu->rows, sizeof(*cu->rows), addr, near);
 }
 
-/* Where addr's answer lies in the CUs cand[0..ncand): the innermost scope
- * and the last row at or before addr over all of them (well-formed DWARF
- * has one CU here; overlapping CUs are searched as if merged). Pending CUs
- * are decoded, unless ro: then nothing is written and a pending CU fails
- * (-1, loc->need_cu says which). */
-static int locate(hp_dwarf_info *d, uint64_t addr, const uint32_t *cand, size_t ncand, bool ro,
-                  hp_dw_loc *loc)
-{
-    *loc = (hp_dw_loc){.scu = UINT32_MAX, .scope = -1, .rcu = UINT32_MAX, .need_cu = UINT32_MAX};
-    const hp_dw_row *row = NULL;
-    const hp_dw_cu *rcu = NULL; /* row's CU */
-    uint32_t best_depth = 0;
-    for (size_t k = 0; k < ncand; k++) {
-        hp_dw_cu *cu = &d->cus[cand[k]];
-        if (cu->state == HP_DW_CU_PENDING) {
-            if (ro) {
-                loc->need_cu = cand[k];
-                return -1;
-            }
-            hp_dwarf_decode_cu(d, cand[k]);
-        }
-        if (cu->state != HP_DW_CU_DONE)
-            continue;
-        int32_t s = cu_scope(cu, addr, ro);
-        /* the depth only matters to compare CUs */
-        uint32_t depth = s < 0 ? 0 : ncand == 1 ? 1 : scope_depth(cu, s);
-        if (s >= 0 && depth > best_depth) {
-            loc->scu = cand[k];
-            loc->scope = s;
-            best_depth = depth;
-        }
-        const hp_dw_row *r = cu_row(cu, addr, ro);
-        if (r && (!row || row_later(r, cu, row, rcu))) {
-            row = r;
-            rcu = cu;
-            loc->rcu = cand[k];
-            loc->row = (uint32_t)(r - cu->rows);
-        }
-    }
-    if (row && row->file == UINT32_MAX)
-        loc->rcu = UINT32_MAX;
-    return 0;
-}
-
-int hp_dwarf_locate(const hp_dwarf_info *cd, uint64_t addr, hp_dw_loc *loc)
-{
-    hp_dwarf_info *d = (hp_dwarf_info *)cd; /* ro: nothing is written */
-    uint32_t cand[HP_DW_MAX_COVERING];
-    bool gap;
-    size_t ncand = covering(d, addr, cand, HP_DW_MAX_COVERING, &gap, true);
-    if (gap && !hp_dwarf_rest_indexed(d)) {
-        *loc = (hp_dw_loc){.scu = UINT32_MAX, .scope = -1, .rcu = UINT32_MAX,
-                           .need_cu = UINT32_MAX, .need_rest = true};
-        return -1;
-    }
-    return locate(d, addr, cand, ncand, true, loc);
-}
-
-size_t hp_dwarf_frames(hp_dwarf_info *d, const hp_dw_loc *loc, hp_sym_frame *frames, size_t max)
-{
-    if (!max || (loc->scope < 0 && loc->rcu == UINT32_MAX))
-        return 0;
-    hp_dw_cu *scu = loc->scope >= 0 ? &d->cus[loc->scu] : NULL;
-    frames[0] = (hp_sym_frame){.function = scu ? hp_dw_scope_name(d, &scu->scopes[loc->scope]) : NULL};
-    if (loc->rcu != UINT32_MAX) {
-        const hp_dw_cu *rc = &d->cus[loc->rcu];
-        const hp_dw_row *row = &rc->rows[loc->row];
-        size_t f = rc->file_base + row->file;
-        frames[0].file = f < d->nfiles ? d->files[f] : NULL;
-        frames[0].line = row->line;
-    }
-    size_t n = 1;
-    for (int32_t s = loc->scope; s >= 0 && scu->scopes[s].parent >= 0 && n < max; n++) {
-        const hp_dw_scope *sc = &scu->scopes[s];
-        frames[n] = (hp_sym_frame){.function = hp_dw_scope_name(d, &scu->scopes[sc->parent]),
-                                   .file = sc->call_file,
-                                   .line = sc->call_line};
-        s = sc->parent;
-    }
-    return n;
-}
-
 size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, size_t ncus,
                           bool gap, hp_sym_frame *frames, size_t max)
 {
@@ -223,7 +126,51 @@ size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, 
     /* outside every .debug_aranges range: the units it does not describe too */
     if (gap && hp_dwarf_index_rest(d))
         ncand = hp_dw_covering_cus(d, addr, cand, HP_DW_MAX_COVERING, &gap);
-    hp_dw_loc loc;
-    locate(d, addr, cand, ncand, false, &loc);
-    return hp_dwarf_frames(d, &loc, frames, max);
+    /* Well-formed DWARF has one CU here. Overlapping CUs: the innermost scope
+     * and the last row at or before addr over all of them, as if merged. */
+    hp_dw_cu *scu = NULL;
+    const hp_dw_row *row = NULL;
+    const hp_dw_cu *rcu = NULL; /* row's CU */
+    int32_t scope = -1;
+    uint32_t best_depth = 0;
+    for (size_t k = 0; k < ncand; k++) {
+        hp_dw_cu *cu = &d->cus[cand[k]];
+        if (cu->state == HP_DW_CU_PENDING)
+            hp_dwarf_decode_cu(d, cand[k]);
+        if (cu->state != HP_DW_CU_DONE)
+            continue;
+        int32_t s = cu_scope(cu, addr);
+        /* the depth only matters to compare CUs */
+        uint32_t depth = s < 0 ? 0 : ncand == 1 ? 1 : scope_depth(cu, s);
+        if (s >= 0 && depth > best_depth) {
+            scu = cu;
+            scope = s;
+            best_depth = depth;
+        }
+        const hp_dw_row *r = cu_row(cu, addr);
+        if (r && (!row || row_later(r, cu, row, rcu))) {
+            row = r;
+            rcu = cu;
+        }
+    }
+    if (row && row->file == UINT32_MAX)
+        row = NULL;
+    if (scope < 0 && !row)
+        return 0;
+    frames[0] =
+        (hp_sym_frame){.function = scope >= 0 ? hp_dw_scope_name(d, &scu->scopes[scope]) : NULL};
+    if (row) {
+        size_t f = rcu->file_base + row->file;
+        frames[0].file = f < d->nfiles ? d->files[f] : NULL;
+        frames[0].line = row->line;
+    }
+    size_t n = 1;
+    for (int32_t s = scope; s >= 0 && scu->scopes[s].parent >= 0 && n < max; n++) {
+        const hp_dw_scope *sc = &scu->scopes[s];
+        frames[n] = (hp_sym_frame){.function = hp_dw_scope_name(d, &scu->scopes[sc->parent]),
+                                   .file = sc->call_file,
+                                   .line = sc->call_line};
+        s = sc->parent;
+    }
+    return n;
 }

@@ -59,7 +59,6 @@ typedef struct job {
     size_t ngroups;
     atomic_size_t next;
     atomic_int spare; /* threads allowed but not working: one may help decode */
-    size_t two_phase_min; /* groups this large are located first (locate_group) */
     hp_sym_batch *b;
 } job;
 
@@ -68,119 +67,21 @@ typedef struct arg {
     unsigned id;
 } arg;
 
-#define AHEAD 8 /* lookups: a prefetch of the tables' buckets at 2 * AHEAD,
-                 * of their elements at AHEAD */
-
-/* A spare thread, if any (true: taken; give it back with give_spare). */
-static bool take_spare(job *j)
+/* With a spare thread: the CUs group g needs, decoded on two threads. */
+static void decode_ahead(job *j, size_t g)
 {
     int spare = atomic_load(&j->spare);
     while (spare > 0 && !atomic_compare_exchange_weak(&j->spare, &spare, spare - 1))
         ;
-    return spare > 0;
-}
-
-static void give_spare(job *j)
-{
-    atomic_fetch_add(&j->spare, 1);
-}
-
-/* With a spare thread: the CUs group g needs, decoded on two threads. */
-static void decode_ahead(job *j, size_t g)
-{
-    if (!take_spare(j))
+    if (spare <= 0)
         return;
     size_t lo = j->groups[g];
     hp_symobj_decode_ahead(j->objs[g], j->keys + lo, j->groups[g + 1] - lo, sizeof(key));
-    give_spare(j);
+    atomic_fetch_add(&j->spare, 1);
 }
 
-/* ---- locating (the first phase of large groups) ------------------------------ */
-
-/* From this many queries in one object on, they are located first, on two
- * threads when one is spare, then answered (hp_symobj_locate). */
-#define TWO_PHASE_MIN 2048
-#define LOCATE_ROUNDS 3
-
-typedef struct locate_part {
-    const hp_symobj *obj;
-    const key *keys;
-    hp_sym_loc *locs;
-    size_t n;
-    bool all; /* every one, else only those that failed */
-} locate_part;
-
-static void *locate_run(void *p)
-{
-    const locate_part *a = p;
-    bool ahead = true; /* not while locating fails (CUs not loaded yet) */
-    for (size_t i = 0; i < a->n; i++) {
-        if (ahead && i + 2 * AHEAD < a->n)
-            hp_symobj_prefetch(a->obj, a->keys[i + 2 * AHEAD].addr, false);
-        if (ahead && i + AHEAD < a->n)
-            hp_symobj_prefetch(a->obj, a->keys[i + AHEAD].addr, true);
-        if (a->all || !a->locs[i].ok)
-            ahead = hp_symobj_locate(a->obj, a->keys[i].addr, &a->locs[i]);
-    }
-    return NULL;
-}
-
-/* Locates keys[0..n) of o into locs (all, or the failed ones), the second
- * half on a spare thread if there is one. */
-static void locate_keys(job *j, const hp_symobj *o, const key *keys, hp_sym_loc *locs, size_t n,
-                        bool all)
-{
-    size_t half = n / 2;
-    locate_part parts[2] = {{o, keys, locs, half, all},
-                            {o, keys + half, locs + half, n - half, all}};
-    pthread_t tid;
-    bool helped = take_spare(j);
-    if (helped && pthread_create(&tid, NULL, locate_run, &parts[1]) != 0) {
-        give_spare(j);
-        helped = false;
-    }
-    locate_run(&parts[0]);
-    if (helped) {
-        pthread_join(tid, NULL);
-        give_spare(j);
-    } else {
-        locate_run(&parts[1]);
-    }
-}
-
-/* TWO_PHASE_MIN, or CPPROF_TWO_PHASE_MIN from the environment (tests run
- * small profiles through both phases with 1). */
-static size_t two_phase_min(void)
-{
-    const char *e = getenv("CPPROF_TWO_PHASE_MIN");
-    char *end;
-    unsigned long long v = e && *e ? strtoull(e, &end, 10) : 0;
-    return e && *e && !*end && v ? (size_t)v : TWO_PHASE_MIN;
-}
-
-/* The locations of group g (NULL: look its queries up one by one). */
-static hp_sym_loc *locate_group(job *j, size_t g)
-{
-    size_t lo = j->groups[g], n = j->groups[g + 1] - lo;
-    if (n < j->two_phase_min)
-        return NULL;
-    hp_sym_loc *locs = hp_new0(hp_sym_loc, n);
-    if (!locs)
-        return NULL;
-    hp_symobj *o = j->objs[g];
-    hp_symobj_prepare(o);
-    bool all = true;
-    for (int round = 0; round < LOCATE_ROUNDS; round++) {
-        locate_keys(j, o, j->keys + lo, locs, n, all);
-        int r = hp_symobj_settle(o, locs, n);
-        if (!r)
-            break;
-        all = r == 2;
-    }
-    return locs;
-}
-
-#define LOC_AHEAD 16 /* answers: a prefetch of what a located one reads */
+#define AHEAD 8 /* lookups: a prefetch of the tables' buckets at 2 * AHEAD,
+                 * of their elements at AHEAD */
 static void *work(void *p)
 {
     arg *a = p;
@@ -195,16 +96,13 @@ static void *work(void *p)
         size_t want = w->nframes + 2 * (j->groups[g + 1] - j->groups[g]) + HP_SYM_MAX_FRAMES;
         if (HP_GROW(w->frames, w->alloc, want) < 0)
             w->oom = true;
-        hp_sym_loc *locs = locate_group(j, g);
         for (size_t k = j->groups[g], end = j->groups[g + 1]; k < end; k++) {
             /* the tables' cache misses of later lookups, started now */
-            if (locs && k + LOC_AHEAD < end) {
-                hp_symobj_prefetch_loc(j->objs[g], &locs[k + LOC_AHEAD - j->groups[g]]);
-                __builtin_prefetch(&j->b->answers[j->keys[k + LOC_AHEAD].i], 1);
-            }
-            if (!locs && k + 2 * AHEAD < end)
+            if (k + 2 * AHEAD < end) {
                 hp_symobj_prefetch(j->objs[g], j->keys[k + 2 * AHEAD].addr, false);
-            if (!locs && k + AHEAD < end)
+                __builtin_prefetch(&j->b->answers[j->keys[k + 2 * AHEAD].i], 1);
+            }
+            if (k + AHEAD < end)
                 hp_symobj_prefetch(j->objs[g], j->keys[k + AHEAD].addr, true);
             /* the frames go straight to the worker's array */
             if (HP_GROW(w->frames, w->alloc, w->nframes + HP_SYM_MAX_FRAMES) < 0) {
@@ -216,8 +114,7 @@ static void *work(void *p)
                 break;
             }
             hp_sym_found f;
-            hp_symobj_answer_to(j->objs[g], j->keys[k].addr, locs ? &locs[k - j->groups[g]] : NULL,
-                                w->frames + w->nframes, &f);
+            hp_symobj_answer_to(j->objs[g], j->keys[k].addr, w->frames + w->nframes, &f);
             j->b->answers[j->keys[k].i] = (answer){
                 .obj_addr = j->keys[k].addr,
                 .sym = f.sym,
@@ -227,7 +124,6 @@ static void *work(void *p)
             };
             w->nframes += f.nframes;
         }
-        free(locs);
         if (j->groups[g] < j->groups[g + 1])
             hp_symobj_cache_save(j->objs[g]);
     }
@@ -372,7 +268,7 @@ int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sy
         objs[keys[i].obj] = q[i].obj;
     }
     sort_keys(keys, tmp, start, n, nobjs);
-    job j = {.keys = keys, .groups = groups, .objs = objs, .b = b, .two_phase_min = two_phase_min()};
+    job j = {.keys = keys, .groups = groups, .objs = objs, .b = b};
     for (size_t k = 0; k < n; k++) {
         if (!k || keys[k].obj != keys[k - 1].obj) /* group g: object number g */
             groups[j.ngroups++] = k;

@@ -56,8 +56,6 @@ typedef struct hp_addr_index {
 /** hp_addr_index_build - index the n elements (stride bytes each, sorted by
  * key) at base; on allocation failure (or a small table) lookups bisect. */
 void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t stride);
-/** hp_addr_index_ensure - build ix for this table unless it is. */
-void hp_addr_index_ensure(hp_addr_index *ix, const void *base, size_t n, size_t stride);
 /** hp_addr_index_count - how many of the n elements at base have a key <= addr;
  * ix (of this table, zeroed at first) is built on the HP_ADDR_INDEX_AFTER-th
  * call, plain bisection until then; an ix built for another base or n is
@@ -335,7 +333,6 @@ typedef struct hp_dwarf_info {
     hp_dw_read_hook *read;
     void *hook_arg;
     struct hp_dw_ctx *ctx;
-    uint32_t index_changes; /* times hp_dwarf_index_rest added CUs */
 } hp_dwarf_info;
 
 /**
@@ -377,57 +374,14 @@ uint64_t hp_symobj_obj_addr(const hp_symobj *o, uint64_t map_start, uint64_t map
  * ahead will read from tables already loaded (hp_dwarf_prefetch, symbols);
  * reads only, changes no answer. */
 void hp_symobj_prefetch(const hp_symobj *o, uint64_t obj_addr, bool near);
-/* Where a lookup's answer lies in the decoded tables (CU numbers, rows[] index). */
-typedef struct hp_dw_loc {
-    uint32_t scu;  /* CU of the innermost scope, UINT32_MAX: none */
-    int32_t scope; /* in scu's scopes, -1: none */
-    uint32_t rcu;  /* CU of the line row, UINT32_MAX: none */
-    uint32_t row;  /* in rcu's rows */
-    uint32_t need_cu; /* hp_dwarf_locate failed: this pending CU must be decoded
-                       * (UINT32_MAX: none) */
-    bool need_rest;   /* ... or the rest indexed (hp_dwarf_index_rest) */
-} hp_dw_loc;
-
-/* Where the answer to a lookup in one object lies (hp_symobj_locate). */
-typedef struct hp_sym_loc {
-    hp_dw_loc dw;
-    uint32_t sym, nm; /* index + 1 in the object's symbols and nm's, 0: none */
-    uint32_t loads, index_changes; /* the tables it was found in */
-    bool ok;
-} hp_sym_loc;
-
-/*
- * A batch of many lookups in one object goes in two phases: the addresses
- * are located (hp_symobj_locate, reading only: any number of threads at
- * once), then answered in order by one thread (hp_symobj_answer: names,
- * demangling). hp_symobj_prepare first, and hp_symobj_settle between
- * rounds of locating, change the tables so that most addresses locate.
- * The answers are hp_symobj_lookup_to's.
- */
-/** hp_symobj_prepare - load the DWARF index and index every table. */
-void hp_symobj_prepare(hp_symobj *o);
-/** hp_symobj_locate - locate obj_addr (see above); false when it needs the
- * tables changed (loc says how; hp_symobj_settle does it). */
-bool hp_symobj_locate(const hp_symobj *o, uint64_t obj_addr, hp_sym_loc *loc);
-/**
- * hp_symobj_settle - what the failed locations of locs[0..n) need: decode
- * (or load from the cache) their CUs, index the units outside
- * .debug_aranges.
- * Returns: 0 nothing changed; 1 the failed ones may locate now; 2 every
- *          location is out of date (locate them all again).
- */
-int hp_symobj_settle(hp_symobj *o, const hp_sym_loc *locs, size_t n);
-/** hp_symobj_prefetch_loc - prefetch what answering loc will read. */
-void hp_symobj_prefetch_loc(const hp_symobj *o, const hp_sym_loc *loc);
 /* An answer without its frames: their number and the symbols, named. */
 typedef struct hp_sym_found {
     size_t nframes;
     const hp_elfsym *sym, *nm; /* hp_symobj_lookup_to's symbol and nm symbol */
 } hp_sym_found;
-/** hp_symobj_answer_to - hp_symobj_lookup_to's answer from loc (a full
- * lookup when loc is NULL, failed or out of date), the frames to frames. */
-int hp_symobj_answer_to(hp_symobj *o, uint64_t obj_addr, const hp_sym_loc *loc,
-                        hp_sym_frame *frames, hp_sym_found *ret);
+/** hp_symobj_answer_to - hp_symobj_lookup_to's answer, the frames to frames
+ * and the symbols named. */
+int hp_symobj_answer_to(hp_symobj *o, uint64_t obj_addr, hp_sym_frame *frames, hp_sym_found *ret);
 /** hp_sym_result_symbols - ret's symbol fields from a found answer's. */
 void hp_sym_result_symbols(const hp_elfsym *sym, const hp_elfsym *nm, bool all_inline_levels,
                            hp_sym_result *ret);
@@ -463,8 +417,6 @@ size_t hp_dw_decode_split(hp_dwarf_info *d, int fd, const uint32_t *cus, size_t 
  * Returns: true when the index may have changed (look again).
  */
 bool hp_dwarf_index_rest(hp_dwarf_info *d);
-/** hp_dwarf_rest_indexed - whether hp_dwarf_index_rest can add nothing more. */
-bool hp_dwarf_rest_indexed(const hp_dwarf_info *d);
 
 /* ---- dwarf_tables.c ------------------------------------------------------- */
 
@@ -832,18 +784,6 @@ size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, si
  * rows a lookup of addr will read (a decoded CU's, in the usual case of one
  * CU covering addr); reads only. */
 void hp_dwarf_prefetch(const hp_dwarf_info *d, uint64_t addr, bool near);
-
-/**
- * hp_dwarf_locate - where hp_dwarf_lookup's answer for addr lies, reading
- * only (several threads may locate in one d at once; indexes are used where
- * built, never built).
- * Returns: 0; -1 when the answer needs d changed: a CU decoded or the rest
- *          of the units indexed (loc->need_cu, loc->need_rest).
- */
-int hp_dwarf_locate(const hp_dwarf_info *d, uint64_t addr, hp_dw_loc *loc);
-/** hp_dwarf_frames - the frames of a located answer (names completed), as
- * hp_dwarf_lookup gives them. */
-size_t hp_dwarf_frames(hp_dwarf_info *d, const hp_dw_loc *loc, hp_sym_frame *frames, size_t max);
 /** hp_dwarf_lookup_in - the same with the CUs hp_dw_covering_cus gave for addr. */
 size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, size_t ncus,
                           bool gap, hp_sym_frame *frames, size_t max);

@@ -347,7 +347,6 @@ static int read_debug_info(void *arg, uint64_t off, unsigned size, uint64_t *ret
  * open meanwhile. */
 void hp_symobj_load_dwarf_file(hp_symobj *o)
 {
-    o->dw_loads++;
     hp_error e = {0};
     int r = hp_dwarf_load(o->dwarf_src->fd, o->alt_path, o->strs, hp_symobj_name_plain_scope,
                           read_debug_info, o, &o->dw, &e);
@@ -382,7 +381,6 @@ void hp_symobj_load_dwarf(hp_symobj *o)
             d->read = read_debug_info;
             d->hook_arg = o;
             o->dw_from_cache = true;
-            o->dw_loads++;
             hp_symobj_set_warning(o, NULL);
             if (!d->has_lines)
                 o->has_dwarf = false;

@@ -36,7 +36,6 @@ struct hp_symobj {
     hp_elf_file *dwarf_src; /* DWARF source, open while the session lives */
     bool has_dwarf, dwarf_done;
     hp_dwarf_info dw;
-    uint32_t dw_loads; /* times dw was (re)loaded: hp_sym_loc.loads */
     /* symbol cache (cache.c): the file's name and identity (NULL: not
      * cached), the valid file mapped (NULL: none); dw_from_cache: dw's CUs
      * come from it, libdwarf not opened yet; cache_cus: CUs the file holds */

@@ -12,15 +12,9 @@
 #include "hp_demangle.h"
 #include "symobj.h"
 
-static hp_elfsym *find_symbol_in(const hp_symobj *o, hp_elfsym *syms, size_t nsyms,
-                                 hp_addr_index *ix, uint64_t addr, bool ro);
-#define find_symbol(o, addr, ro) \
-    find_symbol_in((o), (o)->syms, (o)->nsyms, (hp_addr_index *)&(o)->syms_ix, (addr), (ro))
-#define find_nm_symbol(o, sym, addr, ro)                                                        \
-    ((o)->nm_syms == (o)->syms                                                                  \
-         ? (sym)                                                                                \
-         : find_symbol_in((o), (o)->nm_syms, (o)->nm_nsyms, (hp_addr_index *)&(o)->nm_ix, (addr), \
-                          (ro)))
+static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms,
+                                 hp_addr_index *ix, uint64_t addr);
+#define find_symbol(o, addr) find_symbol_in((o), (o)->syms, (o)->nsyms, &(o)->syms_ix, (addr))
 
 /* C++ functions known to DWARF by DW_AT_name only (static functions, main):
  * take the name of the ELF symbol at their entry, as addr2line does. Called
@@ -28,30 +22,23 @@ static hp_elfsym *find_symbol_in(const hp_symobj *o, hp_elfsym *syms, size_t nsy
 void hp_symobj_name_plain_scope(void *arg, hp_dw_scope *sc)
 {
     hp_symobj *o = arg;
-    hp_elfsym *sym = find_symbol(o, sc->entry, false);
+    hp_elfsym *sym = find_symbol(o, sc->entry);
     if (sym && sym->start == sc->entry && !strchr(sym->raw, '@'))
         sc->name = hp_symobj_sym_name(o, sym);
 }
 
-/* A CU the cache should hold is not there (or damaged): libdwarf takes
- * over, with the cached CUs. */
 /* Before a lookup: the CUs covering addr (into cus, their number), from
  * the cache when the tables come from it; when one is not there, libdwarf
  * takes over (with the cached CUs). */
-static void cache_failed(hp_symobj *o)
-{
-    hp_dw_info_release(&o->dw);
-    o->dw_from_cache = false;
-    o->has_dwarf = true;
-    hp_symobj_load_dwarf_file(o);
-}
-
 static size_t covering_cus(hp_symobj *o, uint64_t addr, uint32_t *cus, bool *gap)
 {
     size_t n = hp_dw_covering_cus(&o->dw, addr, cus, HP_DW_MAX_COVERING, gap);
     if (!o->dw_from_cache || hp_sym_cache_ensure(o->cache, &o->dw, cus, n) == 0)
         return n;
-    cache_failed(o);
+    hp_dw_info_release(&o->dw);
+    o->dw_from_cache = false;
+    o->has_dwarf = true;
+    hp_symobj_load_dwarf_file(o);
     return o->has_dwarf ? hp_dw_covering_cus(&o->dw, addr, cus, HP_DW_MAX_COVERING, gap) : 0;
 }
 
@@ -85,13 +72,11 @@ const char *hp_symobj_sym_name(hp_symobj *o, hp_elfsym *sym)
 
 _Static_assert(offsetof(hp_elfsym, start) == 0, "the bucket index reads the key at the start");
 
-/* The symbol of syms (indexed by ix) holding addr, NULL for none; ro: reads
- * only (ix peeked, never built). */
-static hp_elfsym *find_symbol_in(const hp_symobj *o, hp_elfsym *syms, size_t nsyms,
-                                 hp_addr_index *ix, uint64_t addr, bool ro)
+/* The symbol of syms (indexed by ix) holding addr, NULL for none. */
+static hp_elfsym *find_symbol_in(hp_symobj *o, hp_elfsym *syms, size_t nsyms,
+                                 hp_addr_index *ix, uint64_t addr)
 {
-    size_t lo = ro ? hp_addr_index_peek(ix, syms, nsyms, sizeof(*syms), addr)
-                   : hp_addr_index_count(ix, syms, nsyms, sizeof(*syms), addr);
+    size_t lo = hp_addr_index_count(ix, syms, nsyms, sizeof(*syms), addr);
     if (!lo)
         return NULL;
     hp_elfsym *best = &syms[lo - 1];
@@ -125,7 +110,7 @@ int hp_symobj_lookup_to(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret,
                         hp_sym_frame *frames)
 {
     hp_sym_found f;
-    hp_symobj_answer_to(o, obj_addr, NULL, frames, &f);
+    hp_symobj_answer_to(o, obj_addr, frames, &f);
     ret->obj_addr = obj_addr;
     ret->nframes = f.nframes;
     hp_sym_result_symbols(f.sym, f.nm, o->all_inline_levels, ret);
@@ -189,134 +174,16 @@ int hp_symobj_lookup(hp_symobj *o, uint64_t map_start, uint64_t map_offset, uint
     return hp_symobj_lookup_obj(o, hp_symobj_obj_addr(o, map_start, map_offset, pc), ret);
 }
 
-/* ---- two phases: locating (read only, any thread), then answering ----------- */
-
-/* Indexes table ix of n elements at base unless it is. */
-#define ENSURE_INDEX(ix, base, n) \
-    hp_addr_index_ensure(&(ix), (base), (n), sizeof(*(base)))
-
-static void index_cu(hp_dw_cu *cu)
+int hp_symobj_answer_to(hp_symobj *o, uint64_t obj_addr, hp_sym_frame *frames, hp_sym_found *ret)
 {
-    if (cu->state != HP_DW_CU_DONE)
-        return;
-    ENSURE_INDEX(cu->segs_ix, cu->segs, cu->nsegs);
-    ENSURE_INDEX(cu->rows_ix, cu->rows, cu->nrows);
-}
-
-void hp_symobj_prepare(hp_symobj *o)
-{
-    hp_symobj_load_dwarf(o);
-    ENSURE_INDEX(o->syms_ix, o->syms, o->nsyms);
-    if (o->nm_syms != o->syms)
-        ENSURE_INDEX(o->nm_ix, o->nm_syms, o->nm_nsyms);
-    if (!o->has_dwarf)
-        return;
-    ENSURE_INDEX(o->dw.index_ix, o->dw.index, o->dw.nindex);
-    for (size_t i = 0; i < o->dw.ncus; i++)
-        index_cu(&o->dw.cus[i]);
-}
-
-bool hp_symobj_locate(const hp_symobj *o, uint64_t obj_addr, hp_sym_loc *loc)
-{
-    loc->ok = false;
-    loc->dw = (hp_dw_loc){.scu = UINT32_MAX, .scope = -1, .rcu = UINT32_MAX, .need_cu = UINT32_MAX};
-    if (!o->dwarf_done || (o->has_dwarf && hp_dwarf_locate(&o->dw, obj_addr, &loc->dw) < 0))
-        return false;
-    hp_elfsym *sym = find_symbol(o, obj_addr, true);
-    hp_elfsym *nm = find_nm_symbol(o, sym, obj_addr, true);
-    loc->sym = sym ? (uint32_t)(sym - o->syms) + 1 : 0;
-    loc->nm = nm ? (uint32_t)(nm - o->nm_syms) + 1 : 0;
-    loc->loads = o->dw_loads;
-    loc->index_changes = o->dw.index_changes;
-    loc->ok = true;
-    return true;
-}
-
-/* Whether loc was located in o's tables as they are. */
-static bool loc_current(const hp_symobj *o, const hp_sym_loc *loc)
-{
-    return loc->ok && loc->loads == o->dw_loads && loc->index_changes == o->dw.index_changes;
-}
-
-int hp_symobj_settle(hp_symobj *o, const hp_sym_loc *locs, size_t n)
-{
-    hp_dwarf_info *d = &o->dw;
-    if (!o->dwarf_done || !o->has_dwarf || !d->ncus)
-        return 0;
-    uint8_t *need = hp_new0(uint8_t, d->ncus);
-    if (!need)
-        return 0;
-    size_t marked = d->ncus; /* the CUs need[] is for */
-    bool rest = false, any = false;
-    for (size_t i = 0; i < n; i++) {
-        if (loc_current(o, &locs[i]))
-            continue;
-        rest |= locs[i].dw.need_rest;
-        if (locs[i].dw.need_cu < d->ncus) {
-            need[locs[i].dw.need_cu] = 1;
-            any = true;
-        }
-    }
-    int r = 0;
-    if (rest && hp_dwarf_index_rest(d))
-        r = 2; /* the index changed: every answer may have */
-    for (size_t i = 0; any && i < marked && i < d->ncus; i++) {
-        if (!need[i] || d->cus[i].state != HP_DW_CU_PENDING)
-            continue;
-        uint32_t cu = (uint32_t)i;
-        if (o->dw_from_cache && hp_sym_cache_ensure(o->cache, d, &cu, 1) < 0) {
-            cache_failed(o);
-            r = 2;
-            break;
-        }
-        if (!o->dw_from_cache)
-            hp_dwarf_decode_cu(d, i);
-        index_cu(&d->cus[i]);
-        r = r ? r : 1;
-    }
-    free(need);
-    if (o->dw.warning != o->dw_warn) {
-        o->dw_warn = o->dw.warning;
-        hp_symobj_set_warning(o, o->dw_warn);
-    }
-    if (r == 2)
-        hp_symobj_prepare(o);
-    return r;
-}
-
-void hp_symobj_prefetch_loc(const hp_symobj *o, const hp_sym_loc *loc)
-{
-    if (!loc_current(o, loc))
-        return;
-    const hp_dwarf_info *d = &o->dw;
-    if (loc->dw.scope >= 0 && loc->dw.scu < d->ncus)
-        __builtin_prefetch(&d->cus[loc->dw.scu].scopes[loc->dw.scope]);
-    if (loc->dw.rcu < d->ncus)
-        __builtin_prefetch(&d->cus[loc->dw.rcu].rows[loc->dw.row]);
-    if (loc->sym)
-        __builtin_prefetch(&o->syms[loc->sym - 1]);
-    if (loc->nm)
-        __builtin_prefetch(&o->nm_syms[loc->nm - 1]);
-}
-
-int hp_symobj_answer_to(hp_symobj *o, uint64_t obj_addr, const hp_sym_loc *loc,
-                        hp_sym_frame *frames, hp_sym_found *ret)
-{
-    hp_elfsym *sym, *nm;
-    if (!loc || !loc_current(o, loc)) {
-        ret->nframes = look_up_frames(o, obj_addr, frames);
-        sym = find_symbol(o, obj_addr, false);
-        nm = find_nm_symbol(o, sym, obj_addr, false);
-    } else {
-        ret->nframes =
-            o->has_dwarf ? hp_dwarf_frames(&o->dw, &loc->dw, frames, HP_SYM_MAX_FRAMES) : 0;
-        sym = loc->sym ? &o->syms[loc->sym - 1] : NULL;
-        nm = loc->nm ? &o->nm_syms[loc->nm - 1] : NULL;
-    }
+    ret->nframes = look_up_frames(o, obj_addr, frames);
+    hp_elfsym *sym = find_symbol(o, obj_addr);
     if (sym)
         hp_symobj_sym_name(o, sym); /* sym->name from now on */
     ret->sym = sym;
-    ret->nm = nm;
+    ret->nm = o->nm_syms == o->syms
+                  ? sym
+                  : find_symbol_in(o, o->nm_syms, o->nm_nsyms, &o->nm_ix, obj_addr);
     return 0;
 }
 

@@ -6,10 +6,7 @@
 # then with a cold cache, a warm cache, every cache file corrupted (a flipped
 # byte, a truncated file, a foreign version), --threads=1 and --threads=8
 # (more threads than objects: an object's CUs are then decoded on two
-# threads, dwarf_split.c, which the default rarely does here), and with
-# every object's queries located first then answered (parallel.c's two
-# phases, which only large profiles reach by default: CPPROF_TWO_PHASE_MIN=1;
-# cache off with default threads and --threads=1, and warm), must give
+# threads, dwarf_split.c, which the default rarely does here), must give
 # byte-identical stdout, stderr and exit status. A corrupted file must be
 # rewritten (it is never trusted), and the warm run must not write.
 # Corpus rows are skipped (said so) when ../shared is absent.
@@ -27,9 +24,6 @@ run() {
     ref) env+=(CPPROF_SYMBOL_CACHE=off) ;;
     threads1) env+=(CPPROF_SYMBOL_CACHE=off); args="--threads=1 $args" ;;
     threads8) env+=(CPPROF_SYMBOL_CACHE=off); args="--threads=8 $args" ;;
-    located) env+=(CPPROF_SYMBOL_CACHE=off CPPROF_TWO_PHASE_MIN=1) ;;
-    located1) env+=(CPPROF_SYMBOL_CACHE=off CPPROF_TWO_PHASE_MIN=1); args="--threads=1 $args" ;;
-    locatedwarm) env+=(CPPROF_TWO_PHASE_MIN=1) ;;
   esac
   ( cd "$dir" && eval "LC_ALL=C TZ=UTC ${env[*]@Q} \"$pprof\" $args" ) >"$tmp/out" 2>"$tmp/err" </dev/null
   echo "rc=$?" >>"$tmp/err"
@@ -62,7 +56,6 @@ check() { # NAME DIR ARGS
   first=$(cd "$tmp/xdg/cpprof" 2>/dev/null && md5sum -- *.cpsym 2>/dev/null)
   inodes=$(ls -i "$tmp/xdg/cpprof" 2>/dev/null)
   run "$name" "$dir" warm "$args"
-  run "$name" "$dir" locatedwarm "$args"
   [ "$inodes" = "$(ls -i "$tmp/xdg/cpprof" 2>/dev/null)" ] ||
     { echo "FAIL $name: the warm run rewrote the cache"; fail=1; }
   local nbad; nbad=$(corrupt)
@@ -77,9 +70,7 @@ check() { # NAME DIR ARGS
     { echo "FAIL $name: the rewritten cache differs from the cold run's"; fail=1; }
   run "$name" "$dir" threads1 "$args"
   run "$name" "$dir" threads8 "$args"
-  run "$name" "$dir" located "$args"
-  run "$name" "$dir" located1 "$args"
-  for mode in cold warm locatedwarm corrupt threads1 threads8 located located1; do
+  for mode in cold warm corrupt threads1 threads8; do
     if ! cmp -s "$tmp/ref" "$tmp/$mode"; then
       echo "FAIL $name ($mode): output differs from the run without cache"
       diff -u "$tmp/ref" "$tmp/$mode" | head -20

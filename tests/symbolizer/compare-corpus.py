@@ -8,8 +8,7 @@
 #  - addresses past the end of a sized symbol (padding): no symbol here;
 #  - addr2line's STT_FILE-derived "crtstuff.c:?" for symbol-only answers.
 # Usage: compare-corpus.py HP_ADDR2LINE CORPUS_DIR. Exit 77 when the corpus or
-# addr2line is missing. hp-addr2line's answers must also be the same when
-# the queries go through the batch's two phases (CPPROF_TWO_PHASE_MIN=1).
+# addr2line is missing.
 import os, random, re, shutil, subprocess, sys
 
 tool, corpus = sys.argv[1], sys.argv[2]
@@ -31,8 +30,8 @@ def text_range(obj):
             return int(m.group(1), 16), int(m.group(2), 16)
     return None
 
-def run(cmd, inp, env=None):
-    o = subprocess.run(cmd, input=inp, capture_output=True, text=True, env=env).stdout
+def run(cmd, inp):
+    o = subprocess.run(cmd, input=inp, capture_output=True, text=True).stdout
     groups, cur = {}, None
     for l in o.splitlines():
         if l.startswith('0x'):
@@ -54,14 +53,6 @@ for i, obj in enumerate(objs, 1):
     inp = ''.join('%x\n' % a for a in addrs)
     a = run(['addr2line', '-a', '-f', '-i', '-C', '-e', obj], inp)
     b = run([tool, '-a', '-e', obj], inp)
-    # every query located first, then answered (parallel.c's two phases,
-    # which only large batches reach by default), on two threads and one
-    for threads in ('2', '1'):
-        env = dict(os.environ, CPPROF_TWO_PHASE_MIN='1')
-        if run([tool, '-a', '--threads', threads, '-e', obj], inp, env) != b:
-            failed += 1
-            print('not ok %d - %s: located in two phases (--threads %s), the answers differ'
-                  % (i, obj, threads))
     bad = []
     for x in addrs:
         ga, gb = a.get(x, []), b.get(x, [])
