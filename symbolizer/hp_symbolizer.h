@@ -244,6 +244,12 @@ unsigned hp_sym_default_threads(void);
  */
 int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sym_batch **ret);
 /**
+ * hp_sym_lookup_batch_in - the same for n object-relative addresses in one
+ * object (queries with in_object set, 8 bytes each instead of a query's 40).
+ */
+int hp_sym_lookup_batch_in(hp_symobj *o, const uint64_t *obj_addrs, size_t n, unsigned threads,
+                           hp_sym_batch **ret);
+/**
  * hp_sym_batch_answer - the answer to query i, as hp_symobj_lookup gives it,
  * but for its frames: they are returned instead (ret->nframes of them, valid
  * until hp_sym_batch_free; ret->frames is not touched).

@@ -241,33 +241,26 @@ unsigned hp_sym_default_threads(void)
     return n < 1 ? 1 : n > HP_SYM_DEFAULT_MAX_THREADS ? HP_SYM_DEFAULT_MAX_THREADS : (unsigned)n;
 }
 
-int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sym_batch **ret)
+_Static_assert(sizeof(answer) >= sizeof(key), "the sort's scratch keys fit in the answers");
+
+/* Looks up keys[0..n) (addresses and query numbers set, objects numbered
+ * 0..nobjs-1: objs[]) into a new batch *ret; frees keys and objs. */
+static int run_batch(key *keys, size_t n, hp_symobj **objs, size_t nobjs, unsigned threads,
+                     hp_sym_batch **ret)
 {
-    hp_return_if_fail(ret && (q || !n), -EINVAL);
-    if (n >= UINT32_MAX)
-        return -EOVERFLOW;
     if (!threads)
         threads = hp_sym_default_threads();
     if (threads > HP_SYM_MAX_THREADS)
         threads = HP_SYM_MAX_THREADS;
     hp_sym_batch *b = hp_new0(hp_sym_batch, 1);
-    key *keys = hp_new0(key, n ? n : 1), *tmp = hp_new0(key, n ? n : 1);
-    size_t *groups = hp_new0(size_t, n + 1), nobjs;
-    hp_symobj **objs = NULL;
-    size_t *start = NULL;
+    size_t *groups = hp_new0(size_t, n + 1);
+    size_t *start = hp_new0(size_t, nobjs);
     int r = -ENOMEM;
-    if (!b || !keys || !tmp || !groups || !(b->answers = hp_new0(answer, n ? n : 1)) ||
-        !(nobjs = number_objects(q, n, keys)) || !(objs = hp_new0(hp_symobj *, nobjs)) ||
-        !(start = hp_new0(size_t, nobjs)))
+    /* every answer is written (the batch is freed otherwise): no zeroing;
+     * until then its memory is the sort's scratch (fewer fresh pages) */
+    if (!b || !groups || !start || !(b->answers = hp_malloc(sizeof(answer) * (n ? n : 1))))
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        keys[i].addr = q[i].in_object ? q[i].pc
-                                      : hp_symobj_obj_addr(q[i].obj, q[i].map_start,
-                                                           q[i].map_offset, q[i].pc);
-        keys[i].i = (uint32_t)i;
-        objs[keys[i].obj] = q[i].obj;
-    }
-    sort_keys(keys, tmp, start, n, nobjs);
+    sort_keys(keys, (key *)(void *)b->answers, start, n, nobjs);
     job j = {.keys = keys, .groups = groups, .objs = objs, .b = b};
     for (size_t k = 0; k < n; k++) {
         if (!k || keys[k].obj != keys[k - 1].obj) /* group g: object number g */
@@ -300,7 +293,6 @@ int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sy
         r = b->workers[t].oom ? -ENOMEM : r;
 out:
     free(keys);
-    free(tmp);
     free(groups);
     free(objs);
     free(start);
@@ -309,6 +301,47 @@ out:
     else
         *ret = b;
     return r;
+}
+
+int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sym_batch **ret)
+{
+    hp_return_if_fail(ret && (q || !n), -EINVAL);
+    if (n >= UINT32_MAX)
+        return -EOVERFLOW;
+    key *keys = hp_new0(key, n ? n : 1);
+    size_t nobjs = keys ? number_objects(q, n, keys) : 0;
+    hp_symobj **objs = nobjs ? hp_new0(hp_symobj *, nobjs) : NULL;
+    if (!objs) {
+        free(keys);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        keys[i].addr = q[i].in_object ? q[i].pc
+                                      : hp_symobj_obj_addr(q[i].obj, q[i].map_start,
+                                                           q[i].map_offset, q[i].pc);
+        keys[i].i = (uint32_t)i;
+        objs[keys[i].obj] = q[i].obj;
+    }
+    return run_batch(keys, n, objs, nobjs, threads, ret);
+}
+
+int hp_sym_lookup_batch_in(hp_symobj *o, const uint64_t *obj_addrs, size_t n, unsigned threads,
+                           hp_sym_batch **ret)
+{
+    hp_return_if_fail(o && ret && (obj_addrs || !n), -EINVAL);
+    if (n >= UINT32_MAX)
+        return -EOVERFLOW;
+    key *keys = hp_malloc(sizeof(key) * (n ? n : 1));
+    hp_symobj **objs = hp_new0(hp_symobj *, 1);
+    if (!keys || !objs) {
+        free(keys);
+        free(objs);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (key){.addr = obj_addrs[i], .obj = 0, .i = (uint32_t)i};
+    objs[0] = o;
+    return run_batch(keys, n, objs, 1, threads, ret);
 }
 
 #define PREFETCH_FAR 16
