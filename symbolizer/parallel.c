@@ -94,6 +94,8 @@ static void *work(void *p)
         decode_ahead(j, g);
         /* room for about two frames an answer at once (fewer copies) */
         size_t want = w->nframes + 2 * (j->groups[g + 1] - j->groups[g]) + HP_SYM_MAX_FRAMES;
+        if (!w->frames && (w->frames = hp_malloc_huge(want * sizeof(*w->frames))))
+            w->alloc = want;
         if (HP_GROW(w->frames, w->alloc, want) < 0)
             w->oom = true;
         for (size_t k = j->groups[g], end = j->groups[g + 1]; k < end; k++) {
@@ -258,7 +260,7 @@ static int run_batch(key *keys, size_t n, hp_symobj **objs, size_t nobjs, unsign
     int r = -ENOMEM;
     /* every answer is written (the batch is freed otherwise): no zeroing;
      * until then its memory is the sort's scratch (fewer fresh pages) */
-    if (!b || !groups || !start || !(b->answers = hp_malloc(sizeof(answer) * (n ? n : 1))))
+    if (!b || !groups || !start || !(b->answers = hp_malloc_huge(sizeof(answer) * (n ? n : 1))))
         goto out;
     sort_keys(keys, (key *)(void *)b->answers, start, n, nobjs);
     job j = {.keys = keys, .groups = groups, .objs = objs, .b = b};
@@ -308,7 +310,7 @@ int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sy
     hp_return_if_fail(ret && (q || !n), -EINVAL);
     if (n >= UINT32_MAX)
         return -EOVERFLOW;
-    key *keys = hp_new0(key, n ? n : 1);
+    key *keys = hp_malloc_huge(sizeof(key) * (n ? n : 1)); /* every field set below */
     size_t nobjs = keys ? number_objects(q, n, keys) : 0;
     hp_symobj **objs = nobjs ? hp_new0(hp_symobj *, nobjs) : NULL;
     if (!objs) {
@@ -331,7 +333,7 @@ int hp_sym_lookup_batch_in(hp_symobj *o, const uint64_t *obj_addrs, size_t n, un
     hp_return_if_fail(o && ret && (obj_addrs || !n), -EINVAL);
     if (n >= UINT32_MAX)
         return -EOVERFLOW;
-    key *keys = hp_malloc(sizeof(key) * (n ? n : 1));
+    key *keys = hp_malloc_huge(sizeof(key) * (n ? n : 1));
     hp_symobj **objs = hp_new0(hp_symobj *, 1);
     if (!keys || !objs) {
         free(keys);

@@ -1,4 +1,5 @@
-/* test-common.c - arena, growable string, string and sequence interning. */
+/* test-common.c - arena, growable string, string and sequence interning,
+ * large allocations. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,30 @@ static void test_arena(void **state)
     assert_null(hp_arena_calloc(a, SIZE_MAX / 2, 4));
     assert_null(hp_arena_free(a));
     assert_null(hp_arena_free(NULL));
+}
+
+/* hp_malloc_huge: small sizes as hp_malloc, large ones whole 2 MiB pages
+ * (aligned, all of it writable, prefaultable), injected failures seen. */
+static void test_malloc_huge(void **state)
+{
+    (void)state;
+    char *small = hp_malloc_huge(100);
+    assert_non_null(small);
+    memset(small, 1, 100);
+    free(small);
+    size_t n = (3u << 20) + 5;
+    char *big = hp_malloc_huge(n);
+    assert_non_null(big);
+    assert_int_equal((uintptr_t)big % (2u << 20), 0);
+    hp_prefault(big, n);
+    memset(big, 0x5a, n);
+    assert_int_equal(big[n - 1], 0x5a);
+    free(big);
+    hp_prefault(NULL, 0);
+    hp_alloc_fail_after(0);
+    assert_null(hp_malloc_huge(n));
+    hp_alloc_fail_after(-1);
+    assert_null(hp_malloc_huge(SIZE_MAX - 10));
 }
 
 static void test_buf(void **state)
@@ -92,6 +117,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_malloc_huge),
         cmocka_unit_test(test_buf),
         cmocka_unit_test(test_strtab),
         cmocka_unit_test(test_seqtab),
