@@ -101,12 +101,17 @@ size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, si
     return hp_dwarf_lookup_in(d, addr, cand, ncand, gap, frames, max);
 }
 
-void hp_dwarf_prefetch(const hp_dwarf_info *d, uint64_t addr, bool near)
+void hp_dwarf_prefetch(const hp_dwarf_info *d, uint64_t addr, bool near, hp_dw_extent *last)
 {
-    size_t lo = hp_addr_index_peek(&d->index_ix, d->index, d->nindex, sizeof(*d->index), addr);
-    if (!lo || d->index[lo - 1].hi <= addr || d->index[lo - 1].cu >= d->ncus)
+    if (addr < last->lo || addr >= last->hi) { /* addresses come sorted: mostly the same CU */
+        size_t lo = hp_addr_index_peek(&d->index_ix, d->index, d->nindex, sizeof(*d->index), addr);
+        if (!lo || d->index[lo - 1].hi <= addr)
+            return;
+        *last = d->index[lo - 1];
+    }
+    if (last->cu >= d->ncus)
         return;
-    const hp_dw_cu *cu = &d->cus[d->index[lo - 1].cu];
+    const hp_dw_cu *cu = &d->cus[last->cu];
     if (cu->state != HP_DW_CU_DONE)
         return;
     if (cu->segs_ix.of == cu->segs)

@@ -98,14 +98,15 @@ static void *work(void *p)
             w->alloc = want;
         if (HP_GROW(w->frames, w->alloc, want) < 0)
             w->oom = true;
+        hp_dw_extent far = {0}, near = {0}; /* the CUs the prefetches last found */
         for (size_t k = j->groups[g], end = j->groups[g + 1]; k < end; k++) {
             /* the tables' cache misses of later lookups, started now */
             if (k + 2 * AHEAD < end) {
-                hp_symobj_prefetch(j->objs[g], j->keys[k + 2 * AHEAD].addr, false);
+                hp_symobj_prefetch(j->objs[g], j->keys[k + 2 * AHEAD].addr, false, &far);
                 __builtin_prefetch(&j->b->answers[j->keys[k + 2 * AHEAD].i], 1);
             }
             if (k + AHEAD < end)
-                hp_symobj_prefetch(j->objs[g], j->keys[k + AHEAD].addr, true);
+                hp_symobj_prefetch(j->objs[g], j->keys[k + AHEAD].addr, true, &near);
             /* the frames go straight to the worker's array */
             if (HP_GROW(w->frames, w->alloc, w->nframes + HP_SYM_MAX_FRAMES) < 0) {
                 w->oom = true;

@@ -372,8 +372,8 @@ uint64_t hp_symobj_obj_addr(const hp_symobj *o, uint64_t map_start, uint64_t map
                             uint64_t pc);
 /** hp_symobj_prefetch - prefetch what a lookup of obj_addr a few lookups
  * ahead will read from tables already loaded (hp_dwarf_prefetch, symbols);
- * reads only, changes no answer. */
-void hp_symobj_prefetch(const hp_symobj *o, uint64_t obj_addr, bool near);
+ * reads only o, changes no answer; *last as hp_dwarf_prefetch's. */
+void hp_symobj_prefetch(const hp_symobj *o, uint64_t obj_addr, bool near, hp_dw_extent *last);
 /* An answer without its frames: their number and the symbols, named. */
 typedef struct hp_sym_found {
     size_t nframes;
@@ -782,8 +782,9 @@ size_t hp_dw_covering_cus(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t
 size_t hp_dwarf_lookup(hp_dwarf_info *d, uint64_t addr, hp_sym_frame *frames, size_t max);
 /** hp_dwarf_prefetch - hp_addr_index_prefetch for the scope segments and
  * rows a lookup of addr will read (a decoded CU's, in the usual case of one
- * CU covering addr); reads only. */
-void hp_dwarf_prefetch(const hp_dwarf_info *d, uint64_t addr, bool near);
+ * CU covering addr); reads only d. *last: the CU extent the previous call
+ * found (zeroed at first; only a hint: a stale one prefetches in vain). */
+void hp_dwarf_prefetch(const hp_dwarf_info *d, uint64_t addr, bool near, hp_dw_extent *last);
 /** hp_dwarf_lookup_in - the same with the CUs hp_dw_covering_cus gave for addr. */
 size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, size_t ncus,
                           bool gap, hp_sym_frame *frames, size_t max);

@@ -146,10 +146,10 @@ void hp_sym_result_symbols(const hp_elfsym *sym, const hp_elfsym *nm, bool all_i
     ret->symbol_size = sym ? sym->size : 0;
 }
 
-void hp_symobj_prefetch(const hp_symobj *o, uint64_t obj_addr, bool near)
+void hp_symobj_prefetch(const hp_symobj *o, uint64_t obj_addr, bool near, hp_dw_extent *last)
 {
     if (o->dwarf_done && o->has_dwarf)
-        hp_dwarf_prefetch(&o->dw, obj_addr, near);
+        hp_dwarf_prefetch(&o->dw, obj_addr, near, last);
     if (o->syms_ix.of == o->syms)
         hp_addr_index_prefetch(&o->syms_ix, o->syms, sizeof(*o->syms), obj_addr, near);
 }
