@@ -3,7 +3,9 @@
  * each address what `addr2line -f -i -C -e OBJ ADDR...` prints (function line,
  * then file:line line, one pair per inline level, innermost first), or with
  * --symbol the symbol-table answer. Addresses come from the command line or,
- * when there are none, one per line from stdin (as addr2line reads them).
+ * when there are none, one per line from stdin (as addr2line reads them, but
+ * a line without an address, which addr2line reads as 0, is skipped, and a
+ * sign is read as strtoull reads it; tests/symbolizer/a2l-input.sh).
  */
 #include "hp_common.h"
 
