@@ -3,14 +3,19 @@
  * each address what `addr2line -f -i -C -e OBJ ADDR...` prints (function line,
  * then file:line line, one pair per inline level, innermost first), or with
  * --symbol the symbol-table answer. Addresses come from the command line or,
- * when there are none, one per line from stdin (as addr2line reads them).
+ * when there are none, one per line from stdin (as addr2line reads them, but
+ * a line without an address, which addr2line reads as 0, is skipped, and a
+ * sign is read as strtoull reads it; tests/symbolizer/a2l-input.sh).
  */
 #include "hp_common.h"
 
-#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hp_symbolizer.h"
 
@@ -33,103 +38,206 @@ static bool parse_u64(const char *s, uint64_t *ret)
     return true;
 }
 
-/* All of stdin (NUL-terminated), *ret_n bytes; NULL when out of memory. */
-static char *read_all(FILE *f, size_t *ret_n)
+/* All of stdin (NUL-terminated), *ret_n bytes, read at once when it is a
+ * file; NULL when out of memory. */
+static char *read_all(int fd, size_t *ret_n)
 {
-    size_t n = 0, alloc = 0;
-    char *buf = NULL;
-    for (;;) {
-        if (HP_GROW(buf, alloc, n + 65536 + 1) < 0) {
-            free(buf);
-            return NULL;
+    struct stat st;
+    size_t n = 0, alloc = 65536;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        alloc = (size_t)st.st_size + 2; /* the second read sees the end */
+    char *buf = hp_malloc(alloc);
+    while (buf) {
+        if (n + 1 == alloc && HP_GROW(buf, alloc, alloc + 1) < 0)
+            break;
+        ssize_t k = read(fd, buf + n, alloc - n - 1);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            buf[n] = '\0';
+            *ret_n = n;
+            return buf;
         }
-        size_t k = fread(buf + n, 1, alloc - n - 1, f);
-        n += k;
-        if (k == 0)
-            break;
+        n += (size_t)k;
     }
-    buf[n] = '\0';
-    *ret_n = n;
-    return buf;
+    free(buf);
+    return NULL;
 }
 
-/* Hex digits of s (an optional 0x first) up to the first other character:
- * false when there are none or the value overflows. */
-static bool parse_hex(const char *s, const char *end, uint64_t *ret)
+/* Asks the kernel to map the pages of p[0..n) at once: faulting in 100k
+ * queries (4 MB) one page at a time costs 2-3 ms, a quarter less this way.
+ * Failures (kernels before 5.14) are ignored. */
+static void prefault(void *p, size_t n)
 {
-    while (s < end && (*s == ' ' || *s == '\t'))
-        s++;
-    bool neg = s < end && *s == '-'; /* as strtoull */
-    if (s < end && (*s == '-' || *s == '+'))
-        s++;
-    if (end - s > 2 && s[0] == '0' && (s[1] | 0x20) == 'x' && isxdigit((unsigned char)s[2]))
-        s += 2;
-    uint64_t v = 0;
-    const char *start = s;
-    for (; s < end; s++) {
-        unsigned c = (unsigned char)*s, d;
-        if (c - '0' < 10)
-            d = c - '0';
-        else if ((c | 0x20) - 'a' < 6)
-            d = (c | 0x20) - 'a' + 10;
-        else
-            break;
-        if (v >> 60)
-            return false;
-        v = v << 4 | d;
-    }
-    *ret = neg ? -v : v;
-    return s > start;
+#ifdef MADV_POPULATE_WRITE
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t lo = (uintptr_t)p & ~(uintptr_t)(page > 0 ? page - 1 : 4095);
+    madvise((void *)lo, (uintptr_t)p + n - lo, MADV_POPULATE_WRITE);
+#else
+    (void)p, (void)n;
+#endif
 }
 
-/* Output through one buffer, without printf and mostly without strlen: a
+/* The lines of s[0..n): one more than its newlines. */
+static size_t count_lines(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, low7 = ones * 0x7f;
+    size_t lines = 1, i = 0;
+    for (; i + 8 <= n; i += 8) { /* the newlines of 8 bytes at once */
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        w ^= ones * '\n';                        /* 0 where a newline is */
+        uint64_t nonzero = ((w & low7) + low7) | w; /* high bit where not */
+        lines += (~nonzero >> 7 & ones) * ones >> 56;
+    }
+    for (; i < n; i++)
+        lines += s[i] == '\n';
+    return lines;
+}
+
+/* 1 + the value of each hex digit, 0 for every other byte. */
+static const uint8_t hex1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,
+    ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+    ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+    ['F'] = 16,
+};
+
+/* The address of the line at s of a NUL-terminated text ending at end:
+ * blanks (space, tab), a sign (as strtoull), "0x" when a hex digit follows,
+ * then hex digits up to the first other character; the rest of the line is
+ * ignored. False when there are no digits or the value overflows (more than
+ * 16 digits after the leading zeros).
+ * *ret_next: the next line (end after the last). */
+static bool parse_line(const char *s, const char *end, const char **ret_next, uint64_t *ret)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    bool neg = *s == '-';
+    if (*s == '-' || *s == '+')
+        s++;
+    if (s[0] == '0' && (s[1] | 0x20) == 'x' && hex1[(unsigned char)s[2]])
+        s += 2;
+    const char *digits = s;
+    while (*s == '0')
+        s++;
+    const char *significant = s;
+    uint64_t v = 0;
+    for (unsigned d; (d = hex1[(unsigned char)*s]) != 0; s++)
+        v = v << 4 | (d - 1);
+    bool ok = s > digits && s - significant <= 16; /* else it overflows */
+    if (*s != '\n') {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        s = nl ? nl : end;
+    }
+    *ret_next = s < end ? s + 1 : end;
+    *ret = neg ? -v : v;
+    return ok;
+}
+
+/* The queries of the addresses on the lines of in[0..n) (NUL-terminated),
+ * each a copy of tmpl: *ret and *ret_n; lines without one are skipped.
+ * Returns: false when out of memory. */
+static bool parse_lines(const char *in, size_t n, const hp_sym_query *tmpl, hp_sym_query **ret,
+                        size_t *ret_n)
+{
+    size_t bytes = count_lines(in, n) * sizeof(hp_sym_query);
+    hp_sym_query *q = hp_malloc(bytes);
+    if (!q)
+        return false;
+    prefault(q, bytes);
+    size_t nq = 0;
+    for (const char *s = in, *end = in + n; s < end;) {
+        uint64_t a;
+        if (parse_line(s, end, &s, &a)) { /* field by field: copying tmpl
+                                             whole is a rep movs */
+            hp_sym_query *e = &q[nq++];
+            e->obj = tmpl->obj;
+            e->map_start = tmpl->map_start;
+            e->map_offset = tmpl->map_offset;
+            e->pc = a;
+            e->in_object = tmpl->in_object;
+        }
+    }
+    *ret = q;
+    *ret_n = nq;
+    return true;
+}
+
+/* stdin's addresses, read and parsed on a thread of their own while the
+ * object is opened (each takes about 2 ms on the benchmark). */
+typedef struct stdin_reader {
+    hp_sym_query tmpl; /* obj NULL: set once the object is open */
+    hp_sym_query *q;
+    size_t nq;
+    bool ok;
+} stdin_reader;
+
+static void *read_stdin(void *arg)
+{
+    stdin_reader *sr = arg;
+    size_t in_len = 0;
+    char *in = read_all(STDIN_FILENO, &in_len);
+    sr->ok = in && parse_lines(in, in_len, &sr->tmpl, &sr->q, &sr->nq);
+    free(in);
+    return NULL;
+}
+
+/* Output through one buffer written with write(2), without printf: a
  * quarter of the time of the addr2line mode went to formatting (the
- * benchmark prints 250k lines). */
+ * benchmark prints 250k lines). A frame's lines are formatted straight into
+ * the buffer once there is room for all of them. */
 static char out_buf[1 << 17];
 static size_t out_len;
 
+static void write_all(const char *s, size_t n)
+{
+    while (n) {
+        ssize_t k = write(STDOUT_FILENO, s, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return; /* as fwrite's errors before: ignored */
+        s += k;
+        n -= (size_t)k;
+    }
+}
+
 static void out_flush(void)
 {
-    fwrite_unlocked(out_buf, 1, out_len, stdout);
+    write_all(out_buf, out_len);
     out_len = 0;
+}
+
+/* Room for n bytes at the end of out_buf, flushing it if needed: a pointer
+ * to write them at, NULL when n exceeds the buffer. */
+static char *out_room(size_t n)
+{
+    if (n > sizeof(out_buf) - out_len) {
+        out_flush();
+        if (n > sizeof(out_buf))
+            return NULL;
+    }
+    return out_buf + out_len;
+}
+
+static void out_end(const char *p)
+{
+    out_len = (size_t)(p - out_buf);
 }
 
 static void out_mem(const char *s, size_t n)
 {
-    if (out_len + n > sizeof(out_buf)) {
-        out_flush();
-        if (n > sizeof(out_buf)) {
-            fwrite_unlocked(s, 1, n, stdout);
-            return;
-        }
+    char *p = out_room(n);
+    if (!p) {
+        write_all(s, n);
+        return;
     }
-    memcpy(out_buf + out_len, s, n);
-    out_len += n;
+    memcpy(p, s, n);
+    out_end(p + n);
 }
 
 #define out_lit(s) out_mem((s), sizeof(s) - 1)
-
-static void out_char(char c)
-{
-    if (out_len == sizeof(out_buf))
-        out_flush();
-    out_buf[out_len++] = c;
-}
-
-/* A string copied up to its NUL: function names, short and mostly printed
- * once or twice (strlen + memcpy cost more). */
-static void out_copy(const char *s)
-{
-    for (;;) {
-        char *p = out_buf + out_len, *end = out_buf + sizeof(out_buf);
-        while (p < end && *s)
-            *p++ = *s++;
-        out_len = (size_t)(p - out_buf);
-        if (!*s)
-            return;
-        out_flush();
-    }
-}
 
 /* The lengths of the file names printed last (a few, printed again and
  * again; interned: one pointer per string), direct-mapped by address. */
@@ -138,23 +246,72 @@ static struct {
     size_t n;
 } file_lens[256];
 
-static void out_file(const char *s)
+static size_t file_len(const char *s)
 {
     size_t k = ((uintptr_t)s >> 3) * 0x9e3779b97f4a7c15u >> 56;
     if (file_lens[k].s != s) {
         file_lens[k].s = s;
         file_lens[k].n = strlen(s);
     }
-    out_mem(s, file_lens[k].n);
+    return file_lens[k].n;
 }
 
-static void out_u32(uint32_t v)
+/* v in decimal at p; returns the end. */
+static char *put_u32(char *p, uint32_t v)
 {
-    char buf[16], *p = buf + sizeof(buf);
-    do
-        *--p = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    out_mem(p, (size_t)(buf + sizeof(buf) - p));
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    unsigned n = 1;
+    for (uint32_t t = v; t >= 10; t /= 10)
+        n++;
+    char *end = p + n;
+    for (p = end; v >= 100; v /= 100) {
+        p -= 2;
+        memcpy(p, pairs + v % 100 * 2, 2);
+    }
+    if (v >= 10)
+        memcpy(p - 2, pairs + v * 2, 2);
+    else
+        p[-1] = (char)('0' + v);
+    return end;
+}
+
+/* "fn\nfile:line\n" (line 0: "?") */
+static void out_frame(const char *fn, const char *file, uint32_t line)
+{
+    size_t fn_n = strlen(fn), file_n = file_len(file);
+    char *p = out_room(fn_n + file_n + 13); /* 2 newlines, ':', 10 digits */
+    if (!p) { /* a name longer than the buffer */
+        out_mem(fn, fn_n);
+        out_frame("", file, line);
+        return;
+    }
+    memcpy(p, fn, fn_n);
+    p += fn_n;
+    *p++ = '\n';
+    memcpy(p, file, file_n);
+    p += file_n;
+    *p++ = ':';
+    if (line)
+        p = put_u32(p, line);
+    else
+        *p++ = '?';
+    *p++ = '\n';
+    out_end(p);
+}
+
+/* -a: "0x" and the address in 16 hex digits */
+static void out_address(uint64_t a)
+{
+    char *p = out_room(19);
+    *p++ = '0';
+    *p++ = 'x';
+    for (int shift = 60; shift >= 0; shift -= 4)
+        *p++ = "0123456789abcdef"[a >> shift & 15];
+    *p++ = '\n';
+    out_end(p);
 }
 
 static void out_printf(const char *fmt, ...) HP_PRINTF(1, 2);
@@ -192,12 +349,10 @@ static void print_one(const hp_sym_result *r, const hp_sym_frame *frames, bool s
         return;
     }
     if (r->nframes == 0) {
-        if (r->symbol) {
-            out_copy(r->symbol);
-            out_lit("\n??:?\n");
-        } else {
+        if (r->symbol)
+            out_frame(r->symbol, "??", 0);
+        else
             out_lit("??\n??:0\n");
-        }
         return;
     }
     for (size_t i = 0; i < r->nframes; i++) {
@@ -205,15 +360,7 @@ static void print_one(const hp_sym_result *r, const hp_sym_frame *frames, bool s
         const char *fn = f->function;
         if (!fn && i + 1 == r->nframes)
             fn = r->symbol;
-        out_copy(fn ? fn : "??");
-        out_char('\n');
-        out_file(f->file ? f->file : "??");
-        out_char(':');
-        if (f->line)
-            out_u32(f->line);
-        else
-            out_char('?');
-        out_char('\n');
+        out_frame(fn ? fn : "??", f->file ? f->file : "??", f->line);
     }
 }
 
@@ -307,6 +454,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    stdin_reader sr = {.tmpl = {.map_start = start, .map_offset = off, .in_object = map == NULL}};
+    bool from_stdin = optind == argc && !info; /* --info reads no stdin */
+    pthread_t reader;
+    bool reading = from_stdin && pthread_create(&reader, NULL, read_stdin, &sr) == 0;
     hp_error err = {0};
     hp_symbolizer *s = NULL;
     hp_symobj *o = NULL;
@@ -314,10 +465,8 @@ int main(int argc, char **argv)
         hp_symbolizer_open_build_id(s, obj, NULL, build_id, &o, &err) < 0) {
         fprintf(stderr, "hp-addr2line: %s\n", err.msg);
         hp_symbolizer_free(s);
-        return 1;
+        return 1; /* the reader, perhaps waiting for a terminal, ends with us */
     }
-    static char outbuf[1 << 16];
-    setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
     if (info) {
         const uint64_t *starts;
         const char *const *names;
@@ -333,41 +482,32 @@ int main(int argc, char **argv)
     /* all addresses first, then one batch lookup as pprof does (in address
      * order), then the answers in input order */
     hp_sym_query *q = NULL;
-    size_t nq = 0, qalloc = 0;
+    size_t nq = 0;
     int rc = 0;
-    bool from_argv = optind < argc;
-    size_t in_len = 0;
-    char *in = from_argv || info ? NULL : read_all(stdin, &in_len);
-    const char *next = in;
-    if (!from_argv && !info && !in) {
-        fprintf(stderr, "hp-addr2line: out of memory\n");
-        rc = 1;
-    }
-    /* --info reads no stdin, but looks up the addresses of the command line */
-    for (int i = optind; !rc && (from_argv ? i < argc : !info && next < in + in_len); i++) {
-        uint64_t a;
-        bool ok;
-        if (from_argv) {
-            ok = parse_u64(argv[i], &a);
-            if (!ok)
+    if (from_stdin) {
+        if (reading)
+            pthread_join(reader, NULL);
+        else
+            read_stdin(&sr);
+        q = sr.q;
+        nq = sr.nq;
+        rc = sr.ok ? 0 : 1;
+        for (size_t i = 0; i < nq; i++)
+            q[i].obj = o;
+    } else if (optind < argc) { /* --info too looks up the addresses of the command line */
+        q = hp_malloc((size_t)(argc - optind) * sizeof(*q));
+        rc = q ? 0 : 1;
+        for (int i = optind; q && i < argc; i++) {
+            q[nq] = sr.tmpl;
+            q[nq].obj = o;
+            if (parse_u64(argv[i], &q[nq].pc))
+                nq++;
+            else
                 fprintf(stderr, "hp-addr2line: bad address '%s'\n", argv[i]);
-        } else { /* one address a line */
-            const char *nl = memchr(next, '\n', (size_t)(in + in_len - next));
-            const char *eol = nl ? nl : in + in_len;
-            ok = parse_hex(next, eol, &a);
-            next = nl ? nl + 1 : eol;
         }
-        if (!ok)
-            continue;
-        if (HP_GROW(q, qalloc, nq + 1) < 0) {
-            fprintf(stderr, "hp-addr2line: out of memory\n");
-            rc = 1;
-            break;
-        }
-        q[nq++] = (hp_sym_query){.obj = o, .map_start = start, .map_offset = off, .pc = a,
-                                 .in_object = map == NULL};
     }
-    free(in);
+    if (rc)
+        fprintf(stderr, "hp-addr2line: out of memory\n");
     hp_sym_batch *b = NULL;
     hp_sym_result *r = hp_malloc(sizeof(*r));
     if (!rc && (!r || hp_sym_lookup_batch(q, nq, threads, &b) < 0)) {
@@ -377,7 +517,7 @@ int main(int argc, char **argv)
     fflush(stdout); /* --info's lines first */
     for (size_t i = 0; b && i < nq; i++) {
         if (addresses)
-            out_printf("0x%016" PRIx64 "\n", q[i].pc);
+            out_address(q[i].pc);
         const hp_sym_frame *frames = hp_sym_batch_answer(b, i, r);
         print_one(r, frames, symbol_mode);
     }
@@ -385,7 +525,6 @@ int main(int argc, char **argv)
     hp_sym_batch_free(b);
     free(r);
     free(q);
-    fflush(stdout);
     hp_symobj_cache_save(o);
     hp_symbolizer_free(s);
     free(cache_dir);
