@@ -135,41 +135,31 @@ static bool parse_line(const char *s, const char *end, const char **ret_next, ui
     return ok;
 }
 
-/* The queries of the addresses on the lines of in[0..n) (NUL-terminated),
- * each a copy of tmpl: *ret and *ret_n; lines without one are skipped.
+/* The addresses on the lines of in[0..n) (NUL-terminated): *ret and
+ * *ret_n; lines without one are skipped.
  * Returns: false when out of memory. */
-static bool parse_lines(const char *in, size_t n, const hp_sym_query *tmpl, hp_sym_query **ret,
-                        size_t *ret_n)
+static bool parse_lines(const char *in, size_t n, uint64_t **ret, size_t *ret_n)
 {
-    size_t bytes = count_lines(in, n) * sizeof(hp_sym_query);
-    hp_sym_query *q = hp_malloc(bytes);
-    if (!q)
+    size_t bytes = count_lines(in, n) * sizeof(uint64_t);
+    uint64_t *pcs = hp_malloc(bytes);
+    if (!pcs)
         return false;
-    prefault(q, bytes);
-    size_t nq = 0;
+    prefault(pcs, bytes);
+    size_t npcs = 0;
     for (const char *s = in, *end = in + n; s < end;) {
-        uint64_t a;
-        if (parse_line(s, end, &s, &a)) { /* field by field: copying tmpl
-                                             whole is a rep movs */
-            hp_sym_query *e = &q[nq++];
-            e->obj = tmpl->obj;
-            e->map_start = tmpl->map_start;
-            e->map_offset = tmpl->map_offset;
-            e->pc = a;
-            e->in_object = tmpl->in_object;
-        }
+        if (parse_line(s, end, &s, &pcs[npcs]))
+            npcs++;
     }
-    *ret = q;
-    *ret_n = nq;
+    *ret = pcs;
+    *ret_n = npcs;
     return true;
 }
 
 /* stdin's addresses, read and parsed on a thread of their own while the
  * object is opened (each takes about 2 ms on the benchmark). */
 typedef struct stdin_reader {
-    hp_sym_query tmpl; /* obj NULL: set once the object is open */
-    hp_sym_query *q;
-    size_t nq;
+    uint64_t *pcs;
+    size_t n;
     bool ok;
 } stdin_reader;
 
@@ -178,9 +168,27 @@ static void *read_stdin(void *arg)
     stdin_reader *sr = arg;
     size_t in_len = 0;
     char *in = read_all(STDIN_FILENO, &in_len);
-    sr->ok = in && parse_lines(in, in_len, &sr->tmpl, &sr->q, &sr->nq);
+    sr->ok = in && parse_lines(in, in_len, &sr->pcs, &sr->n);
     free(in);
     return NULL;
+}
+
+/* One batch lookup of pcs[0..n) in o, as pprof does (in address order):
+ * object-relative addresses as they are, addresses of a mapping (--map)
+ * as queries. */
+static int look_up(hp_symobj *o, const char *map, uint64_t start, uint64_t off,
+                   const uint64_t *pcs, size_t n, unsigned threads, hp_sym_batch **ret)
+{
+    if (!map)
+        return hp_sym_lookup_batch_in(o, pcs, n, threads, ret);
+    hp_sym_query *q = hp_malloc((n ? n : 1) * sizeof(*q));
+    if (!q)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        q[i] = (hp_sym_query){.obj = o, .map_start = start, .map_offset = off, .pc = pcs[i]};
+    int r = hp_sym_lookup_batch(q, n, threads, ret);
+    free(q);
+    return r;
 }
 
 /* Output through one buffer written with write(2), without printf: a
@@ -454,7 +462,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    stdin_reader sr = {.tmpl = {.map_start = start, .map_offset = off, .in_object = map == NULL}};
+    stdin_reader sr = {0};
     bool from_stdin = optind == argc && !info; /* --info reads no stdin */
     pthread_t reader;
     bool reading = from_stdin && pthread_create(&reader, NULL, read_stdin, &sr) == 0;
@@ -479,29 +487,24 @@ int main(int argc, char **argv)
                hp_symobj_build_id(o) ? hp_symobj_build_id(o) : "-", hp_symobj_is_dyn(o),
                hp_symobj_has_dwarf(o), n, hp_symobj_warning(o) ? hp_symobj_warning(o) : "-");
     }
-    /* all addresses first, then one batch lookup as pprof does (in address
-     * order), then the answers in input order */
-    hp_sym_query *q = NULL;
-    size_t nq = 0;
+    /* all addresses first, then one batch lookup, then the answers in input order */
+    uint64_t *pcs = NULL;
+    size_t npcs = 0;
     int rc = 0;
     if (from_stdin) {
         if (reading)
             pthread_join(reader, NULL);
         else
             read_stdin(&sr);
-        q = sr.q;
-        nq = sr.nq;
+        pcs = sr.pcs;
+        npcs = sr.n;
         rc = sr.ok ? 0 : 1;
-        for (size_t i = 0; i < nq; i++)
-            q[i].obj = o;
     } else if (optind < argc) { /* --info too looks up the addresses of the command line */
-        q = hp_malloc((size_t)(argc - optind) * sizeof(*q));
-        rc = q ? 0 : 1;
-        for (int i = optind; q && i < argc; i++) {
-            q[nq] = sr.tmpl;
-            q[nq].obj = o;
-            if (parse_u64(argv[i], &q[nq].pc))
-                nq++;
+        pcs = hp_malloc((size_t)(argc - optind) * sizeof(*pcs));
+        rc = pcs ? 0 : 1;
+        for (int i = optind; pcs && i < argc; i++) {
+            if (parse_u64(argv[i], &pcs[npcs]))
+                npcs++;
             else
                 fprintf(stderr, "hp-addr2line: bad address '%s'\n", argv[i]);
         }
@@ -510,21 +513,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "hp-addr2line: out of memory\n");
     hp_sym_batch *b = NULL;
     hp_sym_result *r = hp_malloc(sizeof(*r));
-    if (!rc && (!r || hp_sym_lookup_batch(q, nq, threads, &b) < 0)) {
+    if (!rc && (!r || look_up(o, map, start, off, pcs, npcs, threads, &b) < 0)) {
         fprintf(stderr, "hp-addr2line: out of memory\n");
         rc = 1;
     }
     fflush(stdout); /* --info's lines first */
-    for (size_t i = 0; b && i < nq; i++) {
+    for (size_t i = 0; b && i < npcs; i++) {
         if (addresses)
-            out_address(q[i].pc);
+            out_address(pcs[i]);
         const hp_sym_frame *frames = hp_sym_batch_answer(b, i, r);
         print_one(r, frames, symbol_mode);
     }
     out_flush();
     hp_sym_batch_free(b);
     free(r);
-    free(q);
+    free(pcs);
     hp_symobj_cache_save(o);
     hp_symbolizer_free(s);
     free(cache_dir);
