@@ -250,6 +250,20 @@ int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sy
 int hp_sym_lookup_batch_in(hp_symobj *o, const uint64_t *obj_addrs, size_t n, unsigned threads,
                            hp_sym_batch **ret);
 /**
+ * hp_sym_lookup_batch_in_async - the same, returning at once: the lookups
+ * go on in threads of the batch's own while the caller reads the answers
+ * (hp_sym_batch_answer waits for one not made yet; they are made a window of
+ * 16384 queries at a time, in order, so printing overlaps looking up). o
+ * may not be used otherwise until hp_sym_batch_wait or hp_sym_batch_free.
+ * An answer that could not be made (out of memory) is empty;
+ * hp_sym_batch_wait then says so.
+ */
+int hp_sym_lookup_batch_in_async(hp_symobj *o, const uint64_t *obj_addrs, size_t n,
+                                 unsigned threads, hp_sym_batch **ret);
+/** hp_sym_batch_wait - wait until b's lookups are done.
+ * Returns: 0, or -ENOMEM when some answers could not be made. */
+int hp_sym_batch_wait(hp_sym_batch *b);
+/**
  * hp_sym_batch_answer - the answer to query i, as hp_symobj_lookup gives it,
  * but for its frames: they are returned instead (ret->nframes of them, valid
  * until hp_sym_batch_free; ret->frames is not touched).

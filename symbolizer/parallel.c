@@ -31,12 +31,26 @@ typedef struct worker {
     bool oom;
 } worker;
 
+#define SORT_WINDOW 16384 /* queries sorted together (sort_keys) */
+
+struct run;
+
 /* answers[i] is query i's */
 struct hp_sym_batch {
     answer *answers;
     size_t n;
     worker *workers;
     unsigned nworkers;
+    struct run *run; /* the lookups, until hp_sym_batch_wait */
+    int status;      /* hp_sym_batch_wait's */
+    /* answered while looked up (hp_sym_lookup_batch_in_async): left[w], the
+     * answers of window w of SORT_WINDOW queries not made yet; running,
+     * the threads not done; mu and cv, to wait for either */
+    atomic_size_t *left;
+    size_t nwindows;
+    atomic_uint running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
 };
 
 /* Queries are grouped by object and, within one, looked up in address
@@ -82,6 +96,21 @@ static void decode_ahead(job *j, size_t g)
 
 #define AHEAD 8 /* lookups: a prefetch of the tables' buckets at 2 * AHEAD,
                  * of their elements at AHEAD */
+static void wake_readers(hp_sym_batch *b)
+{
+    pthread_mutex_lock(&b->mu);
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* made answers of window w are written (an answer's writes come before its
+ * count: release). */
+static void answers_made(hp_sym_batch *b, size_t w, size_t made)
+{
+    if (made && atomic_fetch_sub_explicit(&b->left[w], made, memory_order_release) == made)
+        wake_readers(b);
+}
+
 static void *work(void *p)
 {
     arg *a = p;
@@ -99,6 +128,7 @@ static void *work(void *p)
         if (HP_GROW(w->frames, w->alloc, want) < 0)
             w->oom = true;
         hp_dw_extent far = {0}, near = {0}; /* the CUs the prefetches last found */
+        size_t window = SIZE_MAX, made = 0; /* answers made in window, not counted yet */
         for (size_t k = j->groups[g], end = j->groups[g + 1]; k < end; k++) {
             /* the tables' cache misses of later lookups, started now */
             if (k + 2 * AHEAD < end) {
@@ -126,11 +156,21 @@ static void *work(void *p)
                          hp_symobj_all_inline_levels(j->objs[g]),
             };
             w->nframes += f.nframes;
+            if (j->b->left && j->keys[k].i / SORT_WINDOW != window) {
+                answers_made(j->b, window, made);
+                window = j->keys[k].i / SORT_WINDOW;
+                made = 0;
+            }
+            made++;
         }
+        if (j->b->left)
+            answers_made(j->b, window, made);
         if (j->groups[g] < j->groups[g + 1])
             hp_symobj_cache_save(j->objs[g]);
     }
     atomic_fetch_add(&j->spare, 1); /* this thread is done */
+    if (j->b->left && atomic_fetch_sub(&j->b->running, 1) == 1)
+        wake_readers(j->b); /* the last one: what is not made will not be */
     return NULL;
 }
 
@@ -219,7 +259,6 @@ static void sort_by_addr(key *keys, key *tmp, size_t n)
  * within windows keeps most of the table reads of neighbouring lookups
  * shared while an object's answers for one window stay close together
  * (their consumer reads them in query order: one window at a time). */
-#define SORT_WINDOW 16384
 static void sort_keys(key *keys, key *tmp, size_t *start, size_t n, size_t nobjs)
 {
     for (size_t w = 0; w < n; w += SORT_WINDOW)
@@ -246,63 +285,132 @@ unsigned hp_sym_default_threads(void)
 
 _Static_assert(sizeof(answer) >= sizeof(key), "the sort's scratch keys fit in the answers");
 
+/* A batch's lookups: what its threads share, kept until they are done. */
+typedef struct run {
+    job j;
+    key *keys;
+    size_t *groups;
+    hp_symobj **objs;
+    arg args[HP_SYM_MAX_THREADS];
+    pthread_t tids[HP_SYM_MAX_THREADS];
+    unsigned nthreads; /* threads started */
+} run;
+
+/* Waits for b's threads, frees what they shared; b->status. */
+static int finish(hp_sym_batch *b)
+{
+    run *u = b->run;
+    if (!u)
+        return b->status;
+    for (unsigned t = 0; t < u->nthreads; t++)
+        pthread_join(u->tids[t], NULL);
+    b->status = b->workers ? 0 : -ENOMEM;
+    for (unsigned t = 0; b->workers && t < b->nworkers; t++)
+        b->status = b->workers[t].oom ? -ENOMEM : b->status;
+    free(u->keys);
+    free(u->groups);
+    free(u->objs);
+    free(u);
+    b->run = NULL;
+    return b->status;
+}
+
+/* The answers of window w are made: true; false when they never will be
+ * (a thread ran out of memory). */
+static bool window_made(hp_sym_batch *b, size_t w)
+{
+    if (atomic_load_explicit(&b->left[w], memory_order_acquire) == 0)
+        return true;
+    pthread_mutex_lock(&b->mu);
+    while (atomic_load_explicit(&b->left[w], memory_order_acquire) != 0 &&
+           atomic_load(&b->running) != 0)
+        pthread_cond_wait(&b->cv, &b->mu);
+    pthread_mutex_unlock(&b->mu);
+    return atomic_load_explicit(&b->left[w], memory_order_acquire) == 0;
+}
+
 /* Looks up keys[0..n) (addresses and query numbers set, objects numbered
- * 0..nobjs-1: objs[]) into a new batch *ret; frees keys and objs. */
+ * 0..nobjs-1: objs[]) into a new batch *ret; takes keys and objs. async:
+ * every lookup on threads of the batch's own, *ret returned at once. */
 static int run_batch(key *keys, size_t n, hp_symobj **objs, size_t nobjs, unsigned threads,
-                     hp_sym_batch **ret)
+                     bool async, hp_sym_batch **ret)
 {
     if (!threads)
         threads = hp_sym_default_threads();
     if (threads > HP_SYM_MAX_THREADS)
         threads = HP_SYM_MAX_THREADS;
     hp_sym_batch *b = hp_new0(hp_sym_batch, 1);
+    run *u = hp_new0(run, 1);
     size_t *groups = hp_new0(size_t, n + 1);
     size_t *start = hp_new0(size_t, nobjs);
     int r = -ENOMEM;
     /* every answer is written (the batch is freed otherwise): no zeroing;
      * until then its memory is the sort's scratch (fewer fresh pages) */
-    if (!b || !groups || !start || !(b->answers = hp_malloc_huge(sizeof(answer) * (n ? n : 1))))
-        goto out;
+    if (!b || !u || !groups || !start ||
+        !(b->answers = hp_malloc_huge(sizeof(answer) * (n ? n : 1))))
+        goto fail;
     sort_keys(keys, (key *)(void *)b->answers, start, n, nobjs);
-    job j = {.keys = keys, .groups = groups, .objs = objs, .b = b};
+    free(start);
+    start = NULL;
+    *u = (run){.j = {.keys = keys, .groups = groups, .objs = objs, .b = b},
+               .keys = keys, .groups = groups, .objs = objs};
+    b->run = u;
+    keys = NULL, groups = NULL, objs = NULL; /* the run's */
+    job *j = &u->j;
     for (size_t k = 0; k < n; k++) {
-        if (!k || keys[k].obj != keys[k - 1].obj) /* group g: object number g */
-            groups[j.ngroups++] = k;
+        if (!k || u->keys[k].obj != u->keys[k - 1].obj) /* group g: object number g */
+            u->groups[j->ngroups++] = k;
     }
-    groups[j.ngroups] = n;
-    atomic_init(&j.next, 0);
+    u->groups[j->ngroups] = n;
+    atomic_init(&j->next, 0);
     unsigned allowed = threads;
-    if (threads > j.ngroups)
-        threads = j.ngroups ? (unsigned)j.ngroups : 1;
-    atomic_init(&j.spare, (int)(allowed - threads));
+    if (threads > j->ngroups)
+        threads = j->ngroups ? (unsigned)j->ngroups : 1;
+    atomic_init(&j->spare, (int)(allowed - threads));
     b->nworkers = threads;
     b->n = n;
     if (!(b->workers = hp_new0(worker, threads)))
-        goto out;
-    arg args[HP_SYM_MAX_THREADS];
-    pthread_t tids[HP_SYM_MAX_THREADS];
-    unsigned started = 0;
-    for (unsigned t = 0; t < threads; t++)
-        args[t] = (arg){&j, t};
-    for (unsigned t = 1; t < threads; t++, started++) {
-        if (pthread_create(&tids[t], NULL, work, &args[t]) != 0)
-            break; /* the threads started (and this one) do the work */
+        goto fail;
+    b->nwindows = (n + SORT_WINDOW - 1) / SORT_WINDOW;
+    if (async && b->nwindows && (b->left = hp_malloc(b->nwindows * sizeof(*b->left)))) {
+        for (size_t w = 0; w < b->nwindows; w++)
+            atomic_init(&b->left[w], w + 1 < b->nwindows ? SORT_WINDOW : n - w * SORT_WINDOW);
+        atomic_init(&b->running, 0);
+        pthread_mutex_init(&b->mu, NULL);
+        pthread_cond_init(&b->cv, NULL);
     }
-    work(&args[0]);
-    for (unsigned t = 1; t <= started; t++)
-        pthread_join(tids[t], NULL);
-    r = 0;
     for (unsigned t = 0; t < threads; t++)
-        r = b->workers[t].oom ? -ENOMEM : r;
-out:
+        u->args[t] = (arg){j, t};
+    /* async: every worker a thread; else the calling thread is worker 0
+     * (the threads started take every group between them) */
+    for (unsigned t = b->left ? 0 : 1; t < threads; t++, u->nthreads++) {
+        if (b->left)
+            atomic_fetch_add(&b->running, 1);
+        if (pthread_create(&u->tids[u->nthreads], NULL, work, &u->args[t]) != 0) {
+            if (b->left)
+                atomic_fetch_sub(&b->running, 1);
+            break;
+        }
+    }
+    if (!b->left || !u->nthreads) { /* here, before returning */
+        if (b->left)
+            atomic_fetch_add(&b->running, 1);
+        work(&u->args[0]);
+    }
+    if (!b->left && (r = finish(b)) < 0) {
+        u = NULL; /* freed by finish */
+        goto fail;
+    }
+    *ret = b;
+    return 0;
+fail:
     free(keys);
     free(groups);
     free(objs);
     free(start);
-    if (r < 0)
-        hp_sym_batch_free(b);
-    else
-        *ret = b;
+    if (!b || b->run != u)
+        free(u);
+    hp_sym_batch_free(b);
     return r;
 }
 
@@ -325,13 +433,13 @@ int hp_sym_lookup_batch(const hp_sym_query *q, size_t n, unsigned threads, hp_sy
         keys[i].i = (uint32_t)i;
         objs[keys[i].obj] = q[i].obj;
     }
-    return run_batch(keys, n, objs, nobjs, threads, ret);
+    return run_batch(keys, n, objs, nobjs, threads, false, ret);
 }
 
-int hp_sym_lookup_batch_in(hp_symobj *o, const uint64_t *obj_addrs, size_t n, unsigned threads,
-                           hp_sym_batch **ret)
+/* Keys of n object-relative addresses in o: *ret_keys, *ret_objs. */
+static int keys_in(hp_symobj *o, const uint64_t *obj_addrs, size_t n, key **ret_keys,
+                   hp_symobj ***ret_objs)
 {
-    hp_return_if_fail(o && ret && (obj_addrs || !n), -EINVAL);
     if (n >= UINT32_MAX)
         return -EOVERFLOW;
     key *keys = hp_malloc_huge(sizeof(key) * (n ? n : 1));
@@ -344,7 +452,35 @@ int hp_sym_lookup_batch_in(hp_symobj *o, const uint64_t *obj_addrs, size_t n, un
     for (size_t i = 0; i < n; i++)
         keys[i] = (key){.addr = obj_addrs[i], .obj = 0, .i = (uint32_t)i};
     objs[0] = o;
-    return run_batch(keys, n, objs, 1, threads, ret);
+    *ret_keys = keys;
+    *ret_objs = objs;
+    return 0;
+}
+
+int hp_sym_lookup_batch_in(hp_symobj *o, const uint64_t *obj_addrs, size_t n, unsigned threads,
+                           hp_sym_batch **ret)
+{
+    hp_return_if_fail(o && ret && (obj_addrs || !n), -EINVAL);
+    key *keys;
+    hp_symobj **objs;
+    int r = keys_in(o, obj_addrs, n, &keys, &objs);
+    return r < 0 ? r : run_batch(keys, n, objs, 1, threads, false, ret);
+}
+
+int hp_sym_lookup_batch_in_async(hp_symobj *o, const uint64_t *obj_addrs, size_t n,
+                                 unsigned threads, hp_sym_batch **ret)
+{
+    hp_return_if_fail(o && ret && (obj_addrs || !n), -EINVAL);
+    key *keys;
+    hp_symobj **objs;
+    int r = keys_in(o, obj_addrs, n, &keys, &objs);
+    return r < 0 ? r : run_batch(keys, n, objs, 1, threads, true, ret);
+}
+
+int hp_sym_batch_wait(hp_sym_batch *b)
+{
+    hp_return_if_fail(b, -EINVAL);
+    return finish(b);
 }
 
 #define PREFETCH_FAR 16
@@ -355,18 +491,32 @@ static const hp_sym_frame *frames_of(const hp_sym_batch *b, const answer *a)
     return b->workers[(a->where >> 8) & 0xff].frames + (a->where >> 16);
 }
 
+/* Whether answer i is made (only a batch answered while looked up waits). */
+static bool made(const hp_sym_batch *b, size_t i)
+{
+    return !b->left || window_made((hp_sym_batch *)b, i / SORT_WINDOW);
+}
+
 const hp_sym_frame *hp_sym_batch_answer(const hp_sym_batch *b, size_t i, hp_sym_result *ret)
 {
+    if (!made(b, i)) { /* never made (out of memory): no answer */
+        memset(ret, 0, offsetof(hp_sym_result, frames));
+        return NULL;
+    }
     const answer *a = &b->answers[i];
     /* readers go in query order, the frames lie in lookup (address) order:
      * fetch a later answer's frames and symbol, and the names of a nearer
      * one's, now */
-    if (i + PREFETCH_FAR < b->n) {
+    if (i + PREFETCH_FAR < b->n &&
+        (!b->left || atomic_load_explicit(&b->left[(i + PREFETCH_FAR) / SORT_WINDOW],
+                                          memory_order_acquire) == 0)) {
         const answer *far = &b->answers[i + PREFETCH_FAR];
         __builtin_prefetch(frames_of(b, far));
         __builtin_prefetch(far->sym);
     }
-    if (i + PREFETCH_NEAR < b->n) {
+    if (i + PREFETCH_NEAR < b->n &&
+        (!b->left || atomic_load_explicit(&b->left[(i + PREFETCH_NEAR) / SORT_WINDOW],
+                                          memory_order_acquire) == 0)) {
         const answer *near = &b->answers[i + PREFETCH_NEAR];
         const hp_sym_frame *f = frames_of(b, near);
         if (near->where & 0xfe) {
@@ -384,6 +534,12 @@ hp_sym_batch *hp_sym_batch_free(hp_sym_batch *b)
 {
     if (!b)
         return NULL;
+    finish(b);
+    if (b->left) {
+        pthread_mutex_destroy(&b->mu);
+        pthread_cond_destroy(&b->cv);
+        free(b->left);
+    }
     for (unsigned t = 0; b->workers && t < b->nworkers; t++)
         free(b->workers[t].frames);
     free(b->workers);

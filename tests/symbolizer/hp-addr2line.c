@@ -174,13 +174,13 @@ static void *read_stdin(void *arg)
 }
 
 /* One batch lookup of pcs[0..n) in o, as pprof does (in address order):
- * object-relative addresses as they are, addresses of a mapping (--map)
- * as queries. */
+ * object-relative addresses answered while looked up (printing overlaps
+ * looking up), addresses of a mapping (--map) as queries. */
 static int look_up(hp_symobj *o, const char *map, uint64_t start, uint64_t off,
                    const uint64_t *pcs, size_t n, unsigned threads, hp_sym_batch **ret)
 {
     if (!map)
-        return hp_sym_lookup_batch_in(o, pcs, n, threads, ret);
+        return hp_sym_lookup_batch_in_async(o, pcs, n, threads, ret);
     hp_sym_query *q = hp_malloc((n ? n : 1) * sizeof(*q));
     if (!q)
         return -ENOMEM;
@@ -525,6 +525,10 @@ int main(int argc, char **argv)
         print_one(r, frames, symbol_mode);
     }
     out_flush();
+    if (b && hp_sym_batch_wait(b) < 0) {
+        fprintf(stderr, "hp-addr2line: out of memory\n");
+        rc = 1;
+    }
     hp_sym_batch_free(b);
     free(r);
     free(pcs);
