@@ -25,9 +25,16 @@ typedef struct answer {
 #define WHERE_FIRST_MAX (UINT64_C(1) << 48)
 _Static_assert(HP_SYM_MAX_THREADS <= 256 && HP_SYM_MAX_FRAMES < 128, "answer.where's fields");
 
+/* A worker's frames, in blocks that never move (an asynchronous batch's
+ * reader holds pointers into them while the worker goes on): frame number
+ * f is blocks[f / FRAME_BLOCK][f % FRAME_BLOCK]; an answer's frames are in
+ * one block. The block table is sized for the batch at once. */
+#define FRAME_BLOCK_BYTES ((size_t)2 << 20) /* a huge page (hp_malloc_huge) */
+#define FRAME_BLOCK (FRAME_BLOCK_BYTES / sizeof(hp_sym_frame))
 typedef struct worker {
-    hp_sym_frame *frames;
-    size_t nframes, alloc;
+    hp_sym_frame **blocks;
+    size_t nblocks; /* room in blocks[] */
+    size_t nframes; /* the next frame's number */
     bool oom;
 } worker;
 
@@ -111,6 +118,24 @@ static void answers_made(hp_sym_batch *b, size_t w, size_t made)
         wake_readers(b);
 }
 
+/* Room for an answer's frames at w->nframes (moved to the next block when
+ * the rest of this one may be too small); NULL: out of memory. */
+static hp_sym_frame *frame_room(worker *w)
+{
+    size_t b = w->nframes / FRAME_BLOCK;
+    if (w->nframes % FRAME_BLOCK > FRAME_BLOCK - HP_SYM_MAX_FRAMES)
+        w->nframes = ++b * FRAME_BLOCK;
+    if (b >= w->nblocks || w->nframes >= WHERE_FIRST_MAX) {
+        w->oom = true;
+        return NULL;
+    }
+    if (!w->blocks[b] && !(w->blocks[b] = hp_malloc_huge(FRAME_BLOCK_BYTES))) {
+        w->oom = true;
+        return NULL;
+    }
+    return w->blocks[b] + w->nframes % FRAME_BLOCK;
+}
+
 static void *work(void *p)
 {
     arg *a = p;
@@ -121,12 +146,6 @@ static void *work(void *p)
         if (g >= j->ngroups)
             break;
         decode_ahead(j, g);
-        /* room for about two frames an answer at once (fewer copies) */
-        size_t want = w->nframes + 2 * (j->groups[g + 1] - j->groups[g]) + HP_SYM_MAX_FRAMES;
-        if (!w->frames && (w->frames = hp_malloc_huge(want * sizeof(*w->frames))))
-            w->alloc = want;
-        if (HP_GROW(w->frames, w->alloc, want) < 0)
-            w->oom = true;
         hp_dw_extent far = {0}, near = {0}; /* the CUs the prefetches last found */
         size_t window = SIZE_MAX, made = 0; /* answers made in window, not counted yet */
         for (size_t k = j->groups[g], end = j->groups[g + 1]; k < end; k++) {
@@ -137,17 +156,12 @@ static void *work(void *p)
             }
             if (k + AHEAD < end)
                 hp_symobj_prefetch(j->objs[g], j->keys[k + AHEAD].addr, true, &near);
-            /* the frames go straight to the worker's array */
-            if (HP_GROW(w->frames, w->alloc, w->nframes + HP_SYM_MAX_FRAMES) < 0) {
-                w->oom = true;
+            /* the frames go straight to the worker's blocks */
+            hp_sym_frame *to = frame_room(w);
+            if (!to)
                 break;
-            }
-            if (w->nframes >= WHERE_FIRST_MAX) {
-                w->oom = true;
-                break;
-            }
             hp_sym_found f;
-            hp_symobj_answer_to(j->objs[g], j->keys[k].addr, w->frames + w->nframes, &f);
+            hp_symobj_answer_to(j->objs[g], j->keys[k].addr, to, &f);
             j->b->answers[j->keys[k].i] = (answer){
                 .obj_addr = j->keys[k].addr,
                 .sym = f.sym,
@@ -371,6 +385,13 @@ static int run_batch(key *keys, size_t n, hp_symobj **objs, size_t nobjs, unsign
     b->n = n;
     if (!(b->workers = hp_new0(worker, threads)))
         goto fail;
+    /* blocks for every query with the most frames: never more are needed */
+    size_t nblocks = n / (FRAME_BLOCK / HP_SYM_MAX_FRAMES - 1) + 1;
+    for (unsigned t = 0; t < threads; t++) {
+        if (!(b->workers[t].blocks = hp_new0(hp_sym_frame *, nblocks)))
+            goto fail;
+        b->workers[t].nblocks = nblocks;
+    }
     b->nwindows = (n + SORT_WINDOW - 1) / SORT_WINDOW;
     if (async && b->nwindows && (b->left = hp_malloc(b->nwindows * sizeof(*b->left)))) {
         for (size_t w = 0; w < b->nwindows; w++)
@@ -488,7 +509,8 @@ int hp_sym_batch_wait(hp_sym_batch *b)
 /* The frames of answer a. */
 static const hp_sym_frame *frames_of(const hp_sym_batch *b, const answer *a)
 {
-    return b->workers[(a->where >> 8) & 0xff].frames + (a->where >> 16);
+    size_t f = (size_t)(a->where >> 16);
+    return b->workers[(a->where >> 8) & 0xff].blocks[f / FRAME_BLOCK] + f % FRAME_BLOCK;
 }
 
 /* Whether answer i is made (only a batch answered while looked up waits). */
@@ -540,8 +562,12 @@ hp_sym_batch *hp_sym_batch_free(hp_sym_batch *b)
         pthread_cond_destroy(&b->cv);
         free(b->left);
     }
-    for (unsigned t = 0; b->workers && t < b->nworkers; t++)
-        free(b->workers[t].frames);
+    for (unsigned t = 0; b->workers && t < b->nworkers; t++) {
+        worker *w = &b->workers[t];
+        for (size_t k = 0; w->blocks && k < w->nblocks; k++)
+            free(w->blocks[k]);
+        free(w->blocks);
+    }
     free(b->workers);
     free(b->answers);
     free(b);

@@ -3,7 +3,8 @@
  * the answer hp_symobj_lookup_obj gives it: hp_sym_lookup_batch,
  * hp_sym_lookup_batch_in and hp_sym_lookup_batch_in_async with 1, 2 and 4
  * threads, over more queries than one sort window (16384) so that the
- * asynchronous reader waits for windows; and, when allocations fail inside
+ * asynchronous reader waits for windows, and more frames than one of a
+ * worker's frame blocks (87381); and, when allocations fail inside
  * an asynchronous batch, the answers made are right, the others empty, and
  * hp_sym_batch_wait says so.
  * Usage: test-batch [TESTDATA_DIR] (testdata/bin from scripts/make-fixtures.sh).
@@ -18,7 +19,7 @@
 
 static const char *testdata;
 
-#define NQ 40000 /* queries: three windows */
+#define NQ 100000 /* queries: seven windows, frames past one block */
 
 /* One answer, copied out of its batch. */
 typedef struct copy {
@@ -70,7 +71,7 @@ typedef struct fixture {
 
 /* Object rel, NQ addresses in and around its functions (repeated, out of
  * order), and their answers one by one. */
-static void setup(fixture *x, const char *rel)
+static size_t setup(fixture *x, const char *rel)
 {
     hp_symbolizer_config cfg = {0};
     hp_error err = {0};
@@ -86,10 +87,25 @@ static void setup(fixture *x, const char *rel)
     x->ref = calloc(NQ, sizeof(*x->ref));
     x->got = calloc(NQ, sizeof(*x->got));
     assert_true(x->addrs && x->ref && x->got);
-    for (size_t i = 0; i < NQ; i++) {
-        x->addrs[i] = starts[(i * 7919) % nf] + (i * 13) % 97;
-        assert_int_equal(hp_symobj_lookup_obj(x->o, x->addrs[i], &x->ref[i].r), 0);
+    /* the functions DWARF describes (not crt's) */
+    size_t *fn = calloc(nf, sizeof(*fn)), ngood = 0;
+    assert_non_null(fn);
+    for (size_t f = 0; f < nf; f++) {
+        assert_int_equal(hp_symobj_lookup_obj(x->o, starts[f], &x->ref[0].r), 0);
+        if (x->ref[0].r.nframes)
+            fn[ngood++] = f;
     }
+    assert_true(ngood >= 2);
+    size_t frames = 0;
+    for (size_t i = 0; i < NQ; i++) {
+        size_t f = fn[(i * 7919) % ngood]; /* in function f */
+        uint64_t size = f + 1 < nf ? starts[f + 1] - starts[f] : 16;
+        x->addrs[i] = starts[f] + (size ? (i * 13) % size : 0);
+        assert_int_equal(hp_symobj_lookup_obj(x->o, x->addrs[i], &x->ref[i].r), 0);
+        frames += x->ref[i].r.nframes;
+    }
+    free(fn);
+    return frames;
 }
 
 static void teardown(fixture *x)
@@ -108,10 +124,11 @@ static void check_all(fixture *x, hp_sym_batch *b)
     }
 }
 
-static void batches(const char *rel)
+/* Returns: the frames of the answers. */
+static size_t batches(const char *rel)
 {
     fixture x;
-    setup(&x, rel);
+    size_t frames = setup(&x, rel);
     hp_sym_query *q = calloc(NQ, sizeof(*q));
     assert_non_null(q);
     for (size_t i = 0; i < NQ; i++)
@@ -135,12 +152,14 @@ static void batches(const char *rel)
     }
     free(q);
     teardown(&x);
+    return frames;
 }
 
 static void test_batches_c(void **state)
 {
     (void)state;
-    batches("bin/fx-O2-nopie");
+    /* more than a worker's frame block (parallel.c: 2 MiB of 24-byte frames) */
+    assert_true(batches("bin/fx-O2-nopie") > (2u << 20) / sizeof(hp_sym_frame));
 }
 
 static void test_batches_split_debug(void **state)
