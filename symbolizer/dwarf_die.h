@@ -23,6 +23,8 @@ typedef struct hp_dw_ctx {
     bool indexed_all; /* every unit is in the index */
     hp_dw_line_table lines;   /* the buffers of the line-table reader (dwarf_lines.c) */
     hp_dw_line_strs line_strs; /* .debug_str, .debug_line_str for it, loaded when needed */
+    hp_dw_skim skim;          /* the DIEs of the CU being decoded (dwarf_skim.c) */
+    bool skimmed;             /* walk reads the skim's DIEs, not every DIE with libdwarf */
     /* current CU */
     Dwarf_Half version;
     bool lang_mangles; /* C++, D, Rust: DW_AT_name is not the symbol name */

@@ -519,6 +519,7 @@ typedef struct hp_dw_unit {
     uint64_t hdr_off, die_off, end; /* .debug_info offsets of its header, DIE and end */
     uint64_t abbrev_off;            /* .debug_abbrev offset of its table */
     uint16_t version;
+    uint8_t addr_size, offset_size;
     uint8_t type; /* DW_UT_* for DWARF 5, 0 before */
 } hp_dw_unit;
 
@@ -575,6 +576,52 @@ int hp_dw_units_reach_lines(hp_dw_sections *s, hp_dw_units *u, uint64_t off);
 /** hp_dw_units_listed - whether .debug_aranges has a set for the unit at hdr_off. */
 bool hp_dw_units_listed(const hp_dw_units *u, uint64_t hdr_off);
 void hp_dw_units_release(hp_dw_units *u);
+
+/* ---- dwarf_skim.c ------------------------------------------------------------ */
+
+/* One DIE the tree walk of dwarf.c visits (dwarf_skim.c says which). */
+typedef struct hp_dw_skim_node {
+    uint64_t off; /* .debug_info offset */
+    uint32_t end; /* index of the first node after its subtree */
+    uint16_t tag;
+    bool has_pc; /* its abbreviation declares DW_AT_low_pc or DW_AT_ranges */
+} hp_dw_skim_node;
+
+/* The unit to skim and the bytes it is read from. */
+typedef struct hp_dw_skim_input {
+    const unsigned char *info, *abbrev; /* .debug_info (up to end at least), .debug_abbrev */
+    size_t info_n, abbrev_n;
+    uint64_t hdr_off, die_off, end, abbrev_off; /* as in hp_dw_unit */
+    uint16_t version;
+    uint8_t addr_size, offset_size;
+    bool big_endian;
+} hp_dw_skim_input;
+
+typedef struct hp_dw_skim {
+    hp_dw_skim_node *nodes; /* the children of the CU DIE kept, in tree order */
+    size_t nnodes, nodes_alloc;
+    /* the buffers: the abbreviation table last read, the open sibling lists */
+    struct hp_dw_skim_abbrev *abbrevs;
+    size_t nabbrevs, abbrevs_alloc;
+    struct hp_dw_skim_spec *specs;
+    size_t nspecs, specs_alloc;
+    uint32_t *by_code; /* abbrevs index by code, UINT32_MAX for none */
+    size_t ncodes, by_code_alloc;
+    struct hp_dw_skim_level *levels;
+    size_t levels_alloc;
+    bool abbrevs_ok;
+    uint64_t abbrev_off;
+    hp_dw_skim_input abbrev_unit;
+} hp_dw_skim;
+
+/**
+ * hp_dw_skim_unit - the DIEs of unit u that dwarf.c's tree walk visits
+ * (s->nodes; s is reused from unit to unit, hp_dw_skim_release).
+ * Returns: 0; -EBADMSG when the unit is not one the skim fully accepts (then
+ *          libdwarf walks it); -ENOMEM.
+ */
+int hp_dw_skim_unit(hp_dw_skim *s, const hp_dw_skim_input *u);
+void hp_dw_skim_release(hp_dw_skim *s);
 
 /* ---- dwarf_lines.c ----------------------------------------------------------- */
 
