@@ -72,16 +72,23 @@ static const char *name_from_off(hp_dwa_ctx *c, Dwarf_Off off, bool alt, int hop
     const char *name = NULL;
     int linkage = NAME_PLAIN;
     Dwarf_Debug save = c->cur;
-    c->cur = alt ? c->alt : c->dbg;
-    if ((alt || reach(c, off, "bad DIE reference")) &&
-        hp_dwa_r(c, dwarf_offdie_b(c->cur, off, 1, &die, &err), err,
-                 alt ? "bad DIE reference into the dwz file" : "bad DIE reference") == DW_DLV_OK) {
-        hp_dwa_attrs a = hp_dwa_of(c, die);
+    hp_dwa_attrs a;
+    if (!alt && hp_dwa_of_node(c, off, &a)) { /* a DIE the skim kept */
         name = name_from_attrs(c, &a, hops + 1, &linkage);
         hp_dwa_release(c, &a);
-        dwarf_dealloc_die(die);
+    } else {
+        c->cur = alt ? c->alt : c->dbg;
+        if ((alt || reach(c, off, "bad DIE reference")) &&
+            hp_dwa_r(c, dwarf_offdie_b(c->cur, off, 1, &die, &err), err,
+                     alt ? "bad DIE reference into the dwz file" : "bad DIE reference") ==
+                DW_DLV_OK) {
+            a = hp_dwa_of(c, die);
+            name = name_from_attrs(c, &a, hops + 1, &linkage);
+            hp_dwa_release(c, &a);
+            dwarf_dealloc_die(die);
+        }
+        c->cur = save;
     }
-    c->cur = save;
     hp_dw_name_put(&c->b, off, alt, name, linkage);
     *ret_linkage = linkage;
     return name;
@@ -134,9 +141,7 @@ static void note_qualified(hp_dwa_ctx *c, hp_dwa_attrs *a, const char *ns)
         return;
     const char *n = hp_dwa_str(c, a, A_NAME);
     Dwarf_Off off = 0;
-    Dwarf_Error err = NULL;
-    if (!n || hp_dwa_r(c, dwarf_dieoffset(a->die, &off, &err), err, "DIE offset") != DW_DLV_OK ||
-        hp_dw_name_get(&c->b, off, false))
+    if (!n || !hp_dwa_offset(c, a, &off) || hp_dw_name_get(&c->b, off, false))
         return;
     const char *q = hp_dw_concat(&c->b, ns, n, NULL);
     if (q) /* final: not to be qualified again */
@@ -163,7 +168,11 @@ static void visit_scope(hp_dwa_ctx *c, Dwarf_Die die, size_t node, bool sub, int
     int32_t s = hp_dw_new_scope(&c->b, inl ? scope : -1);
     if (s < 0)
         return;
-    hp_dwa_attrs a = hp_dwa_of(c, die);
+    hp_dwa_attrs a;
+    if (die)
+        a = hp_dwa_of(c, die);
+    else if (!hp_dwa_of_node(c, c->skim.nodes[node].off, &a))
+        return; /* not reached: the node is the skim's */
     if (!hp_dwa_ranges(c, &a, s, d, false) || c->b.nranges == mark) {
         /* no code (declaration, abstract instance): drop the scope */
         hp_dw_drop_scope(&c->b, mark);
@@ -187,30 +196,16 @@ static void visit_scope(hp_dwa_ctx *c, Dwarf_Die die, size_t node, bool sub, int
     walk(c, die, node, s, d, level + 1, NULL);
 }
 
-/* The DIE of skim node i, NULL (noted) when libdwarf cannot read it. */
-static Dwarf_Die node_die(hp_dwa_ctx *c, size_t i)
-{
-    Dwarf_Die die = NULL;
-    Dwarf_Error err = NULL;
-    if (hp_dwa_r(c, dwarf_offdie_b(c->dbg, c->skim.nodes[i].off, 1, &die, &err), err,
-                 "DIE sibling") != DW_DLV_OK)
-        return NULL;
-    return die;
-}
-
-/* Visits the DIE with tag, die (NULL for a skim node not read with libdwarf
- * yet) or skim node node. */
+/* Visits the DIE with tag: die, or skim node node when die is NULL. */
 static void visit_tag(hp_dwa_ctx *c, Dwarf_Die die, size_t node, Dwarf_Half tag, int32_t scope,
                       uint32_t depth, unsigned level, const char *ns)
 {
-    Dwarf_Die own = NULL;
+    hp_dwa_attrs a;
     switch (tag) {
     case DW_TAG_subprogram:
     case DW_TAG_inlined_subroutine:
         /* no pc attribute: visit_scope would drop it without reading a thing */
         if (!die && !c->skim.nodes[node].has_pc && !(ns && tag == DW_TAG_subprogram))
-            return;
-        if (!die && !(die = own = node_die(c, node)))
             return;
         visit_scope(c, die, node, tag == DW_TAG_subprogram, scope, depth, level, ns);
         break;
@@ -221,8 +216,8 @@ static void visit_tag(hp_dwa_ctx *c, Dwarf_Die die, size_t node, Dwarf_Half tag,
             walk(c, die, node, scope, depth, level + 1, NULL);
         break;
     case DW_TAG_namespace:
-        if (scope < 0 && (die || (die = own = node_die(c, node)))) {
-            hp_dwa_attrs a = hp_dwa_of(c, die);
+        if (scope < 0 && (die ? (a = hp_dwa_of(c, die), true)
+                              : hp_dwa_of_node(c, c->skim.nodes[node].off, &a))) {
             const char *n = hp_dwa_str(c, &a, A_NAME);
             const char *p = hp_dw_concat(&c->b, ns, n ? n : "(anonymous namespace)", "::");
             hp_dwa_release(c, &a);
@@ -232,8 +227,6 @@ static void visit_tag(hp_dwa_ctx *c, Dwarf_Die die, size_t node, Dwarf_Half tag,
     default:
         break;
     }
-    if (own)
-        dwarf_dealloc_die(own);
 }
 
 /* Visits the children of parent: of its skim node when the unit was skimmed

@@ -282,7 +282,7 @@ static bool kept_tag(unsigned tag)
 }
 
 /* The abbreviation of the DIE at r, NULL (bad) when its code has none; *code 0 for a null entry. */
-static const hp_dw_skim_abbrev *die_abbrev(hp_dw_skim *s, hp_dw_reader *r, uint64_t *code)
+static const hp_dw_skim_abbrev *die_abbrev(const hp_dw_skim *s, hp_dw_reader *r, uint64_t *code)
 {
     *code = hp_dwr_uleb(r);
     if (r->bad || !*code || *code >= s->ncodes || s->by_code[*code] == UINT32_MAX)
@@ -290,16 +290,63 @@ static const hp_dw_skim_abbrev *die_abbrev(hp_dw_skim *s, hp_dw_reader *r, uint6
     return &s->abbrevs[s->by_code[*code]];
 }
 
+static int skim(hp_dw_skim *s, const hp_dw_skim_input *u);
+
 int hp_dw_skim_unit(hp_dw_skim *s, const hp_dw_skim_input *u)
+{
+    int r = skim(s, u);
+    s->unit_ok = r == 0;
+    s->unit = *u;
+    return r;
+}
+
+bool hp_dw_skim_die(const hp_dw_skim *s, uint64_t off, const uint16_t *want, size_t n,
+                    hp_dw_skim_attr *ret)
+{
+    memset(ret, 0, n * sizeof(*ret));
+    size_t lo = 0, hi = s->unit_ok ? s->nnodes : 0;
+    while (lo < hi) { /* the nodes are in offset order */
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->nodes[mid].off < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == (s->unit_ok ? s->nnodes : 0) || s->nodes[lo].off != off)
+        return false;
+    const hp_dw_skim_input *u = &s->unit;
+    hp_dw_reader r = {.p = u->info + off, .end = u->info + u->end, .big_endian = u->big_endian};
+    uint64_t code;
+    const hp_dw_skim_abbrev *a = die_abbrev(s, &r, &code);
+    if (!a)
+        return false;
+    for (uint32_t i = 0; i < a->n && !r.bad; i++) {
+        const hp_dw_skim_spec *sp = &s->specs[a->first + i];
+        unsigned form = sp->form;
+        if (form == FORM_INDIRECT)
+            form = (unsigned)hp_dwr_uleb(&r); /* checked by the skim */
+        for (size_t k = 0; k < n; k++)
+            if (want[k] == sp->attr && !ret[k].form)
+                ret[k] = (hp_dw_skim_attr){.val = r.p, .form = (uint16_t)form};
+        int64_t size = form_size(NULL, form, u);
+        if (size >= 0)
+            hp_dwr_skip(&r, (uint64_t)size);
+        else
+            form_size(&r, form, u);
+    }
+    return !r.bad;
+}
+
+static int skim(hp_dw_skim *s, const hp_dw_skim_input *u)
 {
     s->nnodes = 0;
     if (u->version < 2 || u->version > 5 || (u->offset_size != 4 && u->offset_size != 8) ||
         u->addr_size < 2 || u->addr_size > 8 || u->end > u->info_n || u->die_off >= u->end ||
         u->hdr_off > u->die_off)
         return -EBADMSG;
-    int r0 = read_abbrevs(s, u);
-    if (r0 < 0)
-        return r0;
+    int err = read_abbrevs(s, u);
+    if (err < 0)
+        return err;
     const unsigned char *base = u->info;
     hp_dw_reader r = {.p = base + u->die_off, .end = base + u->end, .big_endian = u->big_endian};
     uint64_t code, sibling;

@@ -612,7 +612,15 @@ typedef struct hp_dw_skim {
     bool abbrevs_ok;
     uint64_t abbrev_off;
     hp_dw_skim_input abbrev_unit;
+    bool unit_ok; /* unit: the unit last skimmed, with success */
+    hp_dw_skim_input unit;
 } hp_dw_skim;
+
+/* Where the value of one attribute of a DIE starts, and its form (0: none). */
+typedef struct hp_dw_skim_attr {
+    const unsigned char *val;
+    uint16_t form;
+} hp_dw_skim_attr;
 
 /**
  * hp_dw_skim_unit - the DIEs of unit u that dwarf.c's tree walk visits
@@ -622,6 +630,13 @@ typedef struct hp_dw_skim {
  */
 int hp_dw_skim_unit(hp_dw_skim *s, const hp_dw_skim_input *u);
 void hp_dw_skim_release(hp_dw_skim *s);
+/**
+ * hp_dw_skim_die - the attributes want[0..n) of the kept DIE (a node) at
+ * .debug_info offset off of the unit last skimmed: ret[k], the first of
+ * that number (DW_FORM_indirect resolved). False when off is no node.
+ */
+bool hp_dw_skim_die(const hp_dw_skim *s, uint64_t off, const uint16_t *want, size_t n,
+                    hp_dw_skim_attr *ret);
 
 /* ---- dwarf_lines.c ----------------------------------------------------------- */
 
