@@ -647,6 +647,7 @@ int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_name_hook
         return hp_error_set(reterr, -ENOMEM, "out of memory decoding DWARF");
     }
     *c = (hp_dwa_ctx){.b = {.strs = strs, .out = ret, .tmp = HP_BUF_INIT}, .alt_fd = -1};
+    hp_dwa_skim_init(&c->skim);
     c->elf.secs = secs;
     ret->ctx = c;
     /* before libdwarf loads .debug_info: streamed from here on */

@@ -90,11 +90,16 @@ hp_dwa_attrs hp_dwa_of(hp_dwa_ctx *c, Dwarf_Die die)
     return (hp_dwa_attrs){.die = die, .mask = attr_mask(c, die)};
 }
 
+void hp_dwa_skim_init(hp_dw_skim *s)
+{
+    s->want = attr_nums;
+    s->nwant = A_COUNT;
+}
+
 bool hp_dwa_of_node(hp_dwa_ctx *c, Dwarf_Off off, hp_dwa_attrs *ret)
 {
     *ret = (hp_dwa_attrs){.raw = true, .off = off};
-    if (!c->skimmed || c->cur != c->dbg ||
-        !hp_dw_skim_die(&c->skim, off, attr_nums, A_COUNT, ret->raw_at))
+    if (!c->skimmed || c->cur != c->dbg || !hp_dw_skim_die(&c->skim, off, ret->raw_at))
         return false;
     for (int k = 0; k < A_COUNT; k++)
         ret->mask |= ret->raw_at[k].form ? 1u << k : 0;
@@ -159,13 +164,16 @@ static hp_dw_reader raw_reader(const hp_dwa_ctx *c, const hp_dwa_attrs *a, int k
                           .big_endian = u->big_endian};
 }
 
-/* The unsigned value of a constant form (data1/2/4/8, udata); false for another form. */
+/* The unsigned value of a constant form (data1/2/4/8, udata, implicit_const
+ * as libdwarf's dwarf_formsdata gives it); false for another form. */
 static bool raw_udata(const hp_dwa_ctx *c, const hp_dwa_attrs *a, int k, Dwarf_Unsigned *ret)
 {
     static const unsigned char sizes[] = {[0x0b] = 1, [0x05] = 2, [0x06] = 4, [0x07] = 8};
     unsigned form = a->raw ? a->raw_at[k].form : 0;
     hp_dw_reader r = raw_reader(c, a, k);
-    if (form == 0x0f) /* udata */
+    if (form == DW_FORM_implicit_const)
+        *ret = (Dwarf_Unsigned)a->raw_at[k].implicit;
+    else if (form == 0x0f) /* udata */
         *ret = hp_dwr_uleb(&r);
     else if (form < sizeof(sizes) && sizes[form])
         *ret = hp_dwr_u(&r, sizes[form]);

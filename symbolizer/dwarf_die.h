@@ -70,6 +70,8 @@ void hp_dwa_drop_error(hp_dwa_ctx *c, Dwarf_Error err);
 /** hp_dwa_of - start reading the attributes of die; release with hp_dwa_release. */
 hp_dwa_attrs hp_dwa_of(hp_dwa_ctx *c, Dwarf_Die die);
 void hp_dwa_release(hp_dwa_ctx *c, hp_dwa_attrs *a);
+/** hp_dwa_skim_init - set the attributes the skim is to find (the A_* ones). */
+void hp_dwa_skim_init(hp_dw_skim *s);
 /** hp_dwa_of_node - start reading the attributes of the DIE at off, when it
  * is one the skim of the current CU kept (read from its bytes); false if not. */
 bool hp_dwa_of_node(hp_dwa_ctx *c, Dwarf_Off off, hp_dwa_attrs *ret);

@@ -48,6 +48,8 @@ enum {
 struct hp_dw_skim_spec {
     uint16_t attr, form;
     int32_t size; /* of the value when fixed by the form, else -1 */
+    int32_t want; /* index of attr in s->want, -1 if not there */
+    int64_t implicit; /* the value of a DW_FORM_implicit_const */
 };
 
 /* One abbreviation: its attribute specifications specs[first, first + n). */
@@ -205,12 +207,15 @@ static int read_abbrevs(hp_dw_skim *s, const hp_dw_skim_input *u)
                 break;
             if (!at || at > AT_HI_USER || form > 0xffff || !form_known((unsigned)form, u))
                 return -EBADMSG;
-            if (form == FORM_IMPLICIT_CONST)
-                hp_dwr_sleb(&r);
+            int64_t implicit = form == FORM_IMPLICIT_CONST ? hp_dwr_sleb(&r) : 0;
             if (s->nspecs >= UINT32_MAX || HP_GROW(s->specs, s->specs_alloc, s->nspecs + 1) < 0)
                 return s->nspecs >= UINT32_MAX ? -EBADMSG : -ENOMEM;
             int64_t n = form == FORM_INDIRECT ? -1 : form_size(NULL, (unsigned)form, u);
-            s->specs[s->nspecs++] = (hp_dw_skim_spec){(uint16_t)at, (uint16_t)form, (int32_t)n};
+            int32_t k = 0;
+            while ((size_t)k < s->nwant && s->want[k] != at)
+                k++;
+            s->specs[s->nspecs++] = (hp_dw_skim_spec){(uint16_t)at, (uint16_t)form, (int32_t)n,
+                                                      (size_t)k < s->nwant ? k : -1, implicit};
             a->has_pc |= at == AT_LOW_PC || at == AT_RANGES;
             a->sibling |= at == AT_SIBLING;
             fixed = fixed < 0 || n < 0 ? -1 : fixed + n;
@@ -300,10 +305,9 @@ int hp_dw_skim_unit(hp_dw_skim *s, const hp_dw_skim_input *u)
     return r;
 }
 
-bool hp_dw_skim_die(const hp_dw_skim *s, uint64_t off, const uint16_t *want, size_t n,
-                    hp_dw_skim_attr *ret)
+bool hp_dw_skim_die(const hp_dw_skim *s, uint64_t off, hp_dw_skim_attr *ret)
 {
-    memset(ret, 0, n * sizeof(*ret));
+    memset(ret, 0, s->nwant * sizeof(*ret));
     size_t lo = 0, hi = s->unit_ok ? s->nnodes : 0;
     while (lo < hi) { /* the nodes are in offset order */
         size_t mid = lo + (hi - lo) / 2;
@@ -325,10 +329,10 @@ bool hp_dw_skim_die(const hp_dw_skim *s, uint64_t off, const uint16_t *want, siz
         unsigned form = sp->form;
         if (form == FORM_INDIRECT)
             form = (unsigned)hp_dwr_uleb(&r); /* checked by the skim */
-        for (size_t k = 0; k < n; k++)
-            if (want[k] == sp->attr && !ret[k].form)
-                ret[k] = (hp_dw_skim_attr){.val = r.p, .form = (uint16_t)form};
-        int64_t size = form_size(NULL, form, u);
+        if (sp->want >= 0 && !ret[sp->want].form)
+            ret[sp->want] =
+                (hp_dw_skim_attr){.val = r.p, .form = (uint16_t)form, .implicit = sp->implicit};
+        int64_t size = sp->size >= 0 ? sp->size : form_size(NULL, form, u);
         if (size >= 0)
             hp_dwr_skip(&r, (uint64_t)size);
         else

@@ -598,6 +598,8 @@ typedef struct hp_dw_skim_input {
 } hp_dw_skim_input;
 
 typedef struct hp_dw_skim {
+    const uint16_t *want; /* the attributes hp_dw_skim_die reads (set before the first unit) */
+    size_t nwant;
     hp_dw_skim_node *nodes; /* the children of the CU DIE kept, in tree order */
     size_t nnodes, nodes_alloc;
     /* the buffers: the abbreviation table last read, the open sibling lists */
@@ -616,10 +618,12 @@ typedef struct hp_dw_skim {
     hp_dw_skim_input unit;
 } hp_dw_skim;
 
-/* Where the value of one attribute of a DIE starts, and its form (0: none). */
+/* Where the value of one attribute of a DIE starts, and its form (0: none);
+ * the value of a DW_FORM_implicit_const (in the abbreviation) in implicit. */
 typedef struct hp_dw_skim_attr {
     const unsigned char *val;
     uint16_t form;
+    int64_t implicit;
 } hp_dw_skim_attr;
 
 /**
@@ -631,12 +635,11 @@ typedef struct hp_dw_skim_attr {
 int hp_dw_skim_unit(hp_dw_skim *s, const hp_dw_skim_input *u);
 void hp_dw_skim_release(hp_dw_skim *s);
 /**
- * hp_dw_skim_die - the attributes want[0..n) of the kept DIE (a node) at
- * .debug_info offset off of the unit last skimmed: ret[k], the first of
- * that number (DW_FORM_indirect resolved). False when off is no node.
+ * hp_dw_skim_die - the attributes s->want[0..s->nwant) of the kept DIE (a
+ * node) at .debug_info offset off of the unit last skimmed: ret[k], the
+ * first of that number (DW_FORM_indirect resolved). False when off is no node.
  */
-bool hp_dw_skim_die(const hp_dw_skim *s, uint64_t off, const uint16_t *want, size_t n,
-                    hp_dw_skim_attr *ret);
+bool hp_dw_skim_die(const hp_dw_skim *s, uint64_t off, hp_dw_skim_attr *ret);
 
 /* ---- dwarf_lines.c ----------------------------------------------------------- */
 
