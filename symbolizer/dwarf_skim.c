@@ -52,7 +52,8 @@ struct hp_dw_skim_spec {
     int64_t implicit; /* the value of a DW_FORM_implicit_const */
 };
 
-/* One abbreviation: its attribute specifications specs[first, first + n). */
+/* One abbreviation: its attribute specifications specs[first, first + n)
+ * (several fixed-size ones not read merged into one, plain_fixed). */
 struct hp_dw_skim_abbrev {
     uint32_t first, n;
     int32_t fixed; /* the size of its attributes when every form has a fixed size, else -1 */
@@ -161,6 +162,12 @@ static bool form_known(unsigned form, const hp_dw_skim_input *u)
     return form == FORM_INDIRECT || form_size(NULL, form, u) >= -1;
 }
 
+/* Whether sp only takes room: a fixed size, not DW_AT_sibling, not wanted. */
+static bool plain_fixed(const hp_dw_skim_spec *sp)
+{
+    return sp->size >= 0 && sp->attr != AT_SIBLING && sp->want < 0;
+}
+
 /* Reads the abbreviation table at u->abbrev_off into s (kept while the next
  * unit uses the same table). */
 static int read_abbrevs(hp_dw_skim *s, const hp_dw_skim_input *u)
@@ -214,11 +221,17 @@ static int read_abbrevs(hp_dw_skim *s, const hp_dw_skim_input *u)
             int32_t k = 0;
             while ((size_t)k < s->nwant && s->want[k] != at)
                 k++;
-            s->specs[s->nspecs++] = (hp_dw_skim_spec){(uint16_t)at, (uint16_t)form, (int32_t)n,
-                                                      (size_t)k < s->nwant ? k : -1, implicit};
+            hp_dw_skim_spec sp = {(uint16_t)at, (uint16_t)form, (int32_t)n,
+                                  (size_t)k < s->nwant ? k : -1, implicit};
             a->has_pc |= at == AT_LOW_PC || at == AT_RANGES;
             a->sibling |= at == AT_SIBLING;
             fixed = fixed < 0 || n < 0 ? -1 : fixed + n;
+            /* a run of fixed-size values nobody reads is skipped in one step */
+            hp_dw_skim_spec *prev = s->nspecs > a->first ? &s->specs[s->nspecs - 1] : NULL;
+            if (plain_fixed(&sp) && prev && plain_fixed(prev) && prev->size + n <= INT32_MAX)
+                prev->size += (int32_t)n;
+            else
+                s->specs[s->nspecs++] = sp;
         }
         if (r.bad)
             return -EBADMSG;
