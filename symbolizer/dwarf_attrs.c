@@ -146,12 +146,18 @@ Dwarf_Attribute hp_dwa_get(hp_dwa_ctx *c, hp_dwa_attrs *a, int k)
 
 void hp_dwa_release(hp_dwa_ctx *c, hp_dwa_attrs *a)
 {
-    for (int k = 0; k < A_COUNT; k++)
+    for (unsigned m = a->fetched; m; m &= m - 1) { /* only a fetched one is set */
+        int k = __builtin_ctz(m);
         if (a->at[k])
             dwarf_dealloc(c->cur, a->at[k], DW_DLA_ATTR);
+        a->at[k] = NULL;
+    }
     if (a->own_die && a->die)
         dwarf_dealloc_die(a->die);
-    *a = (hp_dwa_attrs){0};
+    /* as hp_dwa_attrs{0} reads (raw_at unread once raw is false) */
+    a->die = NULL;
+    a->mask = a->fetched = 0;
+    a->raw = a->own_die = a->low_read = false;
 }
 
 /* ---- raw values: the forms read without libdwarf (what it would read) ---- */
