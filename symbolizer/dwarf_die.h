@@ -9,6 +9,7 @@
 #define HP_DWARF_DIE_H
 
 #include "dwarf_compat.h"
+#include "dwarf_skim.h"
 #include "symbolizer-internal.h"
 
 typedef struct hp_dw_ctx {

@@ -21,7 +21,7 @@
 #include "hp_common.h"
 
 #include "dwarf_reader.h"
-#include "symbolizer-internal.h"
+#include "dwarf_skim.h"
 
 /* The DWARF numbers used here (dwarf.h is libdwarf's). */
 enum {

@@ -12,8 +12,8 @@
 #include "hp_common.h"
 
 #include "dwarf_reader.h"
+#include "dwarf_skim.h"
 #include "fuzz-copy.h"
-#include "symbolizer-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
