@@ -42,7 +42,9 @@ void hp_prefault(void *p, size_t n);
  */
 int hp_grow(void **array, size_t *alloc, size_t need, size_t elem);
 
-#define HP_GROW(array, alloc, need) hp_grow((void **)&(array), &(alloc), (need), sizeof(*(array)))
+/* the common case, room enough, checked inline (an append per element is frequent) */
+#define HP_GROW(array, alloc, need)                                                            \
+    ((size_t)(need) <= (alloc) ? 0 : hp_grow((void **)&(array), &(alloc), (need), sizeof(*(array))))
 
 /**
  * hp_grow0 - hp_grow, the new elements zero-filled: for tables indexed by an

@@ -47,6 +47,18 @@ static int strtab_rehash(hp_strtab *t, size_t nslots)
     return hp_hash_reindex(&t->slots, &t->nslots, nslots, t->count, str_hash_of, t);
 }
 
+int hp_strtab_reserve(hp_strtab *t, size_t n)
+{
+    size_t want = t->count + n, nslots = t->nslots ? t->nslots : 64;
+    while ((want + 1) * 2 > nslots)
+        nslots *= 2;
+    size_t a1 = t->alloc, a2 = t->alloc;
+    if (HP_GROW(t->strs, a1, want) < 0 || HP_GROW(t->lens, a2, want) < 0)
+        return -ENOMEM;
+    t->alloc = a1 < a2 ? a1 : a2;
+    return nslots != t->nslots ? strtab_rehash(t, nslots) : 0;
+}
+
 int64_t hp_strtab_intern(hp_strtab *t, const char *s, size_t n)
 {
     if (n > UINT32_MAX)

@@ -15,6 +15,9 @@ typedef struct hp_strtab hp_strtab;
 hp_strtab *hp_strtab_new(void);
 /** hp_strtab_free - accepts NULL; returns NULL. */
 hp_strtab *hp_strtab_free(hp_strtab *t);
+/** hp_strtab_reserve - make room for n more strings without regrowing.
+ * Returns: 0 or -ENOMEM (the table unchanged). */
+int hp_strtab_reserve(hp_strtab *t, size_t n);
 /** hp_strtab_intern - id of the n bytes at s, adding them if new. Returns: id >= 0 or -ENOMEM. */
 int64_t hp_strtab_intern(hp_strtab *t, const char *s, size_t n);
 /** hp_strtab_get - the string of an id (borrowed, valid until hp_strtab_free); "" for a bad id. */

@@ -13,18 +13,56 @@
 #include <unistd.h>
 
 #include "hp_buf.h"
+#include "hp_hash.h"
 #include "hp_str.h"
 #include "hp_strtab.h"
 #include "cache_format.h"
 #include "symbolizer-internal.h"
+
+/* A string already stored, by its address: the tables hold interned
+ * strings, most names and files are stored many times from the same address. */
+typedef struct seen_str {
+    const char *s;
+    uint32_t id;
+} seen_str;
 
 typedef struct writer {
     hp_buf body; /* the records, after the header */
     hp_strtab *strs;
     size_t *fixups; /* positions in body of string ids to patch */
     size_t nfixups, fixups_alloc;
+    seen_str *seen; /* open addressing by address, at most half full; NULL: none */
+    size_t seen_mask, nseen;
     bool oom;
 } writer;
+
+/* Sizes w->seen for n strings stored (without it, every string is interned). */
+static void seen_init(writer *w, size_t n)
+{
+    size_t slots = 64;
+    while (slots < 2 * n && slots < ((size_t)1 << 30))
+        slots *= 2;
+    w->seen = hp_new0(seen_str, slots);
+    w->seen_mask = slots - 1;
+}
+
+/* The id of s: its address looked up first, else interned (and remembered). */
+static int64_t str_id(writer *w, const char *s)
+{
+    size_t h = 0;
+    if (w->seen) {
+        h = (size_t)hp_hash_u64((uint64_t)(uintptr_t)s) & w->seen_mask;
+        for (; w->seen[h].s; h = (h + 1) & w->seen_mask)
+            if (w->seen[h].s == s)
+                return w->seen[h].id;
+    }
+    int64_t id = hp_strtab_intern(w->strs, s, strlen(s));
+    if (id >= 0 && w->seen && (w->nseen + 1) * 2 <= w->seen_mask + 1) {
+        w->seen[h] = (seen_str){s, (uint32_t)id};
+        w->nseen++;
+    }
+    return id;
+}
 
 /* Position of n zeroed bytes appended to the body (8-byte aligned). */
 static size_t reserve(writer *w, size_t n)
@@ -40,7 +78,7 @@ static void put_str(writer *w, size_t at, const char *s)
 {
     uint32_t id = HP_CACHE_NONE;
     if (s) {
-        int64_t i = hp_strtab_intern(w->strs, s, strlen(s));
+        int64_t i = str_id(w, s);
         if (i < 0 || HP_GROW(w->fixups, w->fixups_alloc, w->nfixups + 1) < 0) {
             w->oom = true;
             return;
@@ -249,6 +287,12 @@ int hp_sym_cache_bytes(const char *ident, const hp_elfsym *syms, size_t nsyms,
     int r = -ENOMEM;
     if (!w.strs)
         goto out;
+    size_t nstrs = 1 + nsyms + (nm == syms ? 0 : nnm);
+    for (size_t i = 0; d && i < d->ncus; i++)
+        nstrs += 2 * d->cus[i].nscopes + d->cus[i].nrows / 8;
+    seen_init(&w, nstrs);
+    if (hp_strtab_reserve(w.strs, nstrs) < 0)
+        goto out;
     reserve(&w, 8); /* the ident's id, patched like the records' */
     put_str(&w, 0, ident);
     h.nsyms = nsyms;
@@ -268,6 +312,7 @@ out:
     hp_buf_release(&w.body);
     hp_strtab_free(w.strs);
     free(w.fixups);
+    free(w.seen);
     return r;
 }
 

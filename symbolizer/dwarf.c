@@ -72,16 +72,23 @@ static const char *name_from_off(hp_dwa_ctx *c, Dwarf_Off off, bool alt, int hop
     const char *name = NULL;
     int linkage = NAME_PLAIN;
     Dwarf_Debug save = c->cur;
-    c->cur = alt ? c->alt : c->dbg;
-    if ((alt || reach(c, off, "bad DIE reference")) &&
-        hp_dwa_r(c, dwarf_offdie_b(c->cur, off, 1, &die, &err), err,
-                 alt ? "bad DIE reference into the dwz file" : "bad DIE reference") == DW_DLV_OK) {
-        hp_dwa_attrs a = hp_dwa_of(c, die);
+    hp_dwa_attrs a;
+    if (!alt && hp_dwa_of_node(c, off, &a)) { /* a DIE the skim kept */
         name = name_from_attrs(c, &a, hops + 1, &linkage);
         hp_dwa_release(c, &a);
-        dwarf_dealloc_die(die);
+    } else {
+        c->cur = alt ? c->alt : c->dbg;
+        if ((alt || reach(c, off, "bad DIE reference")) &&
+            hp_dwa_r(c, dwarf_offdie_b(c->cur, off, 1, &die, &err), err,
+                     alt ? "bad DIE reference into the dwz file" : "bad DIE reference") ==
+                DW_DLV_OK) {
+            a = hp_dwa_of(c, die);
+            name = name_from_attrs(c, &a, hops + 1, &linkage);
+            hp_dwa_release(c, &a);
+            dwarf_dealloc_die(die);
+        }
+        c->cur = save;
     }
-    c->cur = save;
     hp_dw_name_put(&c->b, off, alt, name, linkage);
     *ret_linkage = linkage;
     return name;
@@ -134,9 +141,7 @@ static void note_qualified(hp_dwa_ctx *c, hp_dwa_attrs *a, const char *ns)
         return;
     const char *n = hp_dwa_str(c, a, A_NAME);
     Dwarf_Off off = 0;
-    Dwarf_Error err = NULL;
-    if (!n || hp_dwa_r(c, dwarf_dieoffset(a->die, &off, &err), err, "DIE offset") != DW_DLV_OK ||
-        hp_dw_name_get(&c->b, off, false))
+    if (!n || !hp_dwa_offset(c, a, &off) || hp_dw_name_get(&c->b, off, false))
         return;
     const char *q = hp_dw_concat(&c->b, ns, n, NULL);
     if (q) /* final: not to be qualified again */
@@ -145,13 +150,17 @@ static void note_qualified(hp_dwa_ctx *c, hp_dwa_attrs *a, const char *ns)
 
 /* ---- DIE tree ----------------------------------------------------------- */
 
-static void walk(hp_dwa_ctx *c, Dwarf_Die parent, int32_t scope, uint32_t depth, unsigned level,
-                 const char *ns);
+/* The parent node of the CU DIE's children in c->skim. */
+#define CU_NODE SIZE_MAX
+
+static void walk(hp_dwa_ctx *c, Dwarf_Die parent, size_t node, int32_t scope, uint32_t depth,
+                 unsigned level, const char *ns);
 
 /* A subprogram or inlined_subroutine: a scope when it has code, which its
- * children (inlined calls, lexical blocks) nest in. */
-static void visit_scope(hp_dwa_ctx *c, Dwarf_Die die, bool sub, int32_t scope, uint32_t depth,
-                        unsigned level, const char *ns)
+ * children (inlined calls, lexical blocks) nest in. node: its skim node
+ * (CU_NODE when the unit is walked with libdwarf). */
+static void visit_scope(hp_dwa_ctx *c, Dwarf_Die die, size_t node, bool sub, int32_t scope,
+                        uint32_t depth, unsigned level, const char *ns)
 {
     bool inl = !sub && scope >= 0;
     size_t mark = c->b.nranges;
@@ -159,7 +168,11 @@ static void visit_scope(hp_dwa_ctx *c, Dwarf_Die die, bool sub, int32_t scope, u
     int32_t s = hp_dw_new_scope(&c->b, inl ? scope : -1);
     if (s < 0)
         return;
-    hp_dwa_attrs a = hp_dwa_of(c, die);
+    hp_dwa_attrs a;
+    if (die)
+        a = hp_dwa_of(c, die);
+    else if (!hp_dwa_of_node(c, c->skim.nodes[node].off, &a))
+        return; /* not reached: the node is the skim's */
     if (!hp_dwa_ranges(c, &a, s, d, false) || c->b.nranges == mark) {
         /* no code (declaration, abstract instance): drop the scope */
         hp_dw_drop_scope(&c->b, mark);
@@ -180,56 +193,89 @@ static void visit_scope(hp_dwa_ctx *c, Dwarf_Die die, bool sub, int32_t scope, u
     if (inl && hp_dwa_udata(c, &a, A_CALL_LINE, &v) && v <= UINT32_MAX)
         sc->call_line = (uint32_t)v;
     hp_dwa_release(c, &a);
-    walk(c, die, s, d, level + 1, NULL);
+    walk(c, die, node, s, d, level + 1, NULL);
 }
 
-static void visit(hp_dwa_ctx *c, Dwarf_Die die, int32_t scope, uint32_t depth, unsigned level,
-                  const char *ns)
+/* Visits the DIE with tag: die, or skim node node when die is NULL. */
+static void visit_tag(hp_dwa_ctx *c, Dwarf_Die die, size_t node, Dwarf_Half tag, int32_t scope,
+                      uint32_t depth, unsigned level, const char *ns)
 {
-    Dwarf_Half tag = 0;
-    Dwarf_Error err = NULL;
-    if (hp_dwa_r(c, dwarf_tag(die, &tag, &err), err, "tag") != DW_DLV_OK)
-        return;
+    hp_dwa_attrs a;
     switch (tag) {
     case DW_TAG_subprogram:
     case DW_TAG_inlined_subroutine:
-        visit_scope(c, die, tag == DW_TAG_subprogram, scope, depth, level, ns);
-        return;
+        /* no pc attribute: visit_scope would drop it without reading a thing */
+        if (!die && !c->skim.nodes[node].has_pc && !(ns && tag == DW_TAG_subprogram))
+            return;
+        visit_scope(c, die, node, tag == DW_TAG_subprogram, scope, depth, level, ns);
+        break;
     case DW_TAG_lexical_block:
     case DW_TAG_try_block:
     case DW_TAG_catch_block:
         if (scope >= 0)
-            walk(c, die, scope, depth, level + 1, NULL);
-        return;
+            walk(c, die, node, scope, depth, level + 1, NULL);
+        break;
     case DW_TAG_namespace:
-        if (scope < 0) {
-            hp_dwa_attrs a = hp_dwa_of(c, die);
+        if (scope < 0 && (die ? (a = hp_dwa_of(c, die), true)
+                              : hp_dwa_of_node(c, c->skim.nodes[node].off, &a))) {
             const char *n = hp_dwa_str(c, &a, A_NAME);
             const char *p = hp_dw_concat(&c->b, ns, n ? n : "(anonymous namespace)", "::");
             hp_dwa_release(c, &a);
-            walk(c, die, scope, depth, level + 1, p);
+            walk(c, die, node, scope, depth, level + 1, p);
         }
-        return;
+        break;
     default:
-        return;
+        break;
     }
 }
 
-static void walk(hp_dwa_ctx *c, Dwarf_Die parent, int32_t scope, uint32_t depth, unsigned level,
-                 const char *ns)
+/* Visits the children of parent: of its skim node when the unit was skimmed
+ * (c->skimmed), else read with libdwarf. */
+static void walk(hp_dwa_ctx *c, Dwarf_Die parent, size_t node, int32_t scope, uint32_t depth,
+                 unsigned level, const char *ns)
 {
     if (level > HP_DW_MAX_DEPTH || c->b.oom)
         return;
+    if (c->skimmed) {
+        size_t end = node == CU_NODE ? c->skim.nnodes : c->skim.nodes[node].end;
+        for (size_t i = node == CU_NODE ? 0 : node + 1;
+             i < end && !c->b.oom && c->b.nerrors < HP_DW_MAX_ERRORS; i = c->skim.nodes[i].end)
+            visit_tag(c, NULL, i, c->skim.nodes[i].tag, scope, depth, level, ns);
+        return;
+    }
     Dwarf_Die die = NULL;
     Dwarf_Error err = NULL;
     int r = hp_dwa_r(c, dwarf_child(parent, &die, &err), err, "DIE child");
     while (r == DW_DLV_OK && !c->b.oom && c->b.nerrors < HP_DW_MAX_ERRORS) {
-        visit(c, die, scope, depth, level, ns);
+        Dwarf_Half tag = 0;
+        if (hp_dwa_r(c, dwarf_tag(die, &tag, &err), err, "tag") == DW_DLV_OK)
+            visit_tag(c, die, CU_NODE, tag, scope, depth, level, ns);
         Dwarf_Die next = NULL;
         r = hp_dwa_r(c, dwarf_siblingof_b(c->dbg, die, 1, &next, &err), err, "DIE sibling");
         dwarf_dealloc_die(die);
         die = next;
     }
+}
+
+/* Skims the unit whose CU DIE is at die_off (dwarf_skim.c) so that walk
+ * reads only the DIEs it visits; false when libdwarf is to walk it. */
+static bool skim_unit(hp_dwa_ctx *c, uint64_t die_off)
+{
+    hp_dw_sections *secs = c->elf.secs;
+    const hp_dw_unit *un = c->units_ok ? hp_dw_units_reach(secs, &c->units, die_off) : NULL;
+    hp_dw_skim_input su = {.big_endian = hp_dw_sections_big_endian(secs)};
+    if (!un || un->die_off != die_off || c->units.abbrev == SIZE_MAX ||
+        hp_dw_sections_prefix(secs, c->units.info, 0, &su.info, &su.info_n) < 0 ||
+        hp_dw_sections_prefix(secs, c->units.abbrev, 0, &su.abbrev, &su.abbrev_n) < 0)
+        return false;
+    su.hdr_off = un->hdr_off;
+    su.die_off = un->die_off;
+    su.end = un->end;
+    su.abbrev_off = un->abbrev_off;
+    su.version = un->version;
+    su.addr_size = un->addr_size;
+    su.offset_size = un->offset_size;
+    return hp_dw_skim_unit(&c->skim, &su) == 0;
 }
 
 /* ---- line tables -------------------------------------------------------- */
@@ -369,7 +415,15 @@ static void decode_cu(hp_dwa_ctx *c, size_t i, Dwarf_Die cu_die, hp_dwa_attrs *a
     hp_dw_cu_begin(&c->b, i);
     cu_setup(c, a, c->b.cu->version, true);
     cu_lines(c, cu_die, a);
-    walk(c, cu_die, -1, 0, 0, NULL);
+    Dwarf_Off off = 0;
+    Dwarf_Error err = NULL;
+    if (dwarf_dieoffset(cu_die, &off, &err) != DW_DLV_OK) {
+        hp_dwa_drop_error(c, err);
+        off = UINT64_MAX;
+    }
+    c->skimmed = off != UINT64_MAX && skim_unit(c, off);
+    walk(c, cu_die, CU_NODE, -1, 0, 0, NULL);
+    c->skimmed = false;
     hp_dw_cu_end(&c->b);
 }
 
@@ -531,6 +585,7 @@ static void ctx_free(hp_dwa_ctx *c)
     hp_dw_elf_end(&c->alt_elf);
     hp_dw_units_release(&c->units);
     hp_dw_lines_release(&c->lines);
+    hp_dw_skim_release(&c->skim);
     if (c->alt_fd >= 0)
         close(c->alt_fd);
     hp_dw_state_release(&c->b);
@@ -592,6 +647,7 @@ int hp_dwarf_load(int fd, const char *alt_path, hp_strtab *strs, hp_dw_name_hook
         return hp_error_set(reterr, -ENOMEM, "out of memory decoding DWARF");
     }
     *c = (hp_dwa_ctx){.b = {.strs = strs, .out = ret, .tmp = HP_BUF_INIT}, .alt_fd = -1};
+    hp_dwa_skim_init(&c->skim);
     c->elf.secs = secs;
     ret->ctx = c;
     /* before libdwarf loads .debug_info: streamed from here on */

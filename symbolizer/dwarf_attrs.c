@@ -12,6 +12,7 @@
 #include <libdwarf/libdwarf.h>
 
 #include "dwarf_die.h"
+#include "dwarf_reader.h"
 
 void hp_dwa_note_error(hp_dwa_ctx *c, Dwarf_Error err, const char *what)
 {
@@ -89,6 +90,45 @@ hp_dwa_attrs hp_dwa_of(hp_dwa_ctx *c, Dwarf_Die die)
     return (hp_dwa_attrs){.die = die, .mask = attr_mask(c, die)};
 }
 
+void hp_dwa_skim_init(hp_dw_skim *s)
+{
+    s->want = attr_nums;
+    s->nwant = A_COUNT;
+}
+
+bool hp_dwa_of_node(hp_dwa_ctx *c, Dwarf_Off off, hp_dwa_attrs *ret)
+{
+    *ret = (hp_dwa_attrs){.raw = true, .off = off};
+    if (!c->skimmed || c->cur != c->dbg || !hp_dw_skim_die(&c->skim, off, ret->raw_at))
+        return false;
+    for (int k = 0; k < A_COUNT; k++)
+        ret->mask |= ret->raw_at[k].form ? 1u << k : 0;
+    return true;
+}
+
+/* The libdwarf DIE of a, read on first need for a raw one; NULL (noted) if unreadable. */
+static Dwarf_Die die_of(hp_dwa_ctx *c, hp_dwa_attrs *a)
+{
+    Dwarf_Error err = NULL;
+    if (!a->die && a->raw && !a->own_die) {
+        a->own_die = true;
+        if (hp_dwa_r(c, dwarf_offdie_b(c->dbg, a->off, 1, &a->die, &err), err, "DIE sibling") !=
+            DW_DLV_OK)
+            a->die = NULL;
+    }
+    return a->die;
+}
+
+bool hp_dwa_offset(hp_dwa_ctx *c, hp_dwa_attrs *a, Dwarf_Off *ret)
+{
+    Dwarf_Error err = NULL;
+    if (a->raw) {
+        *ret = a->off;
+        return true;
+    }
+    return hp_dwa_r(c, dwarf_dieoffset(a->die, ret, &err), err, "DIE offset") == DW_DLV_OK;
+}
+
 /* Attribute k of the DIE, NULL when it has none. */
 Dwarf_Attribute hp_dwa_get(hp_dwa_ctx *c, hp_dwa_attrs *a, int k)
 {
@@ -97,24 +137,117 @@ Dwarf_Attribute hp_dwa_get(hp_dwa_ctx *c, hp_dwa_attrs *a, int k)
     if (!(a->mask & bit) || (a->fetched & bit))
         return a->at[k];
     a->fetched |= bit;
-    if (hp_dwa_r(c, dwarf_attr(a->die, attr_nums[k], &a->at[k], &err), err, "attribute") !=
-        DW_DLV_OK)
+    if (!die_of(c, a) ||
+        hp_dwa_r(c, dwarf_attr(a->die, attr_nums[k], &a->at[k], &err), err, "attribute") !=
+            DW_DLV_OK)
         a->at[k] = NULL;
     return a->at[k];
 }
 
 void hp_dwa_release(hp_dwa_ctx *c, hp_dwa_attrs *a)
 {
-    for (int k = 0; k < A_COUNT; k++)
+    for (unsigned m = a->fetched; m; m &= m - 1) { /* only a fetched one is set */
+        int k = __builtin_ctz(m);
         if (a->at[k])
             dwarf_dealloc(c->cur, a->at[k], DW_DLA_ATTR);
-    *a = (hp_dwa_attrs){0};
+        a->at[k] = NULL;
+    }
+    if (a->own_die && a->die)
+        dwarf_dealloc_die(a->die);
+    /* as hp_dwa_attrs{0} reads (raw_at unread once raw is false) */
+    a->die = NULL;
+    a->mask = a->fetched = 0;
+    a->raw = a->own_die = a->low_read = false;
+}
+
+/* ---- raw values: the forms read without libdwarf (what it would read) ---- */
+
+/* A reader of raw attribute k's value, bounded by its unit. */
+static hp_dw_reader raw_reader(const hp_dwa_ctx *c, const hp_dwa_attrs *a, int k)
+{
+    const hp_dw_skim_input *u = &c->skim.unit;
+    return (hp_dw_reader){.p = a->raw_at[k].val, .end = u->info + u->end,
+                          .big_endian = u->big_endian};
+}
+
+/* The unsigned value of a constant form (data1/2/4/8, udata, implicit_const
+ * as libdwarf's dwarf_formsdata gives it); false for another form. */
+static bool raw_udata(const hp_dwa_ctx *c, const hp_dwa_attrs *a, int k, Dwarf_Unsigned *ret)
+{
+    static const unsigned char sizes[] = {[0x0b] = 1, [0x05] = 2, [0x06] = 4, [0x07] = 8};
+    unsigned form = a->raw ? a->raw_at[k].form : 0;
+    hp_dw_reader r = raw_reader(c, a, k);
+    if (form == DW_FORM_implicit_const)
+        *ret = (Dwarf_Unsigned)a->raw_at[k].implicit;
+    else if (form == 0x0f) /* udata */
+        *ret = hp_dwr_uleb(&r);
+    else if (form < sizeof(sizes) && sizes[form])
+        *ret = hp_dwr_u(&r, sizes[form]);
+    else
+        return false;
+    return !r.bad;
+}
+
+/* A DW_FORM_addr value; false for another form. */
+static bool raw_addr(const hp_dwa_ctx *c, const hp_dwa_attrs *a, int k, Dwarf_Addr *ret)
+{
+    if (!a->raw || a->raw_at[k].form != 0x01)
+        return false;
+    hp_dw_reader r = raw_reader(c, a, k);
+    *ret = hp_dwr_u(&r, c->skim.unit.addr_size);
+    return !r.bad;
+}
+
+/* A string of form string (in the unit) or strp (in .debug_str, whole); NULL
+ * for another form or one libdwarf would not read either. */
+static const char *raw_str(hp_dwa_ctx *c, const hp_dwa_attrs *a, int k)
+{
+    unsigned form = a->raw ? a->raw_at[k].form : 0;
+    hp_dw_reader r = raw_reader(c, a, k);
+    if (form == 0x08) /* string */
+        return hp_dwr_str(&r);
+    if (form != 0x0e) /* strp */
+        return NULL;
+    uint64_t off = hp_dwr_u(&r, c->skim.unit.offset_size);
+    if (!c->str_state) {
+        size_t i = hp_dw_sections_find(c->elf.secs, ".debug_str");
+        c->str_state = i != SIZE_MAX && hp_dw_sections_load(c->elf.secs, i, &c->str, &c->str_n) == 0
+                           ? 1
+                           : -1;
+    }
+    if (r.bad || c->str_state < 0 || off >= c->str_n)
+        return NULL;
+    hp_dw_reader sr = {.p = c->str + off, .end = c->str + c->str_n};
+    return hp_dwr_str(&sr);
+}
+
+/* A reference of form ref1/2/4/8/ref_udata inside the unit, as a .debug_info
+ * offset; false for another form or one pointing outside its DIEs. */
+static bool raw_ref(const hp_dwa_ctx *c, const hp_dwa_attrs *a, int k, Dwarf_Off *ret)
+{
+    unsigned form = a->raw ? a->raw_at[k].form : 0;
+    hp_dw_reader r = raw_reader(c, a, k);
+    const hp_dw_skim_input *u = &c->skim.unit;
+    uint64_t v;
+    if (form >= 0x11 && form <= 0x14) /* ref1, ref2, ref4, ref8 */
+        v = hp_dwr_u(&r, 1u << (form - 0x11));
+    else if (form == 0x15)
+        v = hp_dwr_uleb(&r);
+    else
+        return false;
+    if (r.bad || v < u->die_off - u->hdr_off || v >= u->end - u->hdr_off)
+        return false;
+    *ret = u->hdr_off + v;
+    return true;
 }
 
 const char *hp_dwa_str(hp_dwa_ctx *c, hp_dwa_attrs *a, int k)
 {
     char *s = NULL;
     Dwarf_Error err = NULL;
+    const char *raw = raw_str(c, a, k);
+    if (raw)
+        return raw;
     Dwarf_Attribute at = hp_dwa_get(c, a, k);
     if (!at)
         return NULL;
@@ -127,6 +260,11 @@ const char *hp_dwa_str(hp_dwa_ctx *c, hp_dwa_attrs *a, int k)
 
 bool hp_dwa_udata(hp_dwa_ctx *c, hp_dwa_attrs *a, int k, Dwarf_Unsigned *ret)
 {
+    Dwarf_Unsigned v;
+    if (raw_udata(c, a, k, &v)) {
+        *ret = v;
+        return true;
+    }
     Dwarf_Attribute at = hp_dwa_get(c, a, k);
     Dwarf_Error err = NULL;
     Dwarf_Half form = 0;
@@ -150,7 +288,7 @@ static int ref_sup(hp_dwa_ctx *c, Dwarf_Die die, Dwarf_Attribute attr, unsigned 
     Dwarf_Off at = 0;
     uint64_t v = 0;
     hp_dwarf_info *o = c->b.out;
-    int r = dwarf_attr_offset(die, attr, &at, err);
+    int r = die ? dwarf_attr_offset(die, attr, &at, err) : DW_DLV_NO_ENTRY;
     if (r != DW_DLV_OK)
         return r;
     if (c->cur != c->dbg || !o->read || o->read(o->hook_arg, at, size, &v) < 0)
@@ -164,6 +302,12 @@ static int ref_sup(hp_dwa_ctx *c, Dwarf_Die die, Dwarf_Attribute attr, unsigned 
  * none or for an alternate-file reference without that file. */
 bool hp_dwa_ref(hp_dwa_ctx *c, hp_dwa_attrs *a, int k, Dwarf_Off *ret, bool *alt)
 {
+    Dwarf_Off v;
+    if (raw_ref(c, a, k, &v)) {
+        *ret = v;
+        *alt = false;
+        return true;
+    }
     Dwarf_Attribute at = hp_dwa_get(c, a, k);
     Dwarf_Error err = NULL;
     Dwarf_Half form = 0;
@@ -185,12 +329,17 @@ bool hp_dwa_ref(hp_dwa_ctx *c, hp_dwa_attrs *a, int k, Dwarf_Off *ret, bool *alt
 int hp_dwa_lowpc(hp_dwa_ctx *c, hp_dwa_attrs *a, Dwarf_Addr *ret)
 {
     Dwarf_Error err = NULL;
+    if (!a->low_read && raw_addr(c, a, A_LOW, &a->low)) {
+        a->low_read = true;
+        a->low_r = DW_DLV_OK;
+    }
     if (!a->low_read) {
         a->low_read = true;
         /* dwarf_lowpc allocates no attribute record (a tracked libdwarf
          * allocation costs more than the read); anything but a value is read
          * again the general way, for the same error */
-        if ((a->mask & (1u << A_LOW)) && dwarf_lowpc(a->die, &a->low, &err) == DW_DLV_OK) {
+        if ((a->mask & (1u << A_LOW)) && die_of(c, a) &&
+            dwarf_lowpc(a->die, &a->low, &err) == DW_DLV_OK) {
             a->low_r = DW_DLV_OK;
             *ret = a->low;
             return DW_DLV_OK;
@@ -209,10 +358,16 @@ int hp_dwa_lowpc(hp_dwa_ctx *c, hp_dwa_attrs *a, Dwarf_Addr *ret)
 /* high_pc as an address (a constant form is an offset from lo), as lowpc. */
 static int attr_highpc(hp_dwa_ctx *c, hp_dwa_attrs *a, Dwarf_Addr lo, Dwarf_Addr *ret)
 {
-    Dwarf_Attribute at = hp_dwa_get(c, a, A_HIGH);
     Dwarf_Error err = NULL;
     Dwarf_Half f = 0;
     Dwarf_Unsigned v = 0;
+    if (raw_addr(c, a, A_HIGH, ret))
+        return DW_DLV_OK;
+    if (raw_udata(c, a, A_HIGH, &v)) {
+        *ret = lo + v;
+        return DW_DLV_OK;
+    }
+    Dwarf_Attribute at = hp_dwa_get(c, a, A_HIGH);
     if (!at)
         return DW_DLV_NO_ENTRY;
     if (hp_dwa_r(c, dwarf_whatform(at, &f, &err), err, "high_pc") != DW_DLV_OK)
@@ -315,7 +470,7 @@ static bool ranges_attr(hp_dwa_ctx *c, hp_dwa_attrs *a, int32_t scope, uint32_t 
         return false;
     if (c->version >= 5 || form == DW_FORM_rnglistx)
         return rnglists(c, at, form, scope, depth);
-    return ranges_v4(c, a->die, at, scope, depth);
+    return ranges_v4(c, a->die, at, scope, depth); /* a->die read by hp_dwa_get */
 }
 
 /* Adds the pc ranges of a DIE: low/high pc, else DW_AT_ranges (for a CU

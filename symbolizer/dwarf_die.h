@@ -9,6 +9,7 @@
 #define HP_DWARF_DIE_H
 
 #include "dwarf_compat.h"
+#include "dwarf_skim.h"
 #include "symbolizer-internal.h"
 
 typedef struct hp_dw_ctx {
@@ -23,6 +24,11 @@ typedef struct hp_dw_ctx {
     bool indexed_all; /* every unit is in the index */
     hp_dw_line_table lines;   /* the buffers of the line-table reader (dwarf_lines.c) */
     hp_dw_line_strs line_strs; /* .debug_str, .debug_line_str for it, loaded when needed */
+    hp_dw_skim skim;          /* the DIEs of the CU being decoded (dwarf_skim.c) */
+    const unsigned char *str; /* .debug_str for raw attributes, when str_state > 0 */
+    size_t str_n;
+    int str_state;            /* 0: not looked up yet; < 0: none or unreadable */
+    bool skimmed;             /* walk reads the skim's DIEs, not every DIE with libdwarf */
     /* current CU */
     Dwarf_Half version;
     bool lang_mangles; /* C++, D, Rust: DW_AT_name is not the symbol name */
@@ -36,11 +42,17 @@ enum { A_LOW, A_HIGH, A_RANGES, A_LINKAGE, A_MIPS_LINKAGE, A_NAME, A_ORIGIN, A_S
 /* clang-format on */
 
 /* The attributes of one DIE, each read on first use (one dwarf_attr call,
- * which scans the DIE): only those its abbreviation declares (mask). */
+ * which scans the DIE): only those its abbreviation declares (mask). A raw
+ * one (a DIE the skim kept, hp_dwa_of_node) reads the values of the common
+ * forms from the bytes itself and asks libdwarf (die, read on first need)
+ * only for the others. */
 typedef struct hp_dwa_attrs {
     Dwarf_Die die;
     unsigned mask, fetched; /* bit k: declared, read */
     Dwarf_Attribute at[A_COUNT];
+    bool raw, own_die; /* raw: raw[] and off are set; own_die: die to be freed */
+    Dwarf_Off off;
+    hp_dw_skim_attr raw_at[A_COUNT];
     bool low_read; /* low_r and low are set (read once: an error counts once) */
     int low_r;
     Dwarf_Addr low;
@@ -59,6 +71,13 @@ void hp_dwa_drop_error(hp_dwa_ctx *c, Dwarf_Error err);
 /** hp_dwa_of - start reading the attributes of die; release with hp_dwa_release. */
 hp_dwa_attrs hp_dwa_of(hp_dwa_ctx *c, Dwarf_Die die);
 void hp_dwa_release(hp_dwa_ctx *c, hp_dwa_attrs *a);
+/** hp_dwa_skim_init - set the attributes the skim is to find (the A_* ones). */
+void hp_dwa_skim_init(hp_dw_skim *s);
+/** hp_dwa_of_node - start reading the attributes of the DIE at off, when it
+ * is one the skim of the current CU kept (read from its bytes); false if not. */
+bool hp_dwa_of_node(hp_dwa_ctx *c, Dwarf_Off off, hp_dwa_attrs *ret);
+/** hp_dwa_offset - the .debug_info offset of the DIE; false (noted) when unreadable. */
+bool hp_dwa_offset(hp_dwa_ctx *c, hp_dwa_attrs *a, Dwarf_Off *ret);
 /** hp_dwa_get - attribute k (A_*) of the DIE, NULL when it has none. */
 Dwarf_Attribute hp_dwa_get(hp_dwa_ctx *c, hp_dwa_attrs *a, int k);
 /** hp_dwa_str - its string (libdwarf's), NULL when none or unreadable. */

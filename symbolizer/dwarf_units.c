@@ -47,10 +47,11 @@ static void read_next(hp_dw_sections *s, hp_dw_units *u)
     unsigned osize;
     uint64_t len = hp_dwr_length(&r, &osize);
     uint64_t body = (uint64_t)(r.p - p);
-    hp_dw_unit unit = {.hdr_off = u->next_off, .end = body + len, .version = (uint16_t)hp_dwr_u(&r, 2)};
+    hp_dw_unit unit = {.hdr_off = u->next_off, .end = body + len, .version = (uint16_t)hp_dwr_u(&r, 2),
+                       .offset_size = (uint8_t)osize};
     if (unit.version >= 5) {
         unit.type = (uint8_t)hp_dwr_u(&r, 1);
-        hp_dwr_u(&r, 1); /* address size */
+        unit.addr_size = (uint8_t)hp_dwr_u(&r, 1);
         unit.abbrev_off = hp_dwr_u(&r, osize);
         if (unit.type == UT_SKELETON || unit.type == UT_SPLIT_COMPILE)
             hp_dwr_u(&r, 8);
@@ -58,7 +59,7 @@ static void read_next(hp_dw_sections *s, hp_dw_units *u)
             hp_dwr_u(&r, 8 + osize);
     } else {
         unit.abbrev_off = hp_dwr_u(&r, osize);
-        hp_dwr_u(&r, 1); /* address size */
+        unit.addr_size = (uint8_t)hp_dwr_u(&r, 1);
     }
     unit.die_off = (uint64_t)(r.p - p);
     if (u->nunits && unit.abbrev_off <= u->units[u->nunits - 1].abbrev_off)

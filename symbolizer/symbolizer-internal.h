@@ -532,6 +532,7 @@ typedef struct hp_dw_unit {
     uint64_t hdr_off, die_off, end; /* .debug_info offsets of its header, DIE and end */
     uint64_t abbrev_off;            /* .debug_abbrev offset of its table */
     uint16_t version;
+    uint8_t addr_size, offset_size;
     uint8_t type; /* DW_UT_* for DWARF 5, 0 before */
 } hp_dw_unit;
 

@@ -11,17 +11,10 @@
  */
 #include "hp_common.h"
 
+#include "fuzz-copy.h"
 #include "symbolizer-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static unsigned char *copy(const uint8_t *p, size_t n)
-{
-    unsigned char *c = hp_malloc(n ? n : 1);
-    if (c && n)
-        memcpy(c, p, n);
-    return c;
-}
 
 /* The offset of the table after the one at off, or size when none. */
 static size_t next_table(const unsigned char *sec, size_t size, size_t off, bool big_endian)
@@ -53,9 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size - 5 < str_n + line_str_n)
         return 0;
     const uint8_t *p = data + 5;
-    unsigned char *str = copy(p, str_n), *line_str = copy(p + str_n, line_str_n);
+    unsigned char *str = fuzz_copy(p, str_n), *line_str = fuzz_copy(p + str_n, line_str_n);
     size_t line_n = size - 5 - str_n - line_str_n;
-    unsigned char *line = copy(p + str_n + line_str_n, line_n);
+    unsigned char *line = fuzz_copy(p + str_n + line_str_n, line_n);
     hp_dw_line_strs strs = {.str = str_n ? str : NULL,
                             .str_n = str_n,
                             .line_str = line_str_n ? line_str : NULL,
