@@ -11,7 +11,7 @@
  */
 #include "hp_common.h"
 
-#include "symbolizer-internal.h"
+#include "addr_index.h"
 
 static inline uint64_t key_at(const void *base, size_t stride, size_t i)
 {
