@@ -13,30 +13,9 @@
 
 #include "addr_index.h"
 
-static inline uint64_t key_at(const void *base, size_t stride, size_t i)
-{
-    uint64_t k;
-    memcpy(&k, (const char *)base + i * stride, sizeof(k));
-    return k;
-}
-
-/* Number of elements of [lo, lo + n) whose key is <= addr (keys sorted);
- * without data-dependent branches. */
-static size_t count_in(const void *base, size_t stride, size_t lo, size_t n, uint64_t addr)
-{
-    if (!n)
-        return lo;
-    while (n > 1) {
-        size_t half = n / 2;
-        lo = key_at(base, stride, lo + half - 1) <= addr ? lo + half : lo;
-        n -= half;
-    }
-    return lo + (key_at(base, stride, lo) <= addr);
-}
-
 size_t hp_addr_bisect(const void *base, size_t n, size_t stride, uint64_t addr)
 {
-    return count_in(base, stride, 0, n, addr);
+    return hp_addr_count_in(base, stride, 0, n, addr);
 }
 
 void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t stride)
@@ -47,7 +26,7 @@ void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t s
     ix->of = base;
     if (n < 8 || n > UINT32_MAX) /* bisection is as quick */
         return;
-    uint64_t lo = key_at(base, stride, 0), span = key_at(base, stride, n - 1) - lo;
+    uint64_t lo = hp_addr_key_at(base, stride, 0), span = hp_addr_key_at(base, stride, n - 1) - lo;
     unsigned shift = 0;
     while (shift < 63 && (span >> shift) >= n)
         shift++;
@@ -58,7 +37,7 @@ void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t s
     /* first[b]: the elements before bucket b (keys < lo + (b << shift)) */
     size_t b = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t bi = (size_t)((key_at(base, stride, i) - lo) >> shift);
+        size_t bi = (size_t)((hp_addr_key_at(base, stride, i) - lo) >> shift);
         while (b <= bi)
             first[b++] = (uint32_t)i;
     }
@@ -70,47 +49,12 @@ void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t s
     ix->nbuckets = nb;
 }
 
-size_t hp_addr_index_peek(const hp_addr_index *ix, const void *base, size_t n, size_t stride,
-                          uint64_t addr)
-{
-    if (!ix->first || ix->n != n || ix->of != base)
-        return count_in(base, stride, 0, n, addr);
-    if (addr < ix->base)
-        return 0;
-    uint64_t b = (addr - ix->base) >> ix->shift;
-    if (b >= ix->nbuckets)
-        return n;
-    size_t lo = ix->first[b];
-    return count_in(base, stride, lo, ix->first[b + 1] - lo, addr);
-}
-
-size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n, size_t stride,
-                           uint64_t addr)
+void hp_addr_index_touch(hp_addr_index *ix, const void *base, size_t n, size_t stride)
 {
     if (ix->built && (ix->n != n || ix->of != base)) /* another table */
         hp_addr_index_free(ix);
     if (!ix->built && ++ix->uses >= HP_ADDR_INDEX_AFTER)
         hp_addr_index_build(ix, base, n, stride);
-    return hp_addr_index_peek(ix, base, n, stride, addr);
-}
-
-void hp_addr_index_prefetch(const hp_addr_index *ix, const void *base, size_t stride,
-                            uint64_t addr, bool near)
-{
-    if (!ix->first || addr < ix->base)
-        return;
-    uint64_t b = (addr - ix->base) >> ix->shift;
-    if (b >= ix->nbuckets)
-        return;
-    if (!near) {
-        __builtin_prefetch(&ix->first[b]);
-        return;
-    }
-    /* the count reads the bucket's elements; the answer may be the one before */
-    size_t lo = ix->first[b];
-    __builtin_prefetch((const char *)base + lo * stride);
-    if (lo)
-        __builtin_prefetch((const char *)base + (lo - 1) * stride);
 }
 
 void hp_addr_index_free(hp_addr_index *ix)

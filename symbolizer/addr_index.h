@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* A bucket index over a table sorted by the uint64_t key its elements start
  * with (see addr_index.c); zero it before the first build. */
@@ -27,24 +28,85 @@ typedef struct hp_addr_index {
 /** hp_addr_index_build - index the n elements (stride bytes each, sorted by
  * key) at base; on allocation failure (or a small table) lookups bisect. */
 void hp_addr_index_build(hp_addr_index *ix, const void *base, size_t n, size_t stride);
-/** hp_addr_index_count - how many of the n elements at base have a key <= addr;
- * ix (of this table, zeroed at first) is built on the HP_ADDR_INDEX_AFTER-th
- * call, plain bisection until then; an ix built for another base or n is
- * dropped (a table changed in place must hp_addr_index_free its ix). */
-size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n, size_t stride,
-                           uint64_t addr);
-/** hp_addr_index_peek - the same without building or dropping ix (reads
- * only; bisects unless ix is built for this table). */
-size_t hp_addr_index_peek(const hp_addr_index *ix, const void *base, size_t n, size_t stride,
-                          uint64_t addr);
+static inline uint64_t hp_addr_key_at(const void *base, size_t stride, size_t i)
+{
+    uint64_t k;
+    memcpy(&k, (const char *)base + i * stride, sizeof(k));
+    return k;
+}
+
+/* Number of elements of [lo, lo + n) whose key is <= addr (keys sorted);
+ * without data-dependent branches. */
+static inline size_t hp_addr_count_in(const void *base, size_t stride, size_t lo, size_t n,
+                                      uint64_t addr)
+{
+    if (!n)
+        return lo;
+    while (n > 1) {
+        size_t half = n / 2;
+        lo = hp_addr_key_at(base, stride, lo + half - 1) <= addr ? lo + half : lo;
+        n -= half;
+    }
+    return lo + (hp_addr_key_at(base, stride, lo) <= addr);
+}
+
+/** hp_addr_index_peek - how many of the n elements at base have a key <= addr,
+ * by ix when it is built for this table, else by bisection; reads only.
+ * Inline, as the two below: a lookup calls them a dozen times. */
+static inline size_t hp_addr_index_peek(const hp_addr_index *ix, const void *base, size_t n,
+                                        size_t stride, uint64_t addr)
+{
+    if (!ix->first || ix->n != n || ix->of != base)
+        return hp_addr_count_in(base, stride, 0, n, addr);
+    if (addr < ix->base)
+        return 0;
+    uint64_t b = (addr - ix->base) >> ix->shift;
+    if (b >= ix->nbuckets)
+        return n;
+    size_t lo = ix->first[b];
+    return hp_addr_count_in(base, stride, lo, ix->first[b + 1] - lo, addr);
+}
+
+/** hp_addr_index_touch - count a use of ix for this table: drop an ix built
+ * for another base or n, build it on the HP_ADDR_INDEX_AFTER-th use. */
+void hp_addr_index_touch(hp_addr_index *ix, const void *base, size_t n, size_t stride);
+
+/** hp_addr_index_count - hp_addr_index_peek after hp_addr_index_touch (a
+ * table changed in place must hp_addr_index_free its ix). */
+static inline size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n,
+                                         size_t stride, uint64_t addr)
+{
+    if (!ix->built || ix->n != n || ix->of != base)
+        hp_addr_index_touch(ix, base, n, stride);
+    return hp_addr_index_peek(ix, base, n, stride, addr);
+}
+
 /** hp_addr_bisect - the same by bisection over the whole table. */
 size_t hp_addr_bisect(const void *base, size_t n, size_t stride, uint64_t addr);
+
 /** hp_addr_index_prefetch - prefetch what a count of addr will read, for a
  * lookup some steps ahead: its bucket (!near), or the table elements the
  * bucket (fetched earlier) points to (near). Reads, changes nothing; a no-op
  * while ix is not built. */
-void hp_addr_index_prefetch(const hp_addr_index *ix, const void *base, size_t stride,
-                            uint64_t addr, bool near);
+static inline void hp_addr_index_prefetch(const hp_addr_index *ix, const void *base, size_t stride,
+                                          uint64_t addr, bool near)
+{
+    if (!ix->first || addr < ix->base)
+        return;
+    uint64_t b = (addr - ix->base) >> ix->shift;
+    if (b >= ix->nbuckets)
+        return;
+    if (!near) {
+        __builtin_prefetch(&ix->first[b]);
+        return;
+    }
+    /* the count reads the bucket's elements; the answer may be the one before */
+    size_t lo = ix->first[b];
+    __builtin_prefetch((const char *)base + lo * stride);
+    if (lo)
+        __builtin_prefetch((const char *)base + (lo - 1) * stride);
+}
+
 /** hp_addr_index_free - free and zero ix. */
 void hp_addr_index_free(hp_addr_index *ix);
 
