@@ -43,8 +43,7 @@ char *hp_demangle(const char *mangled, hp_demangle_mode mode)
 {
     if (!mangled || mode == HP_DEMANGLE_NONE)
         return NULL;
-    /* Only names that look mangled: Itanium C++ "_Z", Rust v0 "_R". */
-    if (mangled[0] != '_' || (mangled[1] != 'Z' && mangled[1] != 'R'))
+    if (!hp_demangle_candidate(mangled))
         return NULL;
 #if HAVE_LIBIBERTY
     int opts = DMGL_ANSI | (mode == HP_DEMANGLE_FULL ? DMGL_PARAMS : DMGL_NO_OPTS);

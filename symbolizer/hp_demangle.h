@@ -7,6 +7,8 @@
 #ifndef HP_DEMANGLE_H
 #define HP_DEMANGLE_H
 
+#include <stdbool.h>
+
 typedef enum hp_demangle_mode {
     HP_DEMANGLE_NONE,      /* no demangling: always returns NULL */
     HP_DEMANGLE_FULL,      /* like `c++filt` / `addr2line -C`: with parameters */
@@ -21,6 +23,12 @@ typedef enum hp_demangle_mode {
  * Ownership: mangled is not retained.
  */
 char *hp_demangle(const char *mangled, hp_demangle_mode mode);
+/** hp_demangle_candidate - whether s looks mangled (Itanium C++ "_Z", Rust v0
+ * "_R"): hp_demangle returns NULL for every other name. */
+static inline bool hp_demangle_candidate(const char *s)
+{
+    return s && s[0] == '_' && (s[1] == 'Z' || s[1] == 'R');
+}
 
 /** hp_demangle_backend - "libiberty", "libstdc++" or "none". */
 const char *hp_demangle_backend(void);

@@ -33,7 +33,10 @@ void hp_symobj_name_plain_scope(void *arg, hp_dw_scope *sc)
 static size_t covering_cus(hp_symobj *o, uint64_t addr, uint32_t *cus, bool *gap)
 {
     size_t n = hp_dw_covering_cus(&o->dw, addr, cus, HP_DW_MAX_COVERING, gap);
-    if (!o->dw_from_cache || hp_sym_cache_ensure(o->cache, &o->dw, cus, n) == 0)
+    bool pending = false; /* once the CUs are loaded: no call */
+    for (size_t k = 0; k < n; k++)
+        pending |= cus[k] < o->dw.ncus && o->dw.cus[cus[k]].state == HP_DW_CU_PENDING;
+    if (!o->dw_from_cache || !pending || hp_sym_cache_ensure(o->cache, &o->dw, cus, n) == 0)
         return n;
     hp_dw_info_release(&o->dw);
     o->dw_from_cache = false;
@@ -46,6 +49,8 @@ const char *hp_symobj_sym_name(hp_symobj *o, hp_elfsym *sym)
 {
     if (sym->name)
         return sym->name;
+    if (!hp_demangle_candidate(sym->raw)) /* most names: as they are */
+        return sym->name = sym->raw;
     const char *at = strchr(sym->raw, '@');
     size_t n = at ? (size_t)(at - sym->raw) : strlen(sym->raw);
     char *base = hp_malloc(n + 1);
