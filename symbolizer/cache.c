@@ -30,7 +30,7 @@
 
 #include "hp_buf.h"
 #include "cache_format.h"
-#include "symbolizer-internal.h"
+#include "sym_cache.h"
 
 struct hp_sym_cache {
     const uint8_t *map;

@@ -17,7 +17,7 @@
 #include "hp_str.h"
 #include "hp_strtab.h"
 #include "cache_format.h"
-#include "symbolizer-internal.h"
+#include "sym_cache.h"
 
 /* A string already stored, by its address: the tables hold interned
  * strings, most names and files are stored many times from the same address. */

@@ -48,6 +48,12 @@ static bool row_later(const hp_dw_row *r, const hp_dw_cu *rc, const hp_dw_row *p
     return hp_dw_row_cmp(&x, &y) > 0;
 }
 
+/* hp_dw_scope_name without a call once the name is final (most lookups) */
+static inline const char *scope_name(hp_dwarf_info *d, hp_dw_scope *sc)
+{
+    return sc->mangled || sc->plain ? hp_dw_scope_name(d, sc) : sc->name;
+}
+
 static uint32_t scope_depth(const hp_dw_cu *cu, int32_t s)
 {
     uint32_t n = 0;
@@ -63,13 +69,25 @@ static uint32_t scope_depth(const hp_dw_cu *cu, int32_t s)
 size_t hp_dw_covering_cus(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max,
                           bool *gap)
 {
+    uint64_t until;
+    return hp_dw_covering_cus_until(d, addr, cus, max, gap, &until);
+}
+
+size_t hp_dw_covering_cus_until(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max,
+                                bool *gap, uint64_t *until)
+{
     *gap = false;
     size_t lo = hp_addr_index_count(&d->index_ix, d->index, d->nindex, sizeof(*d->index), addr);
     size_t n = 0;
+    /* the same extents are walked, and taken, up to the next extent's start
+     * and the first end (hi, or maxhi) the walk compares addr with */
+    uint64_t end = lo < d->nindex ? d->index[lo].lo : UINT64_MAX;
     /* walk back while an earlier extent may still reach past addr */
     for (size_t i = lo; i-- > 0 && d->index[i].maxhi > addr && n < max;) {
+        end = d->index[i].maxhi < end ? d->index[i].maxhi : end;
         if (d->index[i].hi <= addr)
             continue;
+        end = d->index[i].hi < end ? d->index[i].hi : end;
         bool dup = false;
         for (size_t k = 0; k < n && !dup; k++)
             dup = cus[k] == d->index[i].cu;
@@ -77,6 +95,7 @@ size_t hp_dw_covering_cus(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t
             cus[n++] = d->index[i].cu;
     }
     *gap = !n;
+    *until = n ? end : addr + 1;
     if (n || !lo || !max)
         return n;
     /* In a gap: the line table of the CU ending last before addr may still
@@ -125,12 +144,14 @@ size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, 
 {
     if (!max)
         return 0;
-    uint32_t cand[HP_DW_MAX_COVERING];
+    uint32_t more[HP_DW_MAX_COVERING];
+    const uint32_t *cand = cus;
     size_t ncand = ncus < HP_DW_MAX_COVERING ? ncus : HP_DW_MAX_COVERING;
-    memcpy(cand, cus, ncand * sizeof(*cand));
     /* outside every .debug_aranges range: the units it does not describe too */
-    if (gap && hp_dwarf_index_rest(d))
-        ncand = hp_dw_covering_cus(d, addr, cand, HP_DW_MAX_COVERING, &gap);
+    if (gap && hp_dwarf_index_rest(d)) {
+        ncand = hp_dw_covering_cus(d, addr, more, HP_DW_MAX_COVERING, &gap);
+        cand = more;
+    }
     /* Well-formed DWARF has one CU here. Overlapping CUs: the innermost scope
      * and the last row at or before addr over all of them, as if merged. */
     hp_dw_cu *scu = NULL;
@@ -163,7 +184,7 @@ size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, 
     if (scope < 0 && !row)
         return 0;
     frames[0] =
-        (hp_sym_frame){.function = scope >= 0 ? hp_dw_scope_name(d, &scu->scopes[scope]) : NULL};
+        (hp_sym_frame){.function = scope >= 0 ? scope_name(d, &scu->scopes[scope]) : NULL};
     if (row) {
         size_t f = rcu->file_base + row->file;
         frames[0].file = f < d->nfiles ? d->files[f] : NULL;
@@ -172,7 +193,7 @@ size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, 
     size_t n = 1;
     for (int32_t s = scope; s >= 0 && scu->scopes[s].parent >= 0 && n < max; n++) {
         const hp_dw_scope *sc = &scu->scopes[s];
-        frames[n] = (hp_sym_frame){.function = hp_dw_scope_name(d, &scu->scopes[sc->parent]),
+        frames[n] = (hp_sym_frame){.function = scope_name(d, &scu->scopes[sc->parent]),
                                    .file = sc->call_file,
                                    .line = sc->call_line};
         s = sc->parent;

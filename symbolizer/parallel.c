@@ -30,7 +30,8 @@ _Static_assert(HP_SYM_MAX_THREADS <= 256 && HP_SYM_MAX_FRAMES < 128, "answer.whe
  * f is blocks[f / FRAME_BLOCK][f % FRAME_BLOCK]; an answer's frames are in
  * one block. The block table is sized for the batch at once. */
 #define FRAME_BLOCK_BYTES ((size_t)2 << 20) /* a huge page (hp_malloc_huge) */
-#define FRAME_BLOCK (FRAME_BLOCK_BYTES / sizeof(hp_sym_frame))
+#define FRAME_BLOCK ((size_t)1 << 16)       /* frames in one: a power of two (division) */
+_Static_assert(FRAME_BLOCK * sizeof(hp_sym_frame) <= FRAME_BLOCK_BYTES, "a block holds its frames");
 typedef struct worker {
     hp_sym_frame **blocks;
     size_t nblocks; /* room in blocks[] */
@@ -80,6 +81,9 @@ typedef struct job {
     size_t ngroups;
     atomic_size_t next;
     atomic_int spare; /* threads allowed but not working: one may help decode */
+    /* keys[0..sorted) are in their final order: an asynchronous batch of
+     * one object sorts its later windows while the first are looked up */
+    atomic_size_t sorted;
     hp_sym_batch *b;
 } job;
 
@@ -88,15 +92,20 @@ typedef struct arg {
     unsigned id;
 } arg;
 
+static size_t keys_sorted(job *j, size_t want);
+
 /* With a spare thread: the CUs group g needs, decoded on two threads. */
 static void decode_ahead(job *j, size_t g)
 {
+    if (!hp_symobj_decodes_ahead(j->objs[g]))
+        return;
     int spare = atomic_load(&j->spare);
     while (spare > 0 && !atomic_compare_exchange_weak(&j->spare, &spare, spare - 1))
         ;
     if (spare <= 0)
         return;
     size_t lo = j->groups[g];
+    keys_sorted(j, j->groups[g + 1]); /* it reads them all */
     hp_symobj_decode_ahead(j->objs[g], j->keys + lo, j->groups[g + 1] - lo, sizeof(key));
     atomic_fetch_add(&j->spare, 1);
 }
@@ -116,6 +125,19 @@ static void answers_made(hp_sym_batch *b, size_t w, size_t made)
 {
     if (made && atomic_fetch_sub_explicit(&b->left[w], made, memory_order_release) == made)
         wake_readers(b);
+}
+
+/* Waits until keys[0..want) are sorted (sort_later); what is sorted. */
+static size_t keys_sorted(job *j, size_t want)
+{
+    size_t s = atomic_load_explicit(&j->sorted, memory_order_acquire);
+    if (s >= want)
+        return s;
+    pthread_mutex_lock(&j->b->mu);
+    while ((s = atomic_load_explicit(&j->sorted, memory_order_acquire)) < want)
+        pthread_cond_wait(&j->b->cv, &j->b->mu);
+    pthread_mutex_unlock(&j->b->mu);
+    return s;
 }
 
 /* Room for an answer's frames at w->nframes (moved to the next block when
@@ -147,37 +169,47 @@ static void *work(void *p)
             break;
         decode_ahead(j, g);
         hp_dw_extent far = {0}, near = {0}; /* the CUs the prefetches last found */
+        hp_sym_cursor cur = {0};                /* and the lookups */
         size_t window = SIZE_MAX, made = 0; /* answers made in window, not counted yet */
+        /* what the loop reads, in locals: the calls could change it for all the compiler knows */
+        hp_symobj *o = j->objs[g];
+        const key *keys = j->keys;
+        answer *answers = j->b->answers;
+        bool counted = j->b->left; /* answers made are counted per window */
+        uint64_t levels = hp_symobj_all_inline_levels(o), who = (uint64_t)a->id << 8 | levels;
+        size_t sorted = 0; /* keys known to be sorted: the loop reads up to 2 * AHEAD ahead */
         for (size_t k = j->groups[g], end = j->groups[g + 1]; k < end; k++) {
+            if (k + 2 * AHEAD >= sorted)
+                sorted = keys_sorted(j, k + 2 * AHEAD < end ? k + 2 * AHEAD + 1 : end);
             /* the tables' cache misses of later lookups, started now */
             if (k + 2 * AHEAD < end) {
-                hp_symobj_prefetch(j->objs[g], j->keys[k + 2 * AHEAD].addr, false, &far);
-                __builtin_prefetch(&j->b->answers[j->keys[k + 2 * AHEAD].i], 1);
+                hp_symobj_prefetch(o, keys[k + 2 * AHEAD].addr, false, &far);
+                __builtin_prefetch(&answers[keys[k + 2 * AHEAD].i], 1);
             }
             if (k + AHEAD < end)
-                hp_symobj_prefetch(j->objs[g], j->keys[k + AHEAD].addr, true, &near);
+                hp_symobj_prefetch(o, keys[k + AHEAD].addr, true, &near);
             /* the frames go straight to the worker's blocks */
             hp_sym_frame *to = frame_room(w);
             if (!to)
                 break;
             hp_sym_found f;
-            hp_symobj_answer_to(j->objs[g], j->keys[k].addr, to, &f);
-            j->b->answers[j->keys[k].i] = (answer){
-                .obj_addr = j->keys[k].addr,
+            uint32_t i = keys[k].i;
+            hp_symobj_answer_to(o, keys[k].addr, to, &cur, &f);
+            answers[i] = (answer){
+                .obj_addr = keys[k].addr,
                 .sym = f.sym,
                 .nm = f.nm,
-                .where = (uint64_t)w->nframes << 16 | a->id << 8 | f.nframes << 1 |
-                         hp_symobj_all_inline_levels(j->objs[g]),
+                .where = (uint64_t)w->nframes << 16 | f.nframes << 1 | who,
             };
             w->nframes += f.nframes;
-            if (j->b->left && j->keys[k].i / SORT_WINDOW != window) {
+            if (counted && i / SORT_WINDOW != window) {
                 answers_made(j->b, window, made);
-                window = j->keys[k].i / SORT_WINDOW;
+                window = i / SORT_WINDOW;
                 made = 0;
             }
             made++;
         }
-        if (j->b->left)
+        if (counted)
             answers_made(j->b, window, made);
         if (j->groups[g] < j->groups[g + 1])
             hp_symobj_cache_save(j->objs[g]);
@@ -242,29 +274,45 @@ static size_t number_objects(const hp_sym_query *q, size_t n, key *keys)
     return count ? count : 1;
 }
 
-/* Stable LSD radix sort of keys[0..n) by address (only the bytes in which
- * the addresses differ); tmp has room for n keys. */
+/* Stable LSD radix sort of keys[0..n) by address: only over the bits in
+ * which the addresses differ, in as few passes of at most RADIX_BITS as
+ * they need (a window of a 5 MB text: two), every pass's counts from one
+ * read, keys and tmp taking turns as the source; tmp has room for n keys. */
+#define RADIX_BITS 12
+_Static_assert((64 + RADIX_BITS - 1) / RADIX_BITS <= 6, "sort_by_addr's counts");
 static void sort_by_addr(key *keys, key *tmp, size_t n)
 {
     uint64_t differ = 0;
     for (size_t i = 1; i < n; i++)
         differ |= keys[i].addr ^ keys[0].addr;
-    size_t count[256];
-    for (unsigned shift = 0; shift < 64; shift += 8) {
-        if (!((differ >> shift) & 0xff))
-            continue;
-        memset(count, 0, sizeof(count));
-        for (size_t i = 0; i < n; i++)
-            count[(keys[i].addr >> shift) & 0xff]++;
-        for (size_t b = 0, sum = 0; b < 256; b++) {
-            size_t c = count[b];
-            count[b] = sum;
-            sum += c;
+    if (!differ)
+        return;
+    unsigned low = (unsigned)__builtin_ctzll(differ), high = 64 - (unsigned)__builtin_clzll(differ);
+    unsigned passes = (high - low + RADIX_BITS - 1) / RADIX_BITS;
+    unsigned bits = (high - low + passes - 1) / passes;
+    uint64_t mask = (UINT64_C(1) << bits) - 1;
+    uint32_t count[6][1u << RADIX_BITS];
+    memset(count, 0, sizeof(count[0]) * passes);
+    for (size_t i = 0; i < n; i++)
+        for (unsigned p = 0; p < passes; p++)
+            count[p][(keys[i].addr >> (low + p * bits)) & mask]++;
+    key *from = keys, *to = tmp;
+    for (unsigned p = 0; p < passes; p++) {
+        uint32_t *c = count[p];
+        for (size_t b = 0, sum = 0; b <= mask; b++) {
+            uint32_t k = c[b];
+            c[b] = (uint32_t)sum;
+            sum += k;
         }
+        unsigned shift = low + p * bits;
         for (size_t i = 0; i < n; i++)
-            tmp[count[(keys[i].addr >> shift) & 0xff]++] = keys[i];
-        memcpy(keys, tmp, n * sizeof(*keys));
+            to[c[(from[i].addr >> shift) & mask]++] = from[i];
+        key *t = from;
+        from = to;
+        to = t;
     }
+    if (from != keys)
+        memcpy(keys, from, n * sizeof(*keys));
 }
 
 /* Sorts keys[0..n) (in query order) by object, then by window of
@@ -343,6 +391,22 @@ static bool window_made(hp_sym_batch *b, size_t w)
     return atomic_load_explicit(&b->left[w], memory_order_acquire) == 0;
 }
 
+/* The windows of keys from the first unsorted one on, sorted (the keys of
+ * one object), each published when done: a worker may be looking up the
+ * ones before. The scratch of window w is its queries' answers, written
+ * only once it is sorted. */
+static void sort_later(job *j, size_t n)
+{
+    key *keys = (key *)j->keys;
+    for (size_t w = atomic_load(&j->sorted); w < n; w += SORT_WINDOW) {
+        size_t e = n - w < SORT_WINDOW ? n : w + SORT_WINDOW;
+        sort_by_addr(keys + w, (key *)(void *)(j->b->answers + w), e - w);
+        atomic_store_explicit(&j->sorted, e, memory_order_release);
+        if (j->b->left)
+            wake_readers(j->b);
+    }
+}
+
 /* Looks up keys[0..n) (addresses and query numbers set, objects numbered
  * 0..nobjs-1: objs[]) into a new batch *ret; takes keys and objs. async:
  * every lookup on threads of the batch's own, *ret returned at once. */
@@ -363,7 +427,10 @@ static int run_batch(key *keys, size_t n, hp_symobj **objs, size_t nobjs, unsign
     if (!b || !u || !groups || !start ||
         !(b->answers = hp_malloc_huge(sizeof(answer) * (n ? n : 1))))
         goto fail;
-    sort_keys(keys, (key *)(void *)b->answers, start, n, nobjs);
+    /* asynchronous, one object: the first window sorted now, the rest
+     * while it is looked up (sort_later) */
+    size_t first = async && nobjs == 1 && n > SORT_WINDOW ? SORT_WINDOW : n;
+    sort_keys(keys, (key *)(void *)b->answers, start, first, nobjs);
     free(start);
     start = NULL;
     *u = (run){.j = {.keys = keys, .groups = groups, .objs = objs, .b = b},
@@ -377,6 +444,7 @@ static int run_batch(key *keys, size_t n, hp_symobj **objs, size_t nobjs, unsign
     }
     u->groups[j->ngroups] = n;
     atomic_init(&j->next, 0);
+    atomic_init(&j->sorted, first);
     unsigned allowed = threads;
     if (threads > j->ngroups)
         threads = j->ngroups ? (unsigned)j->ngroups : 1;
@@ -400,6 +468,8 @@ static int run_batch(key *keys, size_t n, hp_symobj **objs, size_t nobjs, unsign
         pthread_mutex_init(&b->mu, NULL);
         pthread_cond_init(&b->cv, NULL);
     }
+    if (!b->left) /* no thread waits: every key sorted first */
+        sort_later(j, n);
     for (unsigned t = 0; t < threads; t++)
         u->args[t] = (arg){j, t};
     /* async: every worker a thread; else the calling thread is worker 0
@@ -414,10 +484,12 @@ static int run_batch(key *keys, size_t n, hp_symobj **objs, size_t nobjs, unsign
         }
     }
     if (!b->left || !u->nthreads) { /* here, before returning */
+        sort_later(j, n);
         if (b->left)
             atomic_fetch_add(&b->running, 1);
         work(&u->args[0]);
     }
+    sort_later(j, n); /* while the threads look up the first window */
     if (!b->left && (r = finish(b)) < 0) {
         u = NULL; /* freed by finish */
         goto fail;

@@ -269,6 +269,8 @@ typedef struct hp_dw_extent {
     uint32_t cu;
 } hp_dw_extent;
 
+#define HP_DW_MAX_COVERING 8 /* CUs a lookup looks at, at most */
+
 struct hp_dw_ctx; /* libdwarf session of dwarf.c, open while CUs are pending */
 
 /* Called on the first lookup of a "plain" scope (symbolizer.c may rename it
@@ -339,9 +341,21 @@ typedef struct hp_sym_found {
     size_t nframes;
     const hp_elfsym *sym, *nm; /* hp_symobj_lookup_to's symbol and nm symbol */
 } hp_sym_found;
+/* What lookups of rising addresses in one object share (a batch keeps one
+ * per run of them): the CUs covering [lo, hi), found in the CU index at
+ * index (nindex extents) — a rebuilt index makes it stale. Zeroed: empty. */
+typedef struct hp_sym_cursor {
+    uint64_t lo, hi;
+    const hp_dw_extent *index;
+    size_t nindex;
+    uint32_t ncus;
+    uint32_t cus[HP_DW_MAX_COVERING];
+} hp_sym_cursor;
 /** hp_symobj_answer_to - hp_symobj_lookup_to's answer, the frames to frames
- * and the symbols named. */
-int hp_symobj_answer_to(hp_symobj *o, uint64_t obj_addr, hp_sym_frame *frames, hp_sym_found *ret);
+ * and the symbols named; cur (NULL: none) is read and updated, the CUs it
+ * holds taken when they cover obj_addr. */
+int hp_symobj_answer_to(hp_symobj *o, uint64_t obj_addr, hp_sym_frame *frames, hp_sym_cursor *cur,
+                        hp_sym_found *ret);
 /** hp_sym_result_symbols - ret's symbol fields from a found answer's. */
 void hp_sym_result_symbols(const hp_elfsym *sym, const hp_elfsym *nm, bool all_inline_levels,
                            hp_sym_result *ret);
@@ -354,6 +368,9 @@ bool hp_symobj_all_inline_levels(const hp_symobj *o);
  * and no cache holds them. Changes no answer.
  */
 void hp_symobj_decode_ahead(hp_symobj *o, const void *recs, size_t n, size_t stride);
+/** hp_symobj_decodes_ahead - whether hp_symobj_decode_ahead may decode
+ * anything in o (its DWARF loaded first, as a lookup would). */
+bool hp_symobj_decodes_ahead(hp_symobj *o);
 
 /* ---- dwarf_split.c ---------------------------------------------------------- */
 
@@ -733,7 +750,10 @@ void hp_dw_info_release(hp_dwarf_info *d);
  */
 size_t hp_dw_covering_cus(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max,
                           bool *gap);
-#define HP_DW_MAX_COVERING 8 /* CUs a lookup looks at, at most */
+/** hp_dw_covering_cus_until - the same, and *until: the answer holds for
+ * every address from addr up to it (addr + 1 when it may not: a gap). */
+size_t hp_dw_covering_cus_until(hp_dwarf_info *d, uint64_t addr, uint32_t *cus, size_t max,
+                                bool *gap, uint64_t *until);
 
 /**
  * hp_dwarf_lookup - fill frames (innermost first) for addr, decoding the CUs
@@ -749,54 +769,5 @@ void hp_dwarf_prefetch(const hp_dwarf_info *d, uint64_t addr, bool near, hp_dw_e
 /** hp_dwarf_lookup_in - the same with the CUs hp_dw_covering_cus gave for addr. */
 size_t hp_dwarf_lookup_in(hp_dwarf_info *d, uint64_t addr, const uint32_t *cus, size_t ncus,
                           bool gap, hp_sym_frame *frames, size_t max);
-
-/* ---- cache.c, cache_write.c ------------------------------------------------- */
-
-#define HP_SYM_CACHE_MAX_BYTES (512ull << 20) /* the cache directory is trimmed to this */
-
-typedef struct hp_sym_cache hp_sym_cache; /* one valid cache file, mapped */
-
-/**
- * hp_sym_cache_open - map dir/name and check it (cache.c's rules) for this
- * identity string. Returns: 0 and *ret (hp_sym_cache_close(c, true)),
- * -ENOENT (absent or unreadable), -EBADMSG (fails a check), -ENOMEM.
- */
-int hp_sym_cache_open(const char *dir, const char *name, const char *ident, hp_sym_cache **ret);
-/** hp_sym_cache_from_memory - the same checks for size bytes at data (fuzzing); not copied,
- * used in place: data must be 8-byte aligned (else -EINVAL). */
-int hp_sym_cache_from_memory(const void *data, size_t size, const char *ident,
-                             hp_sym_cache **ret);
-/** hp_sym_cache_close - unmap when mapped; accepts NULL; returns NULL. */
-hp_sym_cache *hp_sym_cache_close(hp_sym_cache *c, bool mapped);
-/** hp_sym_cache_symbols - the cached symbol tables (malloc()ed; *nm == *syms when the same). */
-int hp_sym_cache_symbols(const hp_sym_cache *c, hp_elfsym **syms, size_t *nsyms,
-                         hp_elfsym **nm, size_t *nnm);
-/** hp_sym_cache_has_dwarf - whether c holds DWARF tables. */
-bool hp_sym_cache_has_dwarf(const hp_sym_cache *c);
-/** hp_sym_cache_dwarf - d's CUs (all pending) and CU index from c. Returns: 0 or -ENOMEM. */
-int hp_sym_cache_dwarf(const hp_sym_cache *c, hp_dwarf_info *d);
-/** hp_sym_cache_has_cu - whether c holds the tables of the CU at this DIE offset. */
-bool hp_sym_cache_has_cu(const hp_sym_cache *c, uint64_t die_off);
-/** hp_sym_cache_load_cu - CU i of d (pending) from c. Returns: 0, -ENOENT (not cached), -ENOMEM. */
-int hp_sym_cache_load_cu(const hp_sym_cache *c, hp_dwarf_info *d, size_t i);
-/** hp_sym_cache_ensure - load the pending ones of CUs cus[0..n) (hp_dw_covering_cus)
- * from c. Returns: 0, -ENOENT (one is not cached: libdwarf must decode it), -ENOMEM. */
-int hp_sym_cache_ensure(const hp_sym_cache *c, hp_dwarf_info *d, const uint32_t *cus, size_t n);
-/** hp_sym_cache_cached_cus - how many CUs c holds tables for. */
-size_t hp_sym_cache_cached_cus(const hp_sym_cache *c);
-/**
- * hp_sym_cache_bytes - the file holding ident, the symbol tables and the
- * decoded CUs of d (NULL: none; not stored when d has a warning), in out.
- * Returns: 0 or -ENOMEM / -E2BIG.
- */
-int hp_sym_cache_bytes(const char *ident, const hp_elfsym *syms, size_t nsyms,
-                       const hp_elfsym *nm, size_t nnm, const hp_dwarf_info *d, hp_buf *out);
-/** hp_sym_cache_write - hp_sym_cache_bytes written to dir/name (made if needed) by rename,
- * then the directory trimmed. Returns: 0 or a negative errno (nothing else happens). */
-int hp_sym_cache_write(const char *dir, const char *name, const char *ident,
-                       const hp_elfsym *syms, size_t nsyms, const hp_elfsym *nm, size_t nnm,
-                       const hp_dwarf_info *d);
-/** hp_sym_cache_trim - remove the least recently used files of dir until it holds at most max bytes. */
-void hp_sym_cache_trim(const char *dir, uint64_t max);
 
 #endif

@@ -453,13 +453,19 @@ void hp_symobj_cache_save(hp_symobj *o)
 /* Many CUs to decode from the object's file (no cache holds them): half of
  * them on another thread, from this many CUs on. */
 #define SPLIT_MIN_CUS 2
-void hp_symobj_decode_ahead(hp_symobj *o, const void *recs, size_t n, size_t stride)
+bool hp_symobj_decodes_ahead(hp_symobj *o)
 {
     hp_symobj_load_dwarf(o);
-    hp_dwarf_info *d = &o->dw;
-    if (!o->has_dwarf || o->dw_from_cache || o->alt_path || !o->dwarf_src || !d->ncus ||
-        d->warning)
+    const hp_dwarf_info *d = &o->dw;
+    return o->has_dwarf && !o->dw_from_cache && !o->alt_path && o->dwarf_src && d->ncus &&
+           !d->warning;
+}
+
+void hp_symobj_decode_ahead(hp_symobj *o, const void *recs, size_t n, size_t stride)
+{
+    if (!hp_symobj_decodes_ahead(o))
         return;
+    hp_dwarf_info *d = &o->dw;
     uint8_t *want = hp_new0(uint8_t, d->ncus);
     uint32_t *list = hp_new0(uint32_t, d->ncus);
     size_t nlist = 0;

@@ -9,6 +9,7 @@
 
 #include "hp_strtab.h"
 #include "symbolizer-internal.h"
+#include "sym_cache.h"
 
 #define HP_PAGE_MASK (~(uint64_t)4095)
 

@@ -29,15 +29,26 @@ void hp_symobj_name_plain_scope(void *arg, hp_dw_scope *sc)
 
 /* Before a lookup: the CUs covering addr (into cus, their number), from
  * the cache when the tables come from it; when one is not there, libdwarf
- * takes over (with the cached CUs). */
-static size_t covering_cus(hp_symobj *o, uint64_t addr, uint32_t *cus, bool *gap)
+ * takes over (with the cached CUs). The CUs are remembered in cur (when
+ * not NULL) with the addresses they cover from addr on. */
+static size_t covering_cus(hp_symobj *o, uint64_t addr, uint32_t *cus, bool *gap,
+                           hp_sym_cursor *cur)
 {
-    size_t n = hp_dw_covering_cus(&o->dw, addr, cus, HP_DW_MAX_COVERING, gap);
+    uint64_t until;
+    size_t n = hp_dw_covering_cus_until(&o->dw, addr, cus, HP_DW_MAX_COVERING, gap, &until);
     bool pending = false; /* once the CUs are loaded: no call */
     for (size_t k = 0; k < n; k++)
         pending |= cus[k] < o->dw.ncus && o->dw.cus[cus[k]].state == HP_DW_CU_PENDING;
-    if (!o->dw_from_cache || !pending || hp_sym_cache_ensure(o->cache, &o->dw, cus, n) == 0)
+    if (!o->dw_from_cache || !pending || hp_sym_cache_ensure(o->cache, &o->dw, cus, n) == 0) {
+        if (cur && !*gap) {
+            *cur = (hp_sym_cursor){.lo = addr, .hi = until, .index = o->dw.index,
+                                   .nindex = o->dw.nindex, .ncus = (uint32_t)n};
+            memcpy(cur->cus, cus, n * sizeof(*cus));
+        }
         return n;
+    }
+    if (cur)
+        *cur = (hp_sym_cursor){0};
     hp_dw_info_release(&o->dw);
     o->dw_from_cache = false;
     o->has_dwarf = true;
@@ -115,23 +126,31 @@ int hp_symobj_lookup_to(hp_symobj *o, uint64_t obj_addr, hp_sym_result *ret,
                         hp_sym_frame *frames)
 {
     hp_sym_found f;
-    hp_symobj_answer_to(o, obj_addr, frames, &f);
+    hp_symobj_answer_to(o, obj_addr, frames, NULL, &f);
     ret->obj_addr = obj_addr;
     ret->nframes = f.nframes;
     hp_sym_result_symbols(f.sym, f.nm, o->all_inline_levels, ret);
     return 0;
 }
 
-/* The DWARF frames of a full lookup of obj_addr (decoding, loading as needed). */
-static size_t look_up_frames(hp_symobj *o, uint64_t obj_addr, hp_sym_frame *frames)
+/* The DWARF frames of a full lookup of obj_addr (decoding, loading as
+ * needed); the covering CUs from cur when it has them. */
+static size_t look_up_frames(hp_symobj *o, uint64_t obj_addr, hp_sym_frame *frames,
+                             hp_sym_cursor *cur)
 {
     hp_symobj_load_dwarf(o);
     uint32_t cus[HP_DW_MAX_COVERING];
+    const uint32_t *covering = cus;
     bool gap = false;
-    size_t ncus = o->has_dwarf ? covering_cus(o, obj_addr, cus, &gap) : 0;
+    size_t ncus;
+    if (cur && obj_addr >= cur->lo && obj_addr < cur->hi && cur->index == o->dw.index &&
+        cur->nindex == o->dw.nindex) /* the CUs of the lookup before, loaded */
+        ncus = cur->ncus, covering = cur->cus;
+    else
+        ncus = o->has_dwarf ? covering_cus(o, obj_addr, cus, &gap, cur) : 0;
     if (!o->has_dwarf)
         return 0;
-    size_t n = hp_dwarf_lookup_in(&o->dw, obj_addr, cus, ncus, gap, frames, HP_SYM_MAX_FRAMES);
+    size_t n = hp_dwarf_lookup_in(&o->dw, obj_addr, covering, ncus, gap, frames, HP_SYM_MAX_FRAMES);
     if (o->dw.warning != o->dw_warn) {
         o->dw_warn = o->dw.warning;
         hp_symobj_set_warning(o, o->dw_warn);
@@ -179,11 +198,12 @@ int hp_symobj_lookup(hp_symobj *o, uint64_t map_start, uint64_t map_offset, uint
     return hp_symobj_lookup_obj(o, hp_symobj_obj_addr(o, map_start, map_offset, pc), ret);
 }
 
-int hp_symobj_answer_to(hp_symobj *o, uint64_t obj_addr, hp_sym_frame *frames, hp_sym_found *ret)
+int hp_symobj_answer_to(hp_symobj *o, uint64_t obj_addr, hp_sym_frame *frames, hp_sym_cursor *cur,
+                        hp_sym_found *ret)
 {
-    ret->nframes = look_up_frames(o, obj_addr, frames);
+    ret->nframes = look_up_frames(o, obj_addr, frames, cur);
     hp_elfsym *sym = find_symbol(o, obj_addr);
-    if (sym)
+    if (sym && !sym->name)
         hp_symobj_sym_name(o, sym); /* sym->name from now on */
     ret->sym = sym;
     ret->nm = o->nm_syms == o->syms

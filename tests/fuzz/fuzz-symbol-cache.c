@@ -9,7 +9,7 @@
 #include "hp_common.h"
 
 #include "cache_format.h"
-#include "symbolizer-internal.h"
+#include "sym_cache.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

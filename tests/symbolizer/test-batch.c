@@ -4,7 +4,7 @@
  * hp_sym_lookup_batch_in and hp_sym_lookup_batch_in_async with 1, 2 and 4
  * threads, over more queries than one sort window (16384) so that the
  * asynchronous reader waits for windows, and more frames than one of a
- * worker's frame blocks (87381); and, when allocations fail inside
+ * worker's frame blocks (65536); and, when allocations fail inside
  * an asynchronous batch, the answers made are right, the others empty, and
  * hp_sym_batch_wait says so.
  * Usage: test-batch [TESTDATA_DIR] (testdata/bin from scripts/make-fixtures.sh).
