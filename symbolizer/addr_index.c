@@ -57,6 +57,13 @@ void hp_addr_index_touch(hp_addr_index *ix, const void *base, size_t n, size_t s
         hp_addr_index_build(ix, base, n, stride);
 }
 
+size_t hp_addr_index_count_touch(hp_addr_index *ix, const void *base, size_t n, size_t stride,
+                                 uint64_t addr)
+{
+    hp_addr_index_touch(ix, base, n, stride);
+    return hp_addr_index_peek(ix, base, n, stride, addr);
+}
+
 void hp_addr_index_free(hp_addr_index *ix)
 {
     free(ix->first);

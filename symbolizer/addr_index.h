@@ -53,6 +53,21 @@ static inline size_t hp_addr_count_in(const void *base, size_t stride, size_t lo
 /** hp_addr_index_peek - how many of the n elements at base have a key <= addr,
  * by ix when it is built for this table, else by bisection; reads only.
  * Inline, as the two below: a lookup calls them a dozen times. */
+/* hp_addr_index_peek with ix built for this table */
+static inline size_t hp_addr_index_peek_built(const hp_addr_index *ix, const void *base, size_t n,
+                                              size_t stride, uint64_t addr)
+{
+    if (!ix->first)
+        return hp_addr_count_in(base, stride, 0, n, addr);
+    if (addr < ix->base)
+        return 0;
+    uint64_t b = (addr - ix->base) >> ix->shift;
+    if (b >= ix->nbuckets)
+        return n;
+    size_t lo = ix->first[b];
+    return hp_addr_count_in(base, stride, lo, ix->first[b + 1] - lo, addr);
+}
+
 static inline size_t hp_addr_index_peek(const hp_addr_index *ix, const void *base, size_t n,
                                         size_t stride, uint64_t addr)
 {
@@ -71,14 +86,19 @@ static inline size_t hp_addr_index_peek(const hp_addr_index *ix, const void *bas
  * for another base or n, build it on the HP_ADDR_INDEX_AFTER-th use. */
 void hp_addr_index_touch(hp_addr_index *ix, const void *base, size_t n, size_t stride);
 
+/** hp_addr_index_count_touch - hp_addr_index_peek after hp_addr_index_touch
+ * (hp_addr_index_count's way while ix is not built for this table). */
+size_t hp_addr_index_count_touch(hp_addr_index *ix, const void *base, size_t n, size_t stride,
+                                 uint64_t addr);
+
 /** hp_addr_index_count - hp_addr_index_peek after hp_addr_index_touch (a
  * table changed in place must hp_addr_index_free its ix). */
 static inline size_t hp_addr_index_count(hp_addr_index *ix, const void *base, size_t n,
                                          size_t stride, uint64_t addr)
 {
-    if (!ix->built || ix->n != n || ix->of != base)
-        hp_addr_index_touch(ix, base, n, stride);
-    return hp_addr_index_peek(ix, base, n, stride, addr);
+    if (__builtin_expect(!ix->built || ix->n != n || ix->of != base, 0))
+        return hp_addr_index_count_touch(ix, base, n, stride, addr);
+    return hp_addr_index_peek_built(ix, base, n, stride, addr);
 }
 
 /** hp_addr_bisect - the same by bisection over the whole table. */

@@ -114,15 +114,22 @@ static bool check_cu(const hp_sym_cache *c, const hp_cache_cu *u)
         bad |= (s->parent < -1) | (s->parent >= (int32_t)i) | (s->flags > 3);
         bad |= (s->flags & 1) && s->name == HP_CACHE_NONE;
     }
+    /* unsigned "x + 1 > n": x >= n, but for -1 or HP_CACHE_NONE (+ 1 == 0),
+     * valid; the previous key in a register, the first checked alone */
     const hp_cache_seg *sg = (const hp_cache_seg *)(const void *)(c->map + u->segs_off);
-    for (uint32_t i = 0; i < u->nsegs; i++) {
-        bad |= (sg[i].scope < -1) | (sg[i].scope >= (int32_t)u->nscopes);
-        bad |= i && sg[i].lo <= sg[i - 1].lo;
+    uint64_t prev = u->nsegs ? sg[0].lo : 0;
+    bad |= u->nsegs && (uint32_t)sg[0].scope + 1u > u->nscopes;
+    for (uint32_t i = 1; i < u->nsegs; i++) {
+        bad |= (uint32_t)sg[i].scope + 1u > u->nscopes;
+        bad |= sg[i].lo <= prev;
+        prev = sg[i].lo;
     }
     const hp_cache_row *r = (const hp_cache_row *)(const void *)(c->map + u->rows_off);
+    prev = u->nrows ? r[0].addr : 0;
     for (uint32_t i = 0; i < u->nrows; i++) {
-        bad |= (r[i].file != HP_CACHE_NONE) & (r[i].file >= u->nfiles);
-        bad |= i && r[i].addr < r[i - 1].addr;
+        bad |= r[i].file + 1u > u->nfiles;
+        bad |= r[i].addr < prev;
+        prev = r[i].addr;
     }
     const uint32_t *f = (const uint32_t *)(const void *)(c->map + u->files_off);
     for (uint32_t i = 0; i < u->nfiles; i++)
