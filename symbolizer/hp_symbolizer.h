@@ -253,7 +253,7 @@ int hp_sym_lookup_batch_in(hp_symobj *o, const uint64_t *obj_addrs, size_t n, un
  * hp_sym_lookup_batch_in_async - the same, returning at once: the lookups
  * go on in threads of the batch's own while the caller reads the answers
  * (hp_sym_batch_answer waits for one not made yet; they are made a window of
- * 16384 queries at a time, in order, so printing overlaps looking up). o
+ * 32768 queries at a time, in order, so printing overlaps looking up). o
  * may not be used otherwise until hp_sym_batch_wait or hp_sym_batch_free.
  * An answer that could not be made (out of memory) is empty;
  * hp_sym_batch_wait then says so.

@@ -39,7 +39,7 @@ typedef struct worker {
     bool oom;
 } worker;
 
-#define SORT_WINDOW 16384 /* queries sorted together (sort_keys) */
+#define SORT_WINDOW 32768 /* queries sorted together (sort_keys) */
 
 struct run;
 

@@ -2,7 +2,7 @@
  * test-batch.c - the batch lookups (symbolizer/parallel.c) give every query
  * the answer hp_symobj_lookup_obj gives it: hp_sym_lookup_batch,
  * hp_sym_lookup_batch_in and hp_sym_lookup_batch_in_async with 1, 2 and 4
- * threads, over more queries than one sort window (16384) so that the
+ * threads, over more queries than one sort window (32768) so that the
  * asynchronous reader waits for windows, and more frames than one of a
  * worker's frame blocks (65536); and, when allocations fail inside
  * an asynchronous batch, the answers made are right, the others empty, and
