@@ -50,10 +50,7 @@ static inline size_t hp_addr_count_in(const void *base, size_t stride, size_t lo
     return lo + (hp_addr_key_at(base, stride, lo) <= addr);
 }
 
-/** hp_addr_index_peek - how many of the n elements at base have a key <= addr,
- * by ix when it is built for this table, else by bisection; reads only.
- * Inline, as the two below: a lookup calls them a dozen times. */
-/* hp_addr_index_peek with ix built for this table */
+/* hp_addr_index_peek of ix built for this table (or bisecting, ix->first NULL) */
 static inline size_t hp_addr_index_peek_built(const hp_addr_index *ix, const void *base, size_t n,
                                               size_t stride, uint64_t addr)
 {
@@ -68,18 +65,15 @@ static inline size_t hp_addr_index_peek_built(const hp_addr_index *ix, const voi
     return hp_addr_count_in(base, stride, lo, ix->first[b + 1] - lo, addr);
 }
 
+/** hp_addr_index_peek - how many of the n elements at base have a key <= addr,
+ * by ix when it is built for this table, else by bisection; reads only.
+ * Inline, as the two below: a lookup calls them a dozen times. */
 static inline size_t hp_addr_index_peek(const hp_addr_index *ix, const void *base, size_t n,
                                         size_t stride, uint64_t addr)
 {
     if (!ix->first || ix->n != n || ix->of != base)
         return hp_addr_count_in(base, stride, 0, n, addr);
-    if (addr < ix->base)
-        return 0;
-    uint64_t b = (addr - ix->base) >> ix->shift;
-    if (b >= ix->nbuckets)
-        return n;
-    size_t lo = ix->first[b];
-    return hp_addr_count_in(base, stride, lo, ix->first[b + 1] - lo, addr);
+    return hp_addr_index_peek_built(ix, base, n, stride, addr);
 }
 
 /** hp_addr_index_touch - count a use of ix for this table: drop an ix built
