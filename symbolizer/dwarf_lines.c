@@ -46,33 +46,6 @@ enum {
 };
 enum { LNE_end_sequence = 1, LNE_set_address, LNE_define_file, LNE_set_discriminator };
 enum { LNCT_path = 1, LNCT_directory_index = 2 };
-enum {
-    FORM_block2 = 0x03,
-    FORM_block4 = 0x04,
-    FORM_data2 = 0x05,
-    FORM_data4 = 0x06,
-    FORM_data8 = 0x07,
-    FORM_string = 0x08,
-    FORM_block = 0x09,
-    FORM_block1 = 0x0a,
-    FORM_data1 = 0x0b,
-    FORM_flag = 0x0c,
-    FORM_sdata = 0x0d,
-    FORM_strp = 0x0e,
-    FORM_udata = 0x0f,
-    FORM_sec_offset = 0x17,
-    FORM_flag_present = 0x19,
-    FORM_strx = 0x1a,
-    FORM_strp_sup = 0x1d,
-    FORM_data16 = 0x1e,
-    FORM_line_strp = 0x1f,
-    FORM_strx1 = 0x25,
-    FORM_strx2 = 0x26,
-    FORM_strx3 = 0x27,
-    FORM_strx4 = 0x28,
-    FORM_GNU_str_index = 0x1f02,
-    FORM_GNU_strp_alt = 0x1f21,
-};
 
 #define EXPERIMENTAL_VERSION 0xf006
 #define MAX_FORMATS          64 /* entry formats of a DWARF 5 table kept (more: corrupt) */
@@ -117,16 +90,16 @@ static bool read_form(ctx *c, uint64_t form, const char **s, uint64_t *u)
     *s = NULL;
     *u = 0;
     switch (form) {
-    case FORM_string:
+    case HP_DW_FORM_string:
         *s = hp_dwr_str(r);
         return !r->bad;
-    case FORM_line_strp:
-    case FORM_strp: {
+    case HP_DW_FORM_line_strp:
+    case HP_DW_FORM_strp: {
         uint64_t off = hp_dwr_u(r, c->h.osize);
         if (r->bad)
             return false;
         hp_dw_line_strs *ss = c->strs;
-        bool line = form == FORM_line_strp;
+        bool line = form == HP_DW_FORM_line_strp;
         if (!(line ? ss->line_str : ss->str) && ss->load)
             ss->load(ss, line);
         *s = line ? str_at(ss->line_str, ss->line_str_n, off) : str_at(ss->str, ss->str_n, off);
@@ -134,53 +107,53 @@ static bool read_form(ctx *c, uint64_t form, const char **s, uint64_t *u)
             r->bad = true;
         return *s != NULL;
     }
-    case FORM_strp_sup: /* in the supplementary (dwz) file: not resolved */
-    case FORM_GNU_strp_alt:
-    case FORM_sec_offset:
+    case HP_DW_FORM_strp_sup: /* in the supplementary (dwz) file: not resolved */
+    case HP_DW_FORM_GNU_strp_alt:
+    case HP_DW_FORM_sec_offset:
         *u = hp_dwr_u(r, c->h.osize);
         break;
-    case FORM_strx: /* need a CU's str_offsets base: not resolved */
-    case FORM_GNU_str_index:
-    case FORM_udata:
+    case HP_DW_FORM_strx: /* need a CU's str_offsets base: not resolved */
+    case HP_DW_FORM_GNU_str_index:
+    case HP_DW_FORM_udata:
         *u = hp_dwr_uleb(r);
         break;
-    case FORM_sdata:
+    case HP_DW_FORM_sdata:
         *u = (uint64_t)hp_dwr_sleb(r);
         break;
-    case FORM_strx1:
-    case FORM_data1:
-    case FORM_flag:
+    case HP_DW_FORM_strx1:
+    case HP_DW_FORM_data1:
+    case HP_DW_FORM_flag:
         *u = hp_dwr_u(r, 1);
         break;
-    case FORM_strx2:
-    case FORM_data2:
+    case HP_DW_FORM_strx2:
+    case HP_DW_FORM_data2:
         *u = hp_dwr_u(r, 2);
         break;
-    case FORM_strx3:
+    case HP_DW_FORM_strx3:
         *u = hp_dwr_u(r, 3);
         break;
-    case FORM_strx4:
-    case FORM_data4:
+    case HP_DW_FORM_strx4:
+    case HP_DW_FORM_data4:
         *u = hp_dwr_u(r, 4);
         break;
-    case FORM_data8:
+    case HP_DW_FORM_data8:
         *u = hp_dwr_u(r, 8);
         break;
-    case FORM_data16:
+    case HP_DW_FORM_data16:
         hp_dwr_skip(r, 16);
         break;
-    case FORM_flag_present:
+    case HP_DW_FORM_flag_present:
         break;
-    case FORM_block1:
+    case HP_DW_FORM_block1:
         hp_dwr_skip(r, hp_dwr_u(r, 1));
         break;
-    case FORM_block2:
+    case HP_DW_FORM_block2:
         hp_dwr_skip(r, hp_dwr_u(r, 2));
         break;
-    case FORM_block4:
+    case HP_DW_FORM_block4:
         hp_dwr_skip(r, hp_dwr_u(r, 4));
         break;
-    case FORM_block:
+    case HP_DW_FORM_block:
         hp_dwr_skip(r, hp_dwr_uleb(r));
         break;
     default:

@@ -1,7 +1,7 @@
 /*
  * dwarf_reader.h - a bounds-checked cursor over raw DWARF section bytes, for
  * the libdwarf-free readers (dwarf_units.c: unit headers and .debug_aranges;
- * dwarf_lines.c: line tables). Every read past the end sets bad and yields
+ * dwarf_lines.c: line tables; dwarf_skim.c: DIEs), and the forms they read. Every read past the end sets bad and yields
  * 0, so a caller checks once after a group of reads. Not for the rest of the
  * symbolizer.
  */
@@ -11,6 +11,58 @@
 #include "hp_common.h"
 
 #define HP_LITTLE_ENDIAN (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+
+/* The attribute forms (DWARF 5 section 7.5.6, and GNU's) by their numbers, for the raw
+ * readers (dwarf.h is libdwarf's). */
+enum {
+    HP_DW_FORM_addr = 0x01,
+    HP_DW_FORM_block2 = 0x03,
+    HP_DW_FORM_block4 = 0x04,
+    HP_DW_FORM_data2 = 0x05,
+    HP_DW_FORM_data4 = 0x06,
+    HP_DW_FORM_data8 = 0x07,
+    HP_DW_FORM_string = 0x08,
+    HP_DW_FORM_block = 0x09,
+    HP_DW_FORM_block1 = 0x0a,
+    HP_DW_FORM_data1 = 0x0b,
+    HP_DW_FORM_flag = 0x0c,
+    HP_DW_FORM_sdata = 0x0d,
+    HP_DW_FORM_strp = 0x0e,
+    HP_DW_FORM_udata = 0x0f,
+    HP_DW_FORM_ref_addr = 0x10,
+    HP_DW_FORM_ref1 = 0x11,
+    HP_DW_FORM_ref2 = 0x12,
+    HP_DW_FORM_ref4 = 0x13,
+    HP_DW_FORM_ref8 = 0x14,
+    HP_DW_FORM_ref_udata = 0x15,
+    HP_DW_FORM_indirect = 0x16,
+    HP_DW_FORM_sec_offset = 0x17,
+    HP_DW_FORM_exprloc = 0x18,
+    HP_DW_FORM_flag_present = 0x19,
+    HP_DW_FORM_strx = 0x1a,
+    HP_DW_FORM_addrx = 0x1b,
+    HP_DW_FORM_ref_sup4 = 0x1c,
+    HP_DW_FORM_strp_sup = 0x1d,
+    HP_DW_FORM_data16 = 0x1e,
+    HP_DW_FORM_line_strp = 0x1f,
+    HP_DW_FORM_ref_sig8 = 0x20,
+    HP_DW_FORM_implicit_const = 0x21,
+    HP_DW_FORM_loclistx = 0x22,
+    HP_DW_FORM_rnglistx = 0x23,
+    HP_DW_FORM_ref_sup8 = 0x24,
+    HP_DW_FORM_strx1 = 0x25,
+    HP_DW_FORM_strx2 = 0x26,
+    HP_DW_FORM_strx3 = 0x27,
+    HP_DW_FORM_strx4 = 0x28,
+    HP_DW_FORM_addrx1 = 0x29,
+    HP_DW_FORM_addrx2 = 0x2a,
+    HP_DW_FORM_addrx3 = 0x2b,
+    HP_DW_FORM_addrx4 = 0x2c,
+    HP_DW_FORM_GNU_addr_index = 0x1f01,
+    HP_DW_FORM_GNU_str_index = 0x1f02,
+    HP_DW_FORM_GNU_ref_alt = 0x1f20,
+    HP_DW_FORM_GNU_strp_alt = 0x1f21,
+};
 
 typedef struct hp_dw_reader {
     const unsigned char *p, *end;

@@ -35,8 +35,6 @@ enum {
     TAG_SUBPROGRAM = 0x2e,
     TAG_TRY_BLOCK = 0x32,
     TAG_NAMESPACE = 0x39,
-    FORM_INDIRECT = 0x16,
-    FORM_IMPLICIT_CONST = 0x21,
 };
 
 /* Largest abbreviation code looked up by index (compilers number them from 1). */
@@ -78,73 +76,73 @@ typedef struct hp_dw_skim_level hp_dw_skim_level;
 static int64_t form_size(hp_dw_reader *r, unsigned form, const hp_dw_skim_input *u)
 {
     switch (form) {
-    case 0x0c: /* flag */
-    case 0x0b: /* data1 */
-    case 0x11: /* ref1 */
-    case 0x25: /* strx1 */
-    case 0x29: /* addrx1 */
+    case HP_DW_FORM_flag:
+    case HP_DW_FORM_data1:
+    case HP_DW_FORM_ref1:
+    case HP_DW_FORM_strx1:
+    case HP_DW_FORM_addrx1:
         return 1;
-    case 0x05: /* data2 */
-    case 0x12: /* ref2 */
-    case 0x26: /* strx2 */
-    case 0x2a: /* addrx2 */
+    case HP_DW_FORM_data2:
+    case HP_DW_FORM_ref2:
+    case HP_DW_FORM_strx2:
+    case HP_DW_FORM_addrx2:
         return 2;
-    case 0x06: /* data4 */
-    case 0x13: /* ref4 */
-    case 0x1c: /* ref_sup4 */
-    case 0x28: /* strx4 */
-    case 0x2c: /* addrx4 */
+    case HP_DW_FORM_data4:
+    case HP_DW_FORM_ref4:
+    case HP_DW_FORM_ref_sup4:
+    case HP_DW_FORM_strx4:
+    case HP_DW_FORM_addrx4:
         return 4;
-    case 0x07: /* data8 */
-    case 0x14: /* ref8 */
-    case 0x20: /* ref_sig8 */
-    case 0x24: /* ref_sup8 */
+    case HP_DW_FORM_data8:
+    case HP_DW_FORM_ref8:
+    case HP_DW_FORM_ref_sig8:
+    case HP_DW_FORM_ref_sup8:
         return 8;
-    case 0x1e: /* data16 */
+    case HP_DW_FORM_data16:
         return 16;
-    case 0x19: /* flag_present */
-    case FORM_IMPLICIT_CONST:
+    case HP_DW_FORM_flag_present:
+    case HP_DW_FORM_implicit_const:
         return 0;
-    case 0x01: /* addr */
+    case HP_DW_FORM_addr:
         return u->addr_size;
-    case 0x10: /* ref_addr */
+    case HP_DW_FORM_ref_addr:
         return u->version == 2 ? u->addr_size : u->offset_size;
-    case 0x0e: /* strp */
-    case 0x17: /* sec_offset */
-    case 0x1d: /* strp_sup */
-    case 0x1f: /* line_strp */
-    case 0x1f20: /* GNU_ref_alt */
-    case 0x1f21: /* GNU_strp_alt */
+    case HP_DW_FORM_strp:
+    case HP_DW_FORM_sec_offset:
+    case HP_DW_FORM_strp_sup:
+    case HP_DW_FORM_line_strp:
+    case HP_DW_FORM_GNU_ref_alt:
+    case HP_DW_FORM_GNU_strp_alt:
         return u->offset_size;
     default:
         break;
     }
     const unsigned char *start = r ? r->p : NULL;
     switch (form) {
-    case 0x0d: /* sdata */
-    case 0x0f: /* udata */
-    case 0x15: /* ref_udata */
-    case 0x1a: /* strx */
-    case 0x1b: /* addrx */
-    case 0x22: /* loclistx */
-    case 0x23: /* rnglistx */
-    case 0x1f01: /* GNU_addr_index */
-    case 0x1f02: /* GNU_str_index */
+    case HP_DW_FORM_sdata:
+    case HP_DW_FORM_udata:
+    case HP_DW_FORM_ref_udata:
+    case HP_DW_FORM_strx:
+    case HP_DW_FORM_addrx:
+    case HP_DW_FORM_loclistx:
+    case HP_DW_FORM_rnglistx:
+    case HP_DW_FORM_GNU_addr_index:
+    case HP_DW_FORM_GNU_str_index:
         if (r)
             hp_dwr_uleb(r);
         break;
-    case 0x08: /* string */
+    case HP_DW_FORM_string:
         if (r)
             hp_dwr_str(r);
         break;
-    case 0x0a: /* block1 */
-    case 0x03: /* block2 */
-    case 0x04: /* block4 */
+    case HP_DW_FORM_block1:
+    case HP_DW_FORM_block2:
+    case HP_DW_FORM_block4:
         if (r)
-            hp_dwr_skip(r, hp_dwr_u(r, form == 0x0a ? 1 : form == 0x03 ? 2 : 4));
+            hp_dwr_skip(r, hp_dwr_u(r, form == HP_DW_FORM_block1 ? 1 : form == HP_DW_FORM_block2 ? 2 : 4));
         break;
-    case 0x09: /* block */
-    case 0x18: /* exprloc */
+    case HP_DW_FORM_block:
+    case HP_DW_FORM_exprloc:
         if (r)
             hp_dwr_skip(r, hp_dwr_uleb(r));
         break;
@@ -159,7 +157,7 @@ static int64_t form_size(hp_dw_reader *r, unsigned form, const hp_dw_skim_input 
 /* Whether form is one the skim reads (sizes known to it and to libdwarf). */
 static bool form_known(unsigned form, const hp_dw_skim_input *u)
 {
-    return form == FORM_INDIRECT || form_size(NULL, form, u) >= -1;
+    return form == HP_DW_FORM_indirect || form_size(NULL, form, u) >= -1;
 }
 
 /* Whether sp only takes room: a fixed size, not DW_AT_sibling, not wanted. */
@@ -214,10 +212,10 @@ static int read_abbrevs(hp_dw_skim *s, const hp_dw_skim_input *u)
                 break;
             if (!at || at > AT_HI_USER || form > 0xffff || !form_known((unsigned)form, u))
                 return -EBADMSG;
-            int64_t implicit = form == FORM_IMPLICIT_CONST ? hp_dwr_sleb(&r) : 0;
+            int64_t implicit = form == HP_DW_FORM_implicit_const ? hp_dwr_sleb(&r) : 0;
             if (s->nspecs >= UINT32_MAX || HP_GROW(s->specs, s->specs_alloc, s->nspecs + 1) < 0)
                 return s->nspecs >= UINT32_MAX ? -EBADMSG : -ENOMEM;
-            int64_t n = form == FORM_INDIRECT ? -1 : form_size(NULL, (unsigned)form, u);
+            int64_t n = form == HP_DW_FORM_indirect ? -1 : form_size(NULL, (unsigned)form, u);
             int32_t k = 0;
             while ((size_t)k < s->nwant && s->want[k] != at)
                 k++;
@@ -263,19 +261,19 @@ static bool skip_attrs(hp_dw_skim *s, const hp_dw_skim_abbrev *a, hp_dw_reader *
             continue;
         }
         unsigned form = sp->form;
-        if (form == FORM_INDIRECT) {
+        if (form == HP_DW_FORM_indirect) {
             uint64_t f = hp_dwr_uleb(r);
-            if (r->bad || f == FORM_INDIRECT || f == FORM_IMPLICIT_CONST || f > 0xffff ||
+            if (r->bad || f == HP_DW_FORM_indirect || f == HP_DW_FORM_implicit_const || f > 0xffff ||
                 !form_known((unsigned)f, u) || sp->attr == AT_SIBLING)
                 return false;
             form = (unsigned)f;
         }
-        if (sp->attr == AT_SIBLING && form != 0x10) { /* libdwarf ignores a ref_addr one */
+        if (sp->attr == AT_SIBLING && form != HP_DW_FORM_ref_addr) { /* libdwarf ignores a ref_addr one */
             static const unsigned sizes[] = {1, 2, 4, 8}; /* ref1, ref2, ref4, ref8 */
             uint64_t v;
-            if (form >= 0x11 && form <= 0x14)
-                v = hp_dwr_u(r, sizes[form - 0x11]);
-            else if (form == 0x15)
+            if (form >= HP_DW_FORM_ref1 && form <= HP_DW_FORM_ref8)
+                v = hp_dwr_u(r, sizes[form - HP_DW_FORM_ref1]);
+            else if (form == HP_DW_FORM_ref_udata)
                 v = hp_dwr_uleb(r);
             else
                 return false; /* libdwarf: DW_DLE_NEXT_DIE_WRONG_FORM */
@@ -340,7 +338,7 @@ bool hp_dw_skim_die(const hp_dw_skim *s, uint64_t off, hp_dw_skim_attr *ret)
     for (uint32_t i = 0; i < a->n && !r.bad; i++) {
         const hp_dw_skim_spec *sp = &s->specs[a->first + i];
         unsigned form = sp->form;
-        if (form == FORM_INDIRECT)
+        if (form == HP_DW_FORM_indirect)
             form = (unsigned)hp_dwr_uleb(&r); /* checked by the skim */
         if (sp->want >= 0 && !ret[sp->want].form)
             ret[sp->want] =
