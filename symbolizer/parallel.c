@@ -112,7 +112,9 @@ static void decode_ahead(job *j, size_t g)
 
 #define AHEAD 8 /* lookups: a prefetch of the tables' buckets at 2 * AHEAD,
                  * of their elements at AHEAD */
-static void wake_readers(hp_sym_batch *b)
+/* Wakes the threads waiting on b->cv: the reader, for answers; a worker,
+ * for sorted keys (keys_sorted). */
+static void wake_waiters(hp_sym_batch *b)
 {
     pthread_mutex_lock(&b->mu);
     pthread_cond_broadcast(&b->cv);
@@ -124,7 +126,7 @@ static void wake_readers(hp_sym_batch *b)
 static void answers_made(hp_sym_batch *b, size_t w, size_t made)
 {
     if (made && atomic_fetch_sub_explicit(&b->left[w], made, memory_order_release) == made)
-        wake_readers(b);
+        wake_waiters(b);
 }
 
 /* Waits until keys[0..want) are sorted (sort_later); what is sorted. */
@@ -216,7 +218,7 @@ static void *work(void *p)
     }
     atomic_fetch_add(&j->spare, 1); /* this thread is done */
     if (j->b->left && atomic_fetch_sub(&j->b->running, 1) == 1)
-        wake_readers(j->b); /* the last one: what is not made will not be */
+        wake_waiters(j->b); /* the last one: what is not made will not be */
     return NULL;
 }
 
@@ -403,7 +405,7 @@ static void sort_later(job *j, size_t n)
         sort_by_addr(keys + w, (key *)(void *)(j->b->answers + w), e - w);
         atomic_store_explicit(&j->sorted, e, memory_order_release);
         if (j->b->left)
-            wake_readers(j->b);
+            wake_waiters(j->b);
     }
 }
 
@@ -468,7 +470,7 @@ static int run_batch(key *keys, size_t n, hp_symobj **objs, size_t nobjs, unsign
         pthread_mutex_init(&b->mu, NULL);
         pthread_cond_init(&b->cv, NULL);
     }
-    if (!b->left) /* no thread waits: every key sorted first */
+    if (!b->left) /* no thread may wait (no b->cv): every key sorted first */
         sort_later(j, n);
     for (unsigned t = 0; t < threads; t++)
         u->args[t] = (arg){j, t};
@@ -483,13 +485,12 @@ static int run_batch(key *keys, size_t n, hp_symobj **objs, size_t nobjs, unsign
             break;
         }
     }
+    sort_later(j, n); /* async: while the threads look up the first window */
     if (!b->left || !u->nthreads) { /* here, before returning */
-        sort_later(j, n);
         if (b->left)
             atomic_fetch_add(&b->running, 1);
         work(&u->args[0]);
     }
-    sort_later(j, n); /* while the threads look up the first window */
     if (!b->left && (r = finish(b)) < 0) {
         u = NULL; /* freed by finish */
         goto fail;
